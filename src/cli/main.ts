@@ -1,0 +1,101 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
+import { defaultCommand, readDotenv, resolveConfig, type ConfigSources, type Environment } from './config.js';
+import { ExitCode, processIO, type CliIO } from './io.js';
+import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
+import { runLoad } from './run-command.js';
+import { runWorker } from './worker-command.js';
+import { VERSION } from '../version.js';
+
+const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
+  run: 'batch: run --total workflows, then exit',
+  infinite: 'run workflows until a signal or --max-runtime',
+  worker: 'run an EchoWorkflow worker until a signal',
+};
+
+function describe(spec: ReturnType<typeof specsFor>[number]): string {
+  const defaultText = typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue);
+  return `${spec.description} (env: ${spec.env.join(' or ')}; default: ${defaultText})`;
+}
+
+/** Inserts the command picked by SCHEDULER_INFINITE_MODE when the arguments name none. */
+function withDefaultCommand(args: string[], sources: Omit<ConfigSources, 'flags'>): string[] {
+  const first = args[0];
+  const asksForHelp = first === '-h' || first === '--help' || first === '-V' || first === '--version' || first === 'help';
+  if (asksForHelp || (first !== undefined && !first.startsWith('-'))) return args;
+  return [defaultCommand(sources), ...args];
+}
+
+function buildProgram(
+  io: CliIO,
+  onCommand: (command: CommandName, flags: ConfigSources['flags']) => void,
+): Command {
+  const program = new Command('sched-bench')
+    .description('Load benchmark for Temporal: starts EchoWorkflows with bounded concurrency and reports the rate.')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} })
+    .addHelpText('after', `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.`);
+
+  for (const name of ['run', 'infinite', 'worker'] as const) {
+    const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
+    const specs = specsFor(name);
+    const options = specs.map((spec) => new Option(spec.flag, describe(spec)));
+    for (const option of options) command.addOption(option);
+    command.action(() => {
+      const flags: ConfigSources['flags'] = {};
+      specs.forEach((spec, index) => {
+        const attribute = options[index]!.attributeName();
+        if (command.getOptionValueSource(attribute) === 'cli') {
+          flags[spec.key] = command.getOptionValue(attribute) as string | boolean;
+        }
+      });
+      onCommand(name, flags);
+    });
+  }
+  return program;
+}
+
+/** Turns an error into its one line and exit code. Nothing else in sched-bench picks exit codes. */
+function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    if (error.exitCode === 0) return ExitCode.ok; // --help, --version
+    io.err(`sched-bench: ${error.message.replace(/^error: /, '')}`);
+    return ExitCode.usage;
+  }
+  if (error instanceof UsageError) {
+    io.err(`sched-bench: ${error.message}`);
+    return ExitCode.usage;
+  }
+  if (error instanceof ConnectionError || error instanceof EnvironmentError) {
+    io.err(`sched-bench: ${error.message}`);
+    return ExitCode.failure;
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  io.err(`sched-bench: unexpected error: ${message}`);
+  return ExitCode.failure;
+}
+
+/** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
+export async function runCli(args: string[], env: Environment, cwd: string, io: CliIO): Promise<number> {
+  try {
+    const dotenv = readDotenv(cwd);
+    let chosen: { command: CommandName; config: RunConfig } | undefined;
+    const program = buildProgram(io, (command, flags) => {
+      chosen = { command, config: resolveConfig(command, { flags, env, dotenv }) };
+    });
+    await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
+    if (!chosen) return ExitCode.ok;
+    const lookupPath = { explicitPath: env.TEMPORAL_CLI_PATH || undefined, searchPath: env.PATH };
+    if (chosen.command === 'worker') return await runWorker(chosen.config, io);
+    return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+/** The bin entry: real argv, environment and streams; exits with the run's code. */
+export async function main(): Promise<void> {
+  const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO);
+  process.exit(code);
+}

@@ -1,0 +1,34 @@
+import { TemporalService } from '../temporal/temporal-service.js';
+import { ExitCode, type CliIO } from './io.js';
+import type { RunConfig } from './options.js';
+import { onShutdownSignals } from './signals.js';
+
+/** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
+export async function runWorker(config: RunConfig, io: CliIO): Promise<number> {
+  const service = await TemporalService.connect({ address: config.address });
+  try {
+    await service.checkNamespace(config.namespace);
+    const worker = await service.createEchoWorker(config.namespace, config.taskQueue);
+    const removeSignalHandlers = onShutdownSignals({
+      graceful: () => {
+        io.err('Received interrupt signal, stopping worker...');
+        void worker.shutdown();
+      },
+      forced: () => {
+        io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
+        process.exit(ExitCode.interrupted);
+      },
+    });
+    try {
+      io.out(`Worker started: taskQueue=${config.taskQueue} namespace=${config.namespace} address=${config.address}`);
+      await worker.start();
+      await worker.shutdown();
+      io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
+      return ExitCode.ok;
+    } finally {
+      removeSignalHandlers();
+    }
+  } finally {
+    await service.close();
+  }
+}

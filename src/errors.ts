@@ -1,0 +1,54 @@
+/**
+ * Typed errors of the library. Only the CLI turns them into exit codes; the library never exits.
+ */
+
+/** Bad input from the user (flag, environment value, file). The CLI exits with 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The Temporal server could not be reached or refused the connection. The CLI exits with 1. */
+export class ConnectionError extends Error {
+  override readonly name = 'ConnectionError';
+}
+
+/** A required program (the Temporal CLI for --dev-server) is missing or failed to start. Exit 1. */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/** Why one workflow launch did not complete; counted per kind, never fatal to a run. */
+export type FailureKind =
+  | 'start_rejected'
+  | 'server_unavailable'
+  | 'workflow_failed'
+  | 'timed_out'
+  | 'terminated'
+  | 'cancelled'
+  | 'unknown';
+
+export const FAILURE_KINDS: readonly FailureKind[] = [
+  'start_rejected',
+  'server_unavailable',
+  'workflow_failed',
+  'timed_out',
+  'terminated',
+  'cancelled',
+  'unknown',
+];
+
+/** Thrown by a WorkflowLauncher when a start or a result fails; carries the kind to count. */
+export class LaunchError extends Error {
+  override readonly name = 'LaunchError';
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function failureKindOf(error: unknown): FailureKind {
+  return error instanceof LaunchError ? error.kind : 'unknown';
+}

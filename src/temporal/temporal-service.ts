@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { EchoWorkflowInput } from '../../workflows/echo.js';
+import { ConnectionError, LaunchError } from '../errors.js';
+import type { WorkflowLauncher } from '../scheduler/types.js';
+import { EchoWorker } from './echo-worker.js';
+import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
+import { installRuntime } from './runtime.js';
+
+export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const GRPC_NOT_FOUND = 5;
+
+export interface TemporalServiceOptions {
+  /** host:port of the Temporal frontend. */
+  address: string;
+  /** Identifies this run's workflows on the server; generated when absent. */
+  runId?: string;
+  /** Give up connecting after this long (ms). */
+  connectTimeoutMs?: number;
+}
+
+/** Workflow counts of one run on the server, by execution status (Running, Completed, Failed, …). */
+export type WorkflowCountsByStatus = Record<string, number>;
+
+/** A short, sortable, unique run id: base-36 time plus random bits, e.g. `mgx3k2a1-9f3c`. */
+export function newRunId(): string {
+  return `${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * Everything that talks to Temporal: one shared connection, workflow starts and results, workers,
+ * and server-side counts. The rest of sched-bench sees only this class (as a WorkflowLauncher).
+ */
+export class TemporalService implements WorkflowLauncher {
+  private readonly clients = new Map<string, Client>();
+  private nextSequence = 1;
+
+  private constructor(
+    readonly address: string,
+    readonly runId: string,
+    private readonly connection: NativeConnection,
+  ) {}
+
+  /** Connects once (bounded by a timeout) and checks the server answers. */
+  static async connect(options: TemporalServiceOptions): Promise<TemporalService> {
+    installRuntime();
+    const { address } = options;
+    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const connecting = NativeConnection.connect({ address });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ConnectionError(`cannot reach Temporal at ${address}: no answer within ${timeoutMs / 1000}s`)),
+        timeoutMs,
+      );
+    });
+    try {
+      const connection = await Promise.race([connecting, timeout]);
+      return new TemporalService(address, options.runId ?? newRunId(), connection);
+    } catch (error) {
+      // A connection that arrives after the timeout must not keep the process alive.
+      connecting.then((late) => late.close()).catch(() => undefined);
+      if (error instanceof ConnectionError) throw error;
+      throw new ConnectionError(`cannot reach Temporal at ${address}: ${connectFailureReason(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Throws a ConnectionError naming the namespace when the server does not know it. */
+  async checkNamespace(namespace: string): Promise<void> {
+    try {
+      await this.connection.workflowService.describeNamespace({ namespace });
+    } catch (error) {
+      if (grpcCodeOf(error) === GRPC_NOT_FOUND) {
+        throw new ConnectionError(`namespace "${namespace}" does not exist on ${this.address}`);
+      }
+      throw new ConnectionError(`cannot describe namespace "${namespace}" on ${this.address}: ${firstLine(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Starts one EchoWorkflow with id `sched-bench-<runId>-<seq>`; resolves with the id once acknowledged. */
+  async startEchoWorkflow(namespace: string, taskQueue: string, message = 'Hello World', count = 1): Promise<string> {
+    const workflowId = `${this.workflowIdPrefix()}${this.nextSequence++}`;
+    const input: EchoWorkflowInput = { message, count };
+    try {
+      await this.client(namespace).workflow.start(ECHO_WORKFLOW_TYPE, {
+        workflowId,
+        taskQueue,
+        args: [input],
+        memo: { schedBenchRunId: this.runId },
+      });
+    } catch (error) {
+      throw new LaunchError(startFailureKind(error), `start of ${workflowId} failed: ${firstLine(error)}`, {
+        cause: error,
+      });
+    }
+    return workflowId;
+  }
+
+  /** Resolves with the workflow's result; rejects with a LaunchError of the failure's kind. */
+  async awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown> {
+    try {
+      return await this.client(namespace).workflow.result(workflowId);
+    } catch (error) {
+      throw new LaunchError(resultFailureKind(error), `${workflowId}: ${firstLine(error)}`, { cause: error });
+    }
+  }
+
+  /** Every workflow id of this run starts with this prefix. */
+  workflowIdPrefix(): string {
+    return `sched-bench-${this.runId}-`;
+  }
+
+  /** Counts this run's workflows on the server (visibility), grouped by execution status. */
+  async countRunWorkflows(namespace: string): Promise<WorkflowCountsByStatus> {
+    const query = `WorkflowId STARTS_WITH "${this.workflowIdPrefix()}" GROUP BY ExecutionStatus`;
+    const { groups } = await this.client(namespace).workflow.count(query);
+    const counts: WorkflowCountsByStatus = {};
+    for (const group of groups) counts[String(group.groupValues[0])] = group.count;
+    return counts;
+  }
+
+  /** Creates (does not start) a worker for the EchoWorkflow on this service's connection. */
+  createEchoWorker(namespace: string, taskQueue: string): Promise<EchoWorker> {
+    return EchoWorker.create({ connection: this.connection, namespace, taskQueue });
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  private client(namespace: string): Client {
+    let client = this.clients.get(namespace);
+    if (!client) {
+      client = new Client({ connection: this.connection, namespace });
+      this.clients.set(namespace, client);
+    }
+    return client;
+  }
+}
+
+/** Core's transport errors are Rust debug dumps; keep the part a person needs. */
+function connectFailureReason(error: unknown): string {
+  const text = firstLine(error);
+  const osMessage = /message: "([^"]+)"/.exec(text)?.[1];
+  if (osMessage) return osMessage.toLowerCase();
+  if (/dns error|failed to lookup/i.test(text)) return 'host name not found';
+  return text;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}

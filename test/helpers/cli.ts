@@ -1,0 +1,112 @@
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const BIN = fileURLToPath(new URL('../../bin/sched-bench', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Added to a clean environment (no SCHEDULER_* / TEMPORAL_* from the outer shell). */
+  env?: Record<string, string>;
+  /** Working directory (where .env is read); a fresh empty directory by default. */
+  cwd?: string;
+}
+
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(SCHEDULER_|TEMPORAL_(?!CLI_PATH))/.test(name) && name !== 'CI') env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export const emptyDir = (): string => mkdtempSync(join(tmpdir(), 'sched-bench-cwd-'));
+
+/** A running `sched-bench` process with its output collected. */
+export class CliProcess {
+  readonly child: ChildProcess;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<CliResult>;
+
+  constructor(args: string[], options: CliOptions = {}) {
+    this.child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? emptyDir(),
+      env: cleanEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr }));
+    });
+  }
+
+  /** Resolves with the first stdout+stderr line matching `pattern`; rejects after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = `${this.stdout}\n${this.stderr}`.split('\n').find((candidate) => pattern.test(candidate));
+      if (line !== undefined) return line;
+      if (this.child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`no line matching ${pattern}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return new CliProcess(args, options).exited;
+}
+
+/** The run id from the start line (`... runId=<id>`). */
+export function runIdOf(stdout: string): string {
+  const match = /runId=(\S+)/.exec(stdout);
+  if (!match) throw new Error(`no runId in output:\n${stdout}`);
+  return match[1]!;
+}
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Counts a run's workflows on the server by execution status, with the Temporal CLI (independent of
+ * the code under test). Visibility is eventually consistent, so callers poll with `eventually`.
+ */
+export async function serverCounts(cli: string, address: string, runId: string): Promise<Record<string, number>> {
+  const query = `WorkflowId STARTS_WITH "sched-bench-${runId}-" GROUP BY ExecutionStatus`;
+  const { stdout } = await execFileAsync(cli, ['workflow', 'count', '--address', address, '--query', query, '-o', 'json']);
+  const parsed = JSON.parse(stdout) as { groups?: Array<{ groupValues: string[]; count: string }> };
+  const counts: Record<string, number> = {};
+  for (const group of parsed.groups ?? []) counts[group.groupValues[0]!] = Number(group.count);
+  return counts;
+}
+
+/** Retries `check` until it stops throwing or the time is up (then rethrows its last error). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** A task queue no other test uses, so tests sharing the dev server cannot steal each other's tasks. */
+export const uniqueQueue = (name: string): string => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;

@@ -1,0 +1,56 @@
+import { describe, expect, inject, it } from 'vitest';
+import { CliProcess, eventually, runCli, runIdOf, serverCounts, uniqueQueue } from '../helpers/cli.js';
+
+const address = inject('temporalAddress');
+const temporalCli = inject('temporalCli');
+
+describe('sched-bench run against a real dev server', () => {
+  it('runs a batch with the embedded worker, and the server holds exactly N completed EchoWorkflows of the run', async () => {
+    const result = await runCli([
+      'run', '--address', address, '--task-queue', uniqueQueue('batch'), '--total', '40',
+      '--concurrency', '8', '--report-interval', '0.5', '--worker',
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Starting batch scheduler: total=40 concurrency=8 taskQueue=batch-\S+ namespace=default reportInterval=0.5s wait=true address=\S+ runId=\S+$/);
+    expect(lines.at(-1)).toMatch(/^Batch scheduler completed\. Launched 40 workflows in \d+\.\d\ds, final rate: \d+\.\d\d wf\/s$/);
+    for (const line of lines.slice(1, -1)) expect(line).toMatch(/^Concurrent: [0-8] Workflows: \d+ Rate: \d+\.\d\d$/);
+
+    const runId = runIdOf(result.stdout);
+    await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 40 }));
+  });
+
+  it('works with the worker in a separate process (`sched-bench worker`), which stops cleanly on SIGTERM', async () => {
+    const taskQueue = uniqueQueue('separate');
+    const worker = new CliProcess(['worker', '--address', address, '--task-queue', taskQueue]);
+    await worker.waitFor(/^Worker started: taskQueue=/);
+
+    const result = await runCli(['run', '--address', address, '--task-queue', taskQueue, '--total', '25', '--count', '2']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Batch scheduler completed\. Launched 25 workflows/);
+    const runId = runIdOf(result.stdout);
+    await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 25 }));
+
+    worker.signal('SIGTERM');
+    const stopped = await worker.exited;
+    expect(stopped.code).toBe(0);
+    // Two echo activities per workflow, all executed by this worker process.
+    expect(stopped.stdout).toMatch(/^Worker stopped\. Activities executed: 50$/m);
+  });
+
+  it('with --no-wait counts starts: the workflows are left to the worker and complete afterwards', async () => {
+    const taskQueue = uniqueQueue('nowait');
+    const result = await runCli(['run', '--address', address, '--task-queue', taskQueue, '--total', '30', '--no-wait']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/wait=false/);
+    expect(result.stdout).toMatch(/Batch scheduler completed\. Launched 30 workflows/);
+    const runId = runIdOf(result.stdout);
+    // No worker polls this queue: every started workflow is still running on the server.
+    await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Running: 30 }));
+    const worker = new CliProcess(['worker', '--address', address, '--task-queue', taskQueue]);
+    await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 30 }), 30_000);
+    worker.signal('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  });
+});

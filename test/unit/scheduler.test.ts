@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError, type FailureKind } from '../../src/errors.js';
+import { SchedulerService } from '../../src/scheduler/scheduler-service.js';
+import type { IntervalReport, RunStats } from '../../src/scheduler/types.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeLauncher, type FakeLauncherOptions } from '../helpers/fake-launcher.js';
+
+interface Setup {
+  concurrency: number;
+  reportInterval?: number;
+  wait?: boolean;
+  launcher?: Omit<FakeLauncherOptions, 'clock'>;
+}
+
+function setup({ concurrency, reportInterval = 1, wait, launcher }: Setup) {
+  const clock = new FakeClock();
+  const fake = new FakeLauncher({ clock, ...launcher });
+  const reports: IntervalReport[] = [];
+  const failures: FailureKind[] = [];
+  const scheduler = new SchedulerService({
+    temporalService: fake,
+    taskQueue: 'tq',
+    namespace: 'ns',
+    concurrency,
+    reportInterval,
+    wait,
+    clock,
+    sink: { interval: (report) => reports.push(report), failure: (kind) => failures.push(kind) },
+  });
+  return { clock, fake, scheduler, reports, failures };
+}
+
+/** Tracks whether a promise has settled without awaiting it. */
+function track<T>(promise: Promise<T>) {
+  const state: { settled: boolean; value?: T } = { settled: false };
+  void promise.then((value) => {
+    state.settled = true;
+    state.value = value;
+  });
+  return state;
+}
+
+describe('SchedulerService, closed loop batch', () => {
+  it('never has more than `concurrency` workflows in flight and runs in waves', async () => {
+    const { clock, fake, scheduler } = setup({ concurrency: 3, launcher: { startMs: 10, runMs: 90 } });
+    const run = track(scheduler.run({ totalWorkflows: 10 }));
+    await clock.advance(399);
+    expect(run.settled).toBe(false);
+    await clock.advance(1);
+    expect(run.settled).toBe(true);
+    expect(fake.maxInFlight).toBe(3);
+    expect(fake.startCalls).toBe(10);
+    const stats = run.value!;
+    expect(stats).toMatchObject({ mode: 'batch', launched: 10, started: 10, completed: 10, failed: 0, inFlight: 0 });
+    expect(stats.elapsedMs).toBe(400);
+    expect(stats.rate).toBe(25);
+    expect(stats.stopReason).toBe('total-reached');
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('reports in-flight, completed and the exact per-interval rate', async () => {
+    const { clock, scheduler, reports } = setup({
+      concurrency: 2,
+      reportInterval: 1,
+      launcher: { startMs: 100, runMs: 200 },
+    });
+    const run = track(scheduler.run({ totalWorkflows: 16 }));
+    await clock.advance(2400);
+    expect(run.settled).toBe(true);
+    expect(reports.map(({ elapsedMs, intervalMs, inFlight, completed, completedInInterval, rate }) => ({
+      elapsedMs, intervalMs, inFlight, completed, completedInInterval, rate,
+    }))).toEqual([
+      { elapsedMs: 1000, intervalMs: 1000, inFlight: 2, completed: 6, completedInInterval: 6, rate: 6 },
+      { elapsedMs: 2000, intervalMs: 1000, inFlight: 2, completed: 12, completedInInterval: 6, rate: 6 },
+    ]);
+    expect(run.value!.elapsedMs).toBe(2400);
+    expect(run.value!.rate).toBeCloseTo(16 / 2.4, 10);
+  });
+
+  it('keeps every interval report consistent: completed + failed + in flight = launched so far', async () => {
+    const failResults = new Map<number, FailureKind>([[3, 'workflow_failed'], [9, 'timed_out']]);
+    const { clock, scheduler, reports } = setup({
+      concurrency: 4,
+      reportInterval: 0.25,
+      launcher: { startMs: 30, runMs: 170, failResults },
+    });
+    const run = track(scheduler.run({ totalWorkflows: 20 }));
+    await clock.advance(5000);
+    expect(run.settled).toBe(true);
+    expect(reports.length).toBeGreaterThan(3);
+    for (const report of reports) {
+      expect(report.inFlight).toBeLessThanOrEqual(4);
+      expect(report.completed + report.failed).toBeLessThanOrEqual(20);
+    }
+    const stats = run.value!;
+    expect(stats.completed + stats.failed + stats.inFlight).toBe(stats.launched);
+  });
+
+  it('isolates failures: counts them by kind and finishes the batch', async () => {
+    const { clock, scheduler, failures } = setup({
+      concurrency: 2,
+      launcher: {
+        startMs: 5,
+        runMs: 20,
+        failStarts: new Map([[2, 'start_rejected'], [7, 'server_unavailable']]),
+        failResults: new Map([[5, 'workflow_failed'], [6, 'timed_out']]),
+      },
+    });
+    const run = track(scheduler.run({ totalWorkflows: 10 }));
+    await clock.advance(1000);
+    const stats = run.value!;
+    expect(stats).toMatchObject({ launched: 10, started: 8, completed: 6, failed: 4, inFlight: 0 });
+    expect(stats.failuresByKind).toEqual({ start_rejected: 1, server_unavailable: 1, workflow_failed: 1, timed_out: 1 });
+    expect(failures.sort()).toEqual(['server_unavailable', 'start_rejected', 'timed_out', 'workflow_failed']);
+  });
+
+  it('counts a plain Error from the launcher as kind "unknown"', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const scheduler = new SchedulerService({
+      temporalService: {
+        startEchoWorkflow: async () => {
+          calls++;
+          if (calls === 1) throw new Error('boom');
+          return `wf-${calls}`;
+        },
+        awaitWorkflowResult: async () => 'ok',
+      },
+      taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 10, clock,
+    });
+    const stats = await scheduler.run({ totalWorkflows: 3 });
+    expect(stats).toMatchObject({ launched: 3, completed: 2, failed: 1, failuresByKind: { unknown: 1 } });
+  });
+
+  it('passes namespace, task queue, message and count to every start', async () => {
+    const { clock, fake, scheduler } = setup({ concurrency: 2, launcher: { startMs: 1, runMs: 1 } });
+    const run = track(scheduler.run({ totalWorkflows: 3, message: 'hi', count: 4 }));
+    await clock.advance(100);
+    expect(run.settled).toBe(true);
+    expect(fake.startArguments).toEqual(Array(3).fill({ namespace: 'ns', taskQueue: 'tq', message: 'hi', count: 4 }));
+  });
+
+  it('with wait=false counts a workflow done when its start is acknowledged', async () => {
+    const { clock, fake, scheduler } = setup({ concurrency: 5, wait: false, launcher: { startMs: 10, runMs: 10_000 } });
+    const run = track(scheduler.run({ totalWorkflows: 20 }));
+    await clock.advance(40);
+    expect(run.settled).toBe(true);
+    expect(run.value).toMatchObject({ launched: 20, started: 20, completed: 20, elapsedMs: 40 });
+    expect(fake.maxInFlight).toBe(5);
+  });
+});
+
+describe('SchedulerService, stop and infinite runs', () => {
+  it('stop() ends launching and drains in-flight workflows before resolving', async () => {
+    const { clock, fake, scheduler } = setup({ concurrency: 4, launcher: { startMs: 0, runMs: 1000 } });
+    const run = track(scheduler.runInfinite({}));
+    await clock.advance(2500);
+    expect(fake.startCalls).toBe(12);
+    scheduler.stop();
+    expect(scheduler.snapshot().inFlight).toBe(4);
+    await clock.advance(499);
+    expect(run.settled).toBe(false);
+    await clock.advance(1);
+    expect(run.settled).toBe(true);
+    expect(fake.startCalls).toBe(12);
+    expect(run.value).toMatchObject({ mode: 'infinite', launched: 12, completed: 12, inFlight: 0, stopReason: 'stopped' });
+    expect(run.value!.elapsedMs).toBe(3000);
+  });
+
+  it('a batch stopped early reports stopReason "stopped" and what it launched', async () => {
+    const { clock, scheduler } = setup({ concurrency: 2, launcher: { runMs: 100 } });
+    const run = track(scheduler.run({ totalWorkflows: 100 }));
+    await clock.advance(250);
+    scheduler.stop();
+    await clock.advance(100);
+    expect(run.value).toMatchObject({ launched: 6, completed: 6, stopReason: 'stopped' });
+  });
+
+  it('stops at maxRuntime and then drains', async () => {
+    const { clock, scheduler } = setup({ concurrency: 1, launcher: { startMs: 100, runMs: 200 } });
+    const run = track(scheduler.runInfinite({ maxRuntime: 2 }));
+    await clock.advance(2000);
+    expect(run.settled).toBe(false);
+    await clock.advance(100);
+    expect(run.value).toMatchObject({ launched: 7, completed: 7, stopReason: 'max-runtime', elapsedMs: 2100 });
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('stop() before the run starts makes the run end at once with nothing launched', async () => {
+    const { fake, scheduler } = setup({ concurrency: 3, launcher: { runMs: 10 } });
+    scheduler.stop();
+    const stats: RunStats = await scheduler.runInfinite({});
+    expect(stats).toMatchObject({ launched: 0, completed: 0, stopReason: 'stopped' });
+    expect(fake.startCalls).toBe(0);
+  });
+});
+
+describe('SchedulerService input checks', () => {
+  const clock = new FakeClock();
+  const launcher = new FakeLauncher({ clock });
+  const base = { temporalService: launcher, taskQueue: 'tq', namespace: 'ns', reportInterval: 1, clock };
+
+  it.each([0, -1, 1.5, Number.NaN])('rejects concurrency %s', (concurrency) => {
+    expect(() => new SchedulerService({ ...base, concurrency })).toThrow(UsageError);
+  });
+
+  it('rejects a report interval of 0', () => {
+    expect(() => new SchedulerService({ ...base, concurrency: 1, reportInterval: 0 })).toThrow(UsageError);
+  });
+
+  it.each([0, -5, 2.5])('rejects totalWorkflows %s', async (totalWorkflows) => {
+    const scheduler = new SchedulerService({ ...base, concurrency: 1 });
+    await expect(scheduler.run({ totalWorkflows })).rejects.toThrow(UsageError);
+  });
+
+  it('runs only once', async () => {
+    const scheduler = new SchedulerService({ ...base, concurrency: 1 });
+    scheduler.stop();
+    await scheduler.runInfinite();
+    await expect(scheduler.runInfinite()).rejects.toThrow(/runs once/);
+  });
+});
