@@ -8,14 +8,3 @@ export const processIO: CliIO = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
 };
-
-/** Documented exit codes (README "Exit codes"). */
-export const ExitCode = {
-  ok: 0,
-  /** A workflow failed, or the server / a required program could not be reached. */
-  failure: 1,
-  /** Bad usage: unknown flag or command, bad flag or environment value. */
-  usage: 2,
-  /** A batch was interrupted before its total, or a second signal forced the exit. */
-  interrupted: 130,
-} as const;

@@ -1,10 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
 import { defaultCommand, readDotenv, resolveConfig, type ConfigSources, type Environment } from './config.js';
-import { ExitCode, processIO, type CliIO } from './io.js';
+import { ExitCode } from './exit-codes.js';
+import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
-import { runLoad } from './run-command.js';
-import { runWorker } from './worker-command.js';
+import { ShutdownSignals } from './signals.js';
 import { VERSION } from '../version.js';
 
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
@@ -77,7 +77,13 @@ function reportError(error: unknown, io: CliIO): number {
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
-export async function runCli(args: string[], env: Environment, cwd: string, io: CliIO): Promise<number> {
+export async function runCli(
+  args: string[],
+  env: Environment,
+  cwd: string,
+  io: CliIO,
+  signals: ShutdownSignals,
+): Promise<number> {
   try {
     const dotenv = readDotenv(cwd);
     let chosen: { command: CommandName; config: RunConfig } | undefined;
@@ -87,8 +93,13 @@ export async function runCli(args: string[], env: Environment, cwd: string, io: 
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
     if (!chosen) return ExitCode.ok;
     const lookupPath = { explicitPath: env.TEMPORAL_CLI_PATH || undefined, searchPath: env.PATH };
-    if (chosen.command === 'worker') return await runWorker(chosen.config, io);
-    return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath);
+    // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.
+    if (chosen.command === 'worker') {
+      const { runWorker } = await import('./worker-command.js');
+      return await runWorker(chosen.config, io, signals);
+    }
+    const { runLoad } = await import('./run-command.js');
+    return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals);
   } catch (error) {
     return reportError(error, io);
   }
@@ -96,6 +107,7 @@ export async function runCli(args: string[], env: Environment, cwd: string, io: 
 
 /** The bin entry: real argv, environment and streams; exits with the run's code. */
 export async function main(): Promise<void> {
-  const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO);
+  const signals = new ShutdownSignals().install(); // first thing: a signal during start-up is not lost
+  const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO, signals);
   process.exit(code);
 }

@@ -12,9 +12,10 @@ import { DevServer, findTemporalCli, type CliLookup } from '../temporal/dev-serv
 import type { EchoWorker } from '../temporal/echo-worker.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import type { FailureKind } from '../errors.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { onShutdownSignals } from './signals.js';
+import type { ShutdownSignals } from './signals.js';
 
 function emptyStats(mode: RunMode): RunStats {
   return {
@@ -36,13 +37,14 @@ function printingSink(io: CliIO): SchedulerSink {
   };
 }
 
-function exitCodeFor(stats: RunStats): number {
-  if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
-  return stats.failed > 0 ? ExitCode.failure : ExitCode.ok;
-}
-
 /** `sched-bench run` and `sched-bench infinite`: set up, run the scheduler, tear down, pick the exit code. */
-export async function runLoad(mode: RunMode, config: RunConfig, io: CliIO, cliLookup: CliLookup): Promise<number> {
+export async function runLoad(
+  mode: RunMode,
+  config: RunConfig,
+  io: CliIO,
+  cliLookup: CliLookup,
+  signals: ShutdownSignals,
+): Promise<number> {
   let devServer: DevServer | undefined;
   let scheduler: SchedulerService | undefined;
   let stopRequested = false;
@@ -50,7 +52,7 @@ export async function runLoad(mode: RunMode, config: RunConfig, io: CliIO, cliLo
   const killDevServer = () => devServer?.kill();
   // Last line of defence against an orphaned dev server, whatever path ends the process.
   process.on('exit', killDevServer);
-  const removeSignalHandlers = onShutdownSignals({
+  const detachSignals = signals.attach({
     graceful: () => {
       stopRequested = true;
       io.err(INTERRUPT_LINE);
@@ -115,7 +117,7 @@ export async function runLoad(mode: RunMode, config: RunConfig, io: CliIO, cliLo
       await service.close();
     }
   } finally {
-    removeSignalHandlers();
+    detachSignals();
     await devServer?.stop();
     process.off('exit', killDevServer);
   }

@@ -1,18 +1,45 @@
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
+export interface ShutdownHandlers {
+  /** First signal: stop launching, drain, finish normally. */
+  graceful: () => void;
+  /** Second signal: leave at once. */
+  forced: () => void;
+}
+
 /**
- * Owns SIGINT/SIGTERM for the CLI: the first signal asks for a graceful stop, the second forces one.
- * Returns a function that removes the handlers.
+ * Owns SIGINT/SIGTERM for the CLI from its first moment. Signals that arrive before a command has
+ * attached its handlers are remembered and delivered on attach, so a Ctrl-C during start-up is never
+ * lost and never kills the process without its end line.
  */
-export function onShutdownSignals(handlers: { graceful: () => void; forced: () => void }): () => void {
-  let received = 0;
-  const handle = () => {
-    received++;
-    if (received === 1) handlers.graceful();
-    else handlers.forced();
+export class ShutdownSignals {
+  private received = 0;
+  private handlers: ShutdownHandlers | undefined;
+  private readonly onSignal = () => {
+    this.received++;
+    if (!this.handlers) {
+      if (this.received > 1) process.exit(130); // nothing to report yet
+      return;
+    }
+    if (this.received === 1) this.handlers.graceful();
+    else this.handlers.forced();
   };
-  for (const signal of SIGNALS) process.on(signal, handle);
-  return () => {
-    for (const signal of SIGNALS) process.off(signal, handle);
-  };
+
+  install(): this {
+    for (const signal of SIGNALS) process.on(signal, this.onSignal);
+    return this;
+  }
+
+  uninstall(): void {
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
+  }
+
+  /** Attaches a command's handlers; replays a signal that arrived before. Returns a detach function. */
+  attach(handlers: ShutdownHandlers): () => void {
+    this.handlers = handlers;
+    if (this.received > 0) handlers.graceful();
+    return () => {
+      if (this.handlers === handlers) this.handlers = undefined;
+    };
+  }
 }

@@ -1,15 +1,16 @@
 import { TemporalService } from '../temporal/temporal-service.js';
-import { ExitCode, type CliIO } from './io.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { onShutdownSignals } from './signals.js';
+import type { ShutdownSignals } from './signals.js';
 
 /** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
-export async function runWorker(config: RunConfig, io: CliIO): Promise<number> {
+export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
   const service = await TemporalService.connect({ address: config.address });
   try {
     await service.checkNamespace(config.namespace);
     const worker = await service.createEchoWorker(config.namespace, config.taskQueue);
-    const removeSignalHandlers = onShutdownSignals({
+    const detachSignals = signals.attach({
       graceful: () => {
         io.err('Received interrupt signal, stopping worker...');
         void worker.shutdown();
@@ -26,7 +27,7 @@ export async function runWorker(config: RunConfig, io: CliIO): Promise<number> {
       io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
       return ExitCode.ok;
     } finally {
-      removeSignalHandlers();
+      detachSignals();
     }
   } finally {
     await service.close();

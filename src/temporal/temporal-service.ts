@@ -93,6 +93,8 @@ export class TemporalService implements WorkflowLauncher {
         taskQueue,
         args: [input],
         memo: { schedBenchRunId: this.runId },
+        // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
     } catch (error) {
       throw new LaunchError(startFailureKind(error), `start of ${workflowId} failed: ${firstLine(error)}`, {
@@ -107,7 +109,7 @@ export class TemporalService implements WorkflowLauncher {
     try {
       return await this.client(namespace).workflow.result(workflowId);
     } catch (error) {
-      throw new LaunchError(resultFailureKind(error), `${workflowId}: ${firstLine(error)}`, { cause: error });
+      throw new LaunchError(resultFailureKind(error), `${workflowId}: ${describeFailure(error)}`, { cause: error });
     }
   }
 
@@ -151,6 +153,12 @@ function connectFailureReason(error: unknown): string {
   if (osMessage) return osMessage.toLowerCase();
   if (/dns error|failed to lookup/i.test(text)) return 'host name not found';
   return text;
+}
+
+/** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */
+function describeFailure(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error && cause.message ? `${firstLine(error)}: ${firstLine(cause)}` : firstLine(error);
 }
 
 function firstLine(error: unknown): string {

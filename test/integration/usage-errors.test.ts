@@ -1,0 +1,84 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { emptyDir, runCli } from '../helpers/cli.js';
+import { freePort } from '../../src/temporal/dev-server.js';
+
+const address = inject('temporalAddress');
+
+/** One line on stderr, naming the problem, with no stack trace and nothing on stdout. */
+function expectOneLine(result: { stdout: string; stderr: string }, pattern: RegExp): void {
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^sched-bench: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stdout).toBe('');
+}
+
+describe('bad usage exits with 2 and one line naming the option and the value', () => {
+  const cases: Array<{ args: string[]; env?: Record<string, string>; names: RegExp }> = [
+    { args: ['run', '--concurrency', 'abc'], names: /"abc" for --concurrency/ },
+    { args: ['run', '--concurrency', '0'], names: /"0" for --concurrency: expected an integer ≥ 1/ },
+    { args: ['run', '--total', '-1'], names: /"-1" for --total/ },
+    { args: ['run', '--total', '1.5'], names: /"1.5" for --total/ },
+    { args: ['run', '--count', '0'], names: /"0" for --count/ },
+    { args: ['run', '--report-interval', '0'], names: /"0" for --report-interval/ },
+    { args: ['infinite', '--max-runtime', '-3'], names: /"-3" for --max-runtime/ },
+    { args: ['run', '--address', 'no-port'], names: /"no-port" for --address: expected host:port/ },
+    { args: ['run', '--address', 'host:99999'], names: /"host:99999" for --address/ },
+    { args: ['run', '--bogus'], names: /unknown option '--bogus'/ },
+    { args: ['run', '--total'], names: /--total <n>' argument missing/ },
+    { args: ['frobnicate'], names: /unknown command 'frobnicate'/ },
+    { args: ['run', 'extra'], names: /too many arguments/ },
+    { args: ['infinite', '--total', '5'], names: /unknown option '--total'/ },
+    { args: ['run'], env: { SCHEDULER_CONCURRENCY: 'lots' }, names: /"lots" for SCHEDULER_CONCURRENCY/ },
+    { args: ['run'], env: { SCHEDULER_WAIT: 'maybe' }, names: /"maybe" for SCHEDULER_WAIT: expected true or false/ },
+    { args: ['run'], env: { SCHEDULER_TOTAL_WORKFLOWS: '-1' }, names: /"-1" for SCHEDULER_TOTAL_WORKFLOWS/ },
+    { args: [], env: { SCHEDULER_INFINITE_MODE: 'sometimes' }, names: /"sometimes" for SCHEDULER_INFINITE_MODE/ },
+    { args: ['worker', '--address', ':7233'], names: /":7233" for --address/ },
+  ];
+
+  it.each(cases)('$args $env', async ({ args, env, names }) => {
+    const result = await runCli(args, { env });
+    expect(result.code).toBe(2);
+    expectOneLine(result, names);
+  });
+
+  it('names a bad value that comes from the .env file', async () => {
+    const cwd = emptyDir();
+    writeFileSync(join(cwd, '.env'), 'SCHEDULER_REPORT_INTERVAL=soon\n');
+    const result = await runCli(['run'], { cwd });
+    expect(result.code).toBe(2);
+    expectOneLine(result, /"soon" for SCHEDULER_REPORT_INTERVAL \(in \.env\)/);
+  });
+});
+
+describe('unreachable server and unknown namespace exit with 1 and one line', () => {
+  it('names the address it could not reach', async () => {
+    const port = await freePort(); // nothing listens there
+    const result = await runCli(['run', '--address', `127.0.0.1:${port}`]);
+    expect(result.code).toBe(1);
+    expectOneLine(result, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}: connection refused`));
+  });
+
+  it('names an unknown host', async () => {
+    const result = await runCli(['infinite', '--address', 'no-such-host.invalid:7233']);
+    expect(result.code).toBe(1);
+    expectOneLine(result, /cannot reach Temporal at no-such-host\.invalid:7233/);
+  });
+
+  it('names a namespace the server does not have', async () => {
+    const result = await runCli(['run', '--address', address, '--namespace', 'no-such-namespace']);
+    expect(result.code).toBe(1);
+    expectOneLine(result, /namespace "no-such-namespace" does not exist on /);
+  });
+
+  it('help and version exit with 0', async () => {
+    const help = await runCli(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--concurrency <n>\s+workflows in flight at most \(env:\s+SCHEDULER_CONCURRENCY;\s+default: 10\)/);
+    const version = await runCli(['--version']);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

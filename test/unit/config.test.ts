@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCommand, resolveConfig } from '../../src/cli/config.js';
+import { parseAddress, parseBoolean, parseInteger, parseSeconds, specsFor } from '../../src/cli/options.js';
+import { UsageError } from '../../src/errors.js';
+
+const none = { flags: {}, env: {}, dotenv: {} };
+
+describe('resolveConfig precedence: flag > environment > .env > default', () => {
+  it('uses the documented defaults', () => {
+    expect(resolveConfig('run', none)).toEqual({
+      address: 'localhost:7233', namespace: 'default', taskQueue: 'benchmark', concurrency: 10,
+      reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
+      wait: true, worker: false, devServer: false,
+    });
+  });
+
+  it('takes .env over defaults, environment over .env, flags over environment', () => {
+    const dotenv = { SCHEDULER_CONCURRENCY: '3', SCHEDULER_TASK_QUEUE: 'from-dotenv', SCHEDULER_COUNT: '7' };
+    const env = { SCHEDULER_CONCURRENCY: '5', SCHEDULER_TASK_QUEUE: 'from-env' };
+    const flags = { concurrency: '9' };
+    const config = resolveConfig('run', { flags, env, dotenv });
+    expect(config.concurrency).toBe(9);
+    expect(config.taskQueue).toBe('from-env');
+    expect(config.count).toBe(7);
+    expect(config.totalWorkflows).toBe(100);
+  });
+
+  it('reads SCHEDULER_NAMESPACE before TEMPORAL_NAMESPACE, and either before .env', () => {
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_NAMESPACE: 't', SCHEDULER_NAMESPACE: 's' } }).namespace).toBe('s');
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_NAMESPACE: 't' } }).namespace).toBe('t');
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_NAMESPACE: 't' }, dotenv: { SCHEDULER_NAMESPACE: 'd' } }).namespace).toBe('t');
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(resolveConfig('run', { ...none, env: { SCHEDULER_CONCURRENCY: '' }, dotenv: { SCHEDULER_CONCURRENCY: '4' } }).concurrency).toBe(4);
+  });
+
+  it('maps --no-wait and SCHEDULER_WAIT to wait, switches to booleans', () => {
+    expect(resolveConfig('run', { ...none, flags: { wait: false } }).wait).toBe(false);
+    expect(resolveConfig('run', { ...none, env: { SCHEDULER_WAIT: 'false' } }).wait).toBe(false);
+    expect(resolveConfig('run', { ...none, flags: { worker: true }, env: { SCHEDULER_WORKER: 'no' } }).worker).toBe(true);
+    expect(resolveConfig('infinite', { ...none, env: { SCHEDULER_DEV_SERVER: 'YES' } }).devServer).toBe(true);
+  });
+
+  it('names the option, the value and where it came from when a value is bad', () => {
+    expect(() => resolveConfig('run', { ...none, flags: { concurrency: 'abc' } })).toThrow(
+      new UsageError('invalid value "abc" for --concurrency: expected an integer ≥ 1'),
+    );
+    expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_COUNT: '0' } })).toThrow(
+      new UsageError('invalid value "0" for SCHEDULER_COUNT: expected an integer ≥ 1'),
+    );
+    expect(() => resolveConfig('infinite', { ...none, dotenv: { SCHEDULER_MAX_RUNTIME: 'x' } })).toThrow(
+      new UsageError('invalid value "x" for SCHEDULER_MAX_RUNTIME (in .env): expected a number of seconds ≥ 0'),
+    );
+  });
+
+  it('ignores variables of options the command does not have', () => {
+    expect(() => resolveConfig('worker', { ...none, env: { SCHEDULER_CONCURRENCY: 'abc' } })).not.toThrow();
+  });
+});
+
+describe('defaultCommand', () => {
+  it('picks infinite only when SCHEDULER_INFINITE_MODE is true', () => {
+    expect(defaultCommand({ env: {}, dotenv: {} })).toBe('run');
+    expect(defaultCommand({ env: { SCHEDULER_INFINITE_MODE: 'true' }, dotenv: {} })).toBe('infinite');
+    expect(defaultCommand({ env: {}, dotenv: { SCHEDULER_INFINITE_MODE: '1' } })).toBe('infinite');
+    expect(defaultCommand({ env: { SCHEDULER_INFINITE_MODE: 'false' }, dotenv: { SCHEDULER_INFINITE_MODE: 'true' } })).toBe('run');
+    expect(() => defaultCommand({ env: { SCHEDULER_INFINITE_MODE: 'perhaps' }, dotenv: {} })).toThrow(UsageError);
+  });
+});
+
+describe('value parsers', () => {
+  it.each([
+    ['1', 1], ['42', 42], [' 7 ', 7], ['+3', 3],
+  ])('parseInteger(1) accepts %j', (raw, value) => expect(parseInteger(1)(raw)).toBe(value));
+
+  it.each(['0', '-1', '1.5', 'abc', '', '1e3', '99999999999999999999'])('parseInteger(1) rejects %j', (raw) => {
+    expect(() => parseInteger(1)(raw)).toThrow(/expected an integer ≥ 1/);
+  });
+
+  it('parseSeconds', () => {
+    expect(parseSeconds({ allowZero: false })('0.5')).toBe(0.5);
+    expect(parseSeconds({ allowZero: true })('0')).toBe(0);
+    expect(() => parseSeconds({ allowZero: false })('0')).toThrow(/> 0/);
+    expect(() => parseSeconds({ allowZero: true })('-1')).toThrow(/≥ 0/);
+    expect(() => parseSeconds({ allowZero: true })('Infinity')).toThrow();
+    expect(() => parseSeconds({ allowZero: true })('ten')).toThrow();
+  });
+
+  it('parseBoolean', () => {
+    for (const raw of ['true', 'TRUE', '1', 'yes', 'on']) expect(parseBoolean(raw)).toBe(true);
+    for (const raw of ['false', '0', 'No', 'off']) expect(parseBoolean(raw)).toBe(false);
+    expect(() => parseBoolean('maybe')).toThrow(/true or false/);
+  });
+
+  it.each(['localhost:7233', '127.0.0.1:1', 'temporal.example.com:443', '[::1]:7233', 'my-host:65535'])(
+    'parseAddress accepts %s',
+    (raw) => expect(parseAddress(raw)).toBe(raw),
+  );
+
+  it.each(['localhost', ':7233', 'host:0', 'host:70000', 'http://host:7233', 'host:port', ''])('parseAddress rejects %j', (raw) => {
+    expect(() => parseAddress(raw)).toThrow(/host:port/);
+  });
+});
+
+describe('the options table', () => {
+  it('documents every option and variable in .env.example and the README', async () => {
+    const { readFileSync } = await import('node:fs');
+    const envExample = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const specs = [...specsFor('run'), ...specsFor('infinite'), ...specsFor('worker')];
+    for (const spec of specs) {
+      expect(readme, spec.flag).toContain(`\`${spec.flag.split(' ')[0]}`);
+      for (const name of spec.env) {
+        expect(envExample, name).toContain(name);
+        expect(readme, name).toContain(name);
+      }
+    }
+  });
+});
