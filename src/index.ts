@@ -20,7 +20,7 @@ export {
   type WorkflowCountsByStatus,
 } from './temporal/temporal-service.js';
 export { EchoWorker } from './temporal/echo-worker.js';
-export { DevServer, findTemporalCli } from './temporal/dev-server.js';
+export { startDevServer, findTemporalCli, SpawnedDevServer, type DevServer } from './temporal/dev-server.js';
 export { RunCounters } from './metrics/run-counters.js';
 export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
 export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';

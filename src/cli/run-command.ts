@@ -8,7 +8,7 @@ import {
   formatWaitingLine,
   INTERRUPT_LINE,
 } from '../report/lines.js';
-import { DevServer, findTemporalCli, type CliLookup } from '../temporal/dev-server.js';
+import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import type { FailureKind } from '../errors.js';
@@ -71,9 +71,9 @@ export async function runLoad(
   try {
     let address = config.address;
     if (config.devServer) {
-      devServer = await DevServer.start({ cliPath: findTemporalCli(cliLookup) });
+      devServer = await startDevServer(cliLookup);
       address = devServer.address;
-      io.err(`Dev server started at ${address} (pid ${devServer.pid})`);
+      io.err(`Dev server started at ${address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
     const service = await TemporalService.connect({ address });
     let worker: EchoWorker | undefined;

@@ -60,12 +60,56 @@ export interface DevServerOptions {
   extraArgs?: string[];
 }
 
+/** A private Temporal dev server that sched-bench started and must stop. */
+export interface DevServer {
+  readonly address: string;
+  readonly pid: number | undefined;
+  /** Where the binary came from, for the start-up log line. */
+  readonly origin: string;
+  /** Stops the server and removes its data. */
+  stop(): Promise<void>;
+  /** Synchronous last resort on the way out of the process (SIGKILL). */
+  kill(): void;
+}
+
 /**
- * A private `temporal server start-dev`: headless, on a free port, SQLite in a temp directory.
+ * Starts a dev server with the CLI from TEMPORAL_CLI_PATH or PATH; when there is none (and no
+ * TEMPORAL_CLI_PATH was given), lets the Temporal SDK download it, which needs the internet.
+ */
+export async function startDevServer(lookup: CliLookup): Promise<DevServer> {
+  let cliPath: string;
+  try {
+    cliPath = findTemporalCli(lookup);
+  } catch (notFound) {
+    if (lookup.explicitPath) throw notFound;
+    const { SdkDevServer } = await import('./sdk-dev-server.js');
+    try {
+      return await SdkDevServer.start();
+    } catch (downloadFailure) {
+      throw new EnvironmentError(
+        `the Temporal CLI ("temporal") was not found on PATH and the SDK could not download it ` +
+          `(${shortReason(downloadFailure)}); ${INSTALL_HINT}`,
+      );
+    }
+  }
+  return SpawnedDevServer.start({ cliPath });
+}
+
+/** Core's download errors repeat the URL twice; the cause after it is what a person needs. */
+function shortReason(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const afterUrl = text.lastIndexOf('): ');
+  const reason = afterUrl >= 0 ? `download failed: ${text.slice(afterUrl + 3)}` : text;
+  return reason.length > 200 ? `${reason.slice(0, 199)}…` : reason;
+}
+
+/**
+ * `temporal server start-dev`, spawned by us: headless, on a free port, SQLite in a temp directory.
  * It runs in its own process group so a Ctrl-C at the terminal reaches only sched-bench, which then
  * drains its workflows before stopping the server itself.
  */
-export class DevServer {
+export class SpawnedDevServer implements DevServer {
+  readonly origin: string;
   private exited = false;
   private readonly exitPromise: Promise<void>;
 
@@ -73,7 +117,9 @@ export class DevServer {
     readonly address: string,
     private readonly child: ChildProcess,
     private readonly dataDir: string,
+    cliPath: string,
   ) {
+    this.origin = cliPath;
     this.exitPromise = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', () => {
       this.exited = true;
@@ -84,7 +130,7 @@ export class DevServer {
     return this.child.pid;
   }
 
-  static async start(options: DevServerOptions): Promise<DevServer> {
+  static async start(options: DevServerOptions): Promise<SpawnedDevServer> {
     installRuntime();
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
@@ -98,7 +144,7 @@ export class DevServer {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString()).slice(-2000);
     });
-    const server = new DevServer(`127.0.0.1:${port}`, child, dataDir);
+    const server = new SpawnedDevServer(`127.0.0.1:${port}`, child, dataDir, options.cliPath);
     const spawnFailed = new Promise<never>((_, reject) => {
       child.once('error', (error) => reject(new EnvironmentError(`cannot run ${options.cliPath}: ${error.message}`)));
       child.once('exit', (code, signal) =>

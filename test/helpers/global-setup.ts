@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalCli: string;
+    /** The real executable behind `temporalCli` (which may be a wrapper such as a pyenv shim). */
+    temporalBinary: string;
   }
 }
 
@@ -61,6 +63,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('temporalAddress', address);
   project.provide('temporalCli', cli);
+  project.provide('temporalBinary', readlinkSync(`/proc/${server.pid}/exe`));
   return async () => {
     server?.kill('SIGKILL');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

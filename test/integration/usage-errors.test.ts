@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { emptyDir, runCli } from '../helpers/cli.js';
@@ -59,6 +60,19 @@ describe('unreachable server and unknown namespace exit with 1 and one line', ()
     const result = await runCli(['run', '--address', `127.0.0.1:${port}`]);
     expect(result.code).toBe(1);
     expectOneLine(result, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}: connection refused`));
+  });
+
+  it('gives up after the bounded connect timeout when the address accepts but never answers', async () => {
+    const silent = createServer(() => undefined); // accepts TCP, never speaks gRPC
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const result = await runCli(['run', '--address', `127.0.0.1:${port}`]);
+      expect(result.code).toBe(1);
+      expectOneLine(result, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}: no answer within 10s`));
+    } finally {
+      silent.close();
+    }
   });
 
   it('names an unknown host', async () => {
