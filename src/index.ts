@@ -1,11 +1,14 @@
 /** The programmatic API of sched-bench. Importing it installs no signal or exit handlers. */
-export { SchedulerService, type SchedulerOptions } from './scheduler/scheduler-service.js';
+export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
 export { systemClock } from './scheduler/clock.js';
 export type {
   BatchRunOptions,
   Clock,
   InfiniteRunOptions,
   IntervalReport,
+  LaunchCountsSnapshot,
+  LoadModel,
+  LoadModelKind,
   RunMode,
   RunStats,
   SchedulerSink,
@@ -21,7 +24,9 @@ export {
 } from './temporal/temporal-service.js';
 export { EchoWorker } from './temporal/echo-worker.js';
 export { startDevServer, findTemporalCli, SpawnedDevServer, type DevServer } from './temporal/dev-server.js';
-export { RunCounters } from './metrics/run-counters.js';
+export { RunMetrics } from './metrics/run-metrics.js';
+export { LatencyHistogram, type LatencySummary } from './metrics/latency-histogram.js';
+export { ArrivalSchedule, concurrencyAt, type Stage } from './scheduler/load-model.js';
 export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
 export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';
 export type { EchoWorkflowInput } from '../workflows/echo.js';

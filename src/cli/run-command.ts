@@ -1,5 +1,5 @@
-import { SchedulerService } from '../scheduler/scheduler-service.js';
-import type { RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
+import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
+import type { RunMode, SchedulerSink } from '../scheduler/types.js';
 import {
   formatFailuresLine,
   formatFinalLine,
@@ -16,13 +16,6 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import type { ShutdownSignals } from './signals.js';
-
-function emptyStats(mode: RunMode): RunStats {
-  return {
-    mode, launched: 0, started: 0, completed: 0, failed: 0, failuresByKind: {}, inFlight: 0,
-    elapsedMs: 0, rate: 0, stopReason: 'stopped',
-  };
-}
 
 /** Prints interval lines, and the first failure of each kind so the cause is visible once. */
 function printingSink(io: CliIO): SchedulerSink {
@@ -62,7 +55,7 @@ export async function runLoad(
       if (inFlight > 0) io.err(formatWaitingLine(inFlight));
     },
     forced: () => {
-      io.out(formatFinalLine(scheduler?.snapshot() ?? emptyStats(mode), true));
+      io.out(formatFinalLine(scheduler?.snapshot() ?? emptyRunStats(mode), true));
       killDevServer();
       process.exit(ExitCode.interrupted);
     },

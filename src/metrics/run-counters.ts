@@ -1,30 +1,17 @@
 import type { FailureKind } from '../errors.js';
 
-/**
- * The run's counts. Plain numbers, updated by the scheduler as launches progress; read by reporters.
- * Invariant: completed + failed + inFlight = launched.
- */
-export class RunCounters {
+/** Counts of one group of launches. Invariant: completed + failed + inFlight = launched. */
+export class LaunchCounts {
   launched = 0;
   started = 0;
   completed = 0;
   failed = 0;
+  /** Open loop: launches that began later than their intended time (beyond the tolerance). */
+  lateStarts = 0;
   readonly failuresByKind: Partial<Record<FailureKind, number>> = {};
 
   get inFlight(): number {
     return this.launched - this.completed - this.failed;
-  }
-
-  recordLaunch(): void {
-    this.launched++;
-  }
-
-  recordStarted(): void {
-    this.started++;
-  }
-
-  recordCompleted(): void {
-    this.completed++;
   }
 
   recordFailure(kind: FailureKind): void {

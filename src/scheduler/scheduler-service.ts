@@ -1,11 +1,15 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, UsageError } from '../errors.js';
-import { IntervalCounter, RunCounters } from '../metrics/run-counters.js';
+import { IntervalCounter, type LaunchCounts } from '../metrics/run-counters.js';
+import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { systemClock } from './clock.js';
+import { ArrivalSchedule, concurrencyAt, stagesDurationMs, type Stage } from './load-model.js';
 import type {
   BatchRunOptions,
   Clock,
   InfiniteRunOptions,
+  LaunchCountsSnapshot,
+  LoadModel,
   RunMode,
   RunStats,
   SchedulerSink,
@@ -14,14 +18,26 @@ import type {
   WorkflowLauncher,
 } from './types.js';
 
+/** Starts later than their intended time by more than this count as late starts (timer granularity). */
+export const DEFAULT_LATE_START_TOLERANCE_MS = 10;
+/** How often a closed loop re-reads its ramped concurrency. */
+const RAMP_TICK_MS = 100;
+
 export interface SchedulerOptions {
   temporalService: WorkflowLauncher;
   taskQueue: string;
   namespace: string;
-  /** Workflows in flight at most. */
+  /** Closed loop: workflows in flight. Open loop: the cap on workflows in flight. */
   concurrency: number;
+  /** Starts per second: makes the load model an open loop. */
+  rate?: number;
+  /** Ramps the rate (open loop) or the concurrency (closed loop) from its start value; the run ends after them. */
+  stages?: Stage[];
   /** Seconds between interval reports. */
   reportInterval: number;
+  /** Seconds at the start whose launches run but are kept out of the measured counts and histograms. */
+  warmup?: number;
+  lateStartToleranceMs?: number;
   /**
    * true (default): a workflow counts as done when its result arrives (closed loop of the Go runner).
    * false: done when its start is acknowledged (start-only throughput).
@@ -36,63 +52,105 @@ interface Workload {
   count: number | undefined;
 }
 
+function checkPositive(name: string, value: number | undefined, { integer = false, allowZero = false } = {}): void {
+  if (value === undefined) return;
+  const valid = Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
+  if (!valid) {
+    throw new UsageError(`${name} must be ${integer ? 'an integer' : 'a number'} ${allowZero ? '≥ 0' : '> 0'}, got ${value}`);
+  }
+}
+
+function snapshotOf(counts: LaunchCounts): LaunchCountsSnapshot {
+  const { launched, started, completed, failed, inFlight, lateStarts } = counts;
+  return { launched, started, completed, failed, inFlight, lateStarts, failuresByKind: { ...counts.failuresByKind } };
+}
+
+/** The stats of a run that never started (a forced exit during start-up). */
+export function emptyRunStats(mode: RunMode, loadModel: LoadModel['kind'] = 'closed'): RunStats {
+  const none: LaunchCountsSnapshot = { launched: 0, started: 0, completed: 0, failed: 0, inFlight: 0, lateStarts: 0, failuresByKind: {} };
+  return {
+    mode, loadModel, ...none, elapsedMs: 0, rate: 0, stopReason: 'stopped', missedArrivals: 0, warmupMs: 0,
+    warmup: { ...none },
+    measured: { ...none, seconds: 0, completedPerSecond: 0, startedPerSecond: 0 },
+  };
+}
+
 /**
- * The load model: a closed loop of `concurrency` slots. Each slot starts a workflow, waits for it
- * (or only for the start acknowledgement without `wait`), then starts the next. Pure logic: time and
- * Temporal come in through the injected clock and launcher, results go out through the sink.
+ * The load model. Closed loop: `concurrency` slots, each starts a workflow, waits for it (or only for
+ * the start acknowledgement without `wait`), then starts the next. Open loop: starts at intended times
+ * from an ArrivalSchedule, latencies measured from those times (no coordinated omission).
+ * Pure logic: time and Temporal come in through the injected clock and launcher, results go out
+ * through the sink and `metrics`.
  */
 export class SchedulerService {
+  readonly metrics = new RunMetrics();
+  readonly loadModel: LoadModel;
+
   private readonly launcher: WorkflowLauncher;
   private readonly taskQueue: string;
   private readonly namespace: string;
-  private readonly concurrency: number;
   private readonly reportIntervalMs: number;
+  private readonly warmupMs: number;
+  private readonly lateStartToleranceMs: number;
   private readonly wait: boolean;
   private readonly clock: Clock;
   private readonly sink: SchedulerSink;
   private readonly limit: LimitFunction;
 
-  private counters = new RunCounters();
   private running = false;
   private stopRequested = false;
   private stopReason: StopReason = 'stopped';
+  private stopRequestedAt: number | undefined;
   private mode: RunMode = 'batch';
   private startedAt = 0;
   private finishedAt: number | undefined;
-  /** Wakes the launch loop when a slot frees up or a stop is requested. */
+  /** Wakes the launch loop when a slot frees up, an arrival is due, or a stop is requested. */
   private wakeLaunchLoop: (() => void) | undefined;
+  private arrivalTimerDueAt: number | undefined;
   private readonly timers = new Set<TimerHandle>();
 
   constructor(options: SchedulerOptions) {
-    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
-      throw new UsageError(`concurrency must be an integer ≥ 1, got ${options.concurrency}`);
+    checkPositive('concurrency', options.concurrency, { integer: true });
+    checkPositive('reportInterval', options.reportInterval);
+    // With stages the rate is where the ramp starts, and 0 is a fine start.
+    checkPositive('rate', options.rate, { allowZero: options.stages !== undefined });
+    checkPositive('warmup', options.warmup, { allowZero: true });
+    for (const stage of options.stages ?? []) {
+      checkPositive('stage duration', stage.durationMs);
+      checkPositive('stage target', stage.target, { allowZero: true });
     }
-    if (!(options.reportInterval > 0)) {
-      throw new UsageError(`reportInterval must be > 0 seconds, got ${options.reportInterval}`);
-    }
+    if (options.stages?.length === 0) throw new UsageError('stages must not be empty');
     this.launcher = options.temporalService;
     this.taskQueue = options.taskQueue;
     this.namespace = options.namespace;
-    this.concurrency = options.concurrency;
+    this.loadModel = {
+      kind: options.rate !== undefined ? 'open' : 'closed',
+      concurrency: options.concurrency,
+      ...(options.rate !== undefined ? { rate: options.rate } : {}),
+      ...(options.stages ? { stages: options.stages } : {}),
+    };
     this.reportIntervalMs = options.reportInterval * 1000;
+    this.warmupMs = (options.warmup ?? 0) * 1000;
+    this.lateStartToleranceMs = options.lateStartToleranceMs ?? DEFAULT_LATE_START_TOLERANCE_MS;
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
     this.sink = options.sink ?? {};
     this.limit = pLimit(options.concurrency);
   }
 
-  /** Batch: launches `totalWorkflows`, waits for all of them, resolves with the run's stats. */
-  async run({ totalWorkflows, message, count }: BatchRunOptions): Promise<RunStats> {
-    if (!Number.isInteger(totalWorkflows) || totalWorkflows < 1) {
-      throw new UsageError(`totalWorkflows must be an integer ≥ 1, got ${totalWorkflows}`);
-    }
-    return this.execute('batch', { message, count }, totalWorkflows, undefined);
+  /** Batch: launches `totalWorkflows` (or fewer when `duration` ends first), waits for them, resolves with the stats. */
+  async run({ totalWorkflows, message, count, duration }: BatchRunOptions): Promise<RunStats> {
+    checkPositive('totalWorkflows', totalWorkflows, { integer: true });
+    checkPositive('duration', duration);
+    return this.execute('batch', { message, count }, totalWorkflows, duration);
   }
 
-  /** Infinite: launches until stop() or `maxRuntime` seconds, then drains in-flight workflows. */
-  async runInfinite({ message, count, maxRuntime = 0 }: InfiniteRunOptions = {}): Promise<RunStats> {
-    if (!(maxRuntime >= 0)) throw new UsageError(`maxRuntime must be ≥ 0 seconds, got ${maxRuntime}`);
-    return this.execute('infinite', { message, count }, undefined, maxRuntime > 0 ? maxRuntime : undefined);
+  /** Infinite: launches until stop(), `maxRuntime`/`duration` seconds, or the end of the stages; then drains. */
+  async runInfinite({ message, count, maxRuntime = 0, duration }: InfiniteRunOptions = {}): Promise<RunStats> {
+    checkPositive('maxRuntime', maxRuntime, { allowZero: true });
+    checkPositive('duration', duration);
+    const limits = [maxRuntime > 0 ? maxRuntime : undefined, duration].filter((value) => value !== undefined);
+    return this.execute('infinite', { message, count }, undefined, limits.length > 0 ? Math.min(...limits) : undefined);
   }
 
   /** Stops launching; the running run() / runInfinite() resolves once in-flight workflows are done. */
@@ -100,22 +158,29 @@ export class SchedulerService {
     this.requestStop('stopped');
   }
 
-  /** The stats so far (also while running, e.g. for a final line after a forced exit). */
+  /** The stats so far (also while running, e.g. for an end line after a forced exit). */
   snapshot(): RunStats {
     const end = this.finishedAt ?? this.clock.now();
     const elapsedMs = this.running || this.finishedAt !== undefined ? end - this.startedAt : 0;
-    const { launched, started, completed, failed, inFlight } = this.counters;
+    const all = snapshotOf(this.metrics.all);
+    const measuredSeconds = Math.max(0, elapsedMs - this.warmupMs) / 1000;
+    const measured = snapshotOf(this.metrics.measured);
     return {
       mode: this.mode,
-      launched,
-      started,
-      completed,
-      failed,
-      failuresByKind: { ...this.counters.failuresByKind },
-      inFlight,
+      loadModel: this.loadModel.kind,
+      ...all,
       elapsedMs,
-      rate: elapsedMs > 0 ? completed / (elapsedMs / 1000) : 0,
+      rate: elapsedMs > 0 ? all.completed / (elapsedMs / 1000) : 0,
       stopReason: this.stopReason,
+      missedArrivals: this.metrics.missedArrivals,
+      warmupMs: this.warmupMs,
+      warmup: snapshotOf(this.metrics.warmup),
+      measured: {
+        ...measured,
+        seconds: measuredSeconds,
+        completedPerSecond: measuredSeconds > 0 ? measured.completed / measuredSeconds : 0,
+        startedPerSecond: measuredSeconds > 0 ? measured.started / measuredSeconds : 0,
+      },
     };
   }
 
@@ -123,7 +188,7 @@ export class SchedulerService {
     mode: RunMode,
     workload: Workload,
     totalWorkflows: number | undefined,
-    maxRuntimeSeconds: number | undefined,
+    durationSeconds: number | undefined,
   ): Promise<RunStats> {
     if (this.running || this.finishedAt !== undefined) {
       throw new UsageError('a SchedulerService runs once; create a new one for another run');
@@ -132,11 +197,12 @@ export class SchedulerService {
     this.mode = mode;
     this.startedAt = this.clock.now();
     this.scheduleReports();
-    if (maxRuntimeSeconds !== undefined) {
-      this.addTimer(() => this.requestStop('max-runtime'), maxRuntimeSeconds * 1000);
-    }
+    if (durationSeconds !== undefined) this.addTimer(() => this.requestStop('time-limit'), durationSeconds * 1000);
+    const { stages } = this.loadModel;
+    if (stages) this.addTimer(() => this.requestStop('stages-done'), stagesDurationMs(stages));
     try {
-      await this.launchLoop(workload, totalWorkflows);
+      if (this.loadModel.kind === 'open') await this.openLoop(workload, totalWorkflows);
+      else await this.closedLoop(workload, totalWorkflows);
       await this.drain();
     } finally {
       for (const timer of this.timers) this.clock.clearTimeout(timer);
@@ -148,30 +214,83 @@ export class SchedulerService {
     return this.snapshot();
   }
 
-  private async launchLoop(workload: Workload, totalWorkflows: number | undefined): Promise<void> {
-    while (!this.stopRequested) {
-      if (totalWorkflows !== undefined && this.counters.launched >= totalWorkflows) return;
-      if (this.counters.inFlight >= this.concurrency) {
+  private totalReached(totalWorkflows: number | undefined): boolean {
+    return totalWorkflows !== undefined && this.metrics.all.launched >= totalWorkflows;
+  }
+
+  private async closedLoop(workload: Workload, totalWorkflows: number | undefined): Promise<void> {
+    const { stages, concurrency } = this.loadModel;
+    if (stages) this.scheduleRampTicks();
+    while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
+      const now = this.clock.now();
+      const slots = concurrencyAt(concurrency, stages, now - this.startedAt) ?? 0;
+      if (this.metrics.all.inFlight >= slots) {
         await this.sleepUntilWoken();
         continue;
       }
-      this.counters.recordLaunch();
-      // p-limit enforces the bound; the in-flight check above keeps its queue empty, so an infinite
-      // run never piles up pending launches.
-      void this.limit(() => this.launchOne(workload));
+      this.launch(workload, now, undefined, Math.max(1, slots));
     }
   }
 
-  private async launchOne({ message, count }: Workload): Promise<void> {
+  private async openLoop(workload: Workload, totalWorkflows: number | undefined): Promise<void> {
+    const { rate = 0, stages, concurrency } = this.loadModel;
+    const schedule = new ArrivalSchedule(rate, stages);
+    let arrival = 0;
+    while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
+      const offset = schedule.timeOf(arrival);
+      if (offset === undefined) {
+        await this.sleepUntilWoken(); // no more arrivals: the stages-done timer ends the run
+        continue;
+      }
+      const intendedAt = this.startedAt + offset;
+      const now = this.clock.now();
+      if (now < intendedAt) {
+        this.armArrivalTimer(intendedAt);
+        await this.sleepUntilWoken();
+        continue;
+      }
+      if (this.metrics.all.inFlight >= concurrency) {
+        await this.sleepUntilWoken(); // capped: this start will be late
+        continue;
+      }
+      this.launch(workload, now, intendedAt, concurrency);
+      arrival++;
+    }
+    // Arrivals that were due before the stop but never launched (the cap held them back): count them,
+    // they are the open loop's most late starts.
+    const stoppedAtOffset = (this.stopRequestedAt ?? this.clock.now()) - this.startedAt;
+    for (let offset = schedule.timeOf(arrival); offset !== undefined && offset < stoppedAtOffset; offset = schedule.timeOf(++arrival)) {
+      this.metrics.recordMissedArrival();
+    }
+  }
+
+  /**
+   * Counts the launch now (so in-flight is exact at once) and hands it to p-limit, which enforces the
+   * bound; the loops' own in-flight checks keep its queue empty.
+   */
+  private launch(workload: Workload, now: number, intendedAt: number | undefined, slots: number): void {
+    const origin = intendedAt ?? now;
+    const phase: Phase = origin - this.startedAt >= this.warmupMs ? 'measured' : 'warmup';
+    const lateness = intendedAt === undefined ? undefined : now - intendedAt;
+    this.metrics.recordLaunch(phase, lateness, lateness !== undefined && lateness > this.lateStartToleranceMs);
+    if (this.limit.concurrency !== slots) this.limit.concurrency = slots;
+    void this.limit(() => this.launchOne(workload, origin, phase));
+  }
+
+  private async launchOne({ message, count }: Workload, origin: number, phase: Phase): Promise<void> {
     try {
       const workflowId = await this.launcher.startEchoWorkflow(this.namespace, this.taskQueue, message, count);
-      this.counters.recordStarted();
-      if (this.wait) await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
-      this.counters.recordCompleted();
+      this.metrics.recordStarted(phase, this.clock.now() - origin);
+      if (this.wait) {
+        await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
+        this.metrics.recordCompleted(phase, this.clock.now() - origin);
+      } else {
+        this.metrics.recordCompleted(phase, undefined);
+      }
     } catch (error) {
       // Isolated: a failed launch is counted by kind and the run goes on.
       const kind = failureKindOf(error);
-      this.counters.recordFailure(kind);
+      this.metrics.recordFailure(phase, kind);
       this.sink.failure?.(kind, error);
     } finally {
       this.wake();
@@ -181,12 +300,13 @@ export class SchedulerService {
   private requestStop(reason: StopReason): void {
     if (this.stopRequested) return;
     this.stopRequested = true;
+    this.stopRequestedAt = this.clock.now();
     this.stopReason = reason;
     this.wake();
   }
 
   private async drain(): Promise<void> {
-    while (this.counters.inFlight > 0) await this.sleepUntilWoken();
+    while (this.metrics.all.inFlight > 0) await this.sleepUntilWoken();
   }
 
   private sleepUntilWoken(): Promise<void> {
@@ -201,6 +321,24 @@ export class SchedulerService {
     wake?.();
   }
 
+  /** One timer for the next arrival, however often completions wake the loop meanwhile. */
+  private armArrivalTimer(dueAt: number): void {
+    if (this.arrivalTimerDueAt === dueAt) return;
+    this.arrivalTimerDueAt = dueAt;
+    this.addTimer(() => {
+      if (this.arrivalTimerDueAt === dueAt) this.arrivalTimerDueAt = undefined;
+      this.wake();
+    }, dueAt - this.clock.now());
+  }
+
+  private scheduleRampTicks(): void {
+    const tick = () => {
+      this.wake();
+      if (!this.stopRequested) this.addTimer(tick, RAMP_TICK_MS);
+    };
+    this.addTimer(tick, RAMP_TICK_MS);
+  }
+
   private scheduleReports(): void {
     const intervals = new IntervalCounter(this.startedAt);
     let nextReportAt = this.startedAt + this.reportIntervalMs;
@@ -208,16 +346,23 @@ export class SchedulerService {
       const now = this.clock.now();
       // Aim at fixed multiples of the interval so a late timer does not shift every later report.
       nextReportAt = Math.max(nextReportAt + this.reportIntervalMs, now + 1);
-      const { completedInInterval, intervalMs } = intervals.tick(now, this.counters.completed);
+      const { all, intervalE2eLatency, intervalStartLatency } = this.metrics;
+      const { completedInInterval, intervalMs } = intervals.tick(now, all.completed);
+      const latency = this.wait ? intervalE2eLatency : intervalStartLatency;
       this.sink.interval?.({
         elapsedMs: now - this.startedAt,
         intervalMs,
-        inFlight: this.counters.inFlight,
-        completed: this.counters.completed,
-        failed: this.counters.failed,
+        inFlight: all.inFlight,
+        started: all.started,
+        completed: all.completed,
+        failed: all.failed,
         completedInInterval,
         rate: intervalMs > 0 ? completedInInterval / (intervalMs / 1000) : 0,
+        latencyP50Ms: latency.percentileMillis(50),
+        latencyP99Ms: latency.percentileMillis(99),
+        lateStarts: all.lateStarts,
       });
+      this.metrics.resetInterval();
       this.addTimer(report, nextReportAt - now);
     };
     this.addTimer(report, this.reportIntervalMs);

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../errors.js';
+import type { Stage } from './load-model.js';
 
 /** Time source of the scheduler; injected so tests can drive time by hand. Milliseconds. */
 export interface Clock {
@@ -19,34 +20,68 @@ export interface WorkflowLauncher {
 
 export type RunMode = 'batch' | 'infinite';
 
+/**
+ * closed: `concurrency` slots, each starts a workflow and waits for it before the next (stages ramp
+ * the concurrency). open: starts on a fixed schedule at `rate` per second (stages ramp the rate),
+ * whatever earlier workflows do; `concurrency` caps the workflows in flight.
+ */
+export type LoadModelKind = 'closed' | 'open';
+
+export interface LoadModel {
+  kind: LoadModelKind;
+  concurrency: number;
+  rate?: number;
+  stages?: Stage[];
+}
+
 /** One report interval's view of the run; emitted every `reportInterval` seconds. */
 export interface IntervalReport {
   elapsedMs: number;
   intervalMs: number;
   inFlight: number;
+  started: number;
   completed: number;
   failed: number;
   completedInInterval: number;
   /** Completions in this interval per second of this interval. */
   rate: number;
+  /** Median and 99th percentile of this interval's measured latencies (e2e, or start with wait=false), ms. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  lateStarts: number;
 }
 
-export type StopReason = 'total-reached' | 'max-runtime' | 'stopped';
+export type StopReason = 'total-reached' | 'time-limit' | 'stages-done' | 'stopped';
 
-/** The whole run's counts. Invariant: completed + failed + inFlight = launched. */
-export interface RunStats {
-  mode: RunMode;
+/** Counts of a group of launches. Invariant: completed + failed + inFlight = launched. */
+export interface LaunchCountsSnapshot {
   launched: number;
-  /** Starts acknowledged by the server. */
   started: number;
   completed: number;
   failed: number;
-  failuresByKind: Partial<Record<FailureKind, number>>;
   inFlight: number;
+  lateStarts: number;
+  failuresByKind: Partial<Record<FailureKind, number>>;
+}
+
+/** The whole run's counts (every launch), plus the warm-up and the measured part apart. */
+export interface RunStats extends LaunchCountsSnapshot {
+  mode: RunMode;
+  loadModel: LoadModelKind;
   elapsedMs: number;
-  /** completed / elapsed seconds. */
+  /** completed / elapsed seconds (every launch, as the core's end line shows). */
   rate: number;
   stopReason: StopReason;
+  /** Open loop: arrivals due before the stop that never launched because the cap held them back. */
+  missedArrivals: number;
+  warmupMs: number;
+  warmup: LaunchCountsSnapshot;
+  measured: LaunchCountsSnapshot & {
+    /** Seconds after the warm-up. */
+    seconds: number;
+    completedPerSecond: number;
+    startedPerSecond: number;
+  };
 }
 
 /** Where the scheduler sends what happens; it never formats or prints itself. */
@@ -59,11 +94,15 @@ export interface BatchRunOptions {
   totalWorkflows: number;
   message?: string;
   count?: number;
+  /** Seconds; the batch also ends when this much time has passed. */
+  duration?: number;
 }
 
 export interface InfiniteRunOptions {
   message?: string;
   count?: number;
-  /** Seconds; 0 or undefined = until stop(). */
+  /** Seconds; 0 or undefined = until stop() (or the end of the stages). */
   maxRuntime?: number;
+  /** Same as maxRuntime; the shorter of the two wins. */
+  duration?: number;
 }

@@ -7,16 +7,13 @@ import {
   formatStartLine,
   formatWaitingLine,
 } from '../../src/report/lines.js';
-import type { RunStats } from '../../src/scheduler/types.js';
+import { makeInterval, makeStats } from '../helpers/run-stats.js';
 
-const stats = (overrides: Partial<RunStats>): RunStats => ({
-  mode: 'batch', launched: 100, started: 100, completed: 100, failed: 0, failuresByKind: {}, inFlight: 0,
-  elapsedMs: 4230, rate: 100 / 4.23, stopReason: 'total-reached', ...overrides,
-});
+const stats = makeStats;
 
 describe('report lines', () => {
   it('interval line, as the Go runner prints it', () => {
-    const report = { elapsedMs: 10_000, intervalMs: 10_000, inFlight: 8, completed: 45, failed: 0, completedInInterval: 45, rate: 4.5 };
+    const report = makeInterval();
     expect(formatIntervalLine(report)).toBe('Concurrent: 8 Workflows: 45 Rate: 4.50');
     expect(formatIntervalLine({ ...report, failed: 3 })).toBe('Concurrent: 8 Workflows: 45 Rate: 4.50 Failed: 3');
     expect(formatIntervalLine({ ...report, rate: 2 / 3 })).toBe('Concurrent: 8 Workflows: 45 Rate: 0.67');
@@ -60,6 +57,6 @@ describe('exit codes', () => {
     [stats({ failed: 1 }), 1],
     [stats({ stopReason: 'stopped' }), 130],
     [stats({ mode: 'infinite', stopReason: 'stopped' }), 0],
-    [stats({ mode: 'infinite', stopReason: 'max-runtime', failed: 2 }), 1],
+    [stats({ mode: 'infinite', stopReason: 'time-limit', failed: 2 }), 1],
   ])('%# → %i', (runStats, code) => expect(exitCodeFor(runStats)).toBe(code));
 });

@@ -182,7 +182,7 @@ describe('SchedulerService, stop and infinite runs', () => {
     await clock.advance(2000);
     expect(run.settled).toBe(false);
     await clock.advance(100);
-    expect(run.value).toMatchObject({ launched: 7, completed: 7, stopReason: 'max-runtime', elapsedMs: 2100 });
+    expect(run.value).toMatchObject({ launched: 7, completed: 7, stopReason: 'time-limit', elapsedMs: 2100 });
     expect(clock.pendingTimers).toBe(0);
   });
 

@@ -1,0 +1,95 @@
+import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+
+/** Latencies are recorded in microseconds, from 1 µs up to 24 hours, to 3 significant digits. */
+const LOWEST_MICROS = 1;
+const HIGHEST_MICROS = 24 * 60 * 60 * 1_000_000;
+const BIT_BUCKET_SIZE = 32;
+
+/** The numbers a summary shows for one latency, in milliseconds (fractions keep µs precision). */
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export const PERCENTILES = { p50: 50, p90: 90, p95: 95, p99: 99, p999: 99.9 } as const;
+
+function newHistogram(): Histogram {
+  return build({
+    bitBucketSize: BIT_BUCKET_SIZE,
+    lowestDiscernibleValue: LOWEST_MICROS,
+    highestTrackableValue: HIGHEST_MICROS,
+    numberOfSignificantValueDigits: 3,
+    autoResize: false,
+    useWebAssembly: false,
+  });
+}
+
+/**
+ * An HDR histogram of latencies: constant memory whatever the number of samples, exact merging of
+ * histograms from several processes through the encoded form.
+ */
+export class LatencyHistogram {
+  private constructor(private readonly histogram: Histogram) {}
+
+  static create(): LatencyHistogram {
+    return new LatencyHistogram(newHistogram());
+  }
+
+  /** Restores a histogram from `encode()` output (HdrHistogram's compressed base64 format). */
+  static decode(encoded: string): LatencyHistogram {
+    const decoded = decodeFromCompressedBase64(encoded, BIT_BUCKET_SIZE, false);
+    const histogram = newHistogram();
+    histogram.add(decoded);
+    return new LatencyHistogram(histogram);
+  }
+
+  /** Records one latency given in milliseconds; values outside the range are clamped to it. */
+  recordMillis(millis: number): void {
+    const micros = Math.round(millis * 1000);
+    this.histogram.recordValue(Math.min(HIGHEST_MICROS, Math.max(LOWEST_MICROS, micros)));
+  }
+
+  get count(): number {
+    return this.histogram.totalCount;
+  }
+
+  /** The latency (ms) at a percentile in [0, 100]; 0 when empty. */
+  percentileMillis(percentile: number): number {
+    return this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / 1000;
+  }
+
+  summary(): LatencySummary {
+    if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+    return {
+      count: this.count,
+      min: this.histogram.minNonZeroValue / 1000,
+      mean: this.histogram.mean / 1000,
+      p50: this.percentileMillis(PERCENTILES.p50),
+      p90: this.percentileMillis(PERCENTILES.p90),
+      p95: this.percentileMillis(PERCENTILES.p95),
+      p99: this.percentileMillis(PERCENTILES.p99),
+      p999: this.percentileMillis(PERCENTILES.p999),
+      max: this.histogram.maxValue / 1000,
+    };
+  }
+
+  /** Adds every sample of `other` (exact: same bucket layout). */
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
+  reset(): void {
+    this.histogram.reset();
+  }
+
+  encode(): string {
+    return encodeIntoCompressedBase64(this.histogram);
+  }
+}

@@ -1,0 +1,78 @@
+import type { FailureKind } from '../errors.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import { LaunchCounts } from './run-counters.js';
+
+/** A launch is "measured" when its start (intended start in open loop) falls after the warm-up. */
+export type Phase = 'warmup' | 'measured';
+
+/**
+ * Everything the run measures: counts of all launches, counts of the warm-up and the measured part
+ * apart, and latency histograms of the measured part (whole run and current report interval).
+ * Plain recording, no formatting.
+ */
+export class RunMetrics {
+  /** Every launch, warm-up included: what the interval lines and the server verification use. */
+  readonly all = new LaunchCounts();
+  readonly warmup = new LaunchCounts();
+  readonly measured = new LaunchCounts();
+
+  /** Start RPC sent (or intended, open loop) → acknowledged. */
+  readonly startLatency = LatencyHistogram.create();
+  /** Start sent (or intended) → result received. */
+  readonly e2eLatency = LatencyHistogram.create();
+  /** Open loop: actual start − intended start, for every launch. */
+  readonly startLateness = LatencyHistogram.create();
+  /** The current report interval's latencies (reset at each report). */
+  readonly intervalStartLatency = LatencyHistogram.create();
+  readonly intervalE2eLatency = LatencyHistogram.create();
+
+  /** Open loop: arrivals due before the run stopped that never launched (held back by the cap). */
+  missedArrivals = 0;
+
+  private counts(phase: Phase): LaunchCounts {
+    return phase === 'warmup' ? this.warmup : this.measured;
+  }
+
+  recordLaunch(phase: Phase, latenessMs?: number, late = false): void {
+    this.all.launched++;
+    this.counts(phase).launched++;
+    if (late) {
+      this.all.lateStarts++;
+      this.counts(phase).lateStarts++;
+    }
+    if (latenessMs !== undefined && phase === 'measured') this.startLateness.recordMillis(latenessMs);
+  }
+
+  recordStarted(phase: Phase, latencyMs: number): void {
+    this.all.started++;
+    this.counts(phase).started++;
+    if (phase === 'measured') {
+      this.startLatency.recordMillis(latencyMs);
+      this.intervalStartLatency.recordMillis(latencyMs);
+    }
+  }
+
+  /** A workflow done: its result arrived (or, start-only, its start was acknowledged: no e2e). */
+  recordCompleted(phase: Phase, e2eMs: number | undefined): void {
+    this.all.completed++;
+    this.counts(phase).completed++;
+    if (phase === 'measured' && e2eMs !== undefined) {
+      this.e2eLatency.recordMillis(e2eMs);
+      this.intervalE2eLatency.recordMillis(e2eMs);
+    }
+  }
+
+  recordFailure(phase: Phase, kind: FailureKind): void {
+    this.all.recordFailure(kind);
+    this.counts(phase).recordFailure(kind);
+  }
+
+  recordMissedArrival(): void {
+    this.missedArrivals++;
+  }
+
+  resetInterval(): void {
+    this.intervalStartLatency.reset();
+    this.intervalE2eLatency.reset();
+  }
+}

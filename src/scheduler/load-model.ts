@@ -1,0 +1,93 @@
+/** One k6-style stage: move linearly to `target` over `durationMs`. */
+export interface Stage {
+  durationMs: number;
+  /** Starts per second (open loop) or workflows in flight (closed loop) at the end of the stage. */
+  target: number;
+}
+
+interface Segment {
+  startMs: number;
+  durationMs: number;
+  fromRate: number;
+  toRate: number;
+  /** Arrivals (real-valued) before this segment begins. */
+  arrivalsBefore: number;
+  arrivals: number;
+}
+
+export function stagesDurationMs(stages: readonly Stage[]): number {
+  return stages.reduce((sum, stage) => sum + stage.durationMs, 0);
+}
+
+/**
+ * The open loop's intended start times: arrival i happens when the integral of the rate reaches i.
+ * A constant rate gives t_i = i / rate; stages ramp the rate linearly, k6's ramping-arrival-rate.
+ */
+export class ArrivalSchedule {
+  private readonly segments: Segment[] = [];
+  private cursor = 0;
+  /** When the schedule ends (ms from the start); undefined for an endless constant rate. */
+  readonly endMs: number | undefined;
+
+  constructor(startRate: number, stages?: readonly Stage[]) {
+    if (!stages || stages.length === 0) {
+      this.segments.push({ startMs: 0, durationMs: Infinity, fromRate: startRate, toRate: startRate, arrivalsBefore: 0, arrivals: Infinity });
+      this.endMs = undefined;
+      return;
+    }
+    let startMs = 0;
+    let arrivalsBefore = 0;
+    let fromRate = startRate;
+    for (const stage of stages) {
+      const arrivals = ((fromRate + stage.target) / 2) * (stage.durationMs / 1000);
+      this.segments.push({ startMs, durationMs: stage.durationMs, fromRate, toRate: stage.target, arrivalsBefore, arrivals });
+      startMs += stage.durationMs;
+      arrivalsBefore += arrivals;
+      fromRate = stage.target;
+    }
+    this.endMs = startMs;
+  }
+
+  /**
+   * The intended start of arrival `index` (0-based) in ms from the run's start, or undefined when the
+   * schedule ends first. Meant for increasing indexes (it keeps a cursor).
+   */
+  timeOf(index: number): number | undefined {
+    while (this.cursor < this.segments.length) {
+      const segment = this.segments[this.cursor]!;
+      const within = index - segment.arrivalsBefore;
+      if (within < segment.arrivals) return segment.startMs + this.offsetInSegment(segment, within);
+      this.cursor++;
+    }
+    return undefined;
+  }
+
+  /** Solves fromRate·τ + (toRate − fromRate)·τ²/(2D) = arrivals for τ (seconds), in its stable form. */
+  private offsetInSegment(segment: Segment, arrivals: number): number {
+    if (arrivals <= 0) return 0;
+    const seconds = segment.durationMs / 1000;
+    const a = Number.isFinite(seconds) ? (segment.toRate - segment.fromRate) / (2 * seconds) : 0;
+    const b = segment.fromRate;
+    const tau = (2 * arrivals) / (b + Math.sqrt(b * b + 4 * a * arrivals));
+    return tau * 1000;
+  }
+}
+
+/**
+ * The closed loop's concurrency at a time, ramped linearly from `start` through the stages; undefined
+ * after the last stage. Without stages it is `start` for ever.
+ */
+export function concurrencyAt(start: number, stages: readonly Stage[] | undefined, elapsedMs: number): number | undefined {
+  if (!stages || stages.length === 0) return start;
+  let from = start;
+  let stageStart = 0;
+  for (const stage of stages) {
+    if (elapsedMs < stageStart + stage.durationMs) {
+      const progress = (elapsedMs - stageStart) / stage.durationMs;
+      return Math.floor(from + (stage.target - from) * progress + 1e-9);
+    }
+    stageStart += stage.durationMs;
+    from = stage.target;
+  }
+  return undefined;
+}

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { SchedulerService, type SchedulerOptions } from '../../src/scheduler/scheduler-service.js';
+import type { IntervalReport } from '../../src/scheduler/types.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { FakeLauncher, type FakeLauncherOptions } from '../helpers/fake-launcher.js';
+
+type Setup = Omit<SchedulerOptions, 'temporalService' | 'taskQueue' | 'namespace' | 'clock' | 'sink' | 'reportInterval'> & {
+  reportInterval?: number;
+  launcher?: Omit<FakeLauncherOptions, 'clock'>;
+};
+
+function setup({ launcher, reportInterval = 1, ...options }: Setup) {
+  const clock = new FakeClock();
+  const fake = new FakeLauncher({ clock, ...launcher });
+  const startTimes: number[] = [];
+  const recordingLauncher = {
+    startEchoWorkflow: (...args: Parameters<FakeLauncher['startEchoWorkflow']>) => {
+      startTimes.push(clock.now());
+      return fake.startEchoWorkflow(...args);
+    },
+    awaitWorkflowResult: (namespace: string, workflowId: string) => fake.awaitWorkflowResult(namespace, workflowId),
+  };
+  const reports: IntervalReport[] = [];
+  const scheduler = new SchedulerService({
+    temporalService: recordingLauncher, taskQueue: 'tq', namespace: 'ns', clock, reportInterval,
+    sink: { interval: (report) => reports.push(report) }, ...options,
+  });
+  return { clock, fake, scheduler, startTimes, reports };
+}
+
+describe('open loop (--rate)', () => {
+  it('starts at exact intended times, independent of how long workflows take', async () => {
+    const { clock, scheduler, startTimes } = setup({ concurrency: 100, rate: 10, launcher: { startMs: 5, runMs: 700 } });
+    const run = scheduler.runInfinite({ duration: 1 });
+    await clock.advance(2000);
+    const stats = await run;
+    expect(startTimes).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900]);
+    expect(stats).toMatchObject({ loadModel: 'open', launched: 10, completed: 10, lateStarts: 0, missedArrivals: 0, stopReason: 'time-limit' });
+    // Every workflow: 5 ms start + 700 ms run, measured from its intended start.
+    const { startLatency, e2eLatency, startLateness } = scheduler.metrics;
+    expect(startLatency.summary()).toMatchObject({ count: 10, min: 5, max: 5 });
+    expect(e2eLatency.summary()).toMatchObject({ count: 10, min: 705, max: 705 });
+    expect(startLateness.summary()).toMatchObject({ count: 10, max: 0.001 }); // on time (0 is kept as 1 µs)
+    expect(stats.elapsedMs).toBe(1605); // last start at 900 + 705, after the drain
+  });
+
+  it('counts started = rate × duration exactly on a fake clock', async () => {
+    const { clock, scheduler } = setup({ concurrency: 1000, rate: 250, launcher: { startMs: 2, runMs: 30 } });
+    const run = scheduler.runInfinite({ duration: 60 });
+    await clock.advance(61_000);
+    expect((await run).started).toBe(250 * 60);
+  });
+
+  it('when the cap holds starts back: counts late starts, records lateness, measures from the intended time', async () => {
+    // One slot, workflows of 250 ms, arrivals every 100 ms: each start waits for the slot.
+    const { clock, scheduler, startTimes } = setup({ concurrency: 1, rate: 10, launcher: { startMs: 50, runMs: 200 } });
+    const run = scheduler.runInfinite({ duration: 1 });
+    await clock.advance(2000);
+    const stats = await run;
+    expect(startTimes).toEqual([0, 250, 500, 750]);
+    // Arrivals intended at 100, 200, 300 started at 250, 500, 750: 150, 300, 450 ms late.
+    expect(stats.lateStarts).toBe(3);
+    expect(scheduler.metrics.startLateness.summary()).toMatchObject({ count: 4, min: 0.001, max: 450 }); // 0 is kept as 1 µs
+    // e2e from the intended time: 250 for the first, then 250 + lateness — the stall shows in the numbers.
+    expect(scheduler.metrics.e2eLatency.summary()).toMatchObject({ count: 4, min: 250, max: 700 });
+    // Six more arrivals (400 … 900 ms) were due before the 1 s limit and never launched.
+    expect(stats.missedArrivals).toBe(6);
+  });
+
+  it('ramps the rate through stages and ends with them', async () => {
+    const { clock, scheduler, startTimes } = setup({
+      concurrency: 1000, rate: 0, stages: [{ durationMs: 2000, target: 10 }, { durationMs: 1000, target: 10 }],
+      launcher: { startMs: 1, runMs: 10 },
+    });
+    const run = scheduler.runInfinite({});
+    await clock.advance(5000);
+    const stats = await run;
+    expect(stats.stopReason).toBe('stages-done');
+    expect(stats.launched).toBe(10 + 10); // ramp: (0+10)/2 × 2 s, hold: 10 × 1 s
+    // N(t) = 2.5 t² during the ramp ⇒ t_i = sqrt(i / 2.5) s, within the fake clock's 1 ms resolution.
+    for (const index of [1, 4, 9]) expect(startTimes[index]).toBeCloseTo(Math.sqrt(index / 2.5) * 1000, -1);
+    expect(startTimes[10]).toBe(2000);
+  });
+
+  it('a batch ends at --total even in open loop', async () => {
+    const { clock, scheduler } = setup({ concurrency: 10, rate: 100, launcher: { runMs: 5 } });
+    const run = scheduler.run({ totalWorkflows: 25 });
+    await clock.advance(1000);
+    expect(await run).toMatchObject({ launched: 25, completed: 25, stopReason: 'total-reached', elapsedMs: 245 });
+  });
+});
+
+describe('closed loop with stages and duration', () => {
+  it('ramps the concurrency linearly', async () => {
+    const { clock, scheduler, fake, reports } = setup({
+      concurrency: 1, stages: [{ durationMs: 1000, target: 8 }, { durationMs: 1000, target: 8 }],
+      reportInterval: 0.55, launcher: { runMs: 10_000 },
+    });
+    const run = scheduler.runInfinite({});
+    await clock.advance(1999);
+    // Long workflows: in flight = the ramped concurrency (1 → 8 over the first second), re-read every
+    // 100 ms: 4 at 500 ms (seen at the 550 ms report), then 8.
+    expect(reports.map((report) => report.inFlight)).toEqual([4, 8, 8]);
+    scheduler.stop();
+    await clock.advance(20_000);
+    expect(fake.maxInFlight).toBe(8);
+    expect((await run).launched).toBe(8);
+  });
+
+  it('a batch also ends at --duration, whichever comes first', async () => {
+    const { clock, scheduler } = setup({ concurrency: 2, launcher: { runMs: 100 } });
+    const run = scheduler.run({ totalWorkflows: 1000, duration: 1 });
+    await clock.advance(1100);
+    expect(await run).toMatchObject({ launched: 20, completed: 20, stopReason: 'time-limit', elapsedMs: 1000 });
+  });
+});
+
+describe('warm-up', () => {
+  it('runs warm-up workflows normally but keeps them out of the measured counts and histograms', async () => {
+    const { clock, scheduler } = setup({ concurrency: 1, warmup: 1, launcher: { startMs: 100, runMs: 150 } });
+    const run = scheduler.runInfinite({ duration: 3 });
+    await clock.advance(4000);
+    const stats = await run;
+    // One slot, 250 ms each: starts at 0, 250, 500, 750 are warm-up; 1000 … 2750 are measured.
+    expect(stats.warmup).toMatchObject({ launched: 4, completed: 4 });
+    expect(stats.measured).toMatchObject({ launched: 8, completed: 8, seconds: 2 });
+    expect(stats.measured.completedPerSecond).toBe(4);
+    expect(stats).toMatchObject({ launched: 12, completed: 12 });
+    expect(scheduler.metrics.e2eLatency.count).toBe(8);
+    expect(scheduler.metrics.startLatency.summary()).toMatchObject({ count: 8, min: 100, max: 100 });
+  });
+});
+
+describe('interval reports carry latency percentiles of the interval', () => {
+  it('reports the interval p50 / p99 of e2e latency, and of start latency without wait', async () => {
+    const { clock, scheduler, reports } = setup({ concurrency: 1, launcher: { startMs: 20, runMs: 80 } });
+    const run = scheduler.runInfinite({ duration: 2 });
+    await clock.advance(3000);
+    await run;
+    // Completions at 100 … 900 ms; the one at 1000 ms lands just after the report of that instant.
+    expect(reports[0]).toMatchObject({ completedInInterval: 9 });
+    // Percentiles are HDR bucket values: exact to 3 significant digits.
+    expect(reports[0]!.latencyP50Ms).toBeCloseTo(100, 0);
+    expect(reports[0]!.latencyP99Ms).toBeCloseTo(100, 0);
+
+    const startOnly = setup({ concurrency: 1, wait: false, launcher: { startMs: 20 } });
+    const second = startOnly.scheduler.runInfinite({ duration: 2 });
+    await startOnly.clock.advance(3000);
+    await second;
+    expect(startOnly.reports[0]).toMatchObject({ completedInInterval: 49 });
+    expect(startOnly.reports[0]!.latencyP50Ms).toBeCloseTo(20, 1);
+    expect(startOnly.reports[0]!.latencyP99Ms).toBeCloseTo(20, 1);
+  });
+});
