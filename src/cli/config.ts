@@ -9,7 +9,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 /** Where the values come from, highest priority first: flags, then environment, then .env, then defaults. */
 export interface ConfigSources {
   /** Raw flag values given on the command line, by option key (`true`/`false` for switches). */
-  flags: Partial<Record<keyof RunConfig, string | boolean>>;
+  flags: Partial<Record<keyof RunConfig, string | boolean | string[]>>;
   env: Environment;
   dotenv: Environment;
 }
@@ -29,6 +29,8 @@ function parseWith<T>(spec: OptionSpec, raw: string, origin: string): T {
   try {
     return spec.parse(raw) as T;
   } catch (error) {
+    // A UsageError already quotes the bad part; a plain Error only says what was expected.
+    if (error instanceof UsageError) throw new UsageError(`${origin}: ${error.message}`);
     throw new UsageError(`invalid value "${raw}" for ${origin}: ${(error as Error).message}`);
   }
 }
@@ -50,6 +52,8 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
     const flagName = spec.flag.split(' ')[0]!;
     if (typeof flagValue === 'boolean') {
       config[spec.key] = flagValue;
+    } else if (Array.isArray(flagValue)) {
+      config[spec.key] = parseWith(spec, flagValue.join(';'), flagName);
     } else if (flagValue !== undefined) {
       config[spec.key] = parseWith(spec, flagValue, flagName);
     } else {

@@ -7,12 +7,25 @@ export const ExitCode = {
   failure: 1,
   /** Bad usage: unknown flag or command, bad flag or environment value. */
   usage: 2,
+  /** A threshold did not hold (k6's code). */
+  thresholdsFailed: 99,
   /** A batch was interrupted before its total, or a second signal forced the exit. */
   interrupted: 130,
 } as const;
 
+export interface RunVerdict {
+  /** Thresholds were given (then they, not the failure count, decide between 0 and 99). */
+  thresholdsGiven?: boolean;
+  thresholdsPassed?: boolean;
+  /** --verify found the server's counts different from the tool's. */
+  verificationFailed?: boolean;
+}
+
 /** The exit code of a load run that ended (README "Signals and exit codes"). */
-export function exitCodeFor(stats: RunStats): number {
+export function exitCodeFor(stats: RunStats, verdict: RunVerdict = {}): number {
   if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
-  return stats.failed > 0 ? ExitCode.failure : ExitCode.ok;
+  if (verdict.thresholdsGiven && !verdict.thresholdsPassed) return ExitCode.thresholdsFailed;
+  if (verdict.verificationFailed) return ExitCode.failure;
+  if (!verdict.thresholdsGiven && stats.failed > 0) return ExitCode.failure;
+  return ExitCode.ok;
 }

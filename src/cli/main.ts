@@ -14,8 +14,15 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
 };
 
 function describe(spec: ReturnType<typeof specsFor>[number]): string {
-  const defaultText = typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue);
+  const defaultText =
+    spec.defaultText ?? (typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue));
   return `${spec.description} (env: ${spec.env.join(' or ')}; default: ${defaultText})`;
+}
+
+function toOption(spec: ReturnType<typeof specsFor>[number]): Option {
+  const option = new Option(spec.flag, describe(spec));
+  if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+  return option;
 }
 
 /** Inserts the command picked by SCHEDULER_INFINITE_MODE when the arguments name none. */
@@ -40,14 +47,14 @@ function buildProgram(
   for (const name of ['run', 'infinite', 'worker'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
     const specs = specsFor(name);
-    const options = specs.map((spec) => new Option(spec.flag, describe(spec)));
+    const options = specs.map(toOption);
     for (const option of options) command.addOption(option);
     command.action(() => {
       const flags: ConfigSources['flags'] = {};
       specs.forEach((spec, index) => {
         const attribute = options[index]!.attributeName();
         if (command.getOptionValueSource(attribute) === 'cli') {
-          flags[spec.key] = command.getOptionValue(attribute) as string | boolean;
+          flags[spec.key] = command.getOptionValue(attribute) as string | boolean | string[];
         }
       });
       onCommand(name, flags);

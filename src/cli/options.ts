@@ -3,13 +3,28 @@
  * validation. README and .env.example list the same rows.
  */
 
+import type { Stage } from '../scheduler/load-model.js';
+import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
+
 export type CommandName = 'run' | 'infinite' | 'worker';
+
+/** In-flight cap of an open loop when --concurrency is not given. */
+export const OPEN_LOOP_DEFAULT_CONCURRENCY = 1000;
+export const CLOSED_LOOP_DEFAULT_CONCURRENCY = 10;
 
 export interface RunConfig {
   address: string;
   namespace: string;
   taskQueue: string;
-  concurrency: number;
+  /** undefined: 10 in a closed loop, 1000 (the in-flight cap) in an open loop. */
+  concurrency: number | undefined;
+  /** Starts per second: open loop. */
+  rate: number | undefined;
+  stages: Stage[] | undefined;
+  /** Seconds. */
+  duration: number | undefined;
+  /** Seconds. */
+  warmup: number;
   reportInterval: number;
   message: string;
   count: number;
@@ -18,6 +33,10 @@ export interface RunConfig {
   wait: boolean;
   worker: boolean;
   devServer: boolean;
+  json: string | undefined;
+  ndjson: string | undefined;
+  thresholds: Threshold[];
+  verify: boolean;
 }
 
 /** Parses a raw flag or environment value; throws an Error whose message says what was expected. */
@@ -33,6 +52,12 @@ export interface OptionSpec<K extends keyof RunConfig = keyof RunConfig> {
   description: string;
   parse: Parser<RunConfig[K]>;
   commands: readonly CommandName[];
+  /** The flag may be given several times; the values are joined with `;` before parsing. */
+  repeatable?: boolean;
+  /** Shown instead of the default in --help when the default is computed. */
+  defaultText?: string;
+  /** Never printed: redacted in the JSON result and in messages. */
+  secret?: boolean;
 }
 
 const expected = (what: string): never => {
@@ -48,14 +73,6 @@ export const parseInteger =
       : expected(`an integer ≥ ${min}`);
   };
 
-export const parseSeconds =
-  ({ allowZero }: { allowZero: boolean }): Parser<number> =>
-  (raw) => {
-    const value = Number(raw.trim());
-    const valid = raw.trim() !== '' && Number.isFinite(value) && (allowZero ? value >= 0 : value > 0);
-    return valid ? value : expected(allowZero ? 'a number of seconds ≥ 0' : 'a number of seconds > 0');
-  };
-
 export const parseBoolean: Parser<boolean> = (raw) => {
   const text = raw.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(text)) return true;
@@ -64,6 +81,43 @@ export const parseBoolean: Parser<boolean> = (raw) => {
 };
 
 export const parseText: Parser<string> = (raw) => (raw.trim() !== '' ? raw : expected('a non-empty text'));
+
+export const parsePositiveNumber: Parser<number> = (raw) => {
+  const value = Number(raw.trim());
+  return raw.trim() !== '' && Number.isFinite(value) && value > 0 ? value : expected('a number > 0');
+};
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** `90` (seconds), `500ms`, `30s`, `1m`, `1h30m` → seconds. */
+export function durationSeconds(raw: string): number | undefined {
+  const text = raw.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(amount) * DURATION_UNITS[unit!]!;
+  return total;
+}
+
+export const parseDuration =
+  ({ allowZero }: { allowZero: boolean }): Parser<number> =>
+  (raw) => {
+    const seconds = durationSeconds(raw);
+    const valid = seconds !== undefined && Number.isFinite(seconds) && (allowZero ? seconds >= 0 : seconds > 0);
+    return valid ? seconds : expected(`a duration ${allowZero ? '≥ 0' : '> 0'} such as 30s, 1m, 1h or 90 (seconds)`);
+  };
+
+/** `30s:50,1m:200,30s:0`: k6-style stages, each `<duration>:<target>`. */
+export const parseStages: Parser<Stage[]> = (raw) =>
+  raw.split(',').map((part) => {
+    const [durationText, targetText, extra] = part.trim().split(':');
+    const seconds = durationText === undefined ? undefined : durationSeconds(durationText);
+    const target = targetText === undefined || targetText.trim() === '' ? Number.NaN : Number(targetText);
+    if (extra !== undefined || seconds === undefined || !(seconds > 0) || !Number.isFinite(target) || target < 0) {
+      return expected(`stages like 30s:50,1m:200,30s:0 (<duration>:<target ≥ 0>), but "${part.trim()}" is not one`);
+    }
+    return { durationMs: seconds * 1000, target };
+  });
 
 /** host:port, as the Temporal CLI takes it (`[::1]:7233` for IPv6). */
 export const parseAddress: Parser<string> = (raw) => {
@@ -93,12 +147,33 @@ export const OPTION_SPECS = [
     description: 'task queue the EchoWorkflows (and the worker) use', parse: parseText, commands: ALL,
   }),
   option({
-    key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: 10,
+    key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: undefined,
     description: 'workflows in flight at most', parse: parseInteger(1), commands: LOAD,
+    defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
+  }),
+  option({
+    key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
+    description: 'open loop: start this many workflows per second on a fixed schedule (--concurrency then caps in-flight)',
+    parse: parsePositiveNumber, commands: LOAD, defaultText: 'none (closed loop)',
+  }),
+  option({
+    key: 'stages', flag: '--stages <list>', env: ['SCHEDULER_STAGES'], defaultValue: undefined,
+    description: 'ramp the rate (open loop) or the concurrency (closed loop) linearly, e.g. "30s:50,1m:200,30s:0"; the run ends after them',
+    parse: parseStages, commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'duration', flag: '--duration <time>', env: ['SCHEDULER_DURATION'], defaultValue: undefined,
+    description: 'stop launching after this long (30s, 5m, 1h; batch: --total or this, whichever comes first)',
+    parse: parseDuration({ allowZero: false }), commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'warmup', flag: '--warmup <time>', env: ['SCHEDULER_WARMUP'], defaultValue: 0,
+    description: 'workflows started in this first period run but are kept out of the summary and histograms',
+    parse: parseDuration({ allowZero: true }), commands: LOAD,
   }),
   option({
     key: 'reportInterval', flag: '--report-interval <seconds>', env: ['SCHEDULER_REPORT_INTERVAL'],
-    defaultValue: 10, description: 'seconds between progress lines', parse: parseSeconds({ allowZero: false }),
+    defaultValue: 10, description: 'seconds between progress lines', parse: parseDuration({ allowZero: false }),
     commands: LOAD,
   }),
   option({
@@ -115,8 +190,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'maxRuntime', flag: '--max-runtime <seconds>', env: ['SCHEDULER_MAX_RUNTIME'], defaultValue: 0,
-    description: 'stop an infinite run after this long (0 = until a signal)',
-    parse: parseSeconds({ allowZero: true }), commands: ['infinite'],
+    description: 'stop an infinite run after this many seconds (0 = until a signal)',
+    parse: parseDuration({ allowZero: true }), commands: ['infinite'],
   }),
   option({
     key: 'wait', flag: '--no-wait', env: ['SCHEDULER_WAIT'], defaultValue: true,
@@ -132,6 +207,26 @@ export const OPTION_SPECS = [
     key: 'devServer', flag: '--dev-server', env: ['SCHEDULER_DEV_SERVER'], defaultValue: false,
     description: 'start a private Temporal dev server plus a worker, stopped on exit', parse: parseBoolean,
     commands: LOAD,
+  }),
+  option({
+    key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
+    description: 'write the whole result as JSON (atomically; also when interrupted)', parse: parseText,
+    commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,
+    description: 'append one JSON object per report interval ("-": stdout, progress lines then go to stderr)',
+    parse: parseText, commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'thresholds', flag: '--threshold <expr>', env: ['SCHEDULER_THRESHOLDS'], defaultValue: [],
+    description: 'fail the run (exit 99) unless this holds, e.g. "e2e.p99<2s"; repeatable; env: ";"-separated',
+    parse: parseThresholdList, commands: LOAD, repeatable: true, defaultText: 'none',
+  }),
+  option({
+    key: 'verify', flag: '--verify', env: ['SCHEDULER_VERIFY'], defaultValue: false,
+    description: "after the run, count the run's workflows on the server and exit 1 if they differ from the tool's counts",
+    parse: parseBoolean, commands: LOAD,
   }),
 ] as const satisfies readonly OptionSpec[];
 

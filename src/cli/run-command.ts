@@ -1,27 +1,54 @@
+import { accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UsageError, type FailureKind } from '../errors.js';
+import { IntervalSeries } from '../metrics/interval-series.js';
+import { RunMetrics } from '../metrics/run-metrics.js';
+import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
+import { verifyAgainstServer, type Verification } from '../metrics/verification.js';
+import { formatFailuresLine, formatFinalLine, formatIntervalLine, formatStartLine, formatWaitingLine, INTERRUPT_LINE } from '../report/lines.js';
+import { buildRunResult, intervalRecord, type RunResult } from '../report/result.js';
+import { formatSummary, formatVerification } from '../report/summary.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
-import type { RunMode, SchedulerSink } from '../scheduler/types.js';
-import {
-  formatFailuresLine,
-  formatFinalLine,
-  formatIntervalLine,
-  formatStartLine,
-  formatWaitingLine,
-  INTERRUPT_LINE,
-} from '../report/lines.js';
+import type { RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
-import { TemporalService } from '../temporal/temporal-service.js';
-import type { FailureKind } from '../errors.js';
+import { newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { VERSION } from '../version.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
-import type { RunConfig } from './options.js';
+import {
+  CLOSED_LOOP_DEFAULT_CONCURRENCY,
+  OPEN_LOOP_DEFAULT_CONCURRENCY,
+  specsFor,
+  type CommandName,
+  type RunConfig,
+} from './options.js';
+import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
 
+/** How long --verify waits for visibility to catch up with the tool's counts. */
+const VERIFY_TIMEOUT_MS = 15_000;
+
+/** The configuration as the JSON result shows it: secrets redacted, thresholds as their text. */
+export function redactedConfig(command: CommandName, config: RunConfig): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const spec of specsFor(command)) {
+    const value = config[spec.key];
+    if (value === undefined) continue;
+    shown[spec.key] = spec.secret ? '[redacted]' : value;
+  }
+  shown.thresholds = config.thresholds.map((threshold) => threshold.expression);
+  return shown;
+}
+
 /** Prints interval lines, and the first failure of each kind so the cause is visible once. */
-function printingSink(io: CliIO): SchedulerSink {
+function printingSink(io: CliIO, onInterval: SchedulerSink['interval']): SchedulerSink {
   const reportedKinds = new Set<FailureKind>();
   return {
-    interval: (report) => io.out(formatIntervalLine(report)),
+    interval: (report) => {
+      io.out(formatIntervalLine(report));
+      onInterval?.(report);
+    },
     failure: (kind, error) => {
       if (reportedKinds.has(kind)) return;
       reportedKinds.add(kind);
@@ -30,7 +57,25 @@ function printingSink(io: CliIO): SchedulerSink {
   };
 }
 
-/** `sched-bench run` and `sched-bench infinite`: set up, run the scheduler, tear down, pick the exit code. */
+function checkWritable(path: string, option: string): void {
+  try {
+    accessSync(dirname(resolve(path)), constants.W_OK);
+  } catch {
+    throw new UsageError(`cannot write ${option} ${path}: its directory does not exist or is not writable`);
+  }
+}
+
+/** Polls the server until its counts match the tool's or the visibility timeout passes. */
+async function verifyRun(service: TemporalService, namespace: string, stats: RunStats, waited: boolean): Promise<Verification> {
+  const deadline = Date.now() + VERIFY_TIMEOUT_MS;
+  for (;;) {
+    const verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
+    if (verification.matches || Date.now() > deadline) return verification;
+    await new Promise((resolveLater) => setTimeout(resolveLater, 500));
+  }
+}
+
+/** `sched-bench run` and `sched-bench infinite`: set up, run the scheduler, report, tear down, pick the exit code. */
 export async function runLoad(
   mode: RunMode,
   config: RunConfig,
@@ -38,9 +83,36 @@ export async function runLoad(
   cliLookup: CliLookup,
   signals: ShutdownSignals,
 ): Promise<number> {
+  if (config.json) checkWritable(config.json, '--json');
+  if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
+  const runId = newRunId();
+  const startedAt = new Date();
+  const concurrency =
+    config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY);
+  const loadModelKind = config.rate !== undefined ? 'open' : 'closed';
+  // With NDJSON on stdout, the human lines move to stderr so stdout stays machine-readable.
+  const reportIO: CliIO = config.ndjson === '-' ? { out: io.err, err: io.err } : io;
+  const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson) : undefined;
+  const series = new IntervalSeries();
+  const server = { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, version: null as string | null };
+  let sdk: Record<string, string> = {};
   let devServer: DevServer | undefined;
   let scheduler: SchedulerService | undefined;
   let stopRequested = false;
+
+  const resultOf = (stats: RunStats, exitCode: number, thresholds: readonly ThresholdResult[], verification?: Verification): RunResult => {
+    const metrics = scheduler?.metrics ?? new RunMetrics();
+    return buildRunResult({
+      version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config),
+      startedAt, endedAt: new Date(), interrupted: stats.stopReason === 'stopped', exitCode, server, sdk,
+      loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
+      histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
+      thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
+    });
+  };
+  const writeJson = (result: RunResult) => {
+    if (config.json) writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`);
+  };
 
   const killDevServer = () => devServer?.kill();
   // Last line of defence against an orphaned dev server, whatever path ends the process.
@@ -55,23 +127,30 @@ export async function runLoad(
       if (inFlight > 0) io.err(formatWaitingLine(inFlight));
     },
     forced: () => {
-      io.out(formatFinalLine(scheduler?.snapshot() ?? emptyRunStats(mode), true));
+      const stats = scheduler?.snapshot() ?? emptyRunStats(mode, loadModelKind);
+      reportIO.out(formatFinalLine(stats, true));
+      try {
+        writeJson(resultOf(stats, ExitCode.interrupted, []));
+      } catch (error) {
+        io.err(`sched-bench: ${(error as Error).message}`);
+      }
       killDevServer();
       process.exit(ExitCode.interrupted);
     },
   });
 
   try {
-    let address = config.address;
     if (config.devServer) {
       devServer = await startDevServer(cliLookup);
-      address = devServer.address;
-      io.err(`Dev server started at ${address} (pid ${devServer.pid}, ${devServer.origin})`);
+      server.address = devServer.address;
+      io.err(`Dev server started at ${server.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
-    const service = await TemporalService.connect({ address });
+    const service = await TemporalService.connect({ address: server.address, runId });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);
+      server.version = (await service.serverVersion()) ?? null;
+      sdk = TemporalService.sdkVersions();
       if (config.worker || config.devServer) {
         worker = await service.createEchoWorker(config.namespace, config.taskQueue);
         worker.start().catch((error: Error) => {
@@ -83,34 +162,57 @@ export async function runLoad(
         temporalService: service,
         taskQueue: config.taskQueue,
         namespace: config.namespace,
-        concurrency: config.concurrency,
+        concurrency,
+        rate: config.rate,
+        stages: config.stages,
+        warmup: config.warmup,
         reportInterval: config.reportInterval,
         wait: config.wait,
-        sink: printingSink(io),
+        sink: printingSink(reportIO, (report) => {
+          series.add(report);
+          ndjson?.write(intervalRecord(runId, report));
+        }),
       });
-      io.out(
+      reportIO.out(
         formatStartLine({
-          mode, runId: service.runId, address, namespace: config.namespace, taskQueue: config.taskQueue,
-          concurrency: config.concurrency, reportInterval: config.reportInterval, wait: config.wait,
+          mode, runId, address: server.address, namespace: config.namespace, taskQueue: config.taskQueue,
+          concurrency, reportInterval: config.reportInterval, wait: config.wait,
           totalWorkflows: config.totalWorkflows, maxRuntime: config.maxRuntime,
         }),
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
-      const workload = { message: config.message, count: config.count };
+      const workload = { message: config.message, count: config.count, duration: config.duration };
       const stats =
         mode === 'batch'
           ? await scheduler.run({ totalWorkflows: config.totalWorkflows, ...workload })
           : await scheduler.runInfinite({ ...workload, maxRuntime: config.maxRuntime });
-      io.out(formatFinalLine(stats, stats.stopReason === 'stopped'));
+      reportIO.out(formatFinalLine(stats, stats.stopReason === 'stopped'));
       const failures = formatFailuresLine(stats);
       if (failures) io.err(failures);
-      return exitCodeFor(stats);
+
+      const { metrics } = scheduler;
+      const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
+      const thresholds = evaluateThresholds(config.thresholds, {
+        latency, completed: stats.measured.completed, failed: stats.measured.failed,
+        completedPerSecond: stats.measured.completedPerSecond,
+      });
+      reportIO.out(formatSummary({ stats, latency, wait: config.wait, thresholds }));
+      const verification = config.verify ? await verifyRun(service, config.namespace, stats, config.wait) : undefined;
+      if (verification) reportIO.out(formatVerification(runId, verification));
+      const exitCode = exitCodeFor(stats, {
+        thresholdsGiven: thresholds.length > 0,
+        thresholdsPassed: thresholds.every((result) => result.passed),
+        verificationFailed: verification ? !verification.matches : false,
+      });
+      writeJson(resultOf(stats, exitCode, thresholds, verification));
+      return exitCode;
     } finally {
       await worker?.shutdown();
       await service.close();
     }
   } finally {
     detachSignals();
+    ndjson?.close();
     await devServer?.stop();
     process.off('exit', killDevServer);
   }

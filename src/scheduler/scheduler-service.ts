@@ -101,6 +101,8 @@ export class SchedulerService {
   private stopRequested = false;
   private stopReason: StopReason = 'stopped';
   private stopRequestedAt: number | undefined;
+  /** The run's time limit (ms from its start), if any. */
+  private timeLimitMs: number | undefined;
   private mode: RunMode = 'batch';
   private startedAt = 0;
   private finishedAt: number | undefined;
@@ -197,7 +199,10 @@ export class SchedulerService {
     this.mode = mode;
     this.startedAt = this.clock.now();
     this.scheduleReports();
-    if (durationSeconds !== undefined) this.addTimer(() => this.requestStop('time-limit'), durationSeconds * 1000);
+    if (durationSeconds !== undefined) {
+      this.timeLimitMs = durationSeconds * 1000;
+      this.addTimer(() => this.requestStop('time-limit'), this.timeLimitMs);
+    }
     const { stages } = this.loadModel;
     if (stages) this.addTimer(() => this.requestStop('stages-done'), stagesDurationMs(stages));
     try {
@@ -257,8 +262,8 @@ export class SchedulerService {
       arrival++;
     }
     // Arrivals that were due before the stop but never launched (the cap held them back): count them,
-    // they are the open loop's most late starts.
-    const stoppedAtOffset = (this.stopRequestedAt ?? this.clock.now()) - this.startedAt;
+    // they are the open loop's most late starts. Arrivals at or after the time limit were never due.
+    const stoppedAtOffset = Math.min((this.stopRequestedAt ?? this.clock.now()) - this.startedAt, this.timeLimitMs ?? Infinity);
     for (let offset = schedule.timeOf(arrival); offset !== undefined && offset < stoppedAtOffset; offset = schedule.timeOf(++arrival)) {
       this.metrics.recordMissedArrival();
     }

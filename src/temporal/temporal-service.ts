@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
@@ -7,6 +8,8 @@ import type { WorkflowLauncher } from '../scheduler/types.js';
 import { EchoWorker } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
 import { installRuntime } from './runtime.js';
+
+const require = createRequire(import.meta.url);
 
 export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -125,6 +128,29 @@ export class TemporalService implements WorkflowLauncher {
     const counts: WorkflowCountsByStatus = {};
     for (const group of groups) counts[String(group.groupValues[0])] = group.count;
     return counts;
+  }
+
+  /** The server's version (GetSystemInfo), or undefined when the server does not say. */
+  async serverVersion(): Promise<string | undefined> {
+    try {
+      const info = await this.connection.workflowService.getSystemInfo({});
+      return info.serverVersion || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Versions of the Temporal SDK packages in use, for the JSON result. */
+  static sdkVersions(): Record<string, string> {
+    const versions: Record<string, string> = {};
+    for (const name of ['@temporalio/client', '@temporalio/worker']) {
+      try {
+        versions[name] = (require(`${name}/package.json`) as { version: string }).version;
+      } catch {
+        // not resolvable from here: leave it out
+      }
+    }
+    return versions;
   }
 
   /** Creates (does not start) a worker for the EchoWorkflow on this service's connection. */

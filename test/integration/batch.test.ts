@@ -13,9 +13,13 @@ describe('sched-bench run against a real dev server', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
+    const endLine = lines.findIndex((line) => line.startsWith('Batch scheduler'));
     expect(lines[0]).toMatch(/^Starting batch scheduler: total=40 concurrency=8 taskQueue=batch-\S+ namespace=default reportInterval=0.5s wait=true address=\S+ runId=\S+$/);
-    expect(lines.at(-1)).toMatch(/^Batch scheduler completed\. Launched 40 workflows in \d+\.\d\ds, final rate: \d+\.\d\d wf\/s$/);
-    for (const line of lines.slice(1, -1)) expect(line).toMatch(/^Concurrent: [0-8] Workflows: \d+ Rate: \d+\.\d\d$/);
+    expect(lines[endLine]).toMatch(/^Batch scheduler completed\. Launched 40 workflows in \d+\.\d\ds, final rate: \d+\.\d\d wf\/s$/);
+    for (const line of lines.slice(1, endLine)) expect(line).toMatch(/^Concurrent: [0-8] Workflows: \d+ Rate: \d+\.\d\d$/);
+    // The summary follows the end line.
+    expect(lines[endLine + 1]).toMatch(/^Summary: 40 launched, 40 started, 40 completed, 0 failed in /);
+    expect(result.stdout).toMatch(/^ {2}e2e\s+40\s/m);
 
     const runId = runIdOf(result.stdout);
     await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 40 }));

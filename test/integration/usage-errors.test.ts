@@ -37,6 +37,16 @@ describe('bad usage exits with 2 and one line naming the option and the value', 
     { args: ['run'], env: { SCHEDULER_TOTAL_WORKFLOWS: '-1' }, names: /"-1" for SCHEDULER_TOTAL_WORKFLOWS/ },
     { args: [], env: { SCHEDULER_INFINITE_MODE: 'sometimes' }, names: /"sometimes" for SCHEDULER_INFINITE_MODE/ },
     { args: ['worker', '--address', ':7233'], names: /":7233" for --address/ },
+    { args: ['run', '--rate', '0'], names: /"0" for --rate: expected a number > 0/ },
+    { args: ['run', '--rate', 'fast'], names: /"fast" for --rate/ },
+    { args: ['infinite', '--stages', '30s:50,1x:200'], names: /for --stages: expected stages like 30s:50.*"1x:200" is not one/ },
+    { args: ['run', '--duration', '5 minutes'], names: /"5 minutes" for --duration: expected a duration > 0/ },
+    { args: ['run', '--warmup', '-1s'], names: /"-1s" for --warmup/ },
+    { args: ['run', '--threshold', 'e2e.p99<2x'], names: /--threshold: bad threshold "e2e.p99<2x": "2x" is not a number or a duration/ },
+    { args: ['run', '--threshold', 'p99<2s'], names: /--threshold: bad threshold "p99<2s": unknown metric "p99"/ },
+    { args: ['run'], env: { SCHEDULER_THRESHOLDS: 'e2e.p99<2s;throughput' }, names: /SCHEDULER_THRESHOLDS: bad threshold "throughput": expected <metric><op><value>/ },
+    { args: ['run', '--json', '/nonexistent-dir/result.json'], names: /cannot write --json \/nonexistent-dir\/result\.json: its directory does not exist/ },
+    { args: ['run', '--worker', 'yes'], names: /too many arguments/ },
   ];
 
   it.each(cases)('$args $env', async ({ args, env, names }) => {
@@ -90,7 +100,7 @@ describe('unreachable server and unknown namespace exit with 1 and one line', ()
   it('help and version exit with 0', async () => {
     const help = await runCli(['run', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--concurrency <n>\s+workflows in flight at most \(env:\s+SCHEDULER_CONCURRENCY;\s+default: 10\)/);
+    expect(help.stdout).toMatch(/--concurrency <n>\s+workflows in flight at most \(env:\s+SCHEDULER_CONCURRENCY;\s+default: 10;\s+with\s+--rate\s+1000\)/);
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCommand, resolveConfig } from '../../src/cli/config.js';
-import { parseAddress, parseBoolean, parseInteger, parseSeconds, specsFor } from '../../src/cli/options.js';
+import { parseAddress, parseBoolean, parseDuration, parseInteger, parseStages, specsFor } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
 const none = { flags: {}, env: {}, dotenv: {} };
@@ -8,9 +8,10 @@ const none = { flags: {}, env: {}, dotenv: {} };
 describe('resolveConfig precedence: flag > environment > .env > default', () => {
   it('uses the documented defaults', () => {
     expect(resolveConfig('run', none)).toEqual({
-      address: 'localhost:7233', namespace: 'default', taskQueue: 'benchmark', concurrency: 10,
+      address: 'localhost:7233', namespace: 'default', taskQueue: 'benchmark', concurrency: undefined,
+      rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
-      wait: true, worker: false, devServer: false,
+      wait: true, worker: false, devServer: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
     });
   });
 
@@ -50,8 +51,25 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       new UsageError('invalid value "0" for SCHEDULER_COUNT: expected an integer ≥ 1'),
     );
     expect(() => resolveConfig('infinite', { ...none, dotenv: { SCHEDULER_MAX_RUNTIME: 'x' } })).toThrow(
-      new UsageError('invalid value "x" for SCHEDULER_MAX_RUNTIME (in .env): expected a number of seconds ≥ 0'),
+      new UsageError('invalid value "x" for SCHEDULER_MAX_RUNTIME (in .env): expected a duration ≥ 0 such as 30s, 1m, 1h or 90 (seconds)'),
     );
+  });
+
+  it('collects repeated --threshold flags and ;-separated SCHEDULER_THRESHOLDS', () => {
+    const fromFlags = resolveConfig('run', { ...none, flags: { thresholds: ['e2e.p99<2s', 'throughput>50'] } });
+    expect(fromFlags.thresholds.map((threshold) => threshold.expression)).toEqual(['e2e.p99<2s', 'throughput>50']);
+    const fromEnv = resolveConfig('run', { ...none, env: { SCHEDULER_THRESHOLDS: 'failed.rate<0.01; start.p95<=300ms;' } });
+    expect(fromEnv.thresholds.map((threshold) => [threshold.metric, threshold.operator, threshold.limit])).toEqual([
+      ['failed.rate', '<', 0.01], ['start.p95', '<=', 300],
+    ]);
+    expect(() => resolveConfig('run', { ...none, flags: { thresholds: ['e2e.p42<1s'] } })).toThrow(
+      /^--threshold: bad threshold "e2e.p42<1s": unknown metric "e2e.p42"/,
+    );
+  });
+
+  it('reads durations with units for --duration, --warmup and --max-runtime', () => {
+    const config = resolveConfig('infinite', { ...none, flags: { duration: '2m', warmup: '10s', maxRuntime: '1h' } });
+    expect([config.duration, config.warmup, config.maxRuntime]).toEqual([120, 10, 3600]);
   });
 
   it('ignores variables of options the command does not have', () => {
@@ -78,13 +96,28 @@ describe('value parsers', () => {
     expect(() => parseInteger(1)(raw)).toThrow(/expected an integer ≥ 1/);
   });
 
-  it('parseSeconds', () => {
-    expect(parseSeconds({ allowZero: false })('0.5')).toBe(0.5);
-    expect(parseSeconds({ allowZero: true })('0')).toBe(0);
-    expect(() => parseSeconds({ allowZero: false })('0')).toThrow(/> 0/);
-    expect(() => parseSeconds({ allowZero: true })('-1')).toThrow(/≥ 0/);
-    expect(() => parseSeconds({ allowZero: true })('Infinity')).toThrow();
-    expect(() => parseSeconds({ allowZero: true })('ten')).toThrow();
+  it.each([
+    ['0.5', 0.5], ['90', 90], ['30s', 30], ['500ms', 0.5], ['2m', 120], ['1h30m', 5400], ['1m30s', 90], ['1.5s', 1.5],
+  ])('parseDuration reads %j as %d s', (raw, seconds) => expect(parseDuration({ allowZero: false })(raw)).toBe(seconds));
+
+  it.each(['0', '-1', 'Infinity', 'ten', '5x', 's', '1 m', ''])('parseDuration (> 0) rejects %j', (raw) => {
+    expect(() => parseDuration({ allowZero: false })(raw)).toThrow(/expected a duration > 0/);
+  });
+
+  it('parseDuration allows 0 where asked', () => {
+    expect(parseDuration({ allowZero: true })('0')).toBe(0);
+    expect(parseDuration({ allowZero: true })('0s')).toBe(0);
+  });
+
+  it('parseStages', () => {
+    expect(parseStages('30s:50,1m:200,30s:0')).toEqual([
+      { durationMs: 30_000, target: 50 }, { durationMs: 60_000, target: 200 }, { durationMs: 30_000, target: 0 },
+    ]);
+    expect(parseStages(' 10 : 2.5 ')).toEqual([{ durationMs: 10_000, target: 2.5 }]);
+    for (const bad of ['30s', '30s:', ':5', '0s:5', '30s:-1', '30s:x', '1x:5', '30s:5:1', '30s:50,,1m:2']) {
+      expect(() => parseStages(bad), bad).toThrow(/expected stages like 30s:50/);
+    }
+    expect(() => parseStages('30s:50,1x:200')).toThrow(/"1x:200" is not one/);
   });
 
   it('parseBoolean', () => {

@@ -1,0 +1,128 @@
+import type { LatencyHistogram, LatencySummary } from '../metrics/latency-histogram.js';
+import type { IntervalPoint } from '../metrics/interval-series.js';
+import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { Verification } from '../metrics/verification.js';
+import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../scheduler/types.js';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export interface LatencyResult extends LatencySummary {
+  unit: 'ms';
+  /** HdrHistogram compressed base64 (V2 encoding) of the values in µs: merge runs exactly by decoding and adding. */
+  encoded: string;
+}
+
+/** The whole result of a run, as `--json` writes it (schema: src/report/result.schema.json). */
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: { name: 'sched-bench'; version: string };
+  runId: string;
+  command: 'run' | 'infinite';
+  /** The resolved configuration, secrets replaced by "[redacted]". */
+  config: Record<string, unknown>;
+  startedAt: string;
+  endedAt: string;
+  /** true when a signal ended the run before its natural end. */
+  interrupted: boolean;
+  stopReason: RunStats['stopReason'];
+  exitCode: number;
+  server: { address: string; namespace: string; taskQueue: string; version: string | null };
+  sdk: Record<string, string>;
+  loadModel: LoadModel & { wait: boolean };
+  elapsedSeconds: number;
+  /** Every launch, warm-up included (what the progress lines count). */
+  counts: LaunchCountsSnapshot & { missedArrivals: number };
+  warmup: LaunchCountsSnapshot & { seconds: number };
+  /** Launches after the warm-up: what the summary, the latencies and the thresholds use. */
+  measured: LaunchCountsSnapshot & { seconds: number };
+  throughput: { completedPerSecond: number; startedPerSecond: number };
+  latency: { start: LatencyResult; e2e: LatencyResult; startLateness: LatencyResult };
+  thresholds: Array<{ expression: string; metric: string; operator: string; limit: number; value: number | null; passed: boolean }>;
+  verification: Verification | null;
+  intervals: { compactions: number; points: IntervalPoint[] };
+}
+
+export interface ResultInput {
+  version: string;
+  runId: string;
+  command: 'run' | 'infinite';
+  config: Record<string, unknown>;
+  startedAt: Date;
+  endedAt: Date;
+  interrupted: boolean;
+  exitCode: number;
+  server: RunResult['server'];
+  sdk: Record<string, string>;
+  loadModel: LoadModel;
+  wait: boolean;
+  stats: RunStats;
+  histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram };
+  thresholds: readonly ThresholdResult[];
+  verification: Verification | undefined;
+  intervals: { compactions: number; points: IntervalPoint[] };
+}
+
+function latencyResult(histogram: LatencyHistogram): LatencyResult {
+  return { unit: 'ms', ...histogram.summary(), encoded: histogram.encode() };
+}
+
+function countsOf(counts: LaunchCountsSnapshot): LaunchCountsSnapshot {
+  const { launched, started, completed, failed, inFlight, lateStarts, failuresByKind } = counts;
+  return { launched, started, completed, failed, inFlight, lateStarts, failuresByKind };
+}
+
+/** Assembles the result document. Pure: reads the stats and histograms, formats nothing for people. */
+export function buildRunResult(input: ResultInput): RunResult {
+  const { stats } = input;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: { name: 'sched-bench', version: input.version },
+    runId: input.runId,
+    command: input.command,
+    config: input.config,
+    startedAt: input.startedAt.toISOString(),
+    endedAt: input.endedAt.toISOString(),
+    interrupted: input.interrupted,
+    stopReason: stats.stopReason,
+    exitCode: input.exitCode,
+    server: input.server,
+    sdk: input.sdk,
+    loadModel: { ...input.loadModel, wait: input.wait },
+    elapsedSeconds: stats.elapsedMs / 1000,
+    counts: { ...countsOf(stats), missedArrivals: stats.missedArrivals },
+    warmup: { ...countsOf(stats.warmup), seconds: stats.warmupMs / 1000 },
+    measured: { ...countsOf(stats.measured), seconds: stats.measured.seconds },
+    throughput: {
+      completedPerSecond: stats.measured.completedPerSecond,
+      startedPerSecond: stats.measured.startedPerSecond,
+    },
+    latency: {
+      start: latencyResult(input.histograms.start),
+      e2e: latencyResult(input.histograms.e2e),
+      startLateness: latencyResult(input.histograms.startLateness),
+    },
+    thresholds: input.thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
+      expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
+    })),
+    verification: input.verification ?? null,
+    intervals: input.intervals,
+  };
+}
+
+/** One NDJSON line per report interval (`--ndjson`), for live scraping. */
+export function intervalRecord(runId: string, report: IntervalReport) {
+  return {
+    type: 'interval' as const,
+    runId,
+    t: Math.round(report.elapsedMs) / 1000,
+    seconds: Math.round(report.intervalMs) / 1000,
+    inFlight: report.inFlight,
+    started: report.started,
+    completed: report.completed,
+    failed: report.failed,
+    rate: report.rate,
+    p50: report.latencyP50Ms,
+    p99: report.latencyP99Ms,
+    lateStarts: report.lateStarts,
+  };
+}

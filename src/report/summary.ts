@@ -1,0 +1,85 @@
+import type { LatencySummary } from '../metrics/latency-histogram.js';
+import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { Verification } from '../metrics/verification.js';
+import type { RunStats } from '../scheduler/types.js';
+import { formatMillis, formatNumber } from './units.js';
+
+export interface SummaryInput {
+  stats: RunStats;
+  latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary };
+  /** false: start-only run, there is no e2e latency. */
+  wait: boolean;
+  thresholds: readonly ThresholdResult[];
+}
+
+const COLUMNS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
+
+function latencyRow(name: string, summary: LatencySummary): string[] {
+  const { count, min, mean, p50, p90, p95, p99, p999, max } = summary;
+  if (count === 0) return [name, '0', ...Array<string>(COLUMNS.length - 1).fill('-')];
+  return [name, String(count), ...[min, mean, p50, p90, p95, p99, p999, max].map(formatMillis)];
+}
+
+/** Left-aligns the first column and right-aligns the others. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) =>
+    row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd(),
+  );
+}
+
+function failuresText(failuresByKind: RunStats['failuresByKind']): string {
+  const parts = Object.entries(failuresByKind)
+    .filter(([, count]) => (count ?? 0) > 0)
+    .map(([kind, count]) => `${kind}=${count}`);
+  return parts.length > 0 ? parts.join(' ') : 'none';
+}
+
+export function formatThresholdValue(result: ThresholdResult): string {
+  if (Number.isNaN(result.value)) return 'no samples';
+  if (result.kind === 'latency') return formatMillis(result.value);
+  return result.metric === 'failed.rate' ? `${(result.value * 100).toFixed(2)}%` : formatNumber(result.value);
+}
+
+/** The end-of-run summary (k6-style), printed after the core's end line. Returns the text, prints nothing. */
+export function formatSummary({ stats, latency, wait, thresholds }: SummaryInput): string {
+  const { measured, warmup } = stats;
+  const lines: string[] = [];
+  const warmupNote =
+    stats.warmupMs > 0
+      ? ` after a ${formatMillis(stats.warmupMs)} warm-up (warm-up: ${warmup.launched} launched, ${warmup.completed} completed, ${warmup.failed} failed, not counted below)`
+      : '';
+  lines.push(
+    `Summary: ${measured.launched} launched, ${measured.started} started, ${measured.completed} completed, ` +
+      `${measured.failed} failed in ${formatMillis(measured.seconds * 1000)}${warmupNote}`,
+  );
+  const rows = [['latency', ...COLUMNS], latencyRow('start', latency.start)];
+  if (wait) rows.push(latencyRow('e2e', latency.e2e));
+  if (stats.loadModel === 'open') rows.push(latencyRow('start lateness', latency.startLateness));
+  lines.push(...table(rows).map((line) => `  ${line}`));
+  lines.push(
+    `  throughput: ${measured.completedPerSecond.toFixed(2)} completed/s, ${measured.startedPerSecond.toFixed(2)} started/s`,
+  );
+  if (stats.loadModel === 'open') {
+    lines.push(`  late starts: ${measured.lateStarts}, arrivals never started: ${stats.missedArrivals}`);
+    lines.push('  (open loop: latencies are measured from each workflow\'s intended start time)');
+  }
+  lines.push(`  failures: ${failuresText(measured.failuresByKind)}`);
+  if (thresholds.length > 0) {
+    lines.push('Thresholds:');
+    for (const result of thresholds) {
+      lines.push(`  ${result.passed ? '✓' : '✗'} ${result.expression} (${formatThresholdValue(result)})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The --verify block: the tool's counts next to the server's, row by row. */
+export function formatVerification(runId: string, verification: Verification): string {
+  const header = `Verification against the server (workflows of run ${runId}): ${verification.matches ? '✓ counts match' : '✗ counts differ'}`;
+  const rows = table([
+    ['', 'tool', 'server', ''],
+    ...verification.rows.map((row) => [row.what, String(row.tool), String(row.server), row.matches ? '✓' : '✗']),
+  ]);
+  return [header, ...rows.map((line) => `  ${line}`)].join('\n');
+}

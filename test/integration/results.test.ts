@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { describe, expect, inject, it } from 'vitest';
+import type { RunResult } from '../../src/report/result.js';
+import { CliProcess, emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+
+const address = inject('temporalAddress');
+const schema = JSON.parse(readFileSync(new URL('../../src/report/result.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+function readResult(path: string): RunResult {
+  const result = JSON.parse(readFileSync(path, 'utf8')) as RunResult;
+  expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+  return result;
+}
+
+describe('truthful numbers against a real dev server', () => {
+  it('open loop: started = rate × duration, --verify agrees with the server, the JSON result is valid', async () => {
+    const json = join(emptyDir(), 'result.json');
+    const result = await runCli([
+      'infinite', '--address', address, '--task-queue', uniqueQueue('open'), '--worker', '--rate', '20',
+      '--duration', '5s', '--report-interval', '1', '--verify', '--json', json,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}start lateness\s+\d+/m);
+    expect(result.stdout).toMatch(/^Verification against the server \(workflows of run \S+\): ✓ counts match$/m);
+    const run = readResult(json);
+    // 20/s for 5 s: 100 intended starts; allow one either way for the timer at the boundary.
+    expect(run.counts.started).toBeGreaterThanOrEqual(99);
+    expect(run.counts.started).toBeLessThanOrEqual(101);
+    expect(run.counts).toMatchObject({ failed: 0, inFlight: 0 });
+    expect(run.counts.completed).toBe(run.counts.started);
+    expect(run).toMatchObject({ command: 'infinite', stopReason: 'time-limit', interrupted: false, exitCode: 0 });
+    expect(run.loadModel).toMatchObject({ kind: 'open', rate: 20, concurrency: 1000, wait: true });
+    expect(run.verification).toMatchObject({ matches: true, serverCounts: { Completed: run.counts.completed } });
+    expect(run.latency.e2e.count).toBe(run.counts.completed);
+    expect(run.latency.e2e.p50).toBeGreaterThan(0);
+    expect(run.server.version).toMatch(/^\d+\.\d+/);
+    expect(run.sdk['@temporalio/client']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(run.intervals.points.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('a failing threshold exits 99 and marks it ✗ in the summary and the JSON', async () => {
+    const json = join(emptyDir(), 'result.json');
+    const result = await runCli([
+      'run', '--address', address, '--task-queue', uniqueQueue('threshold'), '--worker', '--total', '20',
+      '--threshold', 'e2e.p99<1µs', '--threshold', 'failed.rate<1%', '--json', json,
+    ]);
+    expect(result.code).toBe(99);
+    expect(result.stdout).toMatch(/^ {2}✗ e2e\.p99<1µs \(\S+\)$/m);
+    expect(result.stdout).toMatch(/^ {2}✓ failed\.rate<1% \(0\.00%\)$/m);
+    const run = readResult(json);
+    expect(run.exitCode).toBe(99);
+    expect(run.thresholds.map((threshold) => [threshold.expression, threshold.passed])).toEqual([
+      ['e2e.p99<1µs', false], ['failed.rate<1%', true],
+    ]);
+  });
+
+  it('passing thresholds from SCHEDULER_THRESHOLDS exit 0', async () => {
+    const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('pass'), '--worker', '--total', '10'], {
+      env: { SCHEDULER_THRESHOLDS: 'e2e.p99<1m;failed.count==0;throughput>0' },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/^ {2}✓ /gm)).toHaveLength(3);
+  });
+
+  it('SIGTERM mid-run still writes a valid JSON result, marked interrupted', async () => {
+    const json = join(emptyDir(), 'result.json');
+    const cli = new CliProcess([
+      'infinite', '--address', address, '--task-queue', uniqueQueue('json-sigterm'), '--worker',
+      '--concurrency', '4', '--report-interval', '0.5', '--json', json,
+    ]);
+    await cli.waitFor(/^Concurrent: \d+ Workflows: [1-9]/);
+    cli.signal('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+    const run = readResult(json);
+    expect(run).toMatchObject({ interrupted: true, stopReason: 'stopped', exitCode: 0 });
+    expect(run.counts.completed + run.counts.failed + run.counts.inFlight).toBe(run.counts.launched);
+    expect(run.counts.completed).toBeGreaterThan(0);
+  });
+
+  it('a forced exit (second signal) writes a valid JSON result too', async () => {
+    const json = join(emptyDir(), 'result.json');
+    // No worker on this queue: the drain never ends, so the second signal is what ends the run.
+    const cli = new CliProcess([
+      'run', '--address', address, '--task-queue', uniqueQueue('json-forced'), '--total', '1000',
+      '--concurrency', '3', '--report-interval', '0.5', '--json', json,
+    ]);
+    await cli.waitFor(/^Concurrent: 3 /);
+    cli.signal('SIGINT');
+    await cli.waitFor(/^Waiting for 3 running workflows/);
+    cli.signal('SIGINT');
+    expect((await cli.exited).code).toBe(130);
+    const run = readResult(json);
+    expect(run).toMatchObject({ interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3, completed: 0 } });
+  });
+
+  it('--ndjson - keeps stdout machine-readable: one JSON object per interval, human lines on stderr', async () => {
+    const result = await runCli([
+      'infinite', '--address', address, '--task-queue', uniqueQueue('ndjson'), '--worker', '--max-runtime', '2',
+      '--report-interval', '0.5', '--ndjson', '-',
+    ]);
+    expect(result.code).toBe(0);
+    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; t: number; completed: number });
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    expect(records.every((record) => record.type === 'interval')).toBe(true);
+    expect(records.map((record) => record.t)).toEqual([...records.map((record) => record.t)].sort((a, b) => a - b));
+    expect(result.stderr).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
+    expect(result.stderr).toMatch(/^Concurrent: /m);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import type { LatencySummary } from '../../src/metrics/latency-histogram.js';
+import { evaluateThresholds, parseThreshold, parseThresholdList, type ThresholdInputs } from '../../src/metrics/thresholds.js';
+
+describe('parseThreshold', () => {
+  it.each([
+    ['e2e.p99<2s', 'e2e.p99', '<', 2000],
+    ['e2e.p99 < 2s', 'e2e.p99', '<', 2000],
+    ['start.p95<=300ms', 'start.p95', '<=', 300],
+    ['start.p50<250', 'start.p50', '<', 250], // bare number: milliseconds, as in k6
+    ['e2e.p99.9<1.5s', 'e2e.p99.9', '<', 1500],
+    ['e2e.max<1m', 'e2e.max', '<', 60_000],
+    ['e2e.mean<800us', 'e2e.mean', '<', 0.8],
+    ['start.min>=1µs', 'start.min', '>=', 0.001],
+    ['failed.rate<0.01', 'failed.rate', '<', 0.01],
+    ['failed.rate<1%', 'failed.rate', '<', 0.01],
+    ['failed.count==0', 'failed.count', '==', 0],
+    ['throughput>50', 'throughput', '>', 50],
+    ['throughput!=0', 'throughput', '!=', 0],
+  ])('%s', (expression, metric, operator, limit) => {
+    const threshold = parseThreshold(expression);
+    expect(threshold).toMatchObject({ metric, operator });
+    expect(threshold.limit).toBeCloseTo(limit, 9);
+  });
+
+  it.each([
+    ['e2e.p99', /expected <metric><op><value>/],
+    ['<2s', /expected <metric><op><value>/],
+    ['e2e.p42<2s', /unknown metric "e2e.p42"/],
+    ['latency.p99<2s', /unknown metric "latency.p99"/],
+    ['e2e.p99<2 parsecs', /"2 parsecs" is not a number or a duration like 200ms/],
+    ['e2e.p99<50%', /a latency takes a duration, not a percentage/],
+    ['throughput>5s', /"s" is a time unit, but this metric is a plain number/],
+    ['failed.count=0', /expected <metric><op><value>|is not a number/],
+    ['throughput>>5', /is not a number/],
+  ])('rejects %j naming the bad part', (expression, message) => {
+    expect(() => parseThreshold(expression)).toThrow(UsageError);
+    expect(() => parseThreshold(expression)).toThrow(message);
+  });
+
+  it('parses a ;-separated list and ignores empty parts', () => {
+    expect(parseThresholdList('e2e.p99<2s;;throughput>1; ').map((threshold) => threshold.metric)).toEqual(['e2e.p99', 'throughput']);
+  });
+});
+
+const summary = (p99: number, overrides: Partial<LatencySummary> = {}): LatencySummary => ({
+  count: 100, min: 1, mean: p99 / 2, p50: p99 / 3, p90: p99 * 0.8, p95: p99 * 0.9, p99, p999: p99 * 1.1, max: p99 * 1.2, ...overrides,
+});
+
+describe('evaluateThresholds', () => {
+  const inputs: ThresholdInputs = {
+    latency: { e2e: summary(1500), start: summary(40) },
+    completed: 990,
+    failed: 10,
+    completedPerSecond: 42.5,
+  };
+
+  it('marks each threshold passed or failed with its measured value', () => {
+    const results = evaluateThresholds(
+      ['e2e.p99<2s', 'e2e.p99<1s', 'start.max<=48ms', 'failed.rate<0.02', 'failed.rate<0.01', 'failed.count==10', 'throughput>50'].map(parseThreshold),
+      inputs,
+    );
+    expect(results.map((result) => [result.expression, result.value, result.passed])).toEqual([
+      ['e2e.p99<2s', 1500, true],
+      ['e2e.p99<1s', 1500, false],
+      ['start.max<=48ms', 48, true],
+      ['failed.rate<0.02', 0.01, true],
+      ['failed.rate<0.01', 0.01, false],
+      ['failed.count==10', 10, true],
+      ['throughput>50', 42.5, false],
+    ]);
+  });
+
+  it('fails a latency threshold that has no samples, and treats no launches as a 0 failure rate', () => {
+    const empty: ThresholdInputs = { latency: { e2e: summary(0, { count: 0 }), start: summary(0, { count: 0 }) }, completed: 0, failed: 0, completedPerSecond: 0 };
+    const [latency, rate] = evaluateThresholds([parseThreshold('e2e.p99<2s'), parseThreshold('failed.rate<0.01')], empty);
+    expect(latency).toMatchObject({ passed: false });
+    expect(Number.isNaN(latency!.value)).toBe(true);
+    expect(rate).toMatchObject({ value: 0, passed: true });
+  });
+});
