@@ -243,8 +243,9 @@ export class SchedulerService {
     let arrival = 0;
     while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
       const offset = schedule.timeOf(arrival);
-      if (offset === undefined) {
-        await this.sleepUntilWoken(); // no more arrivals: the stages-done timer ends the run
+      if (offset === undefined || offset >= (this.timeLimitMs ?? Infinity)) {
+        // No more arrivals before the end: the stages-done or time-limit timer ends the run.
+        await this.sleepUntilWoken();
         continue;
       }
       const intendedAt = this.startedAt + offset;
