@@ -6,12 +6,17 @@ import { parseBoolean, specsFor, INFINITE_MODE_ENV, type CommandName, type Optio
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** Where the values come from, highest priority first: flags, then environment, then .env, then defaults. */
+/**
+ * Where the values come from, highest priority first: flags, then environment, then .env, then the
+ * Temporal config profile, then defaults.
+ */
 export interface ConfigSources {
   /** Raw flag values given on the command line, by option key (`true`/`false` for switches). */
   flags: Partial<Record<keyof RunConfig, string | boolean | string[]>>;
   env: Environment;
   dotenv: Environment;
+  /** Values of the selected Temporal config profile (connection options only). */
+  profile?: Partial<RunConfig>;
 }
 
 /** Reads `.env` from the directory; an absent file is an empty one. */
@@ -31,8 +36,34 @@ function parseWith<T>(spec: OptionSpec, raw: string, origin: string): T {
   } catch (error) {
     // A UsageError already quotes the bad part; a plain Error only says what was expected.
     if (error instanceof UsageError) throw new UsageError(`${origin}: ${error.message}`);
-    throw new UsageError(`invalid value "${raw}" for ${origin}: ${(error as Error).message}`);
+    // Secrets are never echoed, not even when they are malformed.
+    const shown = spec.secret ? '' : ` "${raw}"`;
+    throw new UsageError(`invalid value${shown} for ${origin}: ${(error as Error).message}`);
   }
+}
+
+/** `TEMPORAL_GRPC_META_X_TENANT=a` → `{ "x-tenant": "a" }`; an empty value removes the key. */
+function prefixedPairs(vars: Environment, prefix: string, into: Record<string, string>): void {
+  for (const [name, value] of Object.entries(vars)) {
+    if (!name.startsWith(prefix) || value === undefined) continue;
+    const key = name.slice(prefix.length).toLowerCase().replace(/_/g, '-');
+    if (value === '') delete into[key];
+    else into[key] = value;
+  }
+}
+
+/** Options assembled from several sources at once (profile < .env < environment < flags), per key. */
+function resolveMerged(spec: OptionSpec, sources: ConfigSources, flagName: string): Record<string, string> {
+  const merged: Record<string, string> = { ...((sources.profile?.[spec.key] as Record<string, string> | undefined) ?? {}) };
+  if (spec.envPrefix) {
+    prefixedPairs(sources.dotenv, spec.envPrefix, merged);
+    prefixedPairs(sources.env, spec.envPrefix, merged);
+  }
+  const flagValue = sources.flags[spec.key];
+  if (flagValue !== undefined && typeof flagValue !== 'boolean') {
+    Object.assign(merged, parseWith(spec, Array.isArray(flagValue) ? flagValue.join(';') : flagValue, flagName));
+  }
+  return merged;
 }
 
 /** An unset or empty variable counts as absent (CI templates often leave variables empty). */
@@ -44,27 +75,34 @@ function lookup(vars: Environment, names: readonly string[]): { name: string; ra
   return undefined;
 }
 
-/** Resolves every option of a command: flag > environment > .env > default. */
+/** Resolves every option of a command: flag > environment > .env > config profile > default. */
 export function resolveConfig(command: CommandName, sources: ConfigSources): RunConfig {
   const config: Record<string, unknown> = {};
   for (const spec of specsFor(command)) {
     const flagValue = sources.flags[spec.key];
     const flagName = spec.flag.split(' ')[0]!;
-    if (typeof flagValue === 'boolean') {
+    if (spec.envPrefix) {
+      config[spec.key] = resolveMerged(spec, sources, flagName);
+    } else if (typeof flagValue === 'boolean') {
       config[spec.key] = flagValue;
     } else if (Array.isArray(flagValue)) {
       config[spec.key] = parseWith(spec, flagValue.join(';'), flagName);
     } else if (flagValue !== undefined) {
       config[spec.key] = parseWith(spec, flagValue, flagName);
     } else {
-      const fromEnv = lookup(sources.env, spec.env);
-      const fromDotenv = fromEnv ? undefined : lookup(sources.dotenv, spec.env);
-      if (fromEnv) config[spec.key] = parseWith(spec, fromEnv.raw, fromEnv.name);
-      else if (fromDotenv) config[spec.key] = parseWith(spec, fromDotenv.raw, `${fromDotenv.name} (in .env)`);
-      else config[spec.key] = spec.defaultValue;
+      config[spec.key] = fromVariables(spec, sources.env, '') ?? fromVariables(spec, sources.dotenv, ' (in .env)') ??
+        sources.profile?.[spec.key] ?? spec.defaultValue;
     }
   }
   return { ...defaultConfig(), ...config } as RunConfig;
+}
+
+/** An option's value from one set of variables: its own names first, then its PEM-data variable. */
+function fromVariables(spec: OptionSpec, vars: Environment, where: string): unknown {
+  const found = lookup(vars, spec.env);
+  if (found) return parseWith(spec, found.raw, `${found.name}${where}`);
+  const data = spec.dataEnv ? lookup(vars, [spec.dataEnv]) : undefined;
+  return data ? { data: data.raw } : undefined;
 }
 
 /** Every option at its default (including those the command does not use). */

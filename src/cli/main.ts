@@ -4,6 +4,7 @@ import { defaultCommand, readDotenv, resolveConfig, type ConfigSources, type Env
 import { ExitCode } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
+import { loadProfileDefaults } from './connection.js';
 import { ShutdownSignals } from './signals.js';
 import { VERSION } from '../version.js';
 
@@ -95,7 +96,10 @@ export async function runCli(
     const dotenv = readDotenv(cwd);
     let chosen: { command: CommandName; config: RunConfig } | undefined;
     const program = buildProgram(io, (command, flags) => {
-      chosen = { command, config: resolveConfig(command, { flags, env, dotenv }) };
+      // The profile name is an option itself; its profile then supplies defaults for the connection.
+      const { profile: profileName } = resolveConfig(command, { flags, env, dotenv });
+      const profile = loadProfileDefaults(profileName, env, dotenv);
+      chosen = { command, config: resolveConfig(command, { flags, env, dotenv, profile }) };
     });
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
     if (!chosen) return ExitCode.ok;

@@ -8,6 +8,11 @@ import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 
 export type CommandName = 'run' | 'infinite' | 'worker';
 
+/** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */
+export type PemSource = { path: string } | { data: string };
+
+export type ConnectionKind = 'native' | 'grpc';
+
 /** In-flight cap of an open loop when --concurrency is not given. */
 export const OPEN_LOOP_DEFAULT_CONCURRENCY = 1000;
 export const CLOSED_LOOP_DEFAULT_CONCURRENCY = 10;
@@ -15,6 +20,18 @@ export const CLOSED_LOOP_DEFAULT_CONCURRENCY = 10;
 export interface RunConfig {
   address: string;
   namespace: string;
+  /** Profile of the Temporal TOML config file (TEMPORAL_CONFIG_FILE). */
+  profile: string | undefined;
+  apiKey: string | undefined;
+  /** undefined: on when any TLS setting or an API key is given. */
+  tls: boolean | undefined;
+  tlsCert: PemSource | undefined;
+  tlsKey: PemSource | undefined;
+  tlsCa: PemSource | undefined;
+  tlsServerName: string | undefined;
+  /** gRPC metadata (HTTP/2 headers) sent with every request. */
+  grpcMeta: Record<string, string>;
+  connection: ConnectionKind;
   taskQueue: string;
   /** undefined: 10 in a closed loop, 1000 (the in-flight cap) in an open loop. */
   concurrency: number | undefined;
@@ -58,6 +75,10 @@ export interface OptionSpec<K extends keyof RunConfig = keyof RunConfig> {
   defaultText?: string;
   /** Never printed: redacted in the JSON result and in messages. */
   secret?: boolean;
+  /** A variable holding the PEM text itself rather than a path (TEMPORAL_TLS_*_DATA). */
+  dataEnv?: string;
+  /** Variables named `<prefix><KEY>` each add one key=value (TEMPORAL_GRPC_META_*). */
+  envPrefix?: string;
 }
 
 const expected = (what: string): never => {
@@ -126,6 +147,25 @@ export const parseAddress: Parser<string> = (raw) => {
   return match && port >= 1 && port <= 65535 ? raw.trim() : expected('host:port, e.g. localhost:7233');
 };
 
+export const parsePemPath: Parser<PemSource> = (raw) => ({ path: parseText(raw) });
+
+export const parseConnectionKind: Parser<ConnectionKind> = (raw) => {
+  const kind = raw.trim().toLowerCase();
+  return kind === 'native' || kind === 'grpc' ? kind : expected('native or grpc');
+};
+
+/** `key=value` pairs, `;`-separated when repeated. Keys are lower-cased (HTTP/2 header names). */
+export const parseKeyValues: Parser<Record<string, string>> = (raw) => {
+  const pairs: Record<string, string> = {};
+  for (const part of raw.split(';')) {
+    const separator = part.indexOf('=');
+    const key = part.slice(0, separator).trim().toLowerCase();
+    if (separator < 1 || !/^[a-z0-9_.-]+$/.test(key)) throw new Error('expected key=value with a header name as key');
+    pairs[key] = part.slice(separator + 1);
+  }
+  return pairs;
+};
+
 const LOAD: readonly CommandName[] = ['run', 'infinite'];
 const ALL: readonly CommandName[] = ['run', 'infinite', 'worker'];
 
@@ -141,6 +181,51 @@ export const OPTION_SPECS = [
   option({
     key: 'namespace', flag: '--namespace <name>', env: ['SCHEDULER_NAMESPACE', 'TEMPORAL_NAMESPACE'],
     defaultValue: 'default', description: 'Temporal namespace', parse: parseText, commands: ALL,
+  }),
+  option({
+    key: 'profile', flag: '--profile <name>', env: ['TEMPORAL_PROFILE'], defaultValue: undefined,
+    description: 'profile of the Temporal config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml)',
+    parse: parseText, commands: ALL, defaultText: '"default" if the file has it',
+  }),
+  option({
+    key: 'apiKey', flag: '--api-key <key>', env: ['TEMPORAL_API_KEY'], defaultValue: undefined,
+    description: 'API key (Temporal Cloud); turns TLS on unless TEMPORAL_TLS=false', parse: parseText, commands: ALL,
+    defaultText: 'none', secret: true,
+  }),
+  option({
+    key: 'tls', flag: '--tls', env: ['TEMPORAL_TLS'], defaultValue: undefined,
+    description: 'connect with TLS (on by itself when a TLS file, server name or API key is given)', parse: parseBoolean,
+    commands: ALL, defaultText: 'auto',
+  }),
+  option({
+    key: 'tlsCert', flag: '--tls-cert <path>', env: ['TEMPORAL_TLS_CLIENT_CERT_PATH'], dataEnv: 'TEMPORAL_TLS_CLIENT_CERT_DATA',
+    defaultValue: undefined, description: 'client certificate (PEM) for mTLS', parse: parsePemPath, commands: ALL,
+    defaultText: 'none',
+  }),
+  option({
+    key: 'tlsKey', flag: '--tls-key <path>', env: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], dataEnv: 'TEMPORAL_TLS_CLIENT_KEY_DATA',
+    defaultValue: undefined, description: 'client private key (PEM) for mTLS', parse: parsePemPath, commands: ALL,
+    defaultText: 'none',
+  }),
+  option({
+    key: 'tlsCa', flag: '--tls-ca <path>', env: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH'], dataEnv: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+    defaultValue: undefined, description: "CA certificate (PEM) to verify the server with (else the system's)",
+    parse: parsePemPath, commands: ALL, defaultText: 'system CAs',
+  }),
+  option({
+    key: 'tlsServerName', flag: '--tls-server-name <name>', env: ['TEMPORAL_TLS_SERVER_NAME'], defaultValue: undefined,
+    description: "name to expect in the server's certificate (SNI), when it differs from the address",
+    parse: parseText, commands: ALL, defaultText: 'the host of --address',
+  }),
+  option({
+    key: 'grpcMeta', flag: '--grpc-meta <key=value>', env: [], envPrefix: 'TEMPORAL_GRPC_META_', defaultValue: {},
+    description: 'gRPC header sent with every request; repeatable (env: TEMPORAL_GRPC_META_<KEY>=value)',
+    parse: parseKeyValues, commands: ALL, repeatable: true, defaultText: 'none', secret: true,
+  }),
+  option({
+    key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: 'native',
+    description: "client connection: native (the SDK's Rust core) or grpc (grpc-js)", parse: parseConnectionKind,
+    commands: LOAD,
   }),
   option({
     key: 'taskQueue', flag: '--task-queue <name>', env: ['SCHEDULER_TASK_QUEUE'], defaultValue: 'benchmark',

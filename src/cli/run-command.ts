@@ -25,6 +25,7 @@ import {
 } from './options.js';
 import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
+import { connectionSettings } from './connection.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -35,7 +36,9 @@ export function redactedConfig(command: CommandName, config: RunConfig): Record<
   for (const spec of specsFor(command)) {
     const value = config[spec.key];
     if (value === undefined) continue;
-    shown[spec.key] = spec.secret ? '[redacted]' : value;
+    // PEM text given inline (TEMPORAL_TLS_*_DATA) may be a private key: show where it came from, not what.
+    const inlinePem = typeof value === 'object' && value !== null && 'data' in value;
+    shown[spec.key] = spec.secret ? '[redacted]' : inlinePem ? { data: '[redacted]' } : value;
   }
   shown.thresholds = config.thresholds.map((threshold) => threshold.expression);
   return shown;
@@ -83,6 +86,7 @@ export async function runLoad(
   cliLookup: CliLookup,
   signals: ShutdownSignals,
 ): Promise<number> {
+  if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
   if (config.json) checkWritable(config.json, '--json');
   if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
   const runId = newRunId();
@@ -145,7 +149,9 @@ export async function runLoad(
       server.address = devServer.address;
       io.err(`Dev server started at ${server.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
-    const service = await TemporalService.connect({ address: server.address, runId });
+    // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
+    const settings = devServer ? { address: server.address, kind: config.connection } : { ...connectionSettings(config), address: server.address };
+    const service = await TemporalService.connect({ ...settings, runId });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);

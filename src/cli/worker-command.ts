@@ -3,10 +3,11 @@ import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import type { ShutdownSignals } from './signals.js';
+import { connectionSettings } from './connection.js';
 
 /** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
-  const service = await TemporalService.connect({ address: config.address });
+  const service = await TemporalService.connect(connectionSettings(config));
   try {
     await service.checkNamespace(config.namespace);
     const worker = await service.createEchoWorker(config.namespace, config.taskQueue);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, LaunchError } from '../errors.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
@@ -15,9 +15,27 @@ export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const GRPC_NOT_FOUND = 5;
 
-export interface TemporalServiceOptions {
+/** TLS as the SDK takes it (PEM contents, not paths). */
+export interface TlsSettings {
+  serverNameOverride?: string;
+  serverRootCACertificate?: Buffer;
+  clientCertPair?: { crt: Buffer; key: Buffer };
+}
+
+/** How to reach the cluster: the same settings drive the native and the grpc-js connection. */
+export interface ConnectionSettings {
   /** host:port of the Temporal frontend. */
   address: string;
+  /** false: plain text; an object (possibly empty): TLS. */
+  tls?: TlsSettings | false;
+  apiKey?: string;
+  /** gRPC metadata sent with every request. */
+  metadata?: Record<string, string>;
+  /** native: the SDK's Rust-core NativeConnection (default); grpc: the grpc-js Connection. */
+  kind?: 'native' | 'grpc';
+}
+
+export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
   runId?: string;
   /** Give up connecting after this long (ms). */
@@ -40,18 +58,27 @@ export class TemporalService implements WorkflowLauncher {
   private readonly clients = new Map<string, Client>();
   private nextSequence = 1;
 
+  /** The worker's connection: the client's own when it is native, else one opened on demand. */
+  private workerConnection: Promise<NativeConnection> | undefined;
+
   private constructor(
     readonly address: string,
     readonly runId: string,
-    private readonly connection: NativeConnection,
-  ) {}
+    private readonly connection: ConnectionLike & { close(): Promise<void> },
+    private readonly settings: ConnectionSettings,
+  ) {
+    if (connection instanceof NativeConnection) this.workerConnection = Promise.resolve(connection);
+  }
 
   /** Connects once (bounded by a timeout) and checks the server answers. */
   static async connect(options: TemporalServiceOptions): Promise<TemporalService> {
     installRuntime();
     const { address } = options;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const connecting = NativeConnection.connect({ address });
+    const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
+      options.kind === 'grpc'
+        ? Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs })
+        : NativeConnection.connect(nativeOptions(options));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -61,12 +88,12 @@ export class TemporalService implements WorkflowLauncher {
     });
     try {
       const connection = await Promise.race([connecting, timeout]);
-      return new TemporalService(address, options.runId ?? newRunId(), connection);
+      return new TemporalService(address, options.runId ?? newRunId(), connection, options);
     } catch (error) {
       // A connection that arrives after the timeout must not keep the process alive.
       connecting.then((late) => late.close()).catch(() => undefined);
       if (error instanceof ConnectionError) throw error;
-      throw new ConnectionError(`cannot reach Temporal at ${address}: ${connectFailureReason(error)}`, { cause: error });
+      throw new ConnectionError(`cannot reach Temporal at ${address}: ${connectFailureReason(error, options)}`, { cause: error });
     } finally {
       clearTimeout(timer);
     }
@@ -153,12 +180,15 @@ export class TemporalService implements WorkflowLauncher {
     return versions;
   }
 
-  /** Creates (does not start) a worker for the EchoWorkflow on this service's connection. */
-  createEchoWorker(namespace: string, taskQueue: string): Promise<EchoWorker> {
-    return EchoWorker.create({ connection: this.connection, namespace, taskQueue });
+  /** Creates (does not start) a worker for the EchoWorkflow on this service's (native) connection. */
+  async createEchoWorker(namespace: string, taskQueue: string): Promise<EchoWorker> {
+    this.workerConnection ??= NativeConnection.connect(nativeOptions(this.settings));
+    return EchoWorker.create({ connection: await this.workerConnection, namespace, taskQueue });
   }
 
   async close(): Promise<void> {
+    const worker = await this.workerConnection?.catch(() => undefined);
+    if (worker && worker !== this.connection) await worker.close();
     await this.connection.close();
   }
 
@@ -172,13 +202,53 @@ export class TemporalService implements WorkflowLauncher {
   }
 }
 
-/** Core's transport errors are Rust debug dumps; keep the part a person needs. */
-function connectFailureReason(error: unknown): string {
-  const text = firstLine(error);
+function nativeOptions(settings: ConnectionSettings): NativeConnectionOptions {
+  return {
+    address: settings.address,
+    tls: settings.tls === false ? false : settings.tls,
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(settings.metadata && Object.keys(settings.metadata).length > 0 ? { metadata: settings.metadata } : {}),
+  };
+}
+
+const GRPC_UNAUTHENTICATED = 16;
+const GRPC_PERMISSION_DENIED = 7;
+
+/**
+ * Why a connection failed, in a person's words. Core's transport errors are Rust debug dumps and
+ * grpc-js's are OpenSSL's; keep the part that names the cause, and guess the likely fix for TLS.
+ * Never includes secrets: the settings are only read for which options were used.
+ */
+function connectFailureReason(error: unknown, settings: ConnectionSettings): string {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
+  const code = grpcCodeOf(error);
+  if (code === GRPC_UNAUTHENTICATED || /HTTP status code 401|status: 401|unauthenticated/i.test(text)) {
+    return settings.apiKey ? 'the API key was rejected (UNAUTHENTICATED)' : 'the server requires authentication (UNAUTHENTICATED): give --api-key';
+  }
+  if (code === GRPC_PERMISSION_DENIED || /HTTP status code 403|status: 403|permission denied/i.test(text)) {
+    return 'permission denied (PERMISSION_DENIED): check the API key or certificate and its namespace access';
+  }
+  const tls = settings.tls !== false && settings.tls !== undefined;
+  if (tls && /UnknownIssuer|unable to get local issuer|self[- ]signed|unable to verify|certificate verify failed|BadSignature/i.test(text)) {
+    return "TLS handshake failed: the server's certificate is not signed by a trusted CA (wrong or missing --tls-ca?)";
+  }
+  if (tls && /NotValidForName|altnames|hostname mismatch|does not match|CertNotValidForName/i.test(text)) {
+    return "TLS handshake failed: the server's certificate is not valid for this name (set --tls-server-name?)";
+  }
+  if (tls && /InvalidContentType|wrong version number|packet length too long|corrupt message|http2 error|frame with invalid size/i.test(text)) {
+    return 'TLS handshake failed: the server does not speak TLS here (plain-text server? drop --tls)';
+  }
+  if (tls && /certificate required|CertificateRequired|handshake failure|alert|status: 400|HTTP status code 400/i.test(text)) {
+    return 'TLS handshake failed: the server wants a client certificate (give --tls-cert and --tls-key) or rejected it';
+  }
+  if (!tls && /HTTP status code 400|status: 400|Broken pipe|connection reset|h2 protocol error|frame|operation was canceled/i.test(text)) {
+    return 'the connection was refused at the protocol level (a TLS-only server? add --tls)';
+  }
   const osMessage = /message: "([^"]+)"/.exec(text)?.[1];
   if (osMessage) return osMessage.toLowerCase();
-  if (/dns error|failed to lookup/i.test(text)) return 'host name not found';
-  return text;
+  if (/dns error|failed to lookup|ENOTFOUND|Name resolution/i.test(text)) return 'host name not found';
+  if (/ECONNREFUSED|Connection refused/i.test(text)) return 'connection refused';
+  return firstLine(error);
 }
 
 /** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */

@@ -8,7 +8,9 @@ const none = { flags: {}, env: {}, dotenv: {} };
 describe('resolveConfig precedence: flag > environment > .env > default', () => {
   it('uses the documented defaults', () => {
     expect(resolveConfig('run', none)).toEqual({
-      address: 'localhost:7233', namespace: 'default', taskQueue: 'benchmark', concurrency: undefined,
+      address: 'localhost:7233', namespace: 'default', profile: undefined, apiKey: undefined, tls: undefined,
+      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native',
+      taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
       wait: true, worker: false, devServer: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
@@ -74,6 +76,44 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
 
   it('ignores variables of options the command does not have', () => {
     expect(() => resolveConfig('worker', { ...none, env: { SCHEDULER_CONCURRENCY: 'abc' } })).not.toThrow();
+  });
+});
+
+describe('connection options', () => {
+  it('layers the profile under .env, the environment and flags', () => {
+    const profile = { address: 'profile:7233', namespace: 'from-profile', apiKey: 'profile-key', tls: true };
+    expect(resolveConfig('run', { ...none, profile })).toMatchObject(profile);
+    expect(resolveConfig('run', { ...none, profile, dotenv: { TEMPORAL_ADDRESS: 'dotenv:7233' } }).address).toBe('dotenv:7233');
+    expect(resolveConfig('run', { ...none, profile, env: { TEMPORAL_ADDRESS: 'env:7233' }, dotenv: { TEMPORAL_ADDRESS: 'dotenv:7233' } }).address).toBe('env:7233');
+    expect(resolveConfig('run', { ...none, profile, env: { TEMPORAL_ADDRESS: 'env:7233' }, flags: { address: 'flag:7233' } }).address).toBe('flag:7233');
+    expect(resolveConfig('run', { ...none, profile, env: { TEMPORAL_TLS: 'false' } }).tls).toBe(false);
+  });
+
+  it('takes PEM paths from flags and variables, and PEM text from the *_DATA variables', () => {
+    expect(resolveConfig('run', { ...none, flags: { tlsCert: '/a.crt' } }).tlsCert).toEqual({ path: '/a.crt' });
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_TLS_CLIENT_KEY_PATH: '/k.pem' } }).tlsKey).toEqual({ path: '/k.pem' });
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_TLS_CLIENT_KEY_DATA: '-----BEGIN' } }).tlsKey).toEqual({ data: '-----BEGIN' });
+    expect(resolveConfig('run', { ...none, env: { TEMPORAL_TLS_SERVER_CA_CERT_DATA: 'x', TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/ca' } }).tlsCa).toEqual({ path: '/ca' });
+  });
+
+  it('merges gRPC metadata per key: profile < .env < environment < flags', () => {
+    const config = resolveConfig('run', {
+      flags: { grpcMeta: ['x-a=flag', 'x-d=4'] },
+      env: { TEMPORAL_GRPC_META_X_A: 'env', TEMPORAL_GRPC_META_X_B: 'env' },
+      dotenv: { TEMPORAL_GRPC_META_X_C: 'dotenv', TEMPORAL_GRPC_META_X_B: 'dotenv' },
+      profile: { grpcMeta: { 'x-e': 'profile', 'x-c': 'profile' } },
+    });
+    expect(config.grpcMeta).toEqual({ 'x-a': 'flag', 'x-b': 'env', 'x-c': 'dotenv', 'x-d': '4', 'x-e': 'profile' });
+  });
+
+  it('never echoes a secret value in an error', () => {
+    expect(() => resolveConfig('run', { ...none, flags: { grpcMeta: ['=top-secret'] } })).toThrow(/^invalid value for --grpc-meta: expected key=value/);
+    expect(() => resolveConfig('run', { ...none, flags: { grpcMeta: ['=top-secret'] } })).not.toThrow(/top-secret/);
+  });
+
+  it('checks --connection', () => {
+    expect(resolveConfig('run', { ...none, flags: { connection: 'GRPC' } }).connection).toBe('grpc');
+    expect(() => resolveConfig('run', { ...none, flags: { connection: 'http' } })).toThrow(/"http" for --connection: expected native or grpc/);
   });
 });
 
