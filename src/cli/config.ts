@@ -86,7 +86,7 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
     } else if (typeof flagValue === 'boolean') {
       config[spec.key] = flagValue;
     } else if (Array.isArray(flagValue)) {
-      config[spec.key] = parseWith(spec, flagValue.join(';'), flagName);
+      config[spec.key] = parseWith(spec, flagValue.join(spec.joinWith ?? ';'), flagName);
     } else if (flagValue !== undefined) {
       config[spec.key] = parseWith(spec, flagValue, flagName);
     } else {

@@ -12,12 +12,14 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   run: 'batch: run --total workflows, then exit',
   infinite: 'run workflows until a signal or --max-runtime',
   worker: 'run an EchoWorkflow worker until a signal',
+  cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
 };
 
 function describe(spec: ReturnType<typeof specsFor>[number]): string {
   const defaultText =
     spec.defaultText ?? (typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue));
-  return `${spec.description} (env: ${spec.env.join(' or ')}; default: ${defaultText})`;
+  const env = spec.env.length > 0 ? `env: ${spec.env.join(' or ')}; ` : '';
+  return `${spec.description} (${env}default: ${defaultText})`;
 }
 
 function toOption(spec: ReturnType<typeof specsFor>[number]): Option {
@@ -45,7 +47,7 @@ function buildProgram(
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} })
     .addHelpText('after', `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.`);
 
-  for (const name of ['run', 'infinite', 'worker'] as const) {
+  for (const name of ['run', 'infinite', 'worker', 'cleanup'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
     const specs = specsFor(name);
     const options = specs.map(toOption);
@@ -105,6 +107,10 @@ export async function runCli(
     if (!chosen) return ExitCode.ok;
     const lookupPath = { explicitPath: env.TEMPORAL_CLI_PATH || undefined, searchPath: env.PATH };
     // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.
+    if (chosen.command === 'cleanup') {
+      const { runCleanup } = await import('./cleanup-command.js');
+      return await runCleanup(chosen.config, io);
+    }
     if (chosen.command === 'worker') {
       const { runWorker } = await import('./worker-command.js');
       return await runWorker(chosen.config, io, signals);

@@ -6,7 +6,7 @@
 import type { Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 
-export type CommandName = 'run' | 'infinite' | 'worker';
+export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup';
 
 /** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */
 export type PemSource = { path: string } | { data: string };
@@ -50,6 +50,28 @@ export interface RunConfig {
   wait: boolean;
   worker: boolean;
   devServer: boolean;
+  /** Start this workflow type (hosted by the user's workers) instead of the EchoWorkflow. */
+  workflowType: string | undefined;
+  /** Arguments for --workflow-type, one JSON value each. */
+  input: unknown[] | undefined;
+  inputFile: string | undefined;
+  /** EchoWorkflow: pad the message to this many bytes. */
+  payloadSize: number | undefined;
+  /** EchoWorkflow: each echo activity sleeps this long (ms). */
+  activityDelay: number;
+  localActivities: boolean;
+  idPrefix: string;
+  /** Worker tuning (`worker`, and the embedded worker of --worker / --dev-server). */
+  workers: number;
+  workflowSlots: number | undefined;
+  activitySlots: number | undefined;
+  pollers: number | 'autoscaling' | undefined;
+  stickyCacheSize: number | undefined;
+  /** cleanup: the run whose workflows to remove. */
+  runId: string | undefined;
+  /** cleanup: every run's workflows. */
+  all: boolean;
+  dryRun: boolean;
   json: string | undefined;
   ndjson: string | undefined;
   thresholds: Threshold[];
@@ -69,8 +91,9 @@ export interface OptionSpec<K extends keyof RunConfig = keyof RunConfig> {
   description: string;
   parse: Parser<RunConfig[K]>;
   commands: readonly CommandName[];
-  /** The flag may be given several times; the values are joined with `;` before parsing. */
+  /** The flag may be given several times; the values are joined with `joinWith` (default `;`) before parsing. */
   repeatable?: boolean;
+  joinWith?: string;
   /** Shown instead of the default in --help when the default is computed. */
   defaultText?: string;
   /** Never printed: redacted in the JSON result and in messages. */
@@ -166,8 +189,27 @@ export const parseKeyValues: Parser<Record<string, string>> = (raw) => {
   return pairs;
 };
 
+/** One JSON value per --input; repeated flags (joined with the unit separator) give several arguments. */
+export const INPUT_SEPARATOR = '\u001f';
+export const parseJsonArguments: Parser<unknown[]> = (raw) =>
+  raw.split(INPUT_SEPARATOR).map((text) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (error) {
+      return expected(`JSON (${(error as Error).message})`);
+    }
+  });
+
+/** Letters, digits, `-`, `_`, `.`: safe in workflow ids and in visibility queries. */
+export const parseIdPrefix: Parser<string> = (raw) =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw.trim()) ? raw.trim() : expected('1-64 letters, digits, ".", "_" or "-"');
+
+export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
+  ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
+
 const LOAD: readonly CommandName[] = ['run', 'infinite'];
-const ALL: readonly CommandName[] = ['run', 'infinite', 'worker'];
+const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker'];
+const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup'];
 
 function option<K extends keyof RunConfig>(spec: OptionSpec<K>): OptionSpec<K> {
   return spec;
@@ -292,6 +334,76 @@ export const OPTION_SPECS = [
     key: 'devServer', flag: '--dev-server', env: ['SCHEDULER_DEV_SERVER'], defaultValue: false,
     description: 'start a private Temporal dev server plus a worker, stopped on exit', parse: parseBoolean,
     commands: LOAD,
+  }),
+  option({
+    key: 'workflowType', flag: '--workflow-type <name>', env: ['SCHEDULER_WORKFLOW_TYPE'], defaultValue: undefined,
+    description: "start this workflow type (hosted by your own workers) instead of the EchoWorkflow",
+    parse: parseText, commands: LOAD, defaultText: 'EchoWorkflow',
+  }),
+  option({
+    key: 'input', flag: '--input <json>', env: ['SCHEDULER_INPUT'], defaultValue: undefined,
+    description: 'an argument for --workflow-type, as JSON; repeat for several arguments',
+    parse: parseJsonArguments, commands: LOAD, repeatable: true, joinWith: INPUT_SEPARATOR, defaultText: 'none',
+  }),
+  option({
+    key: 'inputFile', flag: '--input-file <path>', env: ['SCHEDULER_INPUT_FILE'], defaultValue: undefined,
+    description: 'a file holding one JSON argument for --workflow-type', parse: parseText, commands: LOAD,
+    defaultText: 'none',
+  }),
+  option({
+    key: 'payloadSize', flag: '--payload-size <bytes>', env: ['SCHEDULER_PAYLOAD_SIZE'], defaultValue: undefined,
+    description: "EchoWorkflow: pad the message to this many bytes (the workflow's input and each echo carry it)",
+    parse: parseInteger(1), commands: LOAD, defaultText: 'the message as is',
+  }),
+  option({
+    key: 'activityDelay', flag: '--activity-delay <ms>', env: ['SCHEDULER_ACTIVITY_DELAY'], defaultValue: 0,
+    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseInteger(0), commands: LOAD,
+  }),
+  option({
+    key: 'localActivities', flag: '--local-activities', env: ['SCHEDULER_LOCAL_ACTIVITIES'], defaultValue: false,
+    description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: LOAD,
+  }),
+  option({
+    key: 'idPrefix', flag: '--id-prefix <prefix>', env: ['SCHEDULER_ID_PREFIX'], defaultValue: 'sched-bench',
+    description: 'workflow ids are <prefix>-<runId>-<n>', parse: parseIdPrefix, commands: [...LOAD, 'cleanup'],
+  }),
+  option({
+    key: 'runId', flag: '--run-id <id>', env: ['SCHEDULER_RUN_ID'], defaultValue: undefined,
+    description: 'cleanup: remove the workflows of this run (its id is in the start line and the JSON result)',
+    parse: parseIdPrefix, commands: ['cleanup'], defaultText: 'none',
+  }),
+  option({
+    key: 'all', flag: '--all', env: [], defaultValue: false,
+    description: 'cleanup: remove the workflows of every sched-bench run with this --id-prefix', parse: parseBoolean,
+    commands: ['cleanup'],
+  }),
+  option({
+    key: 'dryRun', flag: '--dry-run', env: [], defaultValue: false,
+    description: 'cleanup: only count what would be removed', parse: parseBoolean, commands: ['cleanup'],
+  }),
+  option({
+    key: 'workers', flag: '--workers <n>', env: ['SCHEDULER_WORKERS'], defaultValue: 1,
+    description: 'worker instances in this process, sharing one workflow bundle and connection', parse: parseInteger(1),
+    commands: WORKERS,
+  }),
+  option({
+    key: 'workflowSlots', flag: '--workflow-slots <n>', env: ['SCHEDULER_WORKFLOW_SLOTS'], defaultValue: undefined,
+    description: 'concurrent workflow tasks per worker', parse: parseInteger(1), commands: WORKERS, defaultText: '40 (SDK)',
+  }),
+  option({
+    key: 'activitySlots', flag: '--activity-slots <n>', env: ['SCHEDULER_ACTIVITY_SLOTS'], defaultValue: undefined,
+    description: 'concurrent activities (and local activities) per worker', parse: parseInteger(1), commands: WORKERS,
+    defaultText: '100 (SDK)',
+  }),
+  option({
+    key: 'pollers', flag: '--pollers <n|auto>', env: ['SCHEDULER_POLLERS'], defaultValue: undefined,
+    description: 'task pollers per task type: a maximum, or "auto" for autoscaling', parse: parsePollers, commands: WORKERS,
+    defaultText: 'min(10, slots) (SDK)',
+  }),
+  option({
+    key: 'stickyCacheSize', flag: '--sticky-cache <n>', env: ['SCHEDULER_STICKY_CACHE'], defaultValue: undefined,
+    description: 'workflows kept in the sticky cache per worker (0 turns it off)', parse: parseInteger(0), commands: WORKERS,
+    defaultText: 'from the heap size (SDK)',
   }),
   option({
     key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,

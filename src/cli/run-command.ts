@@ -26,6 +26,8 @@ import {
 import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
+import { workloadOf } from './workload.js';
+import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -87,6 +89,7 @@ export async function runLoad(
   signals: ShutdownSignals,
 ): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
+  const workload = workloadOf(config);
   if (config.json) checkWritable(config.json, '--json');
   if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
   const runId = newRunId();
@@ -151,14 +154,15 @@ export async function runLoad(
     }
     // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
     const settings = devServer ? { address: server.address, kind: config.connection } : { ...connectionSettings(config), address: server.address };
-    const service = await TemporalService.connect({ ...settings, runId });
+    const service = await TemporalService.connect({ ...settings, runId, idPrefix: config.idPrefix });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);
       server.version = (await service.serverVersion()) ?? null;
       sdk = TemporalService.sdkVersions();
       if (config.worker || config.devServer) {
-        worker = await service.createEchoWorker(config.namespace, config.taskQueue);
+        worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
+        io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
         worker.start().catch((error: Error) => {
           io.err(`sched-bench: embedded worker stopped: ${error.message}`);
           scheduler?.stop();
@@ -187,11 +191,10 @@ export async function runLoad(
         }),
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
-      const workload = { message: config.message, count: config.count, duration: config.duration };
       const stats =
         mode === 'batch'
-          ? await scheduler.run({ totalWorkflows: config.totalWorkflows, ...workload })
-          : await scheduler.runInfinite({ ...workload, maxRuntime: config.maxRuntime });
+          ? await scheduler.run({ totalWorkflows: config.totalWorkflows, workload, duration: config.duration })
+          : await scheduler.runInfinite({ workload, duration: config.duration, maxRuntime: config.maxRuntime });
       reportIO.out(formatFinalLine(stats, stats.stopReason === 'stopped'));
       const failures = formatFailuresLine(stats);
       if (failures) io.err(failures);

@@ -4,13 +4,14 @@ import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
+import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
 
 /** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
   const service = await TemporalService.connect(connectionSettings(config));
   try {
     await service.checkNamespace(config.namespace);
-    const worker = await service.createEchoWorker(config.namespace, config.taskQueue);
+    const worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
     const detachSignals = signals.attach({
       graceful: () => {
         io.err('Received interrupt signal, stopping worker...');
@@ -22,8 +23,17 @@ export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownS
       },
     });
     try {
-      io.out(`Worker started: taskQueue=${config.taskQueue} namespace=${config.namespace} address=${config.address}`);
-      await worker.start();
+      io.out(
+        `Worker started: taskQueue=${config.taskQueue} namespace=${config.namespace} address=${config.address} ` +
+          formatWorkerSettings(worker.settings),
+      );
+      try {
+        await worker.start();
+      } catch (error) {
+        await worker.shutdown();
+        io.err(`sched-bench: worker stopped on an error: ${(error as Error).message.split('\n')[0]}`);
+        return ExitCode.failure;
+      }
       await worker.shutdown();
       io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
       return ExitCode.ok;

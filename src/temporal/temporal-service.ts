@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike, type WorkflowStartOptions } from '@temporalio/client';
+import { defineSearchAttributeKey } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, LaunchError } from '../errors.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
-import { EchoWorker } from './echo-worker.js';
+import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
 import { installRuntime } from './runtime.js';
 
 const require = createRequire(import.meta.url);
 
 export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
+export const DEFAULT_ID_PREFIX = 'sched-bench';
+/** Keyword search attribute that carries the run id where the namespace has it registered. */
+export const RUN_ID_SEARCH_ATTRIBUTE = 'SchedBenchRunId';
+/** Memo key that marks a workflow as started by sched-bench (cleanup checks it). */
+export const RUN_ID_MEMO_KEY = 'schedBenchRunId';
+const KEYWORD_INDEXED_VALUE_TYPE = 2;
+const runIdSearchAttribute = defineSearchAttributeKey(RUN_ID_SEARCH_ATTRIBUTE, 'KEYWORD');
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const GRPC_NOT_FOUND = 5;
 
@@ -38,8 +46,26 @@ export interface ConnectionSettings {
 export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
   runId?: string;
+  /** Workflow ids are `<idPrefix>-<runId>-<seq>`; default `sched-bench`. */
+  idPrefix?: string;
   /** Give up connecting after this long (ms). */
   connectTimeoutMs?: number;
+}
+
+/** How the built-in EchoWorkflow runs: activity delay, local activities. */
+export interface EchoShape {
+  activityDelayMs?: number;
+  localActivities?: boolean;
+}
+
+/** One workflow found by a cleanup listing. */
+export interface ListedWorkflow {
+  workflowId: string;
+  runId: string;
+  /** RUNNING, COMPLETED, FAILED, … */
+  status: string;
+  /** The run id sched-bench put into the memo, or undefined when the workflow is not ours. */
+  schedBenchRunId: string | undefined;
 }
 
 /** Workflow counts of one run on the server, by execution status (Running, Completed, Failed, …). */
@@ -60,13 +86,18 @@ export class TemporalService implements WorkflowLauncher {
 
   /** The worker's connection: the client's own when it is native, else one opened on demand. */
   private workerConnection: Promise<NativeConnection> | undefined;
+  /** Namespaces where the run-id search attribute is registered (checked once per namespace). */
+  private readonly searchAttributeIn = new Map<string, boolean>();
+  readonly idPrefix: string;
 
   private constructor(
     readonly address: string,
     readonly runId: string,
     private readonly connection: ConnectionLike & { close(): Promise<void> },
     private readonly settings: ConnectionSettings,
+    idPrefix: string | undefined,
   ) {
+    this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
     if (connection instanceof NativeConnection) this.workerConnection = Promise.resolve(connection);
   }
 
@@ -88,7 +119,7 @@ export class TemporalService implements WorkflowLauncher {
     });
     try {
       const connection = await Promise.race([connecting, timeout]);
-      return new TemporalService(address, options.runId ?? newRunId(), connection, options);
+      return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix);
     } catch (error) {
       // A connection that arrives after the timeout must not keep the process alive.
       connecting.then((late) => late.close()).catch(() => undefined);
@@ -99,10 +130,14 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
-  /** Throws a ConnectionError naming the namespace when the server does not know it. */
+  /**
+   * Throws a ConnectionError naming the namespace when the server does not know it, and notes whether
+   * the run-id search attribute is registered there (then every start carries it).
+   */
   async checkNamespace(namespace: string): Promise<void> {
     try {
       await this.connection.workflowService.describeNamespace({ namespace });
+      this.searchAttributeIn.set(namespace, await this.hasRunIdSearchAttribute(namespace));
     } catch (error) {
       if (grpcCodeOf(error) === GRPC_NOT_FOUND) {
         throw new ConnectionError(`namespace "${namespace}" does not exist on ${this.address}`);
@@ -113,19 +148,32 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
-  /** Starts one EchoWorkflow with id `sched-bench-<runId>-<seq>`; resolves with the id once acknowledged. */
-  async startEchoWorkflow(namespace: string, taskQueue: string, message = 'Hello World', count = 1): Promise<string> {
+  /** Starts one EchoWorkflow with id `<idPrefix>-<runId>-<seq>`; resolves with the id once acknowledged. */
+  startEchoWorkflow(
+    namespace: string,
+    taskQueue: string,
+    message = 'Hello World',
+    count = 1,
+    shape: EchoShape = {},
+  ): Promise<string> {
+    const input: EchoWorkflowInput = { message, count, ...shape };
+    return this.startWorkflow(namespace, taskQueue, ECHO_WORKFLOW_TYPE, [input]);
+  }
+
+  /** Starts any workflow type (hosted by the user's own workers) with these arguments. */
+  async startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
     const workflowId = `${this.workflowIdPrefix()}${this.nextSequence++}`;
-    const input: EchoWorkflowInput = { message, count };
+    const options: WorkflowStartOptions = {
+      workflowId,
+      taskQueue,
+      args,
+      memo: { [RUN_ID_MEMO_KEY]: this.runId },
+      // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    };
+    if (this.searchAttributeIn.get(namespace)) options.typedSearchAttributes = [{ key: runIdSearchAttribute, value: this.runId }];
     try {
-      await this.client(namespace).workflow.start(ECHO_WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue,
-        args: [input],
-        memo: { schedBenchRunId: this.runId },
-        // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
+      await this.client(namespace).workflow.start(workflowType, options);
     } catch (error) {
       throw new LaunchError(startFailureKind(error), `start of ${workflowId} failed: ${firstLine(error)}`, {
         cause: error,
@@ -145,7 +193,43 @@ export class TemporalService implements WorkflowLauncher {
 
   /** Every workflow id of this run starts with this prefix. */
   workflowIdPrefix(): string {
-    return `sched-bench-${this.runId}-`;
+    return `${this.idPrefix}-${this.runId}-`;
+  }
+
+  /**
+   * Lists workflows whose id starts with `<idPrefix>-<runId>-` (or `<idPrefix>-` for every run), with
+   * the run id from their memo so the caller can refuse workflows sched-bench did not start.
+   */
+  async *listWorkflows(namespace: string, selection: { idPrefix: string; runId?: string }): AsyncGenerator<ListedWorkflow> {
+    const prefix = selection.runId ? `${selection.idPrefix}-${selection.runId}-` : `${selection.idPrefix}-`;
+    for await (const info of this.client(namespace).workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
+      const memoRunId = info.memo?.[RUN_ID_MEMO_KEY];
+      yield {
+        workflowId: info.workflowId,
+        runId: info.runId,
+        status: info.status.name,
+        schedBenchRunId: typeof memoRunId === 'string' ? memoRunId : undefined,
+      };
+    }
+  }
+
+  /** Deletes one workflow execution (the server terminates it first when it is still running). */
+  async deleteWorkflow(namespace: string, workflowId: string, runId: string): Promise<void> {
+    await this.connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
+  }
+
+  /** Whether runs in this namespace carry the SchedBenchRunId search attribute. */
+  carriesRunIdSearchAttribute(namespace: string): boolean {
+    return this.searchAttributeIn.get(namespace) ?? false;
+  }
+
+  private async hasRunIdSearchAttribute(namespace: string): Promise<boolean> {
+    try {
+      const { customAttributes } = await this.connection.operatorService.listSearchAttributes({ namespace });
+      return customAttributes?.[RUN_ID_SEARCH_ATTRIBUTE] === KEYWORD_INDEXED_VALUE_TYPE;
+    } catch {
+      return false; // not allowed to ask (e.g. a restricted API key): do without it
+    }
   }
 
   /** Counts this run's workflows on the server (visibility), grouped by execution status. */
@@ -181,9 +265,10 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   /** Creates (does not start) a worker for the EchoWorkflow on this service's (native) connection. */
-  async createEchoWorker(namespace: string, taskQueue: string): Promise<EchoWorker> {
-    this.workerConnection ??= NativeConnection.connect(nativeOptions(this.settings));
-    return EchoWorker.create({ connection: await this.workerConnection, namespace, taskQueue });
+  async createEchoWorker(namespace: string, taskQueue: string, tuning?: WorkerTuning): Promise<EchoWorker> {
+    const connect = () => NativeConnection.connect(nativeOptions(this.settings));
+    this.workerConnection ??= connect();
+    return EchoWorker.create({ connection: await this.workerConnection, connect, namespace, taskQueue, tuning });
   }
 
   async close(): Promise<void> {

@@ -110,3 +110,38 @@ export async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000)
 
 /** A task queue no other test uses, so tests sharing the dev server cannot steal each other's tasks. */
 export const uniqueQueue = (name: string): string => `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+interface HistoryEvent {
+  eventType: string;
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: Array<{ data: string }> } };
+  workflowExecutionCompletedEventAttributes?: { result?: { payloads?: Array<{ data: string }> } };
+}
+
+/** A workflow's history as the Temporal CLI shows it (independent of the code under test). */
+export async function workflowHistory(cli: string, address: string, workflowId: string): Promise<HistoryEvent[]> {
+  const { stdout } = await execFileAsync(cli, ['workflow', 'show', '--address', address, '--workflow-id', workflowId, '-o', 'json']);
+  return (JSON.parse(stdout) as { events: HistoryEvent[] }).events;
+}
+
+/** Decodes a JSON payload of a history event. */
+export const decodePayload = (data: string): unknown => JSON.parse(Buffer.from(data, 'base64').toString('utf8'));
+
+/** Counts workflows on the server matching a visibility query. */
+export async function serverCount(cli: string, address: string, query: string): Promise<number> {
+  const { stdout } = await execFileAsync(cli, ['workflow', 'count', '--address', address, '--query', query, '-o', 'json']);
+  return Number((JSON.parse(stdout) as { count: string }).count);
+}
+
+/** Whether the server still knows a workflow id (describe succeeds). */
+export async function workflowExists(cli: string, address: string, workflowId: string): Promise<boolean> {
+  try {
+    await execFileAsync(cli, ['workflow', 'describe', '--address', address, '--workflow-id', workflowId]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function temporalCommand(cli: string, args: string[]): Promise<string> {
+  return (await execFileAsync(cli, args)).stdout;
+}

@@ -47,7 +47,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     cli,
     ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
       '--db-filename', join(dataDir, 'temporal.db'), '--log-level', 'error',
-      '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
+      '--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF',
+      '--search-attribute', 'SchedBenchRunId=Keyword'],
     { stdio: 'ignore' },
   );
   const address = `127.0.0.1:${port}`;

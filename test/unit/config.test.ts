@@ -14,6 +14,9 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
       wait: true, worker: false, devServer: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
+      workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
+      localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
+      pollers: undefined, stickyCacheSize: undefined,
     });
   });
 
