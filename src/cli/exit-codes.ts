@@ -24,6 +24,7 @@ export interface RunVerdict {
 /** The exit code of a load run that ended (README "Signals and exit codes"). */
 export function exitCodeFor(stats: RunStats, verdict: RunVerdict = {}): number {
   if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
+  if (stats.stopReason === 'aborted') return ExitCode.failure;
   if (verdict.thresholdsGiven && !verdict.thresholdsPassed) return ExitCode.thresholdsFailed;
   if (verdict.verificationFailed) return ExitCode.failure;
   if (!verdict.thresholdsGiven && stats.failed > 0) return ExitCode.failure;

@@ -125,6 +125,8 @@ export async function runCli(
 /** The bin entry: real argv, environment and streams; exits with the run's code. */
 export async function main(): Promise<void> {
   const signals = new ShutdownSignals().install(); // first thing: a signal during start-up is not lost
+  // A reader that goes away (`| head`) must not crash the run with EPIPE: the rest of stdout is dropped.
+  process.stdout.on('error', () => undefined);
   const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO, signals);
   process.exit(code);
 }

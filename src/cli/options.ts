@@ -126,9 +126,9 @@ export const parseBoolean: Parser<boolean> = (raw) => {
 
 export const parseText: Parser<string> = (raw) => (raw.trim() !== '' ? raw : expected('a non-empty text'));
 
-export const parsePositiveNumber: Parser<number> = (raw) => {
+export const parseNonNegativeNumber: Parser<number> = (raw) => {
   const value = Number(raw.trim());
-  return raw.trim() !== '' && Number.isFinite(value) && value > 0 ? value : expected('a number > 0');
+  return raw.trim() !== '' && Number.isFinite(value) && value >= 0 ? value : expected('a number ≥ 0 (0 only as the start of --stages)');
 };
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
@@ -281,7 +281,7 @@ export const OPTION_SPECS = [
   option({
     key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
     description: 'open loop: start this many workflows per second on a fixed schedule (--concurrency then caps in-flight)',
-    parse: parsePositiveNumber, commands: LOAD, defaultText: 'none (closed loop)',
+    parse: parseNonNegativeNumber, commands: LOAD, defaultText: 'none (closed loop)',
   }),
   option({
     key: 'stages', flag: '--stages <list>', env: ['SCHEDULER_STAGES'], defaultValue: undefined,

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -12,6 +12,7 @@ export function writeFileAtomic(path: string, content: string): void {
     writeFileSync(temporary, content);
     renameSync(temporary, path);
   } catch (error) {
+    rmSync(temporary, { force: true });
     throw new UsageError(`cannot write ${path}: ${(error as Error).message}`);
   }
 }
@@ -20,8 +21,13 @@ export function writeFileAtomic(path: string, content: string): void {
 export class NdjsonWriter {
   private readonly fd: number;
   private readonly ownsFd: boolean;
+  private closedBy: string | undefined;
 
-  constructor(target: string) {
+  /** `onClosed` hears once that the reader went away (EPIPE) or the disk refused; the run goes on without it. */
+  constructor(
+    private readonly target: string,
+    private readonly onClosed: (reason: string) => void = () => {},
+  ) {
     if (target === '-') {
       this.fd = 1;
       this.ownsFd = false;
@@ -36,7 +42,13 @@ export class NdjsonWriter {
   }
 
   write(record: object): void {
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    if (this.closedBy) return;
+    try {
+      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      this.closedBy = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.onClosed(`--ndjson ${this.target}: ${this.closedBy}; no more interval records`);
+    }
   }
 
   close(): void {

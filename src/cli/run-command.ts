@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError, type FailureKind } from '../errors.js';
 import { IntervalSeries } from '../metrics/interval-series.js';
@@ -63,6 +63,7 @@ function printingSink(io: CliIO, onInterval: SchedulerSink['interval']): Schedul
 }
 
 function checkWritable(path: string, option: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${option} ${path}: it is a directory`);
   try {
     accessSync(dirname(resolve(path)), constants.W_OK);
   } catch {
@@ -74,7 +75,13 @@ function checkWritable(path: string, option: string): void {
 async function verifyRun(service: TemporalService, namespace: string, stats: RunStats, waited: boolean): Promise<Verification> {
   const deadline = Date.now() + VERIFY_TIMEOUT_MS;
   for (;;) {
-    const verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
+    let verification: Verification;
+    try {
+      verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
+    } catch (error) {
+      // Not knowing is not agreeing: the run fails verification, and says why.
+      verification = { matches: false, rows: [], serverCounts: {}, error: (error as Error).message.split('\n')[0] ?? 'unknown error' };
+    }
     if (verification.matches || Date.now() > deadline) return verification;
     await new Promise((resolveLater) => setTimeout(resolveLater, 500));
   }
@@ -89,6 +96,7 @@ export async function runLoad(
   signals: ShutdownSignals,
 ): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
+  if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
   const workload = workloadOf(config);
   if (config.json) checkWritable(config.json, '--json');
   if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
@@ -99,29 +107,54 @@ export async function runLoad(
   const loadModelKind = config.rate !== undefined ? 'open' : 'closed';
   // With NDJSON on stdout, the human lines move to stderr so stdout stays machine-readable.
   const reportIO: CliIO = config.ndjson === '-' ? { out: io.err, err: io.err } : io;
-  const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson) : undefined;
+  const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const series = new IntervalSeries();
   const server = { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, version: null as string | null };
   let sdk: Record<string, string> = {};
   let devServer: DevServer | undefined;
+  /** Kills a dev server that is still starting up (before `devServer` is set). */
+  let killStartingDevServer: (() => void) | undefined;
   let scheduler: SchedulerService | undefined;
   let stopRequested = false;
+  let workerFailed = false;
 
-  const resultOf = (stats: RunStats, exitCode: number, thresholds: readonly ThresholdResult[], verification?: Verification): RunResult => {
+  const thresholdsOf = (stats: RunStats) => {
+    const metrics = scheduler?.metrics ?? new RunMetrics();
+    const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
+    const results = evaluateThresholds(config.thresholds, {
+      latency, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
+    });
+    return { latency, results };
+  };
+  const resultOf = (
+    stats: RunStats,
+    exitCode: number,
+    interrupted: boolean,
+    thresholds: readonly ThresholdResult[],
+    verification?: Verification,
+  ): RunResult => {
     const metrics = scheduler?.metrics ?? new RunMetrics();
     return buildRunResult({
       version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config),
-      startedAt, endedAt: new Date(), interrupted: stats.stopReason === 'stopped', exitCode, server, sdk,
+      startedAt, endedAt: new Date(), interrupted, exitCode, server, sdk,
       loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
       histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
     });
   };
-  const writeJson = (result: RunResult) => {
-    if (config.json) writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`);
+  /** Writes --json; a failure is reported in one line and returned as false, never thrown. */
+  const writeJson = (result: RunResult): boolean => {
+    if (!config.json) return true;
+    try {
+      writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`);
+      return true;
+    } catch (error) {
+      io.err(`sched-bench: ${(error as Error).message}`);
+      return false;
+    }
   };
 
-  const killDevServer = () => devServer?.kill();
+  const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());
   // Last line of defence against an orphaned dev server, whatever path ends the process.
   process.on('exit', killDevServer);
   const detachSignals = signals.attach({
@@ -136,11 +169,7 @@ export async function runLoad(
     forced: () => {
       const stats = scheduler?.snapshot() ?? emptyRunStats(mode, loadModelKind);
       reportIO.out(formatFinalLine(stats, true));
-      try {
-        writeJson(resultOf(stats, ExitCode.interrupted, []));
-      } catch (error) {
-        io.err(`sched-bench: ${(error as Error).message}`);
-      }
+      writeJson(resultOf(stats, ExitCode.interrupted, true, thresholdsOf(stats).results));
       killDevServer();
       process.exit(ExitCode.interrupted);
     },
@@ -148,7 +177,7 @@ export async function runLoad(
 
   try {
     if (config.devServer) {
-      devServer = await startDevServer(cliLookup);
+      devServer = await startDevServer(cliLookup, (kill) => (killStartingDevServer = kill));
       server.address = devServer.address;
       io.err(`Dev server started at ${server.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
@@ -164,8 +193,10 @@ export async function runLoad(
         worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
         io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
         worker.start().catch((error: Error) => {
-          io.err(`sched-bench: embedded worker stopped: ${error.message}`);
-          scheduler?.stop();
+          // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
+          io.err(`sched-bench: embedded worker stopped: ${error.message.split('\n')[0]}`);
+          workerFailed = true;
+          scheduler?.abort();
         });
       }
       scheduler = new SchedulerService({
@@ -191,6 +222,7 @@ export async function runLoad(
         }),
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
+      if (workerFailed) scheduler.abort();
       const stats =
         mode === 'batch'
           ? await scheduler.run({ totalWorkflows: config.totalWorkflows, workload, duration: config.duration })
@@ -199,12 +231,7 @@ export async function runLoad(
       const failures = formatFailuresLine(stats);
       if (failures) io.err(failures);
 
-      const { metrics } = scheduler;
-      const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
-      const thresholds = evaluateThresholds(config.thresholds, {
-        latency, completed: stats.measured.completed, failed: stats.measured.failed,
-        completedPerSecond: stats.measured.completedPerSecond,
-      });
+      const { latency, results: thresholds } = thresholdsOf(stats);
       reportIO.out(formatSummary({ stats, latency, wait: config.wait, thresholds }));
       const verification = config.verify ? await verifyRun(service, config.namespace, stats, config.wait) : undefined;
       if (verification) reportIO.out(formatVerification(runId, verification));
@@ -213,8 +240,9 @@ export async function runLoad(
         thresholdsPassed: thresholds.every((result) => result.passed),
         verificationFailed: verification ? !verification.matches : false,
       });
-      writeJson(resultOf(stats, exitCode, thresholds, verification));
-      return exitCode;
+      const written = writeJson(resultOf(stats, exitCode, stats.stopReason === 'stopped', thresholds, verification));
+      // Results that could not be saved make an otherwise good run fail; a worse code stays.
+      return written || exitCode !== ExitCode.ok ? exitCode : ExitCode.failure;
     } finally {
       await worker?.shutdown();
       await service.close();

@@ -1,4 +1,11 @@
 import type { FailureKind } from '../errors.js';
+import type { LaunchCountsSnapshot } from '../scheduler/types.js';
+
+/** The plain counts of a group of launches (a copy: safe to keep after the run goes on). */
+export function pickCounts(counts: LaunchCountsSnapshot): LaunchCountsSnapshot {
+  const { launched, started, completed, failed, inFlight, lateStarts, failuresByKind } = counts;
+  return { launched, started, completed, failed, inFlight, lateStarts, failuresByKind: { ...failuresByKind } };
+}
 
 /** Counts of one group of launches. Invariant: completed + failed + inFlight = launched. */
 export class LaunchCounts {

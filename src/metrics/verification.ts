@@ -13,6 +13,8 @@ export interface VerificationRow {
 
 export interface Verification {
   matches: boolean;
+  /** Set when the server could not be asked; matches is then false. */
+  error?: string;
   rows: VerificationRow[];
   /** The server's counts by execution status, as read. */
   serverCounts: Record<string, number>;

@@ -58,10 +58,15 @@ export function formatWaitingLine(inFlight: number): string {
 
 export const INTERRUPT_LINE = 'Received interrupt signal, stopping scheduler...';
 
-/** `Failures by kind: start_rejected=3 workflow_failed=1`, or undefined when nothing failed. */
-export function formatFailuresLine(stats: RunStats): string | undefined {
-  const parts = Object.entries(stats.failuresByKind)
+/** `start_rejected=3 workflow_failed=1`, or `none`. */
+export function failuresText(failuresByKind: RunStats['failuresByKind']): string {
+  const parts = Object.entries(failuresByKind)
     .filter(([, count]) => (count ?? 0) > 0)
     .map(([kind, count]) => `${kind}=${count}`);
-  return parts.length > 0 ? `Failures by kind: ${parts.join(' ')}` : undefined;
+  return parts.length > 0 ? parts.join(' ') : 'none';
+}
+
+/** `Failures by kind: start_rejected=3 workflow_failed=1`, or undefined when nothing failed. */
+export function formatFailuresLine(stats: RunStats): string | undefined {
+  return stats.failed > 0 ? `Failures by kind: ${failuresText(stats.failuresByKind)}` : undefined;
 }

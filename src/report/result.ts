@@ -1,4 +1,5 @@
 import type { LatencyHistogram, LatencySummary } from '../metrics/latency-histogram.js';
+import { pickCounts } from '../metrics/run-counters.js';
 import type { IntervalPoint } from '../metrics/interval-series.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
@@ -66,10 +67,6 @@ function latencyResult(histogram: LatencyHistogram): LatencyResult {
   return { unit: 'ms', ...histogram.summary(), encoded: histogram.encode() };
 }
 
-function countsOf(counts: LaunchCountsSnapshot): LaunchCountsSnapshot {
-  const { launched, started, completed, failed, inFlight, lateStarts, failuresByKind } = counts;
-  return { launched, started, completed, failed, inFlight, lateStarts, failuresByKind };
-}
 
 /** Assembles the result document. Pure: reads the stats and histograms, formats nothing for people. */
 export function buildRunResult(input: ResultInput): RunResult {
@@ -89,9 +86,9 @@ export function buildRunResult(input: ResultInput): RunResult {
     sdk: input.sdk,
     loadModel: { ...input.loadModel, wait: input.wait },
     elapsedSeconds: stats.elapsedMs / 1000,
-    counts: { ...countsOf(stats), missedArrivals: stats.missedArrivals },
-    warmup: { ...countsOf(stats.warmup), seconds: stats.warmupMs / 1000 },
-    measured: { ...countsOf(stats.measured), seconds: stats.measured.seconds },
+    counts: { ...pickCounts(stats), missedArrivals: stats.missedArrivals },
+    warmup: { ...pickCounts(stats.warmup), seconds: stats.warmupMs / 1000 },
+    measured: { ...pickCounts(stats.measured), seconds: stats.measured.seconds },
     throughput: {
       completedPerSecond: stats.measured.completedPerSecond,
       startedPerSecond: stats.measured.startedPerSecond,

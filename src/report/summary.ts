@@ -2,6 +2,7 @@ import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
 import type { RunStats } from '../scheduler/types.js';
+import { failuresText } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
 
 export interface SummaryInput {
@@ -26,13 +27,6 @@ function table(rows: string[][]): string[] {
   return rows.map((row) =>
     row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd(),
   );
-}
-
-function failuresText(failuresByKind: RunStats['failuresByKind']): string {
-  const parts = Object.entries(failuresByKind)
-    .filter(([, count]) => (count ?? 0) > 0)
-    .map(([kind, count]) => `${kind}=${count}`);
-  return parts.length > 0 ? parts.join(' ') : 'none';
 }
 
 export function formatThresholdValue(result: ThresholdResult): string {
@@ -76,6 +70,7 @@ export function formatSummary({ stats, latency, wait, thresholds }: SummaryInput
 
 /** The --verify block: the tool's counts next to the server's, row by row. */
 export function formatVerification(runId: string, verification: Verification): string {
+  if (verification.error) return `Verification against the server (workflows of run ${runId}): ✗ could not count: ${verification.error}`;
   const header = `Verification against the server (workflows of run ${runId}): ${verification.matches ? '✓ counts match' : '✗ counts differ'}`;
   const rows = table([
     ['', 'tool', 'server', ''],

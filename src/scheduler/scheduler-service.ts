@@ -1,6 +1,6 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, UsageError } from '../errors.js';
-import { IntervalCounter, type LaunchCounts } from '../metrics/run-counters.js';
+import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { systemClock } from './clock.js';
 import { ArrivalSchedule, concurrencyAt, stagesDurationMs, type Stage } from './load-model.js';
@@ -59,10 +59,6 @@ function checkPositive(name: string, value: number | undefined, { integer = fals
   }
 }
 
-function snapshotOf(counts: LaunchCounts): LaunchCountsSnapshot {
-  const { launched, started, completed, failed, inFlight, lateStarts } = counts;
-  return { launched, started, completed, failed, inFlight, lateStarts, failuresByKind: { ...counts.failuresByKind } };
-}
 
 /** The stats of a run that never started (a forced exit during start-up). */
 export function emptyRunStats(mode: RunMode, loadModel: LoadModel['kind'] = 'closed'): RunStats {
@@ -100,6 +96,7 @@ export class SchedulerService {
   private stopRequested = false;
   private stopReason: StopReason = 'stopped';
   private stopRequestedAt: number | undefined;
+  private abandonDrain = false;
   /** The run's time limit (ms from its start), if any. */
   private timeLimitMs: number | undefined;
   private mode: RunMode = 'batch';
@@ -160,13 +157,23 @@ export class SchedulerService {
     this.requestStop('stopped');
   }
 
+  /**
+   * Stops launching and gives up waiting for in-flight workflows (e.g. the worker that would finish them
+   * is gone): the run resolves at once, with them counted as in flight and stopReason "aborted".
+   */
+  abort(): void {
+    this.requestStop('aborted');
+    this.abandonDrain = true;
+    this.wake();
+  }
+
   /** The stats so far (also while running, e.g. for an end line after a forced exit). */
   snapshot(): RunStats {
     const end = this.finishedAt ?? this.clock.now();
     const elapsedMs = this.running || this.finishedAt !== undefined ? end - this.startedAt : 0;
-    const all = snapshotOf(this.metrics.all);
+    const all = pickCounts(this.metrics.all);
     const measuredSeconds = Math.max(0, elapsedMs - this.warmupMs) / 1000;
-    const measured = snapshotOf(this.metrics.measured);
+    const measured = pickCounts(this.metrics.measured);
     return {
       mode: this.mode,
       loadModel: this.loadModel.kind,
@@ -176,7 +183,7 @@ export class SchedulerService {
       stopReason: this.stopReason,
       missedArrivals: this.metrics.missedArrivals,
       warmupMs: this.warmupMs,
-      warmup: snapshotOf(this.metrics.warmup),
+      warmup: pickCounts(this.metrics.warmup),
       measured: {
         ...measured,
         seconds: measuredSeconds,
@@ -222,6 +229,8 @@ export class SchedulerService {
     try {
       if (this.loadModel.kind === 'open') await this.openLoop(workload, totalWorkflows);
       else await this.closedLoop(workload, totalWorkflows);
+      // Launching is over, and why is settled: a signal or timer during the drain changes nothing.
+      this.requestStop('total-reached');
       await this.drain();
     } finally {
       for (const timer of this.timers) this.clock.clearTimeout(timer);
@@ -229,7 +238,6 @@ export class SchedulerService {
       this.finishedAt = this.clock.now();
       this.running = false;
     }
-    if (!this.stopRequested) this.stopReason = 'total-reached';
     return this.snapshot();
   }
 
@@ -286,7 +294,8 @@ export class SchedulerService {
 
   /**
    * Counts the launch now (so in-flight is exact at once) and hands it to p-limit, which enforces the
-   * bound; the loops' own in-flight checks keep its queue empty.
+   * bound. The loops' own in-flight checks keep p-limit's queue from growing: at most the launches that
+   * wait a microtask for p-limit to notice a finished one.
    */
   private launch(workload: StartOne, now: number, intendedAt: number | undefined, slots: number): void {
     const origin = intendedAt ?? now;
@@ -311,7 +320,7 @@ export class SchedulerService {
       // Isolated: a failed launch is counted by kind and the run goes on.
       const kind = failureKindOf(error);
       this.metrics.recordFailure(phase, kind);
-      this.sink.failure?.(kind, error);
+      this.emit(() => this.sink.failure?.(kind, error));
     } finally {
       this.wake();
     }
@@ -326,7 +335,7 @@ export class SchedulerService {
   }
 
   private async drain(): Promise<void> {
-    while (this.metrics.all.inFlight > 0) await this.sleepUntilWoken();
+    while (this.metrics.all.inFlight > 0 && !this.abandonDrain) await this.sleepUntilWoken();
   }
 
   private sleepUntilWoken(): Promise<void> {
@@ -369,7 +378,8 @@ export class SchedulerService {
       const { all, intervalE2eLatency, intervalStartLatency } = this.metrics;
       const { completedInInterval, intervalMs } = intervals.tick(now, all.completed);
       const latency = this.wait ? intervalE2eLatency : intervalStartLatency;
-      this.sink.interval?.({
+      this.addTimer(report, nextReportAt - now); // re-armed first: a failing sink must not stop the reports
+      const intervalReport = {
         elapsedMs: now - this.startedAt,
         intervalMs,
         inFlight: all.inFlight,
@@ -381,11 +391,20 @@ export class SchedulerService {
         latencyP50Ms: latency.percentileMillis(50),
         latencyP99Ms: latency.percentileMillis(99),
         lateStarts: all.lateStarts,
-      });
+      };
       this.metrics.resetInterval();
-      this.addTimer(report, nextReportAt - now);
+      this.emit(() => this.sink.interval?.(intervalReport));
     };
     this.addTimer(report, this.reportIntervalMs);
+  }
+
+  /** Calls the sink; its errors are its own and never break the run (e.g. a closed output pipe). */
+  private emit(call: () => void): void {
+    try {
+      call();
+    } catch {
+      // the sink reports its own troubles
+    }
   }
 
   private addTimer(callback: () => void, delayMs: number): void {

@@ -59,7 +59,8 @@ export interface IntervalReport {
   lateStarts: number;
 }
 
-export type StopReason = 'total-reached' | 'time-limit' | 'stages-done' | 'stopped';
+/** Why launching ended. `aborted`: given up without draining (the worker that would finish the workflows is gone). */
+export type StopReason = 'total-reached' | 'time-limit' | 'stages-done' | 'stopped' | 'aborted';
 
 /** Counts of a group of launches. Invariant: completed + failed + inFlight = launched. */
 export interface LaunchCountsSnapshot {

@@ -61,6 +61,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Extra arguments for `temporal server start-dev`. */
   extraArgs?: string[];
+  /** Called right after the spawn with a synchronous kill, for exit paths taken while it starts up. */
+  onSpawn?: (kill: () => void) => void;
 }
 
 /** A private Temporal dev server that sched-bench started and must stop. */
@@ -79,7 +81,7 @@ export interface DevServer {
  * Starts a dev server with the CLI from TEMPORAL_CLI_PATH or PATH; when there is none (and no
  * TEMPORAL_CLI_PATH was given), lets the Temporal SDK download it, which needs the internet.
  */
-export async function startDevServer(lookup: CliLookup): Promise<DevServer> {
+export async function startDevServer(lookup: CliLookup, onSpawn?: (kill: () => void) => void): Promise<DevServer> {
   let cliPath: string;
   try {
     cliPath = findTemporalCli(lookup);
@@ -95,7 +97,7 @@ export async function startDevServer(lookup: CliLookup): Promise<DevServer> {
       );
     }
   }
-  return SpawnedDevServer.start({ cliPath });
+  return SpawnedDevServer.start({ cliPath, onSpawn });
 }
 
 /** Core's download errors repeat the URL twice; the cause after it is what a person needs. */
@@ -149,6 +151,7 @@ export class SpawnedDevServer implements DevServer {
       stderrTail = (stderrTail + chunk.toString()).slice(-2000);
     });
     const server = new SpawnedDevServer(`127.0.0.1:${port}`, child, dataDir, options.cliPath);
+    options.onSpawn?.(() => server.kill());
     const spawnFailed = new Promise<never>((_, reject) => {
       child.once('error', (error) => reject(new EnvironmentError(`cannot run ${options.cliPath}: ${error.message}`)));
       child.once('exit', (code, signal) =>

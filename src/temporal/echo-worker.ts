@@ -142,6 +142,8 @@ export class EchoWorker {
   /** Stops polling, lets running tasks finish, and resolves when the workers are down. Idempotent. */
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
+      // A worker that never ran still holds its connection: run it only to stop it at once.
+      void this.start().catch(() => undefined);
       for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await this.running?.catch(() => undefined);
       await Promise.all(this.ownConnections.map((connection) => connection.close()));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,28 @@ function isAlive(pid: number): boolean {
     return state !== 'Z' && state !== 'X';
   } catch {
     return false;
+  }
+}
+
+/** Pids of running `temporal server start-dev` processes that sched-bench started (data in sched-bench-dev-*). */
+function devServerPids(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('sched-bench-dev-') && isAlive(Number(entry));
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+async function eventuallyTrue(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -58,6 +80,19 @@ describe('--dev-server', () => {
     // SIGKILL was sent synchronously on the way out; give the kernel a moment to reap it.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(isAlive(pid)).toBe(false);
+  });
+
+  it('a second signal while the dev server is still starting leaves no server behind', async () => {
+    const serversBefore = devServerPids();
+    const cli = new CliProcess(['run', '--dev-server']);
+    // Wait until the server process exists, but sched-bench is still waiting for it to answer.
+    await eventuallyTrue(() => devServerPids().some((pid) => !serversBefore.includes(pid)));
+    cli.signal('SIGINT');
+    cli.signal('SIGINT');
+    const result = await cli.exited;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toMatch(/^Batch scheduler interrupted\. Launched 0 workflows/m);
+    await eventuallyTrue(() => devServerPids().every((pid) => serversBefore.includes(pid)));
   });
 
   it('without a CLI on PATH, falls back to the SDK\'s download (here: its cache in TMPDIR)', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
-import { CliProcess, emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+import { CliProcess, emptyDir, eventually, runCli, serverCounts, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const schema = JSON.parse(readFileSync(new URL('../../src/report/result.schema.json', import.meta.url), 'utf8'));
@@ -76,8 +76,10 @@ describe('truthful numbers against a real dev server', () => {
     expect((await cli.exited).code).toBe(0);
     const run = readResult(json);
     expect(run).toMatchObject({ interrupted: true, stopReason: 'stopped', exitCode: 0 });
-    expect(run.counts.completed + run.counts.failed + run.counts.inFlight).toBe(run.counts.launched);
+    expect(run.counts).toMatchObject({ inFlight: 0, failed: 0 });
     expect(run.counts.completed).toBeGreaterThan(0);
+    // The result's counts are the server's.
+    await eventually(async () => expect(await serverCounts(inject('temporalCli'), address, run.runId)).toEqual({ Completed: run.counts.completed }));
   });
 
   it('a forced exit (second signal) writes a valid JSON result too', async () => {
@@ -94,6 +96,29 @@ describe('truthful numbers against a real dev server', () => {
     expect((await cli.exited).code).toBe(130);
     const run = readResult(json);
     expect(run).toMatchObject({ interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3, completed: 0 } });
+  });
+
+  it('results that cannot be written at the end make the run fail with one line (exit 1), nothing else breaks', async () => {
+    const dir = emptyDir();
+    const cli = new CliProcess(['infinite', '--address', address, '--task-queue', uniqueQueue('json-gone'), '--worker', '--report-interval', '0.3', '--json', join(dir, 'r.json')]);
+    await cli.waitFor(/^Concurrent: /);
+    (await import('node:fs')).rmSync(dir, { recursive: true });
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
+    expect(result.stderr).toMatch(/^sched-bench: cannot write .*r\.json: ENOENT/m);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('a reader that goes away from --ndjson - does not end the run', async () => {
+    const cli = new CliProcess(['infinite', '--address', address, '--task-queue', uniqueQueue('epipe'), '--worker', '--max-runtime', '2', '--report-interval', '0.2', '--ndjson', '-']);
+    await cli.waitFor(/"type":"interval"/);
+    cli.child.stdout!.destroy();
+    const result = await cli.exited;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^sched-bench: --ndjson -: EPIPE; no more interval records$/m);
+    expect(result.stderr).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
   });
 
   it('--ndjson - keeps stdout machine-readable: one JSON object per interval, human lines on stderr', async () => {

@@ -67,6 +67,15 @@ describe('signals against a real dev server', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 
+  it('`sched-bench worker` stopped by SIGTERM while it starts up exits 0 without serving', async () => {
+    const worker = new CliProcess(['worker', '--address', address, '--task-queue', uniqueQueue('early-worker')]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    worker.signal('SIGTERM');
+    const result = await worker.exited;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Worker stopped\. Activities executed: 0$/m);
+  });
+
   it('a signal during start-up ends the run before any workflow starts', async () => {
     const cli = new CliProcess(['run', '--address', address, '--task-queue', uniqueQueue('early'), '--worker']);
     // The worker bundles its workflow code at start-up, which leaves time for the signal to land first.

@@ -60,13 +60,16 @@ describe('TemporalService against a real dev server', () => {
   });
 
   it('classifies a duplicate workflow id as start_rejected', async () => {
-    const twin = await TemporalService.connect({ address, runId: service.runId });
+    const first = await TemporalService.connect({ address });
+    const twin = await TemporalService.connect({ address, runId: first.runId });
     try {
-      // The twin's first id is sched-bench-<runId>-1, which the first test already used.
+      const workflowId = await first.startEchoWorkflow('default', taskQueue);
+      await first.awaitWorkflowResult('default', workflowId);
+      // Same run id, so the twin's first id is the one just used (and closed): REJECT_DUPLICATE refuses it.
       const error = await launchError(twin.startEchoWorkflow('default', taskQueue));
       expect(error.kind).toBe('start_rejected');
     } finally {
-      await twin.close();
+      await Promise.all([first.close(), twin.close()]);
     }
   });
 

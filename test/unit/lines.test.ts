@@ -45,7 +45,7 @@ describe('report lines', () => {
     );
     expect(formatWaitingLine(9)).toBe('Waiting for 9 running workflows to complete...');
     expect(formatFailuresLine(stats({}))).toBeUndefined();
-    expect(formatFailuresLine(stats({ failuresByKind: { start_rejected: 3, timed_out: 1 } }))).toBe(
+    expect(formatFailuresLine(stats({ failed: 4, failuresByKind: { start_rejected: 3, timed_out: 1 } }))).toBe(
       'Failures by kind: start_rejected=3 timed_out=1',
     );
   });

@@ -77,23 +77,28 @@ describe('SchedulerService, closed loop batch', () => {
     expect(run.value!.rate).toBeCloseTo(16 / 2.4, 10);
   });
 
-  it('keeps every interval report consistent: completed + failed + in flight = launched so far', async () => {
+  it('reports the in-flight count the launcher sees, and counts that add up to the calls made', async () => {
     const failResults = new Map<number, FailureKind>([[3, 'workflow_failed'], [9, 'timed_out']]);
-    const { clock, scheduler, reports } = setup({
-      concurrency: 4,
-      reportInterval: 0.25,
-      launcher: { startMs: 30, runMs: 170, failResults },
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, startMs: 30, runMs: 170, failResults });
+    const seenByLauncher: number[] = [];
+    const reported: number[] = [];
+    const scheduler = new SchedulerService({
+      temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 4, reportInterval: 0.25, clock,
+      sink: {
+        interval: (report) => {
+          reported.push(report.inFlight);
+          seenByLauncher.push(fake.inFlight); // counted independently, by the fake itself
+        },
+      },
     });
     const run = track(scheduler.run({ totalWorkflows: 20 }));
     await clock.advance(5000);
     expect(run.settled).toBe(true);
-    expect(reports.length).toBeGreaterThan(3);
-    for (const report of reports) {
-      expect(report.inFlight).toBeLessThanOrEqual(4);
-      expect(report.completed + report.failed).toBeLessThanOrEqual(20);
-    }
-    const stats = run.value!;
-    expect(stats.completed + stats.failed + stats.inFlight).toBe(stats.launched);
+    expect(reported.length).toBeGreaterThan(3);
+    expect(reported).toEqual(seenByLauncher);
+    expect(reported.slice(0, 3)).toEqual([4, 4, 4]);
+    expect(run.value).toMatchObject({ launched: fake.startCalls, completed: 18, failed: 2, inFlight: 0 });
   });
 
   it('isolates failures: counts them by kind and finishes the batch', async () => {
@@ -192,6 +197,46 @@ describe('SchedulerService, stop and infinite runs', () => {
     const stats: RunStats = await scheduler.runInfinite({});
     expect(stats).toMatchObject({ launched: 0, completed: 0, stopReason: 'stopped' });
     expect(fake.startCalls).toBe(0);
+  });
+});
+
+describe('SchedulerService stop reasons, abort and sink errors', () => {
+  it('a stop during the drain of a batch that launched its total keeps it "total-reached"', async () => {
+    const { clock, scheduler } = setup({ concurrency: 2, launcher: { runMs: 100 } });
+    const run = track(scheduler.run({ totalWorkflows: 4, duration: 0.15 }));
+    await clock.advance(150); // all 4 launched by 100 ms; the 150 ms time limit fires during the drain
+    scheduler.stop();
+    await clock.advance(100);
+    expect(run.value).toMatchObject({ launched: 4, completed: 4, stopReason: 'total-reached' });
+  });
+
+  it('abort() ends the run at once, leaving in-flight workflows counted as such', async () => {
+    const { clock, scheduler } = setup({ concurrency: 3, launcher: { runMs: 10_000 } });
+    const run = track(scheduler.runInfinite({}));
+    await clock.advance(100);
+    scheduler.abort();
+    await clock.advance(1);
+    expect(run.settled).toBe(true);
+    expect(run.value).toMatchObject({ launched: 3, completed: 0, inFlight: 3, stopReason: 'aborted' });
+  });
+
+  it('a sink that throws breaks neither the reports nor the run', async () => {
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, runMs: 50 });
+    let calls = 0;
+    const scheduler = new SchedulerService({
+      temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 0.1, clock,
+      sink: {
+        interval: () => {
+          calls++;
+          throw new Error('EPIPE');
+        },
+      },
+    });
+    const run = track(scheduler.runInfinite({ duration: 1 }));
+    await clock.advance(1100);
+    expect(calls).toBe(10);
+    expect(run.value).toMatchObject({ completed: 20, stopReason: 'time-limit' });
   });
 });
 
