@@ -5,6 +5,8 @@
  *
  * Scenarios (pick with BENCH_SCENARIOS=a,b; BENCH_DURATION=<s> shortens every timed run):
  * - open-loop-accuracy: an open loop at a rate the server holds; started must be rate × duration ±1%.
+ * - client-cost: sched-bench's own CPU per workflow, closed loop at concurrency 10/50/200, start+wait
+ *   and start-only, native connection; grpc-js at 50 to compare (BENCH_CLIENT_SECONDS per case, 15).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -86,8 +88,45 @@ async function openLoopAccuracy(address: string, durationSeconds: number): Promi
   }
 }
 
+/**
+ * The tool's own CPU per completed workflow (from the `client` section of its JSON result), closed
+ * loop, with the worker in another process so only the load generator is measured.
+ */
+async function clientCost(address: string): Promise<Figure[]> {
+  const seconds = Number(process.env.BENCH_CLIENT_SECONDS ?? 15);
+  const figures: Figure[] = [];
+  // Start+wait cases first, each on a fresh queue with its own worker; start-only cases need no worker
+  // (their workflows only have to be accepted), so no backlog of one case slows the next.
+  const cases: Array<{ connection: string; concurrency: number; wait: boolean }> = [
+    ...[10, 50, 200].map((concurrency) => ({ connection: 'native', concurrency, wait: true })),
+    { connection: 'grpc', concurrency: 50, wait: true },
+    ...[10, 50, 200].map((concurrency) => ({ connection: 'native', concurrency, wait: false })),
+    { connection: 'grpc', concurrency: 50, wait: false },
+  ];
+  for (const [index, { connection, concurrency, wait }] of cases.entries()) {
+    const taskQueue = `bench-client-cost-${index}`;
+    const worker = wait ? startWorker(address, taskQueue) : undefined;
+    try {
+      const run = await runCli([
+        'infinite', '--address', address, '--task-queue', taskQueue, '--connection', connection,
+        '--concurrency', String(concurrency), '--duration', `${seconds}s`, '--report-interval', '60', ...(wait ? [] : ['--no-wait']),
+      ]);
+      const client = run.result.client as { cpuMsPerCompleted: number };
+      const label = `${connection}, concurrency ${concurrency}, ${wait ? 'start+wait' : 'start-only'}`;
+      figures.push(
+        { scenario: 'client-cost', metric: `CPU per workflow (${label})`, value: client.cpuMsPerCompleted, unit: 'ms' },
+        { scenario: 'client-cost', metric: `throughput (${label})`, value: run.result.counts.completed / run.result.elapsedSeconds, unit: 'wf/s' },
+      );
+    } finally {
+      await worker?.stop();
+    }
+  }
+  return figures;
+}
+
 const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Promise<Figure[]>> = {
   'open-loop-accuracy': openLoopAccuracy,
+  'client-cost': clientCost,
 };
 
 function markdown(figures: Figure[], when: string): string {

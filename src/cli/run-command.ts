@@ -6,7 +6,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
 import { verifyAgainstServer, type Verification } from '../metrics/verification.js';
 import { formatFailuresLine, formatFinalLine, formatIntervalLine, formatStartLine, formatWaitingLine, INTERRUPT_LINE } from '../report/lines.js';
-import { buildRunResult, intervalRecord, type RunResult } from '../report/result.js';
+import { buildRunResult, intervalRecord, type ClientCost, type RunResult } from '../report/result.js';
 import { formatSummary, formatVerification } from '../report/summary.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
@@ -71,6 +71,18 @@ function checkWritable(path: string, option: string): void {
   }
 }
 
+/** What this process has cost during the run (CPU since `since`, start-up excluded), and its peak memory. */
+function clientCost(completed: number, embeddedWorker: boolean, since: NodeJS.CpuUsage | undefined): ClientCost {
+  const { user, system } = process.cpuUsage(since);
+  return {
+    cpuUserSeconds: user / 1e6,
+    cpuSystemSeconds: system / 1e6,
+    cpuMsPerCompleted: completed > 0 ? (user + system) / 1000 / completed : 0,
+    maxRssMegabytes: process.resourceUsage().maxRSS / 1024,
+    embeddedWorker,
+  };
+}
+
 /** Polls the server until its counts match the tool's or the visibility timeout passes. */
 async function verifyRun(service: TemporalService, namespace: string, stats: RunStats, waited: boolean): Promise<Verification> {
   const deadline = Date.now() + VERIFY_TIMEOUT_MS;
@@ -117,6 +129,8 @@ export async function runLoad(
   let scheduler: SchedulerService | undefined;
   let stopRequested = false;
   let workerFailed = false;
+  /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
+  let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 
   const thresholdsOf = (stats: RunStats) => {
     const metrics = scheduler?.metrics ?? new RunMetrics();
@@ -140,6 +154,7 @@ export async function runLoad(
       loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
       histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
+      client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
     });
   };
   /** Writes --json; a failure is reported in one line and returned as false, never thrown. */
@@ -223,6 +238,7 @@ export async function runLoad(
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
       if (workerFailed) scheduler.abort();
+      cpuAtRunStart = process.cpuUsage();
       const stats =
         mode === 'batch'
           ? await scheduler.run({ totalWorkflows: config.totalWorkflows, workload, duration: config.duration })
@@ -232,7 +248,7 @@ export async function runLoad(
       if (failures) io.err(failures);
 
       const { latency, results: thresholds } = thresholdsOf(stats);
-      reportIO.out(formatSummary({ stats, latency, wait: config.wait, thresholds }));
+      reportIO.out(formatSummary({ stats, latency, wait: config.wait, thresholds, client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart) }));
       const verification = config.verify ? await verifyRun(service, config.namespace, stats, config.wait) : undefined;
       if (verification) reportIO.out(formatVerification(runId, verification));
       const exitCode = exitCodeFor(stats, {

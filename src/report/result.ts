@@ -41,6 +41,18 @@ export interface RunResult {
   thresholds: Array<{ expression: string; metric: string; operator: string; limit: number; value: number | null; passed: boolean }>;
   verification: Verification | null;
   intervals: { compactions: number; points: IntervalPoint[] };
+  /** The load process's own cost (includes an embedded worker's, when there is one). */
+  client: ClientCost;
+}
+
+/** CPU (during the run, start-up excluded) and memory sched-bench itself used: what the tool, not the server, cost. */
+export interface ClientCost {
+  cpuUserSeconds: number;
+  cpuSystemSeconds: number;
+  /** (user + system) CPU per completed workflow, ms. */
+  cpuMsPerCompleted: number;
+  maxRssMegabytes: number;
+  embeddedWorker: boolean;
 }
 
 export interface ResultInput {
@@ -61,6 +73,7 @@ export interface ResultInput {
   thresholds: readonly ThresholdResult[];
   verification: Verification | undefined;
   intervals: { compactions: number; points: IntervalPoint[] };
+  client: ClientCost;
 }
 
 function latencyResult(histogram: LatencyHistogram): LatencyResult {
@@ -103,6 +116,7 @@ export function buildRunResult(input: ResultInput): RunResult {
     })),
     verification: input.verification ?? null,
     intervals: input.intervals,
+    client: input.client,
   };
 }
 

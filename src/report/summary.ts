@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
+import type { ClientCost } from './result.js';
 import type { RunStats } from '../scheduler/types.js';
 import { failuresText } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
@@ -11,6 +12,8 @@ export interface SummaryInput {
   /** false: start-only run, there is no e2e latency. */
   wait: boolean;
   thresholds: readonly ThresholdResult[];
+  /** The tool's own cost; shown when given. */
+  client?: ClientCost;
 }
 
 const COLUMNS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
@@ -36,7 +39,7 @@ export function formatThresholdValue(result: ThresholdResult): string {
 }
 
 /** The end-of-run summary (k6-style), printed after the core's end line. Returns the text, prints nothing. */
-export function formatSummary({ stats, latency, wait, thresholds }: SummaryInput): string {
+export function formatSummary({ stats, latency, wait, thresholds, client }: SummaryInput): string {
   const { measured, warmup } = stats;
   const lines: string[] = [];
   const warmupNote =
@@ -59,6 +62,13 @@ export function formatSummary({ stats, latency, wait, thresholds }: SummaryInput
     lines.push('  (open loop: latencies are measured from each workflow\'s intended start time)');
   }
   lines.push(`  failures: ${failuresText(measured.failuresByKind)}`);
+  if (client) {
+    const cpu = client.cpuUserSeconds + client.cpuSystemSeconds;
+    lines.push(
+      `  sched-bench itself: ${formatMillis(client.cpuMsPerCompleted)} CPU per workflow (${formatMillis(cpu * 1000)} in all` +
+        `${client.embeddedWorker ? ', embedded worker included' : ''}), peak memory ${client.maxRssMegabytes.toFixed(0)} MB`,
+    );
+  }
   if (thresholds.length > 0) {
     lines.push('Thresholds:');
     for (const result of thresholds) {

@@ -90,6 +90,8 @@ export interface TlsProxy {
   /** TLS plus `authorization: Bearer <apiKey>` required, else HTTP 401 (UNAUTHENTICATED). */
   apiKeyAddress: string;
   apiKey: string;
+  /** TLS plus the gRPC header `x-bench-tenant: acme` required, else HTTP 403 (PERMISSION_DENIED). */
+  metaAddress: string;
   stop(): Promise<void>;
 }
 
@@ -97,7 +99,7 @@ export async function startTlsProxy(upstream: string): Promise<TlsProxy> {
   const certs = makeCertificates();
   const dir = join(certs.dir, 'nginx');
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const [tlsPort, mtlsPort, apiKeyPort] = [await freePort(), await freePort(), await freePort()];
+  const [tlsPort, mtlsPort, apiKeyPort, metaPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const apiKey = `test-key-${Math.random().toString(36).slice(2)}`;
   const tls = `ssl_certificate ${certs.serverCert}; ssl_certificate_key ${certs.serverKey};`;
   const pass = `grpc_pass grpc://${upstream}; grpc_read_timeout 300s; grpc_send_timeout 300s;`;
@@ -127,6 +129,13 @@ http {
       ${pass}
     }
   }
+  server {
+    listen 127.0.0.1:${metaPort} ssl http2; ${tls}
+    location / {
+      if ($http_x_bench_tenant != "acme") { return 403; }
+      ${pass}
+    }
+  }
 }
 `,
   );
@@ -138,7 +147,7 @@ http {
   const exited = new Promise<void>((resolve) => nginx.on('close', () => resolve()));
   try {
     await Promise.race([
-      Promise.all([waitForPort(tlsPort), waitForPort(mtlsPort), waitForPort(apiKeyPort)]),
+      Promise.all([waitForPort(tlsPort), waitForPort(mtlsPort), waitForPort(apiKeyPort), waitForPort(metaPort)]),
       exited.then(() => Promise.reject(new Error(`nginx exited: ${stderr}`))),
     ]);
   } catch (error) {
@@ -151,6 +160,7 @@ http {
     mtlsAddress: `localhost:${mtlsPort}`,
     apiKeyAddress: `localhost:${apiKeyPort}`,
     apiKey,
+    metaAddress: `localhost:${metaPort}`,
     stop: async () => {
       nginx.kill('SIGTERM');
       await exited;

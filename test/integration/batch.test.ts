@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
-import { CliProcess, eventually, runCli, runIdOf, serverCounts, uniqueQueue } from '../helpers/cli.js';
+import { CliProcess, eventually, runCli, runIdOf, serverCounts, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
@@ -42,6 +42,18 @@ describe('sched-bench run against a real dev server', () => {
     expect(stopped.code).toBe(0);
     // Two echo activities per workflow, all executed by this worker process.
     expect(stopped.stdout).toMatch(/^Worker stopped\. Activities executed: 50$/m);
+  });
+
+  it('runs in another namespace (--namespace) and finds the run there', async () => {
+    const namespace = `bench-${Math.random().toString(36).slice(2, 8)}`;
+    await temporalCommand(temporalCli, ['operator', 'namespace', 'create', '--address', address, '--namespace', namespace]);
+    const result = await eventually(async () => {
+      const attempt = await runCli(['run', '--address', address, '--namespace', namespace, '--task-queue', uniqueQueue('ns'), '--worker', '--total', '5', '--verify']);
+      expect(attempt.code, attempt.stderr).toBe(0); // a new namespace takes a moment to be served
+      return attempt;
+    }, 30_000);
+    expect(result.stdout).toMatch(new RegExp(`namespace=${namespace} `));
+    expect(result.stdout).toMatch(/✓ counts match/);
   });
 
   it('with --no-wait counts starts: the workflows are left to the worker and complete afterwards', async () => {

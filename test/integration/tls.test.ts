@@ -75,6 +75,19 @@ describe('TLS, mTLS and API keys through a real TLS-terminating gRPC proxy (ngin
     expect(result.stdout).toContain(`address=${proxy.apiKeyAddress}`);
   });
 
+  it.each([
+    ['--grpc-meta', (tenant: string) => ({ args: ['--grpc-meta', `x-bench-tenant=${tenant}`], env: {} })],
+    ['TEMPORAL_GRPC_META_X_BENCH_TENANT', (tenant: string) => ({ args: [], env: { TEMPORAL_GRPC_META_X_BENCH_TENANT: tenant } })],
+  ])('sends gRPC metadata from %s; a proxy that refuses it gives PERMISSION_DENIED', async (_source, given) => {
+    const common = ['run', '--address', proxy.metaAddress, '--tls-ca', proxy.certs.caCert, '--task-queue', uniqueQueue('meta'), '--total', '2'];
+    const accepted = given('acme');
+    const ok = await runCli([...common, '--worker', ...accepted.args], { env: accepted.env });
+    expect(ok.code, ok.stderr).toBe(0);
+    const refused = given('umbrella');
+    const denied = await runCli([...common, ...refused.args], { env: refused.env });
+    expectOneErrorLine(denied, 1, /^sched-bench: cannot reach Temporal at .*: permission denied \(PERMISSION_DENIED\)/);
+  });
+
   it('a flag beats the profile: --address overrides the profile address', async () => {
     const configFile = join(emptyDir(), 'temporal.toml');
     writeFileSync(configFile, `[profile.default]\naddress = "127.0.0.1:1"\n`);

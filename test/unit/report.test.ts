@@ -50,6 +50,15 @@ describe('formatSummary', () => {
     expect(text).toContain('  failures: timed_out=2');
     expect(text).toContain('Thresholds:\n  ✓ e2e.p99<3s (2.50s)\n  ✗ failed.count==0 (2)');
     expect(text).not.toContain('late starts');
+    expect(text).not.toContain('sched-bench itself');
+  });
+
+  it('shows the tool\'s own CPU per workflow when given', () => {
+    const text = formatSummary({
+      stats: makeStats(), latency: { start: start.summary, e2e: e2e.summary, startLateness: none.summary }, wait: true, thresholds: [],
+      client: { cpuUserSeconds: 1.2, cpuSystemSeconds: 0.3, cpuMsPerCompleted: 0.75, maxRssMegabytes: 120.4, embeddedWorker: true },
+    });
+    expect(text).toContain('  sched-bench itself: 750µs CPU per workflow (1.50s in all, embedded worker included), peak memory 120 MB');
   });
 
   it('leaves out e2e without wait, and adds lateness for an open loop; notes the warm-up', () => {
@@ -143,6 +152,7 @@ describe('the JSON result', () => {
       stats: makeStats(), histograms: { start: start.histogram, e2e: e2e.histogram, startLateness: lateness.histogram },
       thresholds, verification: undefined,
       intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 3, completed: 10, failed: 0, rate: 10, p50: 5, p99: 9 }] },
+      client: { cpuUserSeconds: 1.2, cpuSystemSeconds: 0.3, cpuMsPerCompleted: 15, maxRssMegabytes: 120, embeddedWorker: false },
     };
   };
 
