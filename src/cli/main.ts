@@ -93,6 +93,7 @@ export async function runCli(
   cwd: string,
   io: CliIO,
   signals: ShutdownSignals,
+  terminal: { stdoutIsTTY: boolean } = { stdoutIsTTY: false },
 ): Promise<number> {
   try {
     const dotenv = readDotenv(cwd);
@@ -116,7 +117,10 @@ export async function runCli(
       return await runWorker(chosen.config, io, signals);
     }
     const { runLoad } = await import('./run-command.js');
-    return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals);
+    return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals, {
+      stdoutIsTTY: terminal.stdoutIsTTY,
+      env,
+    });
   } catch (error) {
     return reportError(error, io);
   }
@@ -127,6 +131,8 @@ export async function main(): Promise<void> {
   const signals = new ShutdownSignals().install(); // first thing: a signal during start-up is not lost
   // A reader that goes away (`| head`) must not crash the run with EPIPE: the rest of stdout is dropped.
   process.stdout.on('error', () => undefined);
-  const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO, signals);
+  const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO, signals, {
+    stdoutIsTTY: process.stdout.isTTY === true,
+  });
   process.exit(code);
 }

@@ -72,6 +72,10 @@ export interface RunConfig {
   /** cleanup: every run's workflows. */
   all: boolean;
   dryRun: boolean;
+  /** Live status line on a terminal (off: plain lines only). */
+  progress: boolean;
+  /** Only the end line and the summary. */
+  quiet: boolean;
   json: string | undefined;
   ndjson: string | undefined;
   thresholds: Threshold[];
@@ -404,6 +408,15 @@ export const OPTION_SPECS = [
     key: 'stickyCacheSize', flag: '--sticky-cache <n>', env: ['SCHEDULER_STICKY_CACHE'], defaultValue: undefined,
     description: 'workflows kept in the sticky cache per worker (0 turns it off)', parse: parseInteger(0), commands: WORKERS,
     defaultText: 'from the heap size (SDK)',
+  }),
+  option({
+    key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,
+    description: 'no live status line, even on a terminal (it is off anyway when stdout is not a TTY or CI is set)',
+    parse: parseBoolean, commands: LOAD,
+  }),
+  option({
+    key: 'quiet', flag: '--quiet', env: ['SCHEDULER_QUIET'], defaultValue: false,
+    description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD,
   }),
   option({
     key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,

@@ -27,6 +27,9 @@ import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
 import { workloadOf } from './workload.js';
+import { LiveProgress } from './live-progress.js';
+import { outputMode } from './terminal.js';
+import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
@@ -100,12 +103,45 @@ async function verifyRun(service: TemporalService, namespace: string, stats: Run
 }
 
 /** `sched-bench run` and `sched-bench infinite`: set up, run the scheduler, report, tear down, pick the exit code. */
+/** What the live status line reads: the scheduler's counts and the completions of about the last second. */
+function liveStatusReader(scheduler: SchedulerService, config: RunConfig, lastReportedP99: () => number): () => LiveStatus {
+  const samples: Array<{ at: number; completed: number }> = [];
+  return () => {
+    const stats = scheduler.snapshot();
+    const at = performance.now();
+    samples.push({ at, completed: stats.completed });
+    while (samples.length > 2 && at - samples[0]!.at > 1000) samples.shift();
+    const oldest = samples[0]!;
+    const seconds = (at - oldest.at) / 1000;
+    const latency = config.wait ? scheduler.metrics.intervalE2eLatency : scheduler.metrics.intervalStartLatency;
+    const limitSeconds = config.duration ?? (config.maxRuntime > 0 ? config.maxRuntime : undefined);
+    const durationMs = limitSeconds !== undefined ? limitSeconds * 1000 : undefined;
+    return {
+      elapsedMs: stats.elapsedMs,
+      limit: { durationMs, totalWorkflows: stats.mode === 'batch' ? config.totalWorkflows : undefined },
+      inFlight: stats.inFlight,
+      completed: stats.completed,
+      failed: stats.failed,
+      rate: seconds > 0 ? (stats.completed - oldest.completed) / seconds : 0,
+      // Just after a report the new interval has no samples yet: keep showing the last interval's p99.
+      p99Ms: latency.count > 0 ? latency.percentileMillis(99) : lastReportedP99(),
+    };
+  };
+}
+
+/** What the load command needs to know of its terminal. */
+export interface TerminalInfo {
+  stdoutIsTTY?: boolean;
+  env?: Record<string, string | undefined>;
+}
+
 export async function runLoad(
   mode: RunMode,
   config: RunConfig,
   io: CliIO,
   cliLookup: CliLookup,
   signals: ShutdownSignals,
+  options: TerminalInfo = {},
 ): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
   if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
@@ -118,7 +154,18 @@ export async function runLoad(
     config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY);
   const loadModelKind = config.rate !== undefined ? 'open' : 'closed';
   // With NDJSON on stdout, the human lines move to stderr so stdout stays machine-readable.
-  const reportIO: CliIO = config.ndjson === '-' ? { out: io.err, err: io.err } : io;
+  const humanIO: CliIO = config.ndjson === '-' ? { out: io.err, err: io.err } : io;
+  const output = outputMode({
+    stdoutIsTTY: config.ndjson !== '-' && (options.stdoutIsTTY ?? false), env: options.env ?? {}, progress: config.progress, quiet: config.quiet,
+  });
+  let live: LiveProgress | undefined;
+  /** Where the end line and the summary go; progress lines go through `progressOut`. */
+  const reportIO: CliIO = { out: (line) => humanIO.out(line), err: humanIO.err };
+  const progressOut = (line: string) => {
+    if (output === 'quiet') return;
+    if (live) live.log(line);
+    else humanIO.out(line);
+  };
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const series = new IntervalSeries();
   const server = { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, version: null as string | null };
@@ -182,6 +229,7 @@ export async function runLoad(
       if (inFlight > 0) io.err(formatWaitingLine(inFlight));
     },
     forced: () => {
+      live?.stop();
       const stats = scheduler?.snapshot() ?? emptyRunStats(mode, loadModelKind);
       reportIO.out(formatFinalLine(stats, true));
       writeJson(resultOf(stats, ExitCode.interrupted, true, thresholdsOf(stats).results));
@@ -224,12 +272,12 @@ export async function runLoad(
         warmup: config.warmup,
         reportInterval: config.reportInterval,
         wait: config.wait,
-        sink: printingSink(reportIO, (report) => {
+        sink: printingSink({ out: progressOut, err: io.err }, (report) => {
           series.add(report);
           ndjson?.write(intervalRecord(runId, report));
         }),
       });
-      reportIO.out(
+      progressOut(
         formatStartLine({
           mode, runId, address: server.address, namespace: config.namespace, taskQueue: config.taskQueue,
           concurrency, reportInterval: config.reportInterval, wait: config.wait,
@@ -239,10 +287,13 @@ export async function runLoad(
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
       if (workerFailed) scheduler.abort();
       cpuAtRunStart = process.cpuUsage();
+      if (output === 'live') live = new LiveProgress(liveStatusReader(scheduler, config, () => series.lastP99()));
       const stats =
         mode === 'batch'
           ? await scheduler.run({ totalWorkflows: config.totalWorkflows, workload, duration: config.duration })
           : await scheduler.runInfinite({ workload, duration: config.duration, maxRuntime: config.maxRuntime });
+      live?.stop();
+      live = undefined;
       reportIO.out(formatFinalLine(stats, stats.stopReason === 'stopped'));
       const failures = formatFailuresLine(stats);
       if (failures) io.err(failures);
@@ -264,6 +315,7 @@ export async function runLoad(
       await service.close();
     }
   } finally {
+    live?.stop();
     detachSignals();
     ndjson?.close();
     await devServer?.stop();

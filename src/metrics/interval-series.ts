@@ -49,6 +49,11 @@ export class IntervalSeries {
     return this.mergedPairs;
   }
 
+  /** The p99 of the latest point (0 before the first report). */
+  lastP99(): number {
+    return this.points.at(-1)?.p99 ?? 0;
+  }
+
   toArray(): IntervalPoint[] {
     return [...this.points];
   }

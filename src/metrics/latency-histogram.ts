@@ -67,16 +67,19 @@ export class LatencyHistogram {
 
   summary(): LatencySummary {
     if (this.count === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+    const max = this.histogram.maxValue / 1000;
+    // A percentile is its bucket's top value; never report one above the exact maximum.
+    const at = (percentile: number) => Math.min(this.percentileMillis(percentile), max);
     return {
       count: this.count,
       min: this.histogram.minNonZeroValue / 1000,
       mean: this.histogram.mean / 1000,
-      p50: this.percentileMillis(PERCENTILES.p50),
-      p90: this.percentileMillis(PERCENTILES.p90),
-      p95: this.percentileMillis(PERCENTILES.p95),
-      p99: this.percentileMillis(PERCENTILES.p99),
-      p999: this.percentileMillis(PERCENTILES.p999),
-      max: this.histogram.maxValue / 1000,
+      p50: at(PERCENTILES.p50),
+      p90: at(PERCENTILES.p90),
+      p95: at(PERCENTILES.p95),
+      p99: at(PERCENTILES.p99),
+      p999: at(PERCENTILES.p999),
+      max,
     };
   }
 

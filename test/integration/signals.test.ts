@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { CliProcess, eventually, runIdOf, serverCounts, uniqueQueue } from '../helpers/cli.js';
+import { BIN, CliProcess, emptyDir, eventually, runCli, runIdOf, serverCounts, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
@@ -17,6 +20,40 @@ function finalCount(stdout: string, pattern: RegExp): number {
   if (!match) throw new Error(`no end line in:\n${stdout}`);
   return Number(match[1]);
 }
+
+describe('output modes', () => {
+  it('on a terminal, redraws a live status line; progress lines and the summary still print', async () => {
+    const log = join(emptyDir(), 'tty.log');
+    const command = `${process.execPath} ${BIN} run --address ${address} --task-queue ${uniqueQueue('tty')} --worker --total 60 --report-interval 0.5`;
+    // `script` gives the CLI a pseudo-terminal, as a person's shell would.
+    const result = await new Promise<number | null>((resolve) => {
+      const child = spawn('script', ['-qfec', command, log], { stdio: 'ignore', env: { ...process.env, CI: '' } });
+      child.on('close', resolve);
+    });
+    expect(result).toBe(0);
+    const screen = readFileSync(log, 'utf8');
+    expect(screen).toMatch(/⏱ \d+:\d\d \| in flight \d+ \| completed \d+\/60 \| failed 0 \| [\d.]+ wf\/s \| p99 /);
+    expect(screen).toContain('\u001b['); // redrawn in place
+    expect(screen).toMatch(/Concurrent: \d+ Workflows: \d+ Rate: /);
+    expect(screen).toMatch(/Batch scheduler completed\. Launched 60 workflows/);
+  });
+
+  it('when stdout is not a terminal: plain lines, no escape codes', async () => {
+    const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('plain'), '--worker', '--total', '20', '--report-interval', '0.3']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('\u001b');
+    expect(result.stdout).not.toContain('⏱');
+  });
+
+  it('--quiet prints only the end line and the summary', async () => {
+    const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('quiet'), '--worker', '--total', '20', '--report-interval', '0.2', '--quiet']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^Batch scheduler completed\. Launched 20 workflows/);
+    expect(lines[1]).toMatch(/^Summary: /);
+    expect(result.stdout).not.toMatch(/^(Starting|Concurrent)/m);
+  });
+});
 
 describe('signals against a real dev server', () => {
   it('SIGTERM ends an infinite run: drain, end line, exit 0, no workflow left running', async () => {
