@@ -72,6 +72,8 @@ export interface RunConfig {
   /** cleanup: every run's workflows. */
   all: boolean;
   dryRun: boolean;
+  /** Serve Prometheus metrics on this port (the SDK's on the next one). */
+  metricsPort: number | undefined;
   /** Live status line on a terminal (off: plain lines only). */
   progress: boolean;
   /** Only the end line and the summary. */
@@ -207,6 +209,11 @@ export const parseJsonArguments: Parser<unknown[]> = (raw) =>
 /** Letters, digits, `-`, `_`, `.`: safe in workflow ids and in visibility queries. */
 export const parseIdPrefix: Parser<string> = (raw) =>
   /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw.trim()) ? raw.trim() : expected('1-64 letters, digits, ".", "_" or "-"');
+
+export const parsePort: Parser<number> = (raw) => {
+  const port = parseInteger(1)(raw);
+  return port <= 65534 ? port : expected('a port from 1 to 65534 (the next one serves the SDK metrics)');
+};
 
 export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
   ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
@@ -408,6 +415,11 @@ export const OPTION_SPECS = [
     key: 'stickyCacheSize', flag: '--sticky-cache <n>', env: ['SCHEDULER_STICKY_CACHE'], defaultValue: undefined,
     description: 'workflows kept in the sticky cache per worker (0 turns it off)', parse: parseInteger(0), commands: WORKERS,
     defaultText: 'from the heap size (SDK)',
+  }),
+  option({
+    key: 'metricsPort', flag: '--metrics-port <port>', env: ['SCHEDULER_METRICS_PORT'], defaultValue: undefined,
+    description: "serve Prometheus /metrics on this port while the run lasts; the SDK's own metrics on port + 1",
+    parse: parsePort, commands: LOAD, defaultText: 'off',
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,

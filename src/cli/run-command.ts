@@ -28,6 +28,9 @@ import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
 import { workloadOf } from './workload.js';
 import { LiveProgress } from './live-progress.js';
+import { serveMetrics } from './metrics-server.js';
+import { PrometheusExporter } from '../report/prometheus.js';
+import { installRuntime } from '../temporal/runtime.js';
 import { outputMode } from './terminal.js';
 import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -176,6 +179,12 @@ export async function runLoad(
   let scheduler: SchedulerService | undefined;
   let stopRequested = false;
   let workerFailed = false;
+  let metricsServer: { close: () => Promise<void> } | undefined;
+  let exporter: PrometheusExporter | undefined;
+  if (config.metricsPort !== undefined) {
+    // Before anything else touches the SDK: its runtime is created once, with the exporter or without.
+    installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
+  }
   /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
   let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 
@@ -272,11 +281,25 @@ export async function runLoad(
         warmup: config.warmup,
         reportInterval: config.reportInterval,
         wait: config.wait,
-        sink: printingSink({ out: progressOut, err: io.err }, (report) => {
-          series.add(report);
-          ndjson?.write(intervalRecord(runId, report));
-        }),
+        sink: {
+          ...printingSink({ out: progressOut, err: io.err }, (report) => {
+            series.add(report);
+            ndjson?.write(intervalRecord(runId, report));
+          }),
+          ...(config.metricsPort !== undefined
+            ? {
+                startLatency: (latencyMs: number) => exporter?.observeStart(latencyMs),
+                e2eLatency: (latencyMs: number) => exporter?.observeE2e(latencyMs),
+              }
+            : {}),
+        },
       });
+      if (config.metricsPort !== undefined) {
+        const running = scheduler;
+        exporter = new PrometheusExporter({ runId, stats: () => running.snapshot(), targetRate: config.rate, concurrency });
+        metricsServer = await serveMetrics(exporter, config.metricsPort);
+        io.err(`Metrics: http://0.0.0.0:${config.metricsPort}/metrics (SDK metrics: port ${config.metricsPort + 1})`);
+      }
       progressOut(
         formatStartLine({
           mode, runId, address: server.address, namespace: config.namespace, taskQueue: config.taskQueue,
@@ -316,6 +339,7 @@ export async function runLoad(
     }
   } finally {
     live?.stop();
+    await metricsServer?.close();
     detachSignals();
     ndjson?.close();
     await devServer?.stop();

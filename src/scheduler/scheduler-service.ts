@@ -309,10 +309,14 @@ export class SchedulerService {
   private async launchOne(startOne: StartOne, origin: number, phase: Phase): Promise<void> {
     try {
       const workflowId = await startOne();
-      this.metrics.recordStarted(phase, this.clock.now() - origin);
+      const startLatency = this.clock.now() - origin;
+      this.metrics.recordStarted(phase, startLatency);
+      if (phase === 'measured' && this.sink.startLatency) this.emit(() => this.sink.startLatency!(startLatency));
       if (this.wait) {
         await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
-        this.metrics.recordCompleted(phase, this.clock.now() - origin);
+        const e2eLatency = this.clock.now() - origin;
+        this.metrics.recordCompleted(phase, e2eLatency);
+        if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
       } else {
         this.metrics.recordCompleted(phase, undefined);
       }

@@ -97,6 +97,10 @@ export interface RunStats extends LaunchCountsSnapshot {
 export interface SchedulerSink {
   interval?(report: IntervalReport): void;
   failure?(kind: FailureKind, error: unknown): void;
+  /** A measured (post-warm-up) start was acknowledged, after this latency (ms). */
+  startLatency?(latencyMs: number): void;
+  /** A measured workflow's result arrived, this long after its start was sent or intended (ms). */
+  e2eLatency?(latencyMs: number): void;
 }
 
 /** What each launch starts: the built-in EchoWorkflow (default) or a workflow type of the user's. */

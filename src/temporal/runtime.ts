@@ -11,14 +11,22 @@ export function quietLogger(): Logger {
 }
 
 /**
- * Installs the SDK runtime without its own signal handlers, so the caller (the CLI) owns shutdown.
+ * Installs the SDK runtime without its own signal handlers, so the caller (the CLI) owns shutdown, and
+ * with a Prometheus endpoint for the SDK's metrics when `prometheusAddress` is given.
  * Must run before anything creates a Runtime implicitly (connect, Worker.create); later calls are no-ops.
  */
-export function installRuntime(): void {
+export function installRuntime(options: { prometheusAddress?: string } = {}): void {
   if (installed) return;
   installed = true;
   try {
-    Runtime.install({ shutdownSignals: [], logger: quietLogger() });
+    Runtime.install({
+      shutdownSignals: [],
+      logger: quietLogger(),
+      // The SDK's own metrics (client requests, worker tasks), when asked for.
+      ...(options.prometheusAddress
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.prometheusAddress, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } } }
+        : {}),
+    });
   } catch (error) {
     // A Runtime already exists (the embedding program made one): keep it and its settings.
     if (!(error instanceof Error && error.name === 'IllegalStateError')) throw error;

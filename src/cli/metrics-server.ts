@@ -1,0 +1,30 @@
+import { createServer, type Server } from 'node:http';
+import { UsageError } from '../errors.js';
+import type { PrometheusExporter } from '../report/prometheus.js';
+
+/** Serves `/metrics` for Prometheus on all interfaces while the run lasts. */
+export async function serveMetrics(exporter: PrometheusExporter, port: number): Promise<{ close: () => Promise<void> }> {
+  const server: Server = createServer((request, response) => {
+    if (request.url?.split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('sched-bench serves /metrics\n');
+      return;
+    }
+    exporter.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': exporter.contentType }).end(text),
+      (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new UsageError(`cannot serve metrics on --metrics-port ${port}: ${error.code ?? error.message}`)),
+    );
+    server.listen(port, '0.0.0.0', resolve);
+  });
+  return {
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { FailureKind } from '../errors.js';
+import type { RunStats } from '../scheduler/types.js';
+
+/** Latency buckets (seconds): 5 ms … 5 min, the range of a workflow start or run. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export interface PrometheusSource {
+  runId: string;
+  /** The run's counts at scrape time. */
+  stats: () => RunStats;
+  /** Target rate (open loop) and concurrency, for dashboards. */
+  targetRate: number | undefined;
+  concurrency: number;
+}
+
+/**
+ * sched-bench's own metrics in Prometheus form (prom-client). Counts are read from the run's stats at
+ * scrape time, so the served numbers are the printed ones; latencies are observed per measured workflow.
+ */
+export class PrometheusExporter {
+  readonly registry = new Registry();
+  private readonly startLatency: Histogram<'run_id'>;
+  private readonly e2eLatency: Histogram<'run_id'>;
+  private readonly labels: { run_id: string };
+
+  constructor(source: PrometheusSource) {
+    const labels = { run_id: source.runId };
+    this.labels = labels;
+    const registers = [this.registry];
+    const counter = (name: string, help: string, value: (stats: RunStats) => number) =>
+      new Counter({
+        name, help, labelNames: ['run_id'], registers,
+        collect() {
+          this.reset();
+          this.inc(labels, value(source.stats()));
+        },
+      });
+    counter('sched_bench_workflows_launched_total', 'Workflow launches begun (start RPC sent or about to be).', (stats) => stats.launched);
+    counter('sched_bench_workflows_started_total', 'Workflow starts acknowledged by the server.', (stats) => stats.started);
+    counter('sched_bench_workflows_completed_total', 'Workflows done (result received; start acknowledged with --no-wait).', (stats) => stats.completed);
+    counter('sched_bench_late_starts_total', 'Open loop: starts later than intended by more than 10 ms.', (stats) => stats.lateStarts);
+    new Counter({
+      name: 'sched_bench_workflows_failed_total', help: 'Failed workflow launches, by kind.', labelNames: ['run_id', 'kind'], registers,
+      collect() {
+        this.reset();
+        const { failuresByKind } = source.stats();
+        for (const [kind, count] of Object.entries(failuresByKind) as Array<[FailureKind, number]>) this.inc({ ...labels, kind }, count);
+      },
+    });
+    new Gauge({
+      name: 'sched_bench_workflows_in_flight', help: 'Workflows started and not yet done.', labelNames: ['run_id'], registers,
+      collect() {
+        this.set(labels, source.stats().inFlight);
+      },
+    });
+    new Gauge({ name: 'sched_bench_concurrency', help: 'In-flight limit (closed loop) or cap (open loop).', labelNames: ['run_id'], registers }).set(labels, source.concurrency);
+    if (source.targetRate !== undefined) {
+      new Gauge({ name: 'sched_bench_target_rate', help: 'Open loop: intended starts per second.', labelNames: ['run_id'], registers }).set(labels, source.targetRate);
+    }
+    this.startLatency = new Histogram({
+      name: 'sched_bench_start_latency_seconds', help: 'Start RPC sent (or intended, open loop) to acknowledged, measured workflows.',
+      labelNames: ['run_id'], buckets: LATENCY_BUCKETS, registers,
+    });
+    this.e2eLatency = new Histogram({
+      name: 'sched_bench_e2e_latency_seconds', help: 'Start sent (or intended, open loop) to result received, measured workflows.',
+      labelNames: ['run_id'], buckets: LATENCY_BUCKETS, registers,
+    });
+  }
+
+  observeStart(latencyMs: number): void {
+    this.startLatency.observe(this.labels, latencyMs / 1000);
+  }
+
+  observeE2e(latencyMs: number): void {
+    this.e2eLatency.observe(this.labels, latencyMs / 1000);
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
