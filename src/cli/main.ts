@@ -13,6 +13,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   infinite: 'run workflows until a signal or --max-runtime',
   worker: 'run an EchoWorkflow worker until a signal',
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
+  report: 'render saved --json results as an HTML report: one run, or several side by side',
 };
 
 function describe(spec: ReturnType<typeof specsFor>[number]): string {
@@ -38,7 +39,7 @@ function withDefaultCommand(args: string[], sources: Omit<ConfigSources, 'flags'
 
 function buildProgram(
   io: CliIO,
-  onCommand: (command: CommandName, flags: ConfigSources['flags']) => void,
+  onCommand: (command: CommandName, flags: ConfigSources['flags'], args: string[]) => void,
 ): Command {
   const program = new Command('sched-bench')
     .description('Load benchmark for Temporal: starts EchoWorkflows with bounded concurrency and reports the rate.')
@@ -47,12 +48,14 @@ function buildProgram(
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} })
     .addHelpText('after', `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.`);
 
-  for (const name of ['run', 'infinite', 'worker', 'cleanup'] as const) {
+  for (const name of ['run', 'infinite', 'worker', 'cleanup', 'report'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
+    if (name === 'report') command.argument('<results...>', 'JSON results written by --json');
     const specs = specsFor(name);
     const options = specs.map(toOption);
     for (const option of options) command.addOption(option);
-    command.action(() => {
+    command.action((...actionArgs: unknown[]) => {
+      const positional = name === 'report' ? (actionArgs[0] as string[]) : [];
       const flags: ConfigSources['flags'] = {};
       specs.forEach((spec, index) => {
         const attribute = options[index]!.attributeName();
@@ -60,7 +63,7 @@ function buildProgram(
           flags[spec.key] = command.getOptionValue(attribute) as string | boolean | string[];
         }
       });
-      onCommand(name, flags);
+      onCommand(name, flags, positional);
     });
   }
   return program;
@@ -97,17 +100,21 @@ export async function runCli(
 ): Promise<number> {
   try {
     const dotenv = readDotenv(cwd);
-    let chosen: { command: CommandName; config: RunConfig } | undefined;
-    const program = buildProgram(io, (command, flags) => {
+    let chosen: { command: CommandName; config: RunConfig; args: string[] } | undefined;
+    const program = buildProgram(io, (command, flags, args) => {
       // The profile name is an option itself; its profile then supplies defaults for the connection.
       const { profile: profileName } = resolveConfig(command, { flags, env, dotenv });
       const profile = loadProfileDefaults(profileName, env, dotenv);
-      chosen = { command, config: resolveConfig(command, { flags, env, dotenv, profile }) };
+      chosen = { command, config: resolveConfig(command, { flags, env, dotenv, profile }), args };
     });
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
     if (!chosen) return ExitCode.ok;
     const lookupPath = { explicitPath: env.TEMPORAL_CLI_PATH || undefined, searchPath: env.PATH };
     // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.
+    if (chosen.command === 'report') {
+      const { runReport } = await import('./report-command.js');
+      return runReport(chosen.args, chosen.config, io);
+    }
     if (chosen.command === 'cleanup') {
       const { runCleanup } = await import('./cleanup-command.js');
       return await runCleanup(chosen.config, io);

@@ -6,7 +6,7 @@
 import type { Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 
-export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup';
+export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report';
 
 /** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */
 export type PemSource = { path: string } | { data: string };
@@ -79,6 +79,8 @@ export interface RunConfig {
   /** Only the end line and the summary. */
   quiet: boolean;
   json: string | undefined;
+  /** Write a self-contained HTML report. */
+  html: string | undefined;
   ndjson: string | undefined;
   thresholds: Threshold[];
   verify: boolean;
@@ -434,6 +436,11 @@ export const OPTION_SPECS = [
     key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
     description: 'write the whole result as JSON (atomically; also when interrupted)', parse: parseText,
     commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'html', flag: '--html <file>', env: ['SCHEDULER_HTML'], defaultValue: undefined,
+    description: 'write a self-contained HTML report with charts (also when interrupted)', parse: parseText,
+    commands: [...LOAD, 'report'], defaultText: 'none',
   }),
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,

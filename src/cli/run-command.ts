@@ -29,6 +29,7 @@ import { connectionSettings } from './connection.js';
 import { workloadOf } from './workload.js';
 import { LiveProgress } from './live-progress.js';
 import { serveMetrics } from './metrics-server.js';
+import { writeHtmlReport } from './report-command.js';
 import { PrometheusExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { outputMode } from './terminal.js';
@@ -150,6 +151,7 @@ export async function runLoad(
   if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
   const workload = workloadOf(config);
   if (config.json) checkWritable(config.json, '--json');
+  if (config.html) checkWritable(config.html, '--html');
   if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
   const runId = newRunId();
   const startedAt = new Date();
@@ -213,16 +215,22 @@ export async function runLoad(
       client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
     });
   };
-  /** Writes --json; a failure is reported in one line and returned as false, never thrown. */
+  /** Writes --json and --html; a failure is reported in one line and returned as false, never thrown. */
   const writeJson = (result: RunResult): boolean => {
-    if (!config.json) return true;
-    try {
-      writeFileAtomic(config.json, `${JSON.stringify(result, null, 2)}\n`);
-      return true;
-    } catch (error) {
-      io.err(`sched-bench: ${(error as Error).message}`);
-      return false;
+    let written = true;
+    for (const [path, write] of [
+      [config.json, (file: string) => writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`)],
+      [config.html, (file: string) => writeHtmlReport(file, [result])],
+    ] as const) {
+      if (!path) continue;
+      try {
+        write(path);
+      } catch (error) {
+        io.err(`sched-bench: ${(error as Error).message}`);
+        written = false;
+      }
     }
+    return written;
   };
 
   const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());

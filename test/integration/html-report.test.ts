@@ -1,0 +1,101 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { RunResult } from '../../src/report/result.js';
+import { launchChromium } from '../helpers/browser.js';
+import { emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+
+const address = inject('temporalAddress');
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface PageCheck {
+  errors: string[];
+  outsideRequests: string[];
+  charts: Array<{ id: string; points: number; series: number }>;
+  screenshot: string;
+}
+
+/** Opens the report in headless Chromium: console errors, requests leaving the file, charts drawn, a screenshot. */
+async function openReport(path: string): Promise<PageCheck> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const errors: string[] = [];
+  const outsideRequests: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('request', (request) => !request.url().startsWith('file:') && outsideRequests.push(request.url()));
+  await page.goto(`file://${path}`);
+  await page.waitForFunction(() => (globalThis as unknown as { __schedBenchCharts?: unknown[] }).__schedBenchCharts?.length === 4);
+  const charts = await page.evaluate(() => (globalThis as unknown as { __schedBenchCharts: PageCheck['charts'] }).__schedBenchCharts);
+  const canvases = await page.locator('.charts canvas').count();
+  expect(canvases).toBe(4);
+  const screenshot = `${path}.png`;
+  await page.screenshot({ path: screenshot, fullPage: true });
+  await page.close();
+  return { errors, outsideRequests, charts, screenshot };
+}
+
+describe('HTML report', () => {
+  const dir = emptyDir();
+  const first = { json: join(dir, 'a.json'), html: join(dir, 'a.html') };
+  const second = join(dir, 'b.json');
+
+  it('a run writes a self-contained report that renders its data in a real browser', async () => {
+    const result = await runCli([
+      'run', '--address', address, '--task-queue', uniqueQueue('html'), '--worker', '--total', '60', '--report-interval', '0.25',
+      '--threshold', 'e2e.p99<1m', '--json', first.json, '--html', first.html, '--api-key', 'never-in-the-report',
+    ], { env: { TEMPORAL_TLS: 'false' } }); // the dev server is plain text; the key must still stay out of the report
+    expect(result.code, result.stderr).toBe(0);
+    const html = readFileSync(first.html, 'utf8');
+    // Nothing to fetch: no external script or stylesheet (uPlot's licence comment names its home page, that is all).
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img[^>]+src=|url\(/);
+    expect(html).not.toContain('never-in-the-report');
+    expect(html).toContain('✓ e2e.p99&lt;1m');
+    const run = JSON.parse(readFileSync(first.json, 'utf8')) as RunResult;
+    const page = await openReport(first.html);
+    expect(page.errors).toEqual([]);
+    expect(page.outsideRequests).toEqual([]);
+    const byId = Object.fromEntries(page.charts.map((chart) => [chart.id, chart]));
+    expect(byId['chart-rate']).toMatchObject({ points: run.intervals.points.length, series: 1 });
+    expect(byId['chart-latency']).toMatchObject({ points: run.intervals.points.length, series: 2 });
+    expect(byId['chart-distribution']!.series).toBe(2); // e2e and start
+    expect(run.intervals.points.length).toBeGreaterThan(3);
+    expect(existsSync(page.screenshot) && statSync(page.screenshot).size > 10_000).toBe(true);
+  });
+
+  it('`sched-bench report a.json b.json` compares runs side by side', async () => {
+    const other = await runCli(['infinite', '--address', address, '--task-queue', uniqueQueue('html-b'), '--worker', '--rate', '20',
+      '--duration', '2s', '--report-interval', '0.25', '--json', second]);
+    expect(other.code, other.stderr).toBe(0);
+    const out = join(dir, 'compare.html');
+    const result = await runCli(['report', first.json, second, '--html', out]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe(`Report of 2 runs written to ${out}`);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toMatch(/<th>A: \S+ \(run, closed loop\)<\/th><th>B: \S+ \(infinite, open loop\)<\/th>/);
+    const page = await openReport(out);
+    expect(page.errors).toEqual([]);
+    expect(page.outsideRequests).toEqual([]);
+    expect(page.charts.find((chart) => chart.id === 'chart-rate')!.series).toBe(2);
+    expect(page.charts.find((chart) => chart.id === 'chart-latency')!.series).toBe(4);
+  });
+
+  it.each([
+    [['/nonexistent.json', '--html', '/tmp/x.html'], /cannot read \/nonexistent\.json: no such file/],
+    [['package.json', '--html', '/tmp/x.html'], /package\.json is not a sched-bench result of schema version 1/],
+    [['a.json'], /report needs --html <file> to write/],
+    [['--html', '/tmp/x.html'], /missing required argument 'results'/],
+  ])('report %j refuses with one line (exit 2)', async (args, message) => {
+    const result = await runCli(['report', ...args], { cwd: process.cwd() });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(new RegExp(`^sched-bench: ${message.source}`));
+  });
+});
