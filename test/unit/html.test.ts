@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
+import { renderHtmlReport } from '../../src/report/html.js';
+import { buildRunResult, type RunResult } from '../../src/report/result.js';
+import { makeStats } from '../helpers/run-stats.js';
+
+function result(config: Record<string, unknown>): RunResult {
+  const histogram = LatencyHistogram.create();
+  histogram.recordMillis(12);
+  return buildRunResult({
+    version: '0.1.0', runId: 'r1', command: 'run', config, startedAt: new Date(0), endedAt: new Date(1000), interrupted: false, exitCode: 0,
+    server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'q', version: null }, sdk: {},
+    loadModel: { kind: 'closed', concurrency: 2 }, wait: true, stats: makeStats(),
+    histograms: { start: histogram, e2e: histogram, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
+    intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 2, completed: 5, failed: 0, rate: 5, p50: 10, p99: 12 }] },
+    client: { cpuUserSeconds: 0, cpuSystemSeconds: 0, cpuMsPerCompleted: 0, maxRssMegabytes: 0, embeddedWorker: false },
+  });
+}
+
+const assets = { script: '/* chart library */', style: '/* chart style */' };
+
+describe('renderHtmlReport', () => {
+  it('escapes what comes from the run, so a value cannot inject markup or close the data script', () => {
+    const html = renderHtmlReport([result({ message: '<script>alert(1)</script>', taskQueue: '"q"&' })], assets);
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('<td>&quot;q&quot;&amp;</td>');
+    const data = /<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(data).not.toContain('</');
+    expect(JSON.parse(data).runs[0].intervals).toHaveLength(1);
+  });
+
+  it('inlines the chart library and loads nothing from elsewhere', () => {
+    const html = renderHtmlReport([result({})], assets);
+    expect(html).toContain('/* chart library */');
+    expect(html).toContain('/* chart style */');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
+  it('labels several runs A, B, … in one summary table', () => {
+    const html = renderHtmlReport([result({}), result({})], assets);
+    expect(html).toContain('<title>sched-bench comparison of 2 runs</title>');
+    expect(html).toMatch(/<th>A: r1 \(run, closed loop\)<\/th><th>B: r1 \(run, closed loop\)<\/th>/);
+  });
+
+  it('the real chart library is the uPlot build shipped with the package', () => {
+    const script = readFileSync(new URL('../../node_modules/uplot/dist/uPlot.iife.min.js', import.meta.url), 'utf8');
+    expect(script.length).toBeGreaterThan(20_000);
+  });
+});
