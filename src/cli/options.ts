@@ -71,6 +71,8 @@ export interface RunConfig {
   runId: string | undefined;
   /** cleanup: every run's workflows. */
   all: boolean;
+  /** report: merge the results of processes that ran together into one. */
+  merge: boolean;
   dryRun: boolean;
   /** Serve Prometheus metrics on this port (the SDK's on the next one). */
   metricsPort: number | undefined;
@@ -382,8 +384,13 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'runId', flag: '--run-id <id>', env: ['SCHEDULER_RUN_ID'], defaultValue: undefined,
-    description: 'cleanup: remove the workflows of this run (its id is in the start line and the JSON result)',
-    parse: parseIdPrefix, commands: ['cleanup'], defaultText: 'none',
+    description: 'run/infinite: share this run id with other sched-bench processes (each adds its own shard to the ids); cleanup: the run to remove',
+    parse: parseIdPrefix, commands: [...LOAD, 'cleanup'], defaultText: 'a new one (run/infinite)',
+  }),
+  option({
+    key: 'merge', flag: '--merge', env: [], defaultValue: false,
+    description: 'report: merge results of processes that ran together (exact percentiles, summed counts)',
+    parse: parseBoolean, commands: ['report'],
   }),
   option({
     key: 'all', flag: '--all', env: [], defaultValue: false,
@@ -434,8 +441,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
-    description: 'write the whole result as JSON (atomically; also when interrupted)', parse: parseText,
-    commands: LOAD, defaultText: 'none',
+    description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one)', parse: parseText,
+    commands: [...LOAD, 'report'], defaultText: 'none',
   }),
   option({
     key: 'html', flag: '--html <file>', env: ['SCHEDULER_HTML'], defaultValue: undefined,

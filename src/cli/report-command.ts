@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
+import { mergeResults, statsOfResult } from '../report/merge.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
+import { formatSummary } from '../report/summary.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -38,10 +40,25 @@ function readResult(path: string): RunResult {
   return parsed as RunResult;
 }
 
-/** `sched-bench report a.json [b.json …] --html out.html`: one run's report, or several side by side. */
+/**
+ * `sched-bench report a.json [b.json …] --html out.html`: one run's report, or several side by side.
+ * With --merge: one result from processes that ran together, printed as a summary and written with
+ * --json and/or --html.
+ */
 export function runReport(files: readonly string[], config: RunConfig, io: CliIO): number {
-  if (!config.html) throw new UsageError('report needs --html <file> to write');
   const results = files.map(readResult);
+  if (config.merge) {
+    if (results.length < 2) throw new UsageError('report --merge needs at least two results');
+    const merged = mergeResults(results);
+    const stats = statsOfResult(merged);
+    const latency = { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness };
+    io.out(`Merged ${results.length} results of run ${merged.runId}`);
+    io.out(formatSummary({ stats, latency, wait: merged.loadModel.wait, thresholds: [], client: merged.client }));
+    if (config.json) writeFileAtomic(config.json, `${JSON.stringify(merged, null, 2)}\n`);
+    if (config.html) writeHtmlReport(config.html, [merged]);
+    return ExitCode.ok;
+  }
+  if (!config.html) throw new UsageError('report needs --html <file> to write (or --merge)');
   writeHtmlReport(config.html, results);
   io.out(`Report of ${results.length === 1 ? `run ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html}`);
   return ExitCode.ok;

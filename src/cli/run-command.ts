@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError, type FailureKind } from '../errors.js';
@@ -153,7 +154,9 @@ export async function runLoad(
   if (config.json) checkWritable(config.json, '--json');
   if (config.html) checkWritable(config.html, '--html');
   if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
-  const runId = newRunId();
+  // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
+  const runId = config.runId ?? newRunId();
+  const shard = config.runId ? randomBytes(3).toString('hex') : undefined;
   const startedAt = new Date();
   const concurrency =
     config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY);
@@ -263,7 +266,8 @@ export async function runLoad(
     }
     // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
     const settings = devServer ? { address: server.address, kind: config.connection } : { ...connectionSettings(config), address: server.address };
-    const service = await TemporalService.connect({ ...settings, runId, idPrefix: config.idPrefix });
+    const service = await TemporalService.connect({ ...settings, runId, idPrefix: config.idPrefix, shard });
+    if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);

@@ -48,6 +48,11 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   runId?: string;
   /** Workflow ids are `<idPrefix>-<runId>-<seq>`; default `sched-bench`. */
   idPrefix?: string;
+  /**
+   * For several processes sharing one run id: this process's own part of the ids,
+   * `<idPrefix>-<runId>-<shard>-<seq>`, so they never collide.
+   */
+  shard?: string;
   /** Give up connecting after this long (ms). */
   connectTimeoutMs?: number;
 }
@@ -89,6 +94,7 @@ export class TemporalService implements WorkflowLauncher {
   /** Namespaces where the run-id search attribute is registered (checked once per namespace). */
   private readonly searchAttributeIn = new Map<string, boolean>();
   readonly idPrefix: string;
+  readonly shard: string | undefined;
 
   private constructor(
     readonly address: string,
@@ -96,8 +102,10 @@ export class TemporalService implements WorkflowLauncher {
     private readonly connection: ConnectionLike & { close(): Promise<void> },
     private readonly settings: ConnectionSettings,
     idPrefix: string | undefined,
+    shard: string | undefined,
   ) {
     this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
+    this.shard = shard;
     if (connection instanceof NativeConnection) this.workerConnection = Promise.resolve(connection);
   }
 
@@ -119,7 +127,7 @@ export class TemporalService implements WorkflowLauncher {
     });
     try {
       const connection = await Promise.race([connecting, timeout]);
-      return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix);
+      return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard);
     } catch (error) {
       // A connection that arrives after the timeout must not keep the process alive.
       connecting.then((late) => late.close()).catch(() => undefined);
@@ -191,9 +199,9 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
-  /** Every workflow id of this run starts with this prefix. */
+  /** Every workflow id this process starts begins with this prefix (its shard's, when it has one). */
   workflowIdPrefix(): string {
-    return `${this.idPrefix}-${this.runId}-`;
+    return `${this.idPrefix}-${this.runId}-${this.shard ? `${this.shard}-` : ''}`;
   }
 
   /**
