@@ -46,9 +46,10 @@ function readResult(path: string): RunResult {
  * --json and/or --html.
  */
 export function runReport(files: readonly string[], config: RunConfig, io: CliIO): number {
+  if (!config.merge && !config.html) throw new UsageError('report needs --html <file> to write (or --merge)');
+  if (config.merge && files.length < 2) throw new UsageError('report --merge needs at least two results');
   const results = files.map(readResult);
   if (config.merge) {
-    if (results.length < 2) throw new UsageError('report --merge needs at least two results');
     const merged = mergeResults(results);
     const stats = statsOfResult(merged);
     const latency = { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness };
@@ -58,8 +59,7 @@ export function runReport(files: readonly string[], config: RunConfig, io: CliIO
     if (config.html) writeHtmlReport(config.html, [merged]);
     return ExitCode.ok;
   }
-  if (!config.html) throw new UsageError('report needs --html <file> to write (or --merge)');
-  writeHtmlReport(config.html, results);
+  writeHtmlReport(config.html!, results);
   io.out(`Report of ${results.length === 1 ? `run ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html}`);
   return ExitCode.ok;
 }

@@ -37,5 +37,6 @@ describe('several processes, one run (--run-id) and report --merge', () => {
   it('report --merge needs two results', async () => {
     const result = await runCli(['report', '--merge', 'only.json'], { cwd: process.cwd() });
     expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('sched-bench: report --merge needs at least two results');
   });
 });
