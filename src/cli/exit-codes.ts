@@ -25,6 +25,8 @@ export interface RunVerdict {
 export function exitCodeFor(stats: RunStats, verdict: RunVerdict = {}): number {
   if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
   if (stats.stopReason === 'aborted') return ExitCode.failure;
+  // Workflows left behind by a cut-short drain did not finish: the run did not do what it set out to.
+  if (stats.drainTimedOut && stats.inFlight > 0) return ExitCode.failure;
   if (verdict.thresholdsGiven && !verdict.thresholdsPassed) return ExitCode.thresholdsFailed;
   if (verdict.verificationFailed) return ExitCode.failure;
   if (!verdict.thresholdsGiven && stats.failed > 0) return ExitCode.failure;

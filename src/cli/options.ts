@@ -74,6 +74,10 @@ export interface RunConfig {
   /** report: merge the results of processes that ran together into one. */
   merge: boolean;
   dryRun: boolean;
+  /** Seconds to wait for in-flight workflows after the stop. */
+  drainTimeout: number | undefined;
+  /** What to do with workflows still running when the drain times out. */
+  onStop: 'leave' | 'terminate';
   /** Serve Prometheus metrics on this port (the SDK's on the next one). */
   metricsPort: number | undefined;
   /** Live status line on a terminal (off: plain lines only). */
@@ -213,6 +217,11 @@ export const parseJsonArguments: Parser<unknown[]> = (raw) =>
 /** Letters, digits, `-`, `_`, `.`: safe in workflow ids and in visibility queries. */
 export const parseIdPrefix: Parser<string> = (raw) =>
   /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw.trim()) ? raw.trim() : expected('1-64 letters, digits, ".", "_" or "-"');
+
+export const parseOnStop: Parser<'leave' | 'terminate'> = (raw) => {
+  const choice = raw.trim().toLowerCase();
+  return choice === 'leave' || choice === 'terminate' ? choice : expected('leave or terminate');
+};
 
 export const parsePort: Parser<number> = (raw) => {
   const port = parseInteger(1)(raw);
@@ -424,6 +433,16 @@ export const OPTION_SPECS = [
     key: 'stickyCacheSize', flag: '--sticky-cache <n>', env: ['SCHEDULER_STICKY_CACHE'], defaultValue: undefined,
     description: 'workflows kept in the sticky cache per worker (0 turns it off)', parse: parseInteger(0), commands: WORKERS,
     defaultText: 'from the heap size (SDK)',
+  }),
+  option({
+    key: 'drainTimeout', flag: '--drain-timeout <time>', env: ['SCHEDULER_DRAIN_TIMEOUT'], defaultValue: undefined,
+    description: 'after the stop, wait at most this long for in-flight workflows; those left are reported (exit 1)',
+    parse: parseDuration({ allowZero: true }), commands: LOAD, defaultText: 'wait for all',
+  }),
+  option({
+    key: 'onStop', flag: '--on-stop <leave|terminate>', env: ['SCHEDULER_ON_STOP'], defaultValue: 'leave',
+    description: 'workflows still running when --drain-timeout ends: leave them, or terminate them',
+    parse: parseOnStop, commands: LOAD,
   }),
   option({
     key: 'metricsPort', flag: '--metrics-port <port>', env: ['SCHEDULER_METRICS_PORT'], defaultValue: undefined,

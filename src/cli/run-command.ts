@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError, type FailureKind } from '../errors.js';
@@ -89,6 +90,17 @@ function clientCost(completed: number, embeddedWorker: boolean, since: NodeJS.Cp
     maxRssMegabytes: process.resourceUsage().maxRSS / 1024,
     embeddedWorker,
   };
+}
+
+/** Terminates the workflows a cut-short drain left behind, 20 at a time; returns how many it terminated. */
+async function terminateAll(service: TemporalService, namespace: string, workflowIds: readonly string[]): Promise<number> {
+  const limit = pLimit(20);
+  const outcomes = await Promise.all(
+    workflowIds.map((workflowId) =>
+      limit(() => service.terminateWorkflow(namespace, workflowId, 'sched-bench: drain timeout (--on-stop terminate)').then(() => true, () => false)),
+    ),
+  );
+  return outcomes.filter(Boolean).length;
 }
 
 /** Polls the server until its counts match the tool's or the visibility timeout passes. */
@@ -201,6 +213,7 @@ export async function runLoad(
     });
     return { latency, results };
   };
+  let terminated = 0;
   const resultOf = (
     stats: RunStats,
     exitCode: number,
@@ -216,6 +229,10 @@ export async function runLoad(
       histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
       client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
+      drain: {
+        timeoutSeconds: config.drainTimeout ?? null, timedOut: stats.drainTimedOut, leftInFlight: stats.inFlight,
+        onStop: config.onStop, terminated,
+      },
     });
   };
   /** Writes --json and --html; a failure is reported in one line and returned as false, never thrown. */
@@ -291,6 +308,7 @@ export async function runLoad(
         rate: config.rate,
         stages: config.stages,
         warmup: config.warmup,
+        drainTimeout: config.drainTimeout,
         reportInterval: config.reportInterval,
         wait: config.wait,
         sink: {
@@ -329,6 +347,14 @@ export async function runLoad(
           : await scheduler.runInfinite({ workload, duration: config.duration, maxRuntime: config.maxRuntime });
       live?.stop();
       live = undefined;
+      if (stats.drainTimedOut && stats.inFlight > 0) {
+        const ids = scheduler.inFlightWorkflowIds();
+        if (config.onStop === 'terminate') terminated = await terminateAll(service, config.namespace, ids);
+        io.err(
+          `Drain timed out after ${config.drainTimeout}s: ${stats.inFlight} workflows still running` +
+            (config.onStop === 'terminate' ? `, ${terminated} terminated` : ', left running (--on-stop leave)'),
+        );
+      }
       reportIO.out(formatFinalLine(stats, stats.stopReason === 'stopped'));
       const failures = formatFailuresLine(stats);
       if (failures) io.err(failures);

@@ -91,6 +91,12 @@ export function mergeResults(results: readonly RunResult[]): RunResult {
       maxRssMegabytes: Math.max(...results.map((result) => result.client.maxRssMegabytes)),
       embeddedWorker: results.some((result) => result.client.embeddedWorker),
     },
+    drain: {
+      ...first.drain,
+      timedOut: results.some((result) => result.drain.timedOut),
+      leftInFlight: results.reduce((sum, result) => sum + result.drain.leftInFlight, 0),
+      terminated: results.reduce((sum, result) => sum + result.drain.terminated, 0),
+    },
   };
 }
 
@@ -103,6 +109,7 @@ export function statsOfResult(result: RunResult): RunStats {
     elapsedMs: result.elapsedSeconds * 1000,
     rate: result.elapsedSeconds > 0 ? result.counts.completed / result.elapsedSeconds : 0,
     stopReason: result.stopReason,
+    drainTimedOut: result.drain.timedOut,
     warmupMs: result.warmup.seconds * 1000,
     warmup: result.warmup,
     measured: { ...result.measured, completedPerSecond: result.throughput.completedPerSecond, startedPerSecond: result.throughput.startedPerSecond },

@@ -43,6 +43,18 @@ export interface RunResult {
   intervals: { compactions: number; points: IntervalPoint[] };
   /** The load process's own cost (includes an embedded worker's, when there is one). */
   client: ClientCost;
+  drain: DrainOutcome;
+}
+
+/** How the wait for in-flight workflows after the stop ended (--drain-timeout, --on-stop). */
+export interface DrainOutcome {
+  timeoutSeconds: number | null;
+  timedOut: boolean;
+  /** Workflows still running when the run ended. */
+  leftInFlight: number;
+  onStop: 'leave' | 'terminate';
+  /** Of those, terminated by sched-bench (--on-stop terminate). */
+  terminated: number;
 }
 
 /** CPU (during the run, start-up excluded) and memory sched-bench itself used: what the tool, not the server, cost. */
@@ -74,6 +86,7 @@ export interface ResultInput {
   verification: Verification | undefined;
   intervals: { compactions: number; points: IntervalPoint[] };
   client: ClientCost;
+  drain: DrainOutcome;
 }
 
 function latencyResult(histogram: LatencyHistogram): LatencyResult {
@@ -117,6 +130,7 @@ export function buildRunResult(input: ResultInput): RunResult {
     verification: input.verification ?? null,
     intervals: input.intervals,
     client: input.client,
+    drain: input.drain,
   };
 }
 

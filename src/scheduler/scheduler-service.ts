@@ -38,6 +38,8 @@ export interface SchedulerOptions {
   reportInterval: number;
   /** Seconds at the start whose launches run but are kept out of the measured counts and histograms. */
   warmup?: number;
+  /** Seconds to wait for in-flight workflows once launching stops; then the run ends without them. */
+  drainTimeout?: number;
   lateStartToleranceMs?: number;
   /**
    * true (default): a workflow counts as done when its result arrives (closed loop of the Go runner).
@@ -64,7 +66,7 @@ function checkPositive(name: string, value: number | undefined, { integer = fals
 export function emptyRunStats(mode: RunMode, loadModel: LoadModel['kind'] = 'closed'): RunStats {
   const none: LaunchCountsSnapshot = { launched: 0, started: 0, completed: 0, failed: 0, inFlight: 0, lateStarts: 0, failuresByKind: {} };
   return {
-    mode, loadModel, ...none, elapsedMs: 0, rate: 0, stopReason: 'stopped', missedArrivals: 0, warmupMs: 0,
+    mode, loadModel, ...none, elapsedMs: 0, rate: 0, stopReason: 'stopped', drainTimedOut: false, missedArrivals: 0, warmupMs: 0,
     warmup: { ...none },
     measured: { ...none, seconds: 0, completedPerSecond: 0, startedPerSecond: 0 },
   };
@@ -97,6 +99,12 @@ export class SchedulerService {
   private stopReason: StopReason = 'stopped';
   private stopRequestedAt: number | undefined;
   private abandonDrain = false;
+  private drainTimedOut = false;
+  private readonly drainTimeoutMs: number | undefined;
+  /** Started workflows whose result is awaited: what is left running if the drain is cut short. */
+  private readonly awaiting = new Set<string>();
+  /** The stats as the run ended; frozen, so launches abandoned by an aborted drain cannot change them. */
+  private finalStats: RunStats | undefined;
   /** The run's time limit (ms from its start), if any. */
   private timeLimitMs: number | undefined;
   private mode: RunMode = 'batch';
@@ -130,6 +138,8 @@ export class SchedulerService {
     this.reportIntervalMs = options.reportInterval * 1000;
     this.warmupMs = (options.warmup ?? 0) * 1000;
     this.lateStartToleranceMs = options.lateStartToleranceMs ?? DEFAULT_LATE_START_TOLERANCE_MS;
+    checkPositive('drainTimeout', options.drainTimeout, { allowZero: true });
+    this.drainTimeoutMs = options.drainTimeout !== undefined ? options.drainTimeout * 1000 : undefined;
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
     this.sink = options.sink ?? {};
@@ -167,8 +177,14 @@ export class SchedulerService {
     this.wake();
   }
 
-  /** The stats so far (also while running, e.g. for an end line after a forced exit). */
+  /** Ids of the workflows started and not yet finished (e.g. to terminate them after a cut-short drain). */
+  inFlightWorkflowIds(): string[] {
+    return [...this.awaiting];
+  }
+
+  /** The stats so far (also while running, e.g. for an end line after a forced exit); final once the run ended. */
   snapshot(): RunStats {
+    if (this.finalStats) return this.finalStats;
     const end = this.finishedAt ?? this.clock.now();
     const elapsedMs = this.running || this.finishedAt !== undefined ? end - this.startedAt : 0;
     const all = pickCounts(this.metrics.all);
@@ -181,6 +197,7 @@ export class SchedulerService {
       elapsedMs,
       rate: elapsedMs > 0 ? all.completed / (elapsedMs / 1000) : 0,
       stopReason: this.stopReason,
+      drainTimedOut: this.drainTimedOut,
       missedArrivals: this.metrics.missedArrivals,
       warmupMs: this.warmupMs,
       warmup: pickCounts(this.metrics.warmup),
@@ -238,7 +255,8 @@ export class SchedulerService {
       this.finishedAt = this.clock.now();
       this.running = false;
     }
-    return this.snapshot();
+    this.finalStats = this.snapshot();
+    return this.finalStats;
   }
 
   private totalReached(totalWorkflows: number | undefined): boolean {
@@ -313,7 +331,12 @@ export class SchedulerService {
       this.metrics.recordStarted(phase, startLatency);
       if (phase === 'measured' && this.sink.startLatency) this.emit(() => this.sink.startLatency!(startLatency));
       if (this.wait) {
-        await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
+        this.awaiting.add(workflowId);
+        try {
+          await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
+        } finally {
+          this.awaiting.delete(workflowId);
+        }
         const e2eLatency = this.clock.now() - origin;
         this.metrics.recordCompleted(phase, e2eLatency);
         if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
@@ -339,6 +362,13 @@ export class SchedulerService {
   }
 
   private async drain(): Promise<void> {
+    if (this.drainTimeoutMs !== undefined && this.metrics.all.inFlight > 0) {
+      this.addTimer(() => {
+        this.drainTimedOut = true;
+        this.abandonDrain = true;
+        this.wake();
+      }, this.drainTimeoutMs);
+    }
     while (this.metrics.all.inFlight > 0 && !this.abandonDrain) await this.sleepUntilWoken();
   }
 

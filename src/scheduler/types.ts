@@ -81,6 +81,8 @@ export interface RunStats extends LaunchCountsSnapshot {
   /** completed / elapsed seconds (every launch, as the core's end line shows). */
   rate: number;
   stopReason: StopReason;
+  /** The drain after the stop hit its timeout: `inFlight` workflows were left behind. */
+  drainTimedOut: boolean;
   /** Open loop: arrivals due before the stop that never launched because the cap held them back. */
   missedArrivals: number;
   warmupMs: number;

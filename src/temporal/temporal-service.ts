@@ -221,6 +221,11 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /** Terminates one running workflow of this run (e.g. left behind by a cut-short drain). */
+  async terminateWorkflow(namespace: string, workflowId: string, reason: string): Promise<void> {
+    await this.client(namespace).workflow.getHandle(workflowId).terminate(reason);
+  }
+
   /** Deletes one workflow execution (the server terminates it first when it is still running). */
   async deleteWorkflow(namespace: string, workflowId: string, runId: string): Promise<void> {
     await this.connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });

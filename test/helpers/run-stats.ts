@@ -18,3 +18,6 @@ export function makeInterval(overrides: Partial<IntervalReport> = {}): IntervalR
     rate: 4.5, latencyP50Ms: 12, latencyP99Ms: 80, lateStarts: 0, ...overrides,
   };
 }
+
+/** The drain section of a result whose drain was not cut short. */
+export const NO_DRAIN = { timeoutSeconds: null, timedOut: false, leftInFlight: 0, onStop: 'leave', terminated: 0 } as const;

@@ -55,6 +55,23 @@ describe('output modes', () => {
   });
 });
 
+describe('--drain-timeout and --on-stop', () => {
+  it.each([
+    ['terminate', 'Terminated', /, 3 terminated$/],
+    ['leave', 'Running', /, left running \(--on-stop leave\)$/],
+  ])('--on-stop %s: the run ends after the timeout; the workflows are %s on the server', async (onStop, status, message) => {
+    // No worker on this queue: the three workflows can never finish.
+    const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue(`drain-${onStop}`), '--total', '3',
+      '--drain-timeout', '1s', '--on-stop', onStop]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^Drain timed out after 1s: 3 workflows still running${message.source}`, 'm'));
+    expect(result.stdout).toMatch(/^Batch scheduler completed\. Launched 3 workflows/m);
+    const runId = runIdOf(result.stdout);
+    await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ [status]: 3 }));
+    if (onStop === 'leave') await runCli(['cleanup', '--address', address, '--run-id', runId]);
+  });
+});
+
 describe('signals against a real dev server', () => {
   it('SIGTERM ends an infinite run: drain, end line, exit 0, no workflow left running', async () => {
     const cli = new CliProcess([

@@ -16,7 +16,8 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       wait: true, worker: false, devServer: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
       workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
-      pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false,
+      pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
+      runId: undefined, drainTimeout: undefined, onStop: 'leave',
     });
   });
 

@@ -220,6 +220,20 @@ describe('SchedulerService stop reasons, abort and sink errors', () => {
     expect(run.value).toMatchObject({ launched: 3, completed: 0, inFlight: 3, stopReason: 'aborted' });
   });
 
+  it('--drain-timeout: the run ends that long after the stop, with the stragglers named and its stats frozen', async () => {
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, runMs: 5000 });
+    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 2, reportInterval: 10, clock, drainTimeout: 1 });
+    const run = track(scheduler.run({ totalWorkflows: 2 }));
+    await clock.advance(999);
+    expect(run.settled).toBe(false);
+    await clock.advance(1);
+    expect(run.value).toMatchObject({ launched: 2, completed: 0, inFlight: 2, drainTimedOut: true, stopReason: 'total-reached' });
+    expect(scheduler.inFlightWorkflowIds().sort()).toEqual(['wf-1', 'wf-2']);
+    await clock.advance(5000); // the abandoned workflows finish later: the result does not change
+    expect(scheduler.snapshot()).toMatchObject({ completed: 0, inFlight: 2 });
+  });
+
   it('a sink that throws breaks neither the reports nor the run', async () => {
     const clock = new FakeClock();
     const fake = new FakeLauncher({ clock, runMs: 50 });
