@@ -56,7 +56,7 @@ function readPem(source: PemSource | undefined, what: string, flag: string): Buf
 }
 
 /** Turns the resolved options into what TemporalService connects with; reads the PEM files (exit 2 when unreadable). */
-export function connectionSettings(config: RunConfig): ConnectionSettings {
+export function connectionSettings(config: RunConfig): ConnectionSettings & { connectTimeoutMs: number } {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new UsageError('mTLS needs both --tls-cert and --tls-key (or their TEMPORAL_TLS_CLIENT_* variables)');
   }
@@ -68,6 +68,7 @@ export function connectionSettings(config: RunConfig): ConnectionSettings {
   return {
     address: config.address,
     kind: config.connection,
+    connectTimeoutMs: config.connectTimeout * 1000,
     apiKey: config.apiKey,
     metadata: config.grpcMeta,
     tls: tlsOn

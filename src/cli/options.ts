@@ -32,6 +32,8 @@ export interface RunConfig {
   /** gRPC metadata (HTTP/2 headers) sent with every request. */
   grpcMeta: Record<string, string>;
   connection: ConnectionKind;
+  /** Seconds to keep trying to connect (a server that is not up yet). */
+  connectTimeout: number;
   taskQueue: string;
   /** undefined: 10 in a closed loop, 1000 (the in-flight cap) in an open loop. */
   concurrency: number | undefined;
@@ -287,6 +289,11 @@ export const OPTION_SPECS = [
     key: 'grpcMeta', flag: '--grpc-meta <key=value>', env: [], envPrefix: 'TEMPORAL_GRPC_META_', defaultValue: {},
     description: 'gRPC header sent with every request; repeatable (env: TEMPORAL_GRPC_META_<KEY>=value)',
     parse: parseKeyValues, commands: ALL, repeatable: true, defaultText: 'none', secret: true,
+  }),
+  option({
+    key: 'connectTimeout', flag: '--connect-timeout <time>', env: ['SCHEDULER_CONNECT_TIMEOUT'], defaultValue: 10,
+    description: 'keep trying to reach the server (backoff with jitter) for this long before giving up (exit 1)',
+    parse: parseDuration({ allowZero: false }), commands: ALL,
   }),
   option({
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: 'native',

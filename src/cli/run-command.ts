@@ -282,7 +282,9 @@ export async function runLoad(
       io.err(`Dev server started at ${server.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
     // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
-    const settings = devServer ? { address: server.address, kind: config.connection } : { ...connectionSettings(config), address: server.address };
+    const settings = devServer
+      ? { address: server.address, kind: config.connection, connectTimeoutMs: config.connectTimeout * 1000 }
+      : { ...connectionSettings(config), address: server.address };
     const service = await TemporalService.connect({ ...settings, runId, idPrefix: config.idPrefix, shard });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;

@@ -46,6 +46,7 @@ export interface ConnectionSettings {
 export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
   runId?: string;
+  /** Keep trying to connect (backoff with jitter) for this long, ms; default 10 s. */
   /** Workflow ids are `<idPrefix>-<runId>-<seq>`; default `sched-bench`. */
   idPrefix?: string;
   /**
@@ -53,7 +54,6 @@ export interface TemporalServiceOptions extends ConnectionSettings {
    * `<idPrefix>-<runId>-<shard>-<seq>`, so they never collide.
    */
   shard?: string;
-  /** Give up connecting after this long (ms). */
   connectTimeoutMs?: number;
 }
 
@@ -109,32 +109,30 @@ export class TemporalService implements WorkflowLauncher {
     if (connection instanceof NativeConnection) this.workerConnection = Promise.resolve(connection);
   }
 
-  /** Connects once (bounded by a timeout) and checks the server answers. */
+  /**
+   * Connects (and checks the server answers). A server that is not there yet (refused, unreachable,
+   * unavailable) is retried with backoff and jitter until `connectTimeoutMs`; a server that answers
+   * "no" (TLS, credentials) fails at once. Either way: a ConnectionError naming the address.
+   */
   static async connect(options: TemporalServiceOptions): Promise<TemporalService> {
     installRuntime();
     const { address } = options;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
-      options.kind === 'grpc'
-        ? Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs })
-        : NativeConnection.connect(nativeOptions(options));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ConnectionError(`cannot reach Temporal at ${address}: no answer within ${timeoutMs / 1000}s`)),
-        timeoutMs,
-      );
-    });
-    try {
-      const connection = await Promise.race([connecting, timeout]);
-      return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard);
-    } catch (error) {
-      // A connection that arrives after the timeout must not keep the process alive.
-      connecting.then((late) => late.close()).catch(() => undefined);
-      if (error instanceof ConnectionError) throw error;
-      throw new ConnectionError(`cannot reach Temporal at ${address}: ${connectFailureReason(error, options)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = Math.max(1, deadline - Date.now());
+      try {
+        const connection = await connectOnce(options, remaining);
+        return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard);
+      } catch (error) {
+        const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs / 1000}s` : connectFailureReason(error, options);
+        const backoff = Math.min(2000, 200 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+        if (error instanceof TimeoutError || !isRetryableConnectFailure(error) || Date.now() + backoff >= deadline) {
+          const tries = attempt > 1 ? ` (${attempt} attempts in ${timeoutMs / 1000}s)` : '';
+          throw new ConnectionError(`cannot reach Temporal at ${address}: ${reason}${tries}`, { cause: error });
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoff));
+      }
     }
   }
 
@@ -298,6 +296,35 @@ export class TemporalService implements WorkflowLauncher {
     }
     return client;
   }
+}
+
+class TimeoutError extends Error {}
+
+/** One connection attempt, given up after `timeoutMs` (a late connection is closed, not leaked). */
+async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): Promise<ConnectionLike & { close(): Promise<void> }> {
+  const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
+    options.kind === 'grpc'
+      ? Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs })
+      : NativeConnection.connect(nativeOptions(options));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError('connect timeout')), timeoutMs);
+  });
+  try {
+    return await Promise.race([connecting, timeout]);
+  } catch (error) {
+    connecting.then((late) => late.close()).catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Not there (yet): worth another try. A server that answered with a refusal is not. */
+function isRetryableConnectFailure(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
+  return /Connection refused|ECONNREFUSED|tcp connect error|ConnectionReset|ECONNRESET|UNAVAILABLE|dns error|ENOTFOUND|EAI_AGAIN|Network is unreachable/i.test(text)
+    && !/certificate|tls|handshake|401|403|unauthenticated|permission/i.test(text);
 }
 
 function nativeOptions(settings: ConnectionSettings): NativeConnectionOptions {

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { emptyDir, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CliProcess, emptyDir, runCli } from '../helpers/cli.js';
 import { freePort } from '../../src/temporal/dev-server.js';
 
 const address = inject('temporalAddress');
@@ -68,9 +69,11 @@ describe('bad usage exits with 2 and one line naming the option and the value', 
 describe('unreachable server and unknown namespace exit with 1 and one line', () => {
   it('names the address it could not reach', async () => {
     const port = await freePort(); // nothing listens there
-    const result = await runCli(['run', '--address', `127.0.0.1:${port}`]);
+    const started = Date.now();
+    const result = await runCli(['run', '--address', `127.0.0.1:${port}`, '--connect-timeout', '1s']);
     expect(result.code).toBe(1);
-    expectOneLine(result, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}: connection refused`));
+    expectOneLine(result, new RegExp(`cannot reach Temporal at 127\\.0\\.0\\.1:${port}: connection refused \\(\\d+ attempts in 1s\\)$`));
+    expect(Date.now() - started).toBeLessThan(8000); // bounded: about the timeout plus start-up
   });
 
   it('gives up after the bounded connect timeout when the address accepts but never answers', async () => {
@@ -87,9 +90,25 @@ describe('unreachable server and unknown namespace exit with 1 and one line', ()
   });
 
   it('names an unknown host', async () => {
-    const result = await runCli(['infinite', '--address', 'no-such-host.invalid:7233']);
+    const result = await runCli(['infinite', '--address', 'no-such-host.invalid:7233', '--connect-timeout', '1s']);
     expect(result.code).toBe(1);
     expectOneLine(result, /cannot reach Temporal at no-such-host\.invalid:7233/);
+  });
+
+  it('waits for a server that comes up within the connect timeout, then runs', async () => {
+    const port = await freePort();
+    const cli = new CliProcess(['run', '--address', `127.0.0.1:${port}`, '--total', '1', '--connect-timeout', '30s', '--worker']);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // sched-bench is retrying by now
+    const dataDir = emptyDir();
+    const server = spawn(inject('temporalCli'), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
+      '--db-filename', join(dataDir, 'late.db'), '--log-level', 'error'], { stdio: 'ignore' });
+    try {
+      const result = await cli.exited;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^Batch scheduler completed\. Launched 1 workflows/m);
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 
   it('names a namespace the server does not have', async () => {
