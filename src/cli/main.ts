@@ -134,8 +134,9 @@ export async function runCli(
 }
 
 /** The bin entry: real argv, environment and streams; exits with the run's code. */
-export async function main(): Promise<void> {
-  const signals = new ShutdownSignals().install(); // first thing: a signal during start-up is not lost
+export async function main(earlySignals: readonly NodeJS.Signals[] = []): Promise<void> {
+  // First thing: a signal during start-up is not lost (the bin holds those that came while loading).
+  const signals = new ShutdownSignals().install(earlySignals.length);
   // A reader that goes away (`| head`) must not crash the run with EPIPE: the rest of stdout is dropped.
   process.stdout.on('error', () => undefined);
   const code = await runCli(process.argv.slice(2), process.env, process.cwd(), processIO, signals, {

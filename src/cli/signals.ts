@@ -25,8 +25,10 @@ export class ShutdownSignals {
     else this.handlers.forced();
   };
 
-  install(): this {
+  /** Takes over SIGINT/SIGTERM; `alreadyReceived` counts signals that came before (while loading). */
+  install(alreadyReceived = 0): this {
     for (const signal of SIGNALS) process.on(signal, this.onSignal);
+    for (let index = 0; index < alreadyReceived; index++) this.onSignal();
     return this;
   }
 
