@@ -5,6 +5,7 @@
  *
  * Scenarios (pick with BENCH_SCENARIOS=a,b; BENCH_DURATION=<s> shortens every timed run):
  * - open-loop-accuracy: an open loop at a rate the server holds; started must be rate × duration ±1%.
+ * - memory: RSS of a long start-only run stays within ±10% after warm-up (BENCH_MEMORY_SECONDS, 120).
  * - client-cost: sched-bench's own CPU per workflow, closed loop at concurrency 10/50/200, start+wait
  *   and start-only, native connection; grpc-js at 50 to compare (BENCH_CLIENT_SECONDS per case, 15).
  */
@@ -35,10 +36,21 @@ interface CliRun {
   result: Record<string, unknown> & { counts: { started: number; completed: number }; elapsedSeconds: number };
 }
 
-function runCli(args: string[]): Promise<CliRun> {
+/** Resident memory of a process, MB (Linux /proc). */
+function rssMegabytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function runCli(args: string[], onSpawn?: (pid: number) => void): Promise<CliRun> {
   const json = join(mkdtempSync(join(tmpdir(), 'sched-bench-bench-')), 'result.json');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args, '--json', json], { stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -124,7 +136,42 @@ async function clientCost(address: string): Promise<Figure[]> {
   return figures;
 }
 
+/**
+ * Memory over a long start-only run: RSS sampled every second; after the first fifth (warm-up) it must
+ * stay within ±10% of its post-warm-up mean (histograms and series are bounded by design).
+ */
+async function memory(address: string): Promise<Figure[]> {
+  const seconds = Number(process.env.BENCH_MEMORY_SECONDS ?? 120);
+  const samples: number[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  const run = await runCli(
+    ['infinite', '--address', address, '--task-queue', 'bench-memory', '--no-wait', '--concurrency', '50', '--duration', `${seconds}s`, '--report-interval', '5'],
+    (pid) => {
+      sampler = setInterval(() => {
+        const rss = rssMegabytes(pid);
+        if (rss !== undefined) samples.push(rss);
+      }, 1000);
+    },
+  );
+  clearInterval(sampler);
+  const steady = samples.slice(Math.floor(samples.length / 5));
+  const mean = steady.reduce((sum, value) => sum + value, 0) / Math.max(1, steady.length);
+  const spread = Math.max(...steady.map((value) => Math.abs(value - mean) / mean));
+  // A GC sawtooth swings both ways; a leak climbs: compare the halves of the steady part.
+  const half = Math.floor(steady.length / 2);
+  const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  const drift = (average(steady.slice(half)) - average(steady.slice(0, half))) / Math.max(1, average(steady.slice(0, half)));
+  return [
+    { scenario: 'memory', metric: `workflows started in ${seconds}s (start-only, concurrency 50)`, value: run.result.counts.started, unit: 'workflows' },
+    { scenario: 'memory', metric: 'RSS after warm-up, mean', value: mean, unit: 'MB' },
+    { scenario: 'memory', metric: 'RSS after warm-up, min / max', value: Math.min(...steady), unit: `MB / ${Math.max(...steady).toFixed(1)} MB` },
+    { scenario: 'memory', metric: 'largest deviation from the mean', value: spread * 100, unit: '%', target: '≤ 10%', pass: spread <= 0.1 },
+    { scenario: 'memory', metric: 'drift: second half mean vs first half', value: drift * 100, unit: '%', target: '≤ 10%', pass: Math.abs(drift) <= 0.1 },
+  ];
+}
+
 const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Promise<Figure[]>> = {
+  memory,
   'open-loop-accuracy': openLoopAccuracy,
   'client-cost': clientCost,
 };
