@@ -180,7 +180,7 @@ export async function runLoad(
   });
   let live: LiveProgress | undefined;
   /** Where the end line and the summary go; progress lines go through `progressOut`. */
-  const reportIO: CliIO = { out: (line) => humanIO.out(line), err: humanIO.err };
+  const reportIO = humanIO;
   const progressOut = (line: string) => {
     if (output === 'quiet') return;
     if (live) live.log(line);
