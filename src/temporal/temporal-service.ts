@@ -229,11 +229,6 @@ export class TemporalService implements WorkflowLauncher {
     await this.connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
   }
 
-  /** Whether runs in this namespace carry the SchedBenchRunId search attribute. */
-  carriesRunIdSearchAttribute(namespace: string): boolean {
-    return this.searchAttributeIn.get(namespace) ?? false;
-  }
-
   private async hasRunIdSearchAttribute(namespace: string): Promise<boolean> {
     try {
       const { customAttributes } = await this.connection.operatorService.listSearchAttributes({ namespace });
