@@ -30,7 +30,8 @@ describe('several processes, one run (--run-id) and report --merge', () => {
     const result = JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')) as RunResult;
     const parts = ['a', 'b'].map((name) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as RunResult);
     expect(result.latency.e2e.count).toBe(50);
-    expect(result.latency.e2e.max).toBeCloseTo(Math.max(...parts.map((part) => part.latency.e2e.max)), 0);
+    const slowest = Math.max(...parts.map((part) => part.latency.e2e.max));
+    expect(Math.abs(result.latency.e2e.max - slowest)).toBeLessThanOrEqual(slowest * 0.001); // HDR keeps max to 0.1%
     expect(readFileSync(join(dir, 'merged.html'), 'utf8')).toContain(`sched-bench run ${runId}`);
   });
 
