@@ -26,9 +26,11 @@ describe('truthful numbers against a real dev server', () => {
     expect(result.stdout).toMatch(/^ {2}start lateness\s+\d+/m);
     expect(result.stdout).toMatch(/^Verification against the server \(workflows of run \S+\): ✓ counts match$/m);
     const run = readResult(json);
-    // 20/s for 5 s: 100 intended starts; allow one either way for the timer at the boundary.
-    expect(run.counts.started).toBeGreaterThanOrEqual(99);
-    expect(run.counts.started).toBeLessThanOrEqual(101);
+    // 20/s for 5 s: 100 intended starts, each either started or (on a starved event loop) counted as
+    // due-but-never-started; one either way for the timer at the boundary.
+    expect(run.counts.started + run.counts.missedArrivals).toBeGreaterThanOrEqual(99);
+    expect(run.counts.started + run.counts.missedArrivals).toBeLessThanOrEqual(101);
+    expect(run.counts.started).toBeGreaterThanOrEqual(95);
     expect(run.counts).toMatchObject({ failed: 0, inFlight: 0 });
     expect(run.counts.completed).toBe(run.counts.started);
     expect(run).toMatchObject({ command: 'infinite', stopReason: 'time-limit', interrupted: false, exitCode: 0 });
