@@ -27,16 +27,6 @@ export type FailureKind =
   | 'cancelled'
   | 'unknown';
 
-export const FAILURE_KINDS: readonly FailureKind[] = [
-  'start_rejected',
-  'server_unavailable',
-  'workflow_failed',
-  'timed_out',
-  'terminated',
-  'cancelled',
-  'unknown',
-];
-
 /** Thrown by a WorkflowLauncher when a start or a result fails; carries the kind to count. */
 export class LaunchError extends Error {
   override readonly name = 'LaunchError';
@@ -51,4 +41,15 @@ export class LaunchError extends Error {
 
 export function failureKindOf(error: unknown): FailureKind {
   return error instanceof LaunchError ? error.kind : 'unknown';
+}
+
+/** The first line of an error's message: SDK and OS errors can run to many lines. */
+export function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+/** Why a file could not be read, in a few words. */
+export function fileErrorReason(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : firstLine(error);
 }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { UsageError } from '../errors.js';
+import { firstLine, UsageError } from '../errors.js';
 import { TemporalService, type ListedWorkflow } from '../temporal/temporal-service.js';
 import { connectionSettings } from './connection.js';
 import { ExitCode } from './exit-codes.js';
@@ -45,7 +45,7 @@ export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> 
             await service.deleteWorkflow(config.namespace, workflow.workflowId, workflow.runId);
           } catch (error) {
             failed++;
-            firstError ??= `${workflow.workflowId}: ${(error as Error).message.split('\n')[0]}`;
+            firstError ??= `${workflow.workflowId}: ${firstLine(error)}`;
           }
         }),
       ),

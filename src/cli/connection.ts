@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
-import { UsageError } from '../errors.js';
+import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import type { ConnectionSettings } from '../temporal/temporal-service.js';
 import type { Environment } from './config.js';
 import type { PemSource, RunConfig } from './options.js';
@@ -27,7 +27,7 @@ export function loadProfileDefaults(profileName: string | undefined, env: Enviro
     profile = loadClientConfigProfile({ profile: profileName, disableEnv: true, overrideEnvVars: variables });
   } catch (error) {
     const where = configFile ?? 'the Temporal config file';
-    throw new UsageError(`cannot use ${where}: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`cannot use ${where}: ${firstLine(error)}`);
   }
   const defaults: Partial<RunConfig> = {};
   if (profile.address) defaults.address = profile.address;
@@ -50,8 +50,7 @@ function readPem(source: PemSource | undefined, what: string, flag: string): Buf
   try {
     return readFileSync(source.path);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new UsageError(`cannot read the ${what} ${source.path} (${flag}): ${reason}`);
+    throw new UsageError(`cannot read the ${what} ${source.path} (${flag}): ${fileErrorReason(error)}`);
   }
 }
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
+import { ConnectionError, EnvironmentError, firstLine, UsageError } from '../errors.js';
 import { defaultCommand, readDotenv, resolveConfig, type ConfigSources, type Environment } from './config.js';
 import { ExitCode } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
@@ -84,8 +84,7 @@ function reportError(error: unknown, io: CliIO): number {
     io.err(`sched-bench: ${error.message}`);
     return ExitCode.failure;
   }
-  const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  io.err(`sched-bench: unexpected error: ${message}`);
+  io.err(`sched-bench: unexpected error: ${firstLine(error)}`);
   return ExitCode.failure;
 }
 

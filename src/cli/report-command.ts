@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { UsageError } from '../errors.js';
+import { fileErrorReason, UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
 import { mergeResults, statsOfResult } from '../report/merge.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
@@ -30,8 +30,7 @@ function readResult(path: string): RunResult {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message.split('\n')[0]}`);
+    throw new UsageError(`cannot read ${path}: ${fileErrorReason(error)}`);
   }
   const version = (parsed as { schemaVersion?: unknown } | null)?.schemaVersion;
   if (version !== RESULT_SCHEMA_VERSION) {

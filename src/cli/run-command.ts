@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError, type FailureKind } from '../errors.js';
+import { firstLine, UsageError, type FailureKind } from '../errors.js';
 import { IntervalSeries } from '../metrics/interval-series.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
@@ -112,7 +112,7 @@ async function verifyRun(service: TemporalService, namespace: string, stats: Run
       verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
     } catch (error) {
       // Not knowing is not agreeing: the run fails verification, and says why.
-      verification = { matches: false, rows: [], serverCounts: {}, error: (error as Error).message.split('\n')[0] ?? 'unknown error' };
+      verification = { matches: false, rows: [], serverCounts: {}, error: firstLine(error) };
     }
     if (verification.matches || Date.now() > deadline) return verification;
     await new Promise((resolveLater) => setTimeout(resolveLater, 500));
@@ -205,8 +205,10 @@ export async function runLoad(
   /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
   let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 
+  /** The run's metrics; empty ones for a run that never started (a forced exit during start-up). */
+  const metricsOf = () => scheduler?.metrics ?? new RunMetrics();
   const thresholdsOf = (stats: RunStats) => {
-    const metrics = scheduler?.metrics ?? new RunMetrics();
+    const metrics = metricsOf();
     const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
     const results = evaluateThresholds(config.thresholds, {
       latency, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
@@ -221,7 +223,7 @@ export async function runLoad(
     thresholds: readonly ThresholdResult[],
     verification?: Verification,
   ): RunResult => {
-    const metrics = scheduler?.metrics ?? new RunMetrics();
+    const metrics = metricsOf();
     return buildRunResult({
       version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config),
       startedAt, endedAt: new Date(), interrupted, exitCode, server, sdk,
@@ -297,7 +299,7 @@ export async function runLoad(
         io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
         worker.start().catch((error: Error) => {
           // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
-          io.err(`sched-bench: embedded worker stopped: ${error.message.split('\n')[0]}`);
+          io.err(`sched-bench: embedded worker stopped: ${firstLine(error)}`);
           workerFailed = true;
           scheduler?.abort();
         });

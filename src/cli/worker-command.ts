@@ -1,3 +1,4 @@
+import { firstLine } from '../errors.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -31,7 +32,7 @@ export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownS
         await worker.start();
       } catch (error) {
         await worker.shutdown();
-        io.err(`sched-bench: worker stopped on an error: ${(error as Error).message.split('\n')[0]}`);
+        io.err(`sched-bench: worker stopped on an error: ${firstLine(error)}`);
         return ExitCode.failure;
       }
       await worker.shutdown();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { fileErrorReason, UsageError } from '../errors.js';
 import type { Workload } from '../scheduler/types.js';
 import type { RunConfig } from './options.js';
 
@@ -15,7 +15,7 @@ function readInputFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read --input-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new UsageError(`cannot read --input-file ${path}: ${fileErrorReason(error)}`);
   }
   try {
     return JSON.parse(text) as unknown;

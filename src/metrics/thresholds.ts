@@ -48,7 +48,8 @@ export const THRESHOLD_METRICS: readonly string[] = [
 
 const UNIT_MILLIS: Record<string, number> = { us: 0.001, 'µs': 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
-function metricKind(metric: string): ThresholdMetricKind | undefined {
+/** latency (values in ms), number, or undefined for an unknown metric. */
+export function metricKind(metric: string): ThresholdMetricKind | undefined {
   if ((COUNT_METRICS as readonly string[]).includes(metric)) return 'number';
   return THRESHOLD_METRICS.includes(metric) ? 'latency' : undefined;
 }

@@ -1,6 +1,7 @@
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import type { RunResult } from './result.js';
 import { failuresText } from './lines.js';
+import { formatThresholdValue } from './summary.js';
 import { formatMillis, formatNumber } from './units.js';
 
 /** The charting library, inlined so the report makes no network request (uPlot: small, fast, maintained). */
@@ -70,7 +71,7 @@ ${row('exit code', (result) => String(result.exitCode))}
 function thresholdList(result: RunResult): string {
   if (result.thresholds.length === 0) return '<p class="muted">No thresholds.</p>';
   const items = result.thresholds.map((threshold) => {
-    const shown = threshold.value === null ? 'no samples' : threshold.metric.startsWith('e2e.') || threshold.metric.startsWith('start.') ? formatMillis(threshold.value) : formatNumber(threshold.value);
+    const shown = formatThresholdValue(threshold.metric, threshold.value);
     return `<li class="${threshold.passed ? 'pass' : 'fail'}">${threshold.passed ? '✓' : '✗'} ${escapeHtml(threshold.expression)} <span class="muted">(${escapeHtml(shown)})</span></li>`;
   });
   return `<ul class="thresholds">${items.join('')}</ul>`;

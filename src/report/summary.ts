@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../metrics/latency-histogram.js';
-import type { ThresholdResult } from '../metrics/thresholds.js';
+import { metricKind, type ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from './result.js';
 import type { RunStats } from '../scheduler/types.js';
@@ -32,10 +32,11 @@ function table(rows: string[][]): string[] {
   );
 }
 
-export function formatThresholdValue(result: ThresholdResult): string {
-  if (Number.isNaN(result.value)) return 'no samples';
-  if (result.kind === 'latency') return formatMillis(result.value);
-  return result.metric === 'failed.rate' ? `${(result.value * 100).toFixed(2)}%` : formatNumber(result.value);
+/** A threshold's measured value in its metric's units; null or NaN when nothing was measured. */
+export function formatThresholdValue(metric: string, value: number | null): string {
+  if (value === null || Number.isNaN(value)) return 'no samples';
+  if (metricKind(metric) === 'latency') return formatMillis(value);
+  return metric === 'failed.rate' ? `${(value * 100).toFixed(2)}%` : formatNumber(value);
 }
 
 /** The end-of-run summary (k6-style), printed after the core's end line. Returns the text, prints nothing. */
@@ -72,7 +73,7 @@ export function formatSummary({ stats, latency, wait, thresholds, client }: Summ
   if (thresholds.length > 0) {
     lines.push('Thresholds:');
     for (const result of thresholds) {
-      lines.push(`  ${result.passed ? '✓' : '✗'} ${result.expression} (${formatThresholdValue(result)})`);
+      lines.push(`  ${result.passed ? '✓' : '✗'} ${result.expression} (${formatThresholdValue(result.metric, result.value)})`);
     }
   }
   return lines.join('\n');

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, firstLine } from '../errors.js';
 import { installRuntime } from './runtime.js';
 
 /** Registered on every private dev server, so runs there carry their run id as a search attribute. */
@@ -102,7 +102,7 @@ export async function startDevServer(lookup: CliLookup, onSpawn?: (kill: () => v
 
 /** Core's download errors repeat the URL twice; the cause after it is what a person needs. */
 function shortReason(error: unknown): string {
-  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  const text = firstLine(error);
   const afterUrl = text.lastIndexOf('): ');
   const reason = afterUrl >= 0 ? `download failed: ${text.slice(afterUrl + 3)}` : text;
   return reason.length > 200 ? `${reason.slice(0, 199)}…` : reason;

@@ -4,7 +4,7 @@ import { Client, Connection, type ConnectionLike, type WorkflowStartOptions } fr
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
-import { ConnectionError, LaunchError } from '../errors.js';
+import { ConnectionError, firstLine, LaunchError } from '../errors.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
@@ -377,7 +377,3 @@ function describeFailure(error: unknown): string {
   return cause instanceof Error && cause.message ? `${firstLine(error)}: ${firstLine(cause)}` : firstLine(error);
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
-}
