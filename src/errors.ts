@@ -21,6 +21,7 @@ export class EnvironmentError extends Error {
 export type FailureKind =
   | 'start_rejected'
   | 'server_unavailable'
+  | 'throttled'
   | 'workflow_failed'
   | 'timed_out'
   | 'terminated'

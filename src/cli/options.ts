@@ -34,6 +34,8 @@ export interface RunConfig {
   connection: ConnectionKind;
   /** Seconds to keep trying to connect (a server that is not up yet). */
   connectTimeout: number;
+  /** Seconds one start or result wait keeps retrying refusals (unavailable, throttled); 0: no retries. */
+  retryTimeout: number;
   taskQueue: string;
   /** undefined: 10 in a closed loop, 1000 (the in-flight cap) in an open loop. */
   concurrency: number | undefined;
@@ -294,6 +296,13 @@ export const OPTION_SPECS = [
     key: 'connectTimeout', flag: '--connect-timeout <time>', env: ['SCHEDULER_CONNECT_TIMEOUT'], defaultValue: 10,
     description: 'keep trying to reach the server (backoff with jitter) for this long before giving up (exit 1)',
     parse: parseDuration({ allowZero: false }), commands: ALL,
+  }),
+  option({
+    key: 'retryTimeout', flag: '--retry-timeout <time>', env: ['SCHEDULER_RETRY_TIMEOUT'], defaultValue: 60,
+    description:
+      'how long one start or result wait keeps retrying (backoff with jitter) while the server is unavailable or throttling, ' +
+      'before it counts as failed; 0 counts every refusal as a failure at once',
+    parse: parseDuration({ allowZero: true }), commands: LOAD,
   }),
   option({
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: 'native',

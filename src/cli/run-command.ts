@@ -5,9 +5,18 @@ import { dirname, resolve } from 'node:path';
 import { firstLine, UsageError, type FailureKind } from '../errors.js';
 import { IntervalSeries } from '../metrics/interval-series.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
+import { ServerHealth } from '../metrics/server-health.js';
 import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
 import { verifyAgainstServer, type Verification } from '../metrics/verification.js';
-import { formatFailuresLine, formatFinalLine, formatIntervalLine, formatStartLine, formatWaitingLine, INTERRUPT_LINE } from '../report/lines.js';
+import {
+  formatFailuresLine,
+  formatFinalLine,
+  formatIntervalLine,
+  formatServerHealthEvent,
+  formatStartLine,
+  formatWaitingLine,
+  INTERRUPT_LINE,
+} from '../report/lines.js';
 import { buildRunResult, intervalRecord, type ClientCost, type RunResult } from '../report/result.js';
 import { formatSummary, formatVerification } from '../report/summary.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
@@ -188,6 +197,7 @@ export async function runLoad(
   };
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const series = new IntervalSeries();
+  const serverHealth = new ServerHealth((event) => io.err(formatServerHealthEvent(event)));
   const server = { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, version: null as string | null };
   let sdk: Record<string, string> = {};
   let devServer: DevServer | undefined;
@@ -231,6 +241,7 @@ export async function runLoad(
       histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
       client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
+      serverHealth: serverHealth.snapshot(Date.now()),
       drain: {
         timeoutSeconds: config.drainTimeout ?? null, timedOut: stats.drainTimedOut, leftInFlight: stats.inFlight,
         onStop: config.onStop, terminated,
@@ -287,7 +298,9 @@ export async function runLoad(
     const settings = devServer
       ? { address: server.address, kind: config.connection, connectTimeoutMs: config.connectTimeout * 1000 }
       : { ...connectionSettings(config), address: server.address };
-    const service = await TemporalService.connect({ ...settings, runId, idPrefix: config.idPrefix, shard });
+    const service = await TemporalService.connect({
+      ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
+    });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;
     try {
@@ -330,7 +343,9 @@ export async function runLoad(
       });
       if (config.metricsPort !== undefined) {
         const running = scheduler;
-        exporter = new PrometheusExporter({ runId, stats: () => running.snapshot(), targetRate: config.rate, concurrency });
+        exporter = new PrometheusExporter({
+          runId, stats: () => running.snapshot(), targetRate: config.rate, concurrency, serverHealth: () => serverHealth.snapshot(Date.now()),
+        });
         metricsServer = await serveMetrics(exporter, config.metricsPort);
         io.err(`Metrics: http://0.0.0.0:${config.metricsPort}/metrics (SDK metrics: port ${config.metricsPort + 1})`);
       }
@@ -364,7 +379,12 @@ export async function runLoad(
       if (failures) io.err(failures);
 
       const { latency, results: thresholds } = thresholdsOf(stats);
-      reportIO.out(formatSummary({ stats, latency, wait: config.wait, thresholds, client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart) }));
+      reportIO.out(
+        formatSummary({
+          stats, latency, wait: config.wait, thresholds, serverHealth: serverHealth.snapshot(Date.now()),
+          client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
+        }),
+      );
       const verification = config.verify ? await verifyRun(service, config.namespace, stats, config.wait) : undefined;
       if (verification) reportIO.out(formatVerification(runId, verification));
       const exitCode = exitCodeFor(stats, {

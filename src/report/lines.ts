@@ -1,4 +1,6 @@
+import type { ServerHealthEvent } from '../metrics/server-health.js';
 import type { IntervalReport, RunMode, RunStats } from '../scheduler/types.js';
+import { formatMillis } from './units.js';
 
 /** What the start line names; a subset of the resolved configuration. */
 export interface StartLineInfo {
@@ -69,4 +71,16 @@ export function failuresText(failuresByKind: RunStats['failuresByKind']): string
 /** `Failures by kind: start_rejected=3 workflow_failed=1`, or undefined when nothing failed. */
 export function formatFailuresLine(stats: RunStats): string | undefined {
   return stats.failed > 0 ? `Failures by kind: ${failuresText(stats.failuresByKind)}` : undefined;
+}
+
+/** A stderr line when the server goes away, comes back, or first throttles the run. */
+export function formatServerHealthEvent(event: ServerHealthEvent): string {
+  switch (event.type) {
+    case 'unavailable':
+      return `Server unavailable since ${new Date(event.atMs).toISOString()} (${event.reason}); retrying with backoff`;
+    case 'available':
+      return `Server answering again after ${formatMillis(event.outageMs)} unavailable`;
+    case 'throttled':
+      return `Server is throttling starts (${event.reason}); retrying with backoff, counted as throttled attempts`;
+  }
 }

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailureKind } from '../errors.js';
+import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { RunStats } from '../scheduler/types.js';
 
 /** Latency buckets (seconds): 5 ms … 5 min, the range of a workflow start or run. */
@@ -12,6 +13,8 @@ export interface PrometheusSource {
   /** Target rate (open loop) and concurrency, for dashboards. */
   targetRate: number | undefined;
   concurrency: number;
+  /** Refused attempts and outages at scrape time. */
+  serverHealth?: () => ServerHealthSnapshot;
 }
 
 /**
@@ -48,6 +51,27 @@ export class PrometheusExporter {
         for (const [kind, count] of Object.entries(failuresByKind) as Array<[FailureKind, number]>) this.inc({ ...labels, kind }, count);
       },
     });
+    const health = source.serverHealth;
+    if (health) {
+      new Counter({
+        name: 'sched_bench_refused_attempts_total', help: 'Calls the server refused and sched-bench retried, by reason (throttled, server_unavailable).',
+        labelNames: ['run_id', 'reason'], registers,
+        collect() {
+          this.reset();
+          const { throttledAttempts, unavailableAttempts } = health();
+          this.inc({ ...labels, reason: 'throttled' }, throttledAttempts);
+          this.inc({ ...labels, reason: 'server_unavailable' }, unavailableAttempts);
+        },
+      });
+      new Counter({
+        name: 'sched_bench_server_unavailable_seconds_total', help: 'Time the server could not be reached during the run.',
+        labelNames: ['run_id'], registers,
+        collect() {
+          this.reset();
+          this.inc(labels, health().unavailableMs / 1000);
+        },
+      });
+    }
     new Gauge({
       name: 'sched_bench_workflows_in_flight', help: 'Workflows started and not yet done.', labelNames: ['run_id'], registers,
       collect() {

@@ -2,6 +2,7 @@ import type { LatencyHistogram, LatencySummary } from '../metrics/latency-histog
 import { pickCounts } from '../metrics/run-counters.js';
 import type { IntervalPoint } from '../metrics/interval-series.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../scheduler/types.js';
 
@@ -44,6 +45,15 @@ export interface RunResult {
   /** The load process's own cost (includes an embedded worker's, when there is one). */
   client: ClientCost;
   drain: DrainOutcome;
+  /** What the server did besides answering: throttled and unavailable attempts (retried), outages. */
+  serverHealth: ServerHealthResult;
+}
+
+export interface ServerHealthResult {
+  throttledAttempts: number;
+  unavailableAttempts: number;
+  unavailableSeconds: number;
+  outages: Array<{ start: string; end: string | null; seconds: number }>;
 }
 
 /** How the wait for in-flight workflows after the stop ended (--drain-timeout, --on-stop). */
@@ -87,6 +97,7 @@ export interface ResultInput {
   intervals: { compactions: number; points: IntervalPoint[] };
   client: ClientCost;
   drain: DrainOutcome;
+  serverHealth: ServerHealthSnapshot;
 }
 
 function latencyResult(histogram: LatencyHistogram): LatencyResult {
@@ -131,6 +142,20 @@ export function buildRunResult(input: ResultInput): RunResult {
     intervals: input.intervals,
     client: input.client,
     drain: input.drain,
+    serverHealth: serverHealthResult(input.serverHealth, input.endedAt.getTime()),
+  };
+}
+
+function serverHealthResult(health: ServerHealthSnapshot, endMs: number): ServerHealthResult {
+  return {
+    throttledAttempts: health.throttledAttempts,
+    unavailableAttempts: health.unavailableAttempts,
+    unavailableSeconds: health.unavailableMs / 1000,
+    outages: health.outages.map(({ startMs, endMs: outageEnd }) => ({
+      start: new Date(startMs).toISOString(),
+      end: outageEnd === undefined ? null : new Date(outageEnd).toISOString(),
+      seconds: ((outageEnd ?? endMs) - startMs) / 1000,
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import { metricKind, type ThresholdResult } from '../metrics/thresholds.js';
+import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from './result.js';
 import type { RunStats } from '../scheduler/types.js';
@@ -14,6 +15,8 @@ export interface SummaryInput {
   thresholds: readonly ThresholdResult[];
   /** The tool's own cost; shown when given. */
   client?: ClientCost;
+  /** Throttling and outages; a line only when there were any. */
+  serverHealth?: ServerHealthSnapshot;
 }
 
 const COLUMNS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
@@ -40,7 +43,7 @@ export function formatThresholdValue(metric: string, value: number | null): stri
 }
 
 /** The end-of-run summary (k6-style), printed after the core's end line. Returns the text, prints nothing. */
-export function formatSummary({ stats, latency, wait, thresholds, client }: SummaryInput): string {
+export function formatSummary({ stats, latency, wait, thresholds, client, serverHealth }: SummaryInput): string {
   const { measured, warmup } = stats;
   const lines: string[] = [];
   const warmupNote =
@@ -63,6 +66,8 @@ export function formatSummary({ stats, latency, wait, thresholds, client }: Summ
     lines.push('  (open loop: latencies are measured from each workflow\'s intended start time)');
   }
   lines.push(`  failures: ${failuresText(measured.failuresByKind)}`);
+  const health = serverHealth && formatServerHealth(serverHealth);
+  if (health) lines.push(`  server: ${health}`);
   if (client) {
     const cpu = client.cpuUserSeconds + client.cpuSystemSeconds;
     lines.push(
@@ -78,6 +83,20 @@ export function formatSummary({ stats, latency, wait, thresholds, client }: Summ
   }
   return lines.join('\n');
 }
+
+/** "unavailable 8.40s in 1 outage, 120 start attempts throttled (RESOURCE_EXHAUSTED)", or undefined when neither happened. */
+export function formatServerHealth(health: ServerHealthSnapshot): string | undefined {
+  const parts: string[] = [];
+  if (health.outages.length > 0) {
+    const open = health.outages.some((outage) => outage.endMs === undefined) ? ', still away at the end' : '';
+    parts.push(`unavailable ${formatMillis(health.unavailableMs)} in ${plural(health.outages.length, 'outage')}${open}`);
+  }
+  if (health.throttledAttempts > 0) parts.push(`${plural(health.throttledAttempts, 'start attempt')} throttled (RESOURCE_EXHAUSTED)`);
+  if (parts.length === 0) return undefined;
+  return parts.join(', ');
+}
+
+const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** The --verify block: the tool's counts next to the server's, row by row. */
 export function formatVerification(runId: string, verification: Verification): string {

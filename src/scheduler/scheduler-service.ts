@@ -2,6 +2,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, UsageError } from '../errors.js';
 import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
+import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
 import { systemClock } from './clock.js';
 import { ArrivalSchedule, concurrencyAt, stagesDurationMs, type Stage } from './load-model.js';
 import type {
@@ -47,6 +48,8 @@ export interface SchedulerOptions {
    */
   wait?: boolean;
   clock?: Clock;
+  /** Jitter source for the closed loop's backoff after refusals; Math.random by default. */
+  random?: () => number;
   sink?: SchedulerSink;
 }
 
@@ -114,6 +117,13 @@ export class SchedulerService {
   private wakeLaunchLoop: (() => void) | undefined;
   private arrivalTimerDueAt: number | undefined;
   private readonly timers = new Set<TimerHandle>();
+  private readonly random: () => number;
+  /**
+   * Closed loop: refused launches (server away or throttling) in a row, and when launching may resume.
+   * A refusal frees its slot at once; without this pause the loop would re-send as fast as it is refused.
+   */
+  private refusalsInARow = 0;
+  private launchPausedUntil = 0;
 
   constructor(options: SchedulerOptions) {
     checkPositive('concurrency', options.concurrency, { integer: true });
@@ -142,6 +152,7 @@ export class SchedulerService {
     this.drainTimeoutMs = options.drainTimeout !== undefined ? options.drainTimeout * 1000 : undefined;
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
     this.sink = options.sink ?? {};
     this.limit = pLimit(options.concurrency);
   }
@@ -273,6 +284,11 @@ export class SchedulerService {
         await this.sleepUntilWoken();
         continue;
       }
+      if (now < this.launchPausedUntil) {
+        this.armArrivalTimer(this.launchPausedUntil);
+        await this.sleepUntilWoken();
+        continue;
+      }
       this.launch(workload, now, undefined, Math.max(1, slots));
     }
   }
@@ -327,6 +343,7 @@ export class SchedulerService {
   private async launchOne(startOne: StartOne, origin: number, phase: Phase): Promise<void> {
     try {
       const workflowId = await startOne();
+      this.refusalsInARow = 0;
       const startLatency = this.clock.now() - origin;
       this.metrics.recordStarted(phase, startLatency);
       if (phase === 'measured' && this.sink.startLatency) this.emit(() => this.sink.startLatency!(startLatency));
@@ -347,10 +364,19 @@ export class SchedulerService {
       // Isolated: a failed launch is counted by kind and the run goes on.
       const kind = failureKindOf(error);
       this.metrics.recordFailure(phase, kind);
+      if (isRefusal(kind)) this.pauseLaunching(kind);
       this.emit(() => this.sink.failure?.(kind, error));
     } finally {
       this.wake();
     }
+  }
+
+  /** Backs the closed loop off after a refusal: longer for each one in a row, with jitter. */
+  private pauseLaunching(kind: 'server_unavailable' | 'throttled'): void {
+    this.refusalsInARow++;
+    const policy = kind === 'throttled' ? THROTTLED_BACKOFF : UNAVAILABLE_BACKOFF;
+    const until = this.clock.now() + backoffDelay(policy, this.refusalsInARow, this.random);
+    this.launchPausedUntil = Math.max(this.launchPausedUntil, until);
   }
 
   private requestStop(reason: StopReason): void {

@@ -10,6 +10,8 @@ import type { FailureKind } from '../errors.js';
 // gRPC status codes that mean "the server did not answer", as opposed to "the server said no".
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
+/** "Slow down": a rate limit of the namespace or the frontend (counted apart from real failures). */
+const GRPC_RESOURCE_EXHAUSTED = 8;
 
 /** The gRPC status code of an SDK error, looking through `cause` chains (ServiceError wraps it). */
 export function grpcCodeOf(error: unknown): number | undefined {
@@ -33,6 +35,7 @@ function isServerUnavailable(error: unknown): boolean {
 /** Classifies a failed start RPC. */
 export function startFailureKind(error: unknown): FailureKind {
   if (error instanceof WorkflowExecutionAlreadyStartedError) return 'start_rejected';
+  if (grpcCodeOf(error) === GRPC_RESOURCE_EXHAUSTED) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'start_rejected';
 }
 
@@ -44,5 +47,6 @@ export function resultFailureKind(error: unknown): FailureKind {
     if (error.cause instanceof CancelledFailure) return 'cancelled';
     return 'workflow_failed';
   }
+  if (grpcCodeOf(error) === GRPC_RESOURCE_EXHAUSTED) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
 }

@@ -1,10 +1,17 @@
-import { DefaultLogger, Runtime, type Logger } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type Logger } from '@temporalio/worker';
 
 let installed = false;
+
+/**
+ * Core's "gRPC call … retried N times" warnings: sched-bench reports outages and throttling itself, in
+ * one line each, where core would print one warning per call per retry.
+ */
+const CORE_RETRY_TARGET = 'temporalio_client::retry';
 
 /** SDK log lines at WARN and above, on stderr (stdout is kept for the report lines). */
 export function quietLogger(): Logger {
   return new DefaultLogger('WARN', ({ level, message, meta }) => {
+    if (meta?.target === CORE_RETRY_TARGET) return;
     const details = meta && Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
     process.stderr.write(`[temporal ${level}] ${message}${details}\n`);
   });
@@ -22,10 +29,14 @@ export function installRuntime(options: { prometheusAddress?: string } = {}): vo
     Runtime.install({
       shutdownSignals: [],
       logger: quietLogger(),
-      // The SDK's own metrics (client requests, worker tasks), when asked for.
-      ...(options.prometheusAddress
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.prometheusAddress, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } } }
-        : {}),
+      telemetryOptions: {
+        // Core's own log lines go through the logger above (plain text, filtered), not straight to stderr.
+        logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'ERROR' }), forward: {} },
+        // The SDK's own metrics (client requests, worker tasks), when asked for.
+        ...(options.prometheusAddress
+          ? { metrics: { prometheus: { bindAddress: options.prometheusAddress, countersTotalSuffix: true, useSecondsForDurations: true, unitSuffix: true } } }
+          : {}),
+      },
     });
   } catch (error) {
     // A Runtime already exists (the embedding program made one): keep it and its settings.

@@ -1,14 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Client, Connection, type ConnectionLike, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  type ConnectionLike,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
-import { ConnectionError, firstLine, LaunchError } from '../errors.js';
+import { ConnectionError, firstLine, LaunchError, type FailureKind } from '../errors.js';
+import type { ServerHealth } from '../metrics/server-health.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
+import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
 import { installRuntime } from './runtime.js';
+import { withoutCoreRetries } from './start-connection.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +31,14 @@ const KEYWORD_INDEXED_VALUE_TYPE = 2;
 const runIdSearchAttribute = defineSearchAttributeKey(RUN_ID_SEARCH_ATTRIBUTE, 'KEYWORD');
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const GRPC_NOT_FOUND = 5;
+/**
+ * How long one start, or one wait for a result, keeps retrying while the server is away or throttling;
+ * then it fails with that kind. A restarted server is back well within it; a dead one ends the run's
+ * launches instead of hanging them.
+ */
+export const DEFAULT_RETRY_BUDGET_MS = 60_000;
+/** One start attempt without an answer for this long counts as unavailable (and is retried). */
+const START_ATTEMPT_TIMEOUT_MS = 20_000;
 
 /** TLS as the SDK takes it (PEM contents, not paths). */
 export interface TlsSettings {
@@ -55,6 +72,10 @@ export interface TemporalServiceOptions extends ConnectionSettings {
    */
   shard?: string;
   connectTimeoutMs?: number;
+  /** Told of every refused attempt and every answer: throttling counts and outages for the report. */
+  health?: ServerHealth;
+  /** How long one call retries refusals; 0: none (default DEFAULT_RETRY_BUDGET_MS). */
+  retryBudgetMs?: number;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -87,7 +108,11 @@ export function newRunId(): string {
  */
 export class TemporalService implements WorkflowLauncher {
   private readonly clients = new Map<string, Client>();
+  /** Clients for starts: on a connection without the SDK's own retries (see withoutCoreRetries). */
+  private readonly startClients = new Map<string, Client>();
+  private readonly startConnection: ConnectionLike;
   private nextSequence = 1;
+  private closed = false;
 
   /** The worker's connection: the client's own when it is native, else one opened on demand. */
   private workerConnection: Promise<NativeConnection> | undefined;
@@ -103,10 +128,16 @@ export class TemporalService implements WorkflowLauncher {
     private readonly settings: ConnectionSettings,
     idPrefix: string | undefined,
     shard: string | undefined,
+    private readonly health: ServerHealth | undefined,
+    private readonly retryBudgetMs: number,
   ) {
     this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
     this.shard = shard;
-    if (connection instanceof NativeConnection) this.workerConnection = Promise.resolve(connection);
+    this.startConnection = connection;
+    if (connection instanceof NativeConnection) {
+      this.workerConnection = Promise.resolve(connection);
+      this.startConnection = withoutCoreRetries(connection, START_ATTEMPT_TIMEOUT_MS) ?? connection;
+    }
   }
 
   /**
@@ -123,10 +154,12 @@ export class TemporalService implements WorkflowLauncher {
       const remaining = Math.max(1, deadline - Date.now());
       try {
         const connection = await connectOnce(options, remaining);
-        return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard);
+        return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard, options.health,
+          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+        );
       } catch (error) {
         const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs / 1000}s` : connectFailureReason(error, options);
-        const backoff = Math.min(2000, 200 * 2 ** (attempt - 1)) * (0.8 + Math.random() * 0.4);
+        const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attempt);
         if (error instanceof TimeoutError || !isRetryableConnectFailure(error) || Date.now() + backoff >= deadline) {
           const tries = attempt > 1 ? ` (${attempt} attempts in ${timeoutMs / 1000}s)` : '';
           throw new ConnectionError(`cannot reach Temporal at ${address}: ${reason}${tries}`, { cause: error });
@@ -178,23 +211,67 @@ export class TemporalService implements WorkflowLauncher {
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     };
     if (this.searchAttributeIn.get(namespace)) options.typedSearchAttributes = [{ key: runIdSearchAttribute, value: this.runId }];
-    try {
-      await this.client(namespace).workflow.start(workflowType, options);
-    } catch (error) {
-      throw new LaunchError(startFailureKind(error), `start of ${workflowId} failed: ${firstLine(error)}`, {
-        cause: error,
-      });
+    const client = this.client(namespace, this.startClients, this.startConnection);
+    const firstSentAt = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = Date.now();
+      try {
+        await client.workflow.start(workflowType, options);
+        this.health?.answered(sentAt, Date.now());
+        return workflowId;
+      } catch (error) {
+        const now = Date.now();
+        // On a retry, "already started" means an earlier attempt landed and only its answer was lost.
+        if (attempt > 1 && error instanceof WorkflowExecutionAlreadyStartedError) {
+          this.health?.answered(sentAt, now);
+          return workflowId;
+        }
+        const kind = startFailureKind(error);
+        const delay = this.retryDelay(kind, attempt, sentAt, now, error);
+        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
+          throw new LaunchError(kind, `start of ${workflowId} failed: ${firstLine(error)}`, { cause: error });
+        }
+        await sleep(delay);
+      }
     }
-    return workflowId;
   }
 
-  /** Resolves with the workflow's result; rejects with a LaunchError of the failure's kind. */
+  /**
+   * Resolves with the workflow's result; rejects with a LaunchError of the failure's kind. The workflow
+   * exists, so a server that went away is waited for (with backoff) rather than counted as a failure.
+   */
   async awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown> {
-    try {
-      return await this.client(namespace).workflow.result(workflowId);
-    } catch (error) {
-      throw new LaunchError(resultFailureKind(error), `${workflowId}: ${describeFailure(error)}`, { cause: error });
+    const client = this.client(namespace, this.clients, this.connection);
+    let firstRefusalAt: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = Date.now();
+      try {
+        const result = await client.workflow.result(workflowId);
+        this.health?.answered(sentAt, Date.now());
+        return result;
+      } catch (error) {
+        const now = Date.now();
+        const kind = resultFailureKind(error);
+        const delay = this.retryDelay(kind, attempt, sentAt, now, error);
+        firstRefusalAt ??= now;
+        if (delay === undefined || now + delay - firstRefusalAt > this.retryBudgetMs) {
+          throw new LaunchError(kind, `${workflowId}: ${describeFailure(error)}`, { cause: error });
+        }
+        await sleep(delay);
+      }
     }
+  }
+
+  /** Records the outcome with `health`; the backoff before the next attempt, or undefined: do not retry. */
+  private retryDelay(kind: FailureKind, attempt: number, sentAt: number, now: number, error: unknown): number | undefined {
+    const policy: BackoffPolicy | undefined =
+      kind === 'throttled' ? THROTTLED_BACKOFF : kind === 'server_unavailable' ? UNAVAILABLE_BACKOFF : undefined;
+    if (!policy) {
+      this.health?.answered(sentAt, now);
+      return undefined;
+    }
+    this.health?.refused(kind as 'throttled' | 'server_unavailable', sentAt, now, describeFailure(error));
+    return this.closed ? undefined : backoffDelay(policy, attempt);
   }
 
   /** Every workflow id this process starts begins with this prefix (its shard's, when it has one). */
@@ -278,16 +355,17 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const worker = await this.workerConnection?.catch(() => undefined);
     if (worker && worker !== this.connection) await worker.close();
     await this.connection.close();
   }
 
-  private client(namespace: string): Client {
-    let client = this.clients.get(namespace);
+  private client(namespace: string, cache = this.clients, connection: ConnectionLike = this.connection): Client {
+    let client = cache.get(namespace);
     if (!client) {
-      client = new Client({ connection: this.connection, namespace });
-      this.clients.set(namespace, client);
+      client = new Client({ connection, namespace });
+      cache.set(namespace, client);
     }
     return client;
   }
@@ -295,11 +373,14 @@ export class TemporalService implements WorkflowLauncher {
 
 class TimeoutError extends Error {}
 
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** One connection attempt, given up after `timeoutMs` (a late connection is closed, not leaked). */
 async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): Promise<ConnectionLike & { close(): Promise<void> }> {
   const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
     options.kind === 'grpc'
-      ? Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs })
+      ? // No retry interceptor: sched-bench retries starts and result waits itself, counting each refusal.
+        Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs, interceptors: [] })
       : NativeConnection.connect(nativeOptions(options));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -21,3 +21,6 @@ export function makeInterval(overrides: Partial<IntervalReport> = {}): IntervalR
 
 /** The drain section of a result whose drain was not cut short. */
 export const NO_DRAIN = { timeoutSeconds: null, timedOut: false, leftInFlight: 0, onStop: 'leave', terminated: 0 } as const;
+
+/** The server-health section of a run where the server was never away and never throttled. */
+export const NO_SERVER_TROUBLE = { throttledAttempts: 0, unavailableAttempts: 0, outages: [], unavailableMs: 0 };

@@ -9,7 +9,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
   it('uses the documented defaults', () => {
     expect(resolveConfig('run', none)).toEqual({
       address: 'localhost:7233', namespace: 'default', profile: undefined, apiKey: undefined, tls: undefined,
-      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native', connectTimeout: 10,
+      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native', connectTimeout: 10, retryTimeout: 60,
       taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,

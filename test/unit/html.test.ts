@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { renderHtmlReport } from '../../src/report/html.js';
 import { buildRunResult, type RunResult } from '../../src/report/result.js';
-import { makeStats, NO_DRAIN } from '../helpers/run-stats.js';
+import { makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
 
 function result(config: Record<string, unknown>): RunResult {
   const histogram = LatencyHistogram.create();
@@ -14,7 +14,7 @@ function result(config: Record<string, unknown>): RunResult {
     loadModel: { kind: 'closed', concurrency: 2 }, wait: true, stats: makeStats(),
     histograms: { start: histogram, e2e: histogram, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
     intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 2, completed: 5, failed: 0, rate: 5, p50: 10, p99: 12 }] },
-    drain: NO_DRAIN, client: { cpuUserSeconds: 0, cpuSystemSeconds: 0, cpuMsPerCompleted: 0, maxRssMegabytes: 0, embeddedWorker: false },
+    drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE, client: { cpuUserSeconds: 0, cpuSystemSeconds: 0, cpuMsPerCompleted: 0, maxRssMegabytes: 0, embeddedWorker: false },
   });
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { mergeResults, statsOfResult } from '../../src/report/merge.js';
 import { buildRunResult, type RunResult } from '../../src/report/result.js';
-import { makeStats, NO_DRAIN } from '../helpers/run-stats.js';
+import { makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
 
 function resultWith(values: number[], completed: number, seconds: number, exitCode = 0): RunResult {
   const e2e = LatencyHistogram.create();
@@ -16,7 +16,7 @@ function resultWith(values: number[], completed: number, seconds: number, exitCo
     stats: { ...base, ...counts, measured: { ...counts, seconds, completedPerSecond: completed / seconds, startedPerSecond: 0 } },
     histograms: { start: LatencyHistogram.create(), e2e, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
     intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 5, completed, failed: 1, rate: completed, p50: 1, p99: 2 }] },
-    drain: NO_DRAIN, client: { cpuUserSeconds: 1, cpuSystemSeconds: 1, cpuMsPerCompleted: 0, maxRssMegabytes: 100, embeddedWorker: false },
+    drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE, client: { cpuUserSeconds: 1, cpuSystemSeconds: 1, cpuMsPerCompleted: 0, maxRssMegabytes: 100, embeddedWorker: false },
   });
 }
 

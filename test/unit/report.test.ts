@@ -12,7 +12,7 @@ import { verifyAgainstServer } from '../../src/metrics/verification.js';
 import { buildRunResult, intervalRecord } from '../../src/report/result.js';
 import { formatSummary, formatVerification } from '../../src/report/summary.js';
 import { formatMillis } from '../../src/report/units.js';
-import { makeInterval, makeStats, NO_DRAIN } from '../helpers/run-stats.js';
+import { makeInterval, makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/report/result.schema.json', import.meta.url), 'utf8'));
 
@@ -153,7 +153,7 @@ describe('the JSON result', () => {
       thresholds, verification: undefined,
       intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 3, completed: 10, failed: 0, rate: 10, p50: 5, p99: 9 }] },
       client: { cpuUserSeconds: 1.2, cpuSystemSeconds: 0.3, cpuMsPerCompleted: 15, maxRssMegabytes: 120, embeddedWorker: false },
-      drain: NO_DRAIN,
+      drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE,
     };
   };
 
