@@ -11,6 +11,8 @@ export interface FakeLauncherOptions {
   failStarts?: Map<number, FailureKind>;
   /** Sequence numbers whose workflow fails, and with which kind. */
   failResults?: Map<number, FailureKind>;
+  /** Every start acknowledged before this fake time is refused with this kind (a server away or throttling). */
+  refuseStartsUntil?: { atMs: number; kind: FailureKind };
 }
 
 /** A WorkflowLauncher on a fake clock that records what the scheduler asked of it. */
@@ -31,6 +33,8 @@ export class FakeLauncher implements WorkflowLauncher {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await this.sleep(this.options.startMs ?? 0);
     this.inFlight--;
+    const refusal = this.options.refuseStartsUntil;
+    if (refusal && this.options.clock.now() < refusal.atMs) throw new LaunchError(refusal.kind, `start ${sequence} refused`);
     const startFailure = this.options.failStarts?.get(sequence);
     if (startFailure) throw new LaunchError(startFailure, `start ${sequence} failed`);
     const workflowId = `wf-${sequence}`;

@@ -12,7 +12,7 @@ interface Setup {
   launcher?: Omit<FakeLauncherOptions, 'clock'>;
 }
 
-function setup({ concurrency, reportInterval = 1, wait, launcher }: Setup) {
+function setup({ concurrency, reportInterval = 1, wait, launcher, random }: Setup & { random?: () => number }) {
   const clock = new FakeClock();
   const fake = new FakeLauncher({ clock, ...launcher });
   const reports: IntervalReport[] = [];
@@ -25,6 +25,7 @@ function setup({ concurrency, reportInterval = 1, wait, launcher }: Setup) {
     reportInterval,
     wait,
     clock,
+    random,
     sink: { interval: (report) => reports.push(report), failure: (kind) => failures.push(kind) },
   });
   return { clock, fake, scheduler, reports, failures };
@@ -117,6 +118,27 @@ describe('SchedulerService, closed loop batch', () => {
     expect(stats).toMatchObject({ launched: 10, started: 8, completed: 6, failed: 4, inFlight: 0 });
     expect(stats.failuresByKind).toEqual({ start_rejected: 1, server_unavailable: 1, workflow_failed: 1, timed_out: 1 });
     expect(failures.sort()).toEqual(['server_unavailable', 'start_rejected', 'timed_out', 'workflow_failed']);
+  });
+
+  it.each([
+    // 5 refusals in a row at once → 200 ms × 2^4, capped at 2 s; the next wave is refused again at 2 s.
+    ['server_unavailable', 3000, 10],
+    // 1 s × 2^4, capped at 5 s: one wave only before the server recovers.
+    ['throttled', 3000, 5],
+  ] as const)('backs the closed loop off after %s refusals instead of re-sending at once', async (kind, refusedForMs, expectedCalls) => {
+    const { clock, fake, scheduler } = setup({
+      concurrency: 5,
+      launcher: { startMs: 1, runMs: 10, refuseStartsUntil: { atMs: refusedForMs, kind } },
+      random: () => 0.5, // no jitter: the delays are exact
+    });
+    const run = track(scheduler.run({ totalWorkflows: 20 }));
+    await clock.advance(refusedForMs - 1);
+    // Without the backoff the 5 slots would have re-sent every millisecond: about 15 000 calls.
+    expect(fake.startCalls).toBe(expectedCalls);
+    await clock.advance(20_000);
+    const stats = run.value!;
+    expect(stats.failuresByKind).toEqual({ [kind]: expectedCalls });
+    expect(stats).toMatchObject({ launched: 20, started: 20 - expectedCalls, completed: 20 - expectedCalls, inFlight: 0 });
   });
 
   it('counts a plain Error from the launcher as kind "unknown"', async () => {
