@@ -18,8 +18,10 @@ export async function EchoWorkflow({ message, count, activityDelayMs = 0, localA
     // Non-retryable: a bad input would otherwise fail the workflow task forever.
     throw ApplicationFailure.nonRetryable(`count must be an integer ≥ 1, got ${count}`, 'InvalidInput');
   }
-  // The timeout follows the requested delay, so a slow echo is measured rather than timed out.
-  const options = { startToCloseTimeout: 60_000 + activityDelayMs };
+  // The timeout follows the requested delay, so a slow echo is measured rather than timed out. It is
+  // short otherwise: an echo whose completion was lost (the server restarted) is retried after 10 s,
+  // not after a minute.
+  const options = { startToCloseTimeout: 10_000 + activityDelayMs };
   const { echo } = localActivities ? proxyLocalActivities<EchoActivities>(options) : proxyActivities<EchoActivities>(options);
   let lastEcho = '';
   for (let i = 0; i < count; i++) {

@@ -23,8 +23,13 @@ export function grpcCodeOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** Core's "transport error" / "tcp connect error" (the connection broke or never came up), anywhere in the cause chain. */
 function isTransportError(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TransportError' || /transport error|tcp connect error/i.test(error.message));
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    if (current.name === 'TransportError' || /transport error|tcp connect error/i.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 function isServerUnavailable(error: unknown): boolean {

@@ -229,7 +229,7 @@ export class TemporalService implements WorkflowLauncher {
         const kind = startFailureKind(error);
         const delay = this.retryDelay(kind, attempt, sentAt, now, error);
         if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
-          throw new LaunchError(kind, `start of ${workflowId} failed: ${firstLine(error)}`, { cause: error });
+          throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)}`, { cause: error });
         }
         await sleep(delay);
       }

@@ -19,3 +19,11 @@ describe('failure kinds of SDK errors', () => {
     expect(resultFailureKind(new Error('something else'))).toBe('unknown');
   });
 });
+
+describe('a broken connection', () => {
+  it('is "server unavailable" wherever core puts its transport error in the cause chain', () => {
+    const broken = new Error('Failed to start Workflow', { cause: Object.assign(new Error('transport error'), { code: 2 }) });
+    expect(startFailureKind(broken)).toBe('server_unavailable');
+    expect(resultFailureKind(new Error('Failed to get history', { cause: new Error('tcp connect error') }))).toBe('server_unavailable');
+  });
+});

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { RunResult } from '../../src/report/result.js';
+import { CliProcess, emptyDir } from '../helpers/cli.js';
+import { RestartableDevServer } from '../helpers/restartable-server.js';
+
+const temporalCli = inject('temporalCli');
+const temporalBinary = inject('temporalBinary');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const intervalLines = (stdout: string) => stdout.split('\n').filter((line) => line.startsWith('Concurrent: '));
+const workflowsSoFar = (stdout: string) => Number(/Workflows: (\d+)/.exec(intervalLines(stdout).at(-1) ?? '')?.[1] ?? 0);
+const readResult = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as RunResult;
+
+function expectCountsAddUp(result: RunResult): void {
+  const { launched, completed, failed, inFlight } = result.counts;
+  expect(completed + failed + inFlight).toBe(launched);
+}
+
+describe('the server killed (SIGKILL) and restarted on the same port and database mid-run', () => {
+  const servers: RestartableDevServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.dispose()));
+  });
+
+  it('keeps running and reporting, counts every launch, reports the outage, and matches the server', { timeout: 150_000 }, async () => {
+    const server = await RestartableDevServer.create(temporalBinary, temporalCli);
+    servers.push(server);
+    await server.start();
+    const dir = emptyDir();
+    const common = ['--address', server.address, '--report-interval', '0.5', '--no-progress', '--verify'];
+    // Start and wait, with the default retries: the outage costs time, not failures.
+    const waiting = new CliProcess(['infinite', ...common, '--worker', '--concurrency', '10', '--task-queue', 'faults-wait', '--json', join(dir, 'wait.json')]);
+    // Start-only without retries: every refused start is a failure of its kind, and the loop backs off.
+    const startOnly = new CliProcess(['infinite', ...common, '--no-wait', '--retry-timeout', '0', '--concurrency', '5', '--task-queue', 'faults-no-wait', '--json', join(dir, 'no-wait.json')]);
+    await waiting.waitFor(/Workflows: [1-9]\d+/);
+    await startOnly.waitFor(/Workflows: [1-9]\d+/);
+
+    await server.kill();
+    const killedAt = Date.now();
+    await waiting.waitFor(/Server unavailable since/, 15_000);
+    const linesAtKill = intervalLines(waiting.stdout).length;
+    const downFor = 4000;
+    await sleep(downFor);
+    // Reports kept coming while the server was away, and nothing completed meanwhile.
+    expect(intervalLines(waiting.stdout).length - linesAtKill).toBeGreaterThanOrEqual(4);
+    const startOnlyLaunchedWhileDown = workflowsSoFar(startOnly.stdout);
+
+    await server.start();
+    const backAt = Date.now();
+    await waiting.waitFor(/Server answering again after/, 30_000);
+    const completedAtRestart = workflowsSoFar(waiting.stdout);
+    for (const run of [waiting, startOnly]) {
+      const before = workflowsSoFar(run.stdout);
+      while (workflowsSoFar(run.stdout) < before + 20) await sleep(200);
+    }
+    expect(workflowsSoFar(waiting.stdout)).toBeGreaterThan(completedAtRestart);
+
+    waiting.signal('SIGINT');
+    startOnly.signal('SIGINT');
+    const [waited, started] = await Promise.all([waiting.exited, startOnly.exited]);
+    expect(waited.code, waited.stderr).toBe(0);
+
+    const waitResult = readResult(join(dir, 'wait.json'));
+    expectCountsAddUp(waitResult);
+    expect(waitResult.counts.inFlight).toBe(0);
+    expect(waitResult.verification?.matches, JSON.stringify(waitResult.verification)).toBe(true);
+    const [outage, ...more] = waitResult.serverHealth.outages;
+    expect(more).toEqual([]);
+    expect(outage!.end).not.toBeNull();
+    // From about the kill to about the restart's first answer.
+    expect(Math.abs(Date.parse(outage!.start) - killedAt)).toBeLessThan(1500);
+    expect(outage!.seconds).toBeGreaterThanOrEqual(downFor / 1000 - 0.5);
+    expect(outage!.seconds).toBeLessThan((Date.now() - killedAt) / 1000);
+    expect(Date.parse(outage!.end!)).toBeGreaterThanOrEqual(backAt - 30_000);
+    expect(waited.stdout).toMatch(/server: unavailable \d[\d.]*s in 1 outage/);
+    // Core's per-retry warnings stay out of the output.
+    expect(waited.stderr).not.toMatch(/retried \d+ times/);
+
+    // The start-only run failed its refused starts, by kind, without hammering the dead server.
+    expect(started.code, started.stderr).toBe(1); // failed launches make the exit code 1
+    const startOnlyResult = readResult(join(dir, 'no-wait.json'));
+    expectCountsAddUp(startOnlyResult);
+    const refused = startOnlyResult.counts.failuresByKind.server_unavailable ?? 0;
+    expect(refused).toBeGreaterThan(0);
+    expect(Object.keys(startOnlyResult.counts.failuresByKind), started.stderr).toEqual(['server_unavailable']);
+    // 5 slots backing off (0.2 s doubling to 2 s) over the outage: a few dozen attempts, not thousands.
+    expect(refused).toBeLessThan(60);
+    expect(startOnlyResult.counts.started).toBeGreaterThan(startOnlyLaunchedWhileDown);
+    expect(startOnlyResult.verification?.matches, JSON.stringify(startOnlyResult.verification)).toBe(true);
+  });
+});
+
+describe('a throttling server (frontend.namespaceRPS=10)', () => {
+  let server: RestartableDevServer | undefined;
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('backs off, counts throttled start attempts apart from failures, and still starts every workflow', { timeout: 90_000 }, async () => {
+    server = await RestartableDevServer.create(temporalBinary, temporalCli, [
+      '--dynamic-config-value', 'frontend.namespaceRPS=10', '--dynamic-config-value', 'frontend.namespaceBurstRatio=1',
+    ]);
+    await server.start();
+    const json = join(emptyDir(), 'throttled.json');
+    const run = new CliProcess(['run', '--address', server.address, '--total', '60', '--no-wait', '--concurrency', '20', '--no-progress', '--json', json]);
+    const { code, stdout, stderr } = await run.exited;
+    expect(code, stderr).toBe(0);
+    const result = readResult(json);
+    expect(result.counts).toMatchObject({ launched: 60, started: 60, failed: 0, inFlight: 0 });
+    const { throttledAttempts } = result.serverHealth;
+    expect(throttledAttempts).toBeGreaterThan(0);
+    // Each slot waits at least 0.8 s after a throttled attempt: no slot re-sends faster than that.
+    expect(throttledAttempts).toBeLessThanOrEqual(Math.ceil((20 * result.elapsedSeconds) / 0.8));
+    expect(result.serverHealth.outages).toEqual([]);
+    expect(stderr).toMatch(/Server is throttling starts \(.*rate limit.*\); retrying with backoff/);
+    expect(stdout).toContain(`server: ${throttledAttempts} start attempts throttled (RESOURCE_EXHAUSTED)`);
+  });
+});
