@@ -67,6 +67,7 @@ export function connectionSettings(config: RunConfig): ConnectionSettings & { co
   return {
     address: config.address,
     kind: config.connection,
+    compression: config.grpcCompression,
     connectTimeoutMs: config.connectTimeout * 1000,
     apiKey: config.apiKey,
     metadata: config.grpcMeta,

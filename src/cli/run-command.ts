@@ -171,6 +171,12 @@ export async function runLoad(
 ): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
   if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
+  if (config.eagerStart && !(config.worker || config.devServer)) {
+    throw new UsageError('--eager-start hands workflow tasks to the embedded worker: add --worker (or --dev-server)');
+  }
+  if (config.eagerStart && config.connection !== 'native') {
+    throw new UsageError('--eager-start needs --connection native (the worker and the client share its connection)');
+  }
   const workload = workloadOf(config);
   if (config.json) checkWritable(config.json, '--json');
   if (config.html) checkWritable(config.html, '--html');
@@ -296,10 +302,11 @@ export async function runLoad(
     }
     // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
     const settings = devServer
-      ? { address: server.address, kind: config.connection, connectTimeoutMs: config.connectTimeout * 1000 }
+      ? { address: server.address, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs: config.connectTimeout * 1000 }
       : { ...connectionSettings(config), address: server.address };
     const service = await TemporalService.connect({
       ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
+      eagerStart: config.eagerStart,
     });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;

@@ -58,6 +58,8 @@ export interface ConnectionSettings {
   metadata?: Record<string, string>;
   /** native: the SDK's Rust-core NativeConnection (default); grpc: the grpc-js Connection. */
   kind?: 'native' | 'grpc';
+  /** Request compression: gzip (the SDK's default for the native connection, and here when unset) or none. */
+  compression?: 'gzip' | 'none';
 }
 
 export interface TemporalServiceOptions extends ConnectionSettings {
@@ -76,6 +78,8 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   health?: ServerHealth;
   /** How long one call retries refusals; 0: none (default DEFAULT_RETRY_BUDGET_MS). */
   retryBudgetMs?: number;
+  /** Request eager start (the first workflow task comes back with the start, for this process's worker). */
+  eagerStart?: boolean;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -130,13 +134,16 @@ export class TemporalService implements WorkflowLauncher {
     shard: string | undefined,
     private readonly health: ServerHealth | undefined,
     private readonly retryBudgetMs: number,
+    private readonly eagerStart: boolean,
   ) {
     this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
     this.shard = shard;
     this.startConnection = connection;
     if (connection instanceof NativeConnection) {
       this.workerConnection = Promise.resolve(connection);
-      this.startConnection = withoutCoreRetries(connection, START_ATTEMPT_TIMEOUT_MS) ?? connection;
+      // Eager dispatch of the first workflow task happens in core's retrying client path only (measured:
+      // without it the eager task is dropped and the workflow waits out its 10 s task timeout).
+      this.startConnection = eagerStart ? connection : (withoutCoreRetries(connection, START_ATTEMPT_TIMEOUT_MS) ?? connection);
     }
   }
 
@@ -155,7 +162,7 @@ export class TemporalService implements WorkflowLauncher {
       try {
         const connection = await connectOnce(options, remaining);
         return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard, options.health,
-          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS,
+          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false,
         );
       } catch (error) {
         const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs / 1000}s` : connectFailureReason(error, options);
@@ -209,6 +216,7 @@ export class TemporalService implements WorkflowLauncher {
       memo: { [RUN_ID_MEMO_KEY]: this.runId },
       // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(this.eagerStart ? { requestEagerStart: true } : {}),
     };
     if (this.searchAttributeIn.get(namespace)) options.typedSearchAttributes = [{ key: runIdSearchAttribute, value: this.runId }];
     const client = this.client(namespace, this.startClients, this.startConnection);
@@ -380,7 +388,10 @@ async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): 
   const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
     options.kind === 'grpc'
       ? // No retry interceptor: sched-bench retries starts and result waits itself, counting each refusal.
-        Connection.connect({ ...nativeOptions(options), connectTimeout: timeoutMs, interceptors: [] })
+        Connection.connect({
+          ...nativeOptions(options), connectTimeout: timeoutMs, interceptors: [],
+          ...(options.compression !== 'none' ? { channelArgs: { 'grpc.default_compression_algorithm': GRPC_JS_GZIP } } : {}),
+        })
       : NativeConnection.connect(nativeOptions(options));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -403,9 +414,13 @@ function isRetryableConnectFailure(error: unknown): boolean {
     && !/certificate|tls|handshake|401|403|unauthenticated|permission/i.test(text);
 }
 
+/** grpc-js's number for gzip in `grpc.default_compression_algorithm`. */
+const GRPC_JS_GZIP = 2;
+
 function nativeOptions(settings: ConnectionSettings): NativeConnectionOptions {
   return {
     address: settings.address,
+    grpcCompression: { codec: settings.compression === 'none' ? 'none' : 'gzip' },
     tls: settings.tls === false ? false : settings.tls,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     ...(settings.metadata && Object.keys(settings.metadata).length > 0 ? { metadata: settings.metadata } : {}),

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { CliProcess, eventually, runCli, runIdOf, serverCounts, temporalCommand, uniqueQueue } from '../helpers/cli.js';
+import type { RunResult } from '../../src/report/result.js';
+import { CliProcess, emptyDir, eventually, runCli, runIdOf, serverCounts, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
@@ -24,6 +27,26 @@ describe('sched-bench run against a real dev server', () => {
 
     const runId = runIdOf(result.stdout);
     await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 40 }));
+  });
+
+  it('with --eager-start hands each first workflow task to the embedded worker (none waits out a task timeout)', async () => {
+    const json = join(emptyDir(), 'eager.json');
+    const result = await runCli([
+      'run', '--address', address, '--task-queue', uniqueQueue('eager'), '--total', '20', '--concurrency', '5', '--worker', '--eager-start', '--json', json,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const { counts, latency } = JSON.parse(readFileSync(json, 'utf8')) as RunResult;
+    expect(counts).toMatchObject({ completed: 20, failed: 0 });
+    // An eager task that never reached the worker would be re-sent after the 10 s workflow task timeout.
+    expect(latency.e2e.max).toBeLessThan(5000);
+  });
+
+  it.each(['native', 'grpc'])('sends gzip-compressed requests on request (--grpc-compression gzip, %s)', async (connection) => {
+    const result = await runCli([
+      'run', '--address', address, '--task-queue', uniqueQueue('gzip'), '--total', '10', '--worker', '--connection', connection, '--grpc-compression', 'gzip',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Summary: 10 launched, 10 started, 10 completed, 0 failed/m);
   });
 
   it('works with the worker in a separate process (`sched-bench worker`), which stops cleanly on SIGTERM', async () => {

@@ -9,11 +9,11 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
   it('uses the documented defaults', () => {
     expect(resolveConfig('run', none)).toEqual({
       address: 'localhost:7233', namespace: 'default', profile: undefined, apiKey: undefined, tls: undefined,
-      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native', connectTimeout: 10, retryTimeout: 60,
+      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native', grpcCompression: 'none', connectTimeout: 10, retryTimeout: 60,
       taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
-      wait: true, worker: false, devServer: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
+      wait: true, worker: false, devServer: false, eagerStart: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
       workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
       pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
