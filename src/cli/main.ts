@@ -14,6 +14,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   worker: 'run an EchoWorkflow worker until a signal',
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
   report: 'render saved --json results as an HTML report: one run, or several side by side',
+  schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
 };
 
 function describe(spec: ReturnType<typeof specsFor>[number]): string {
@@ -48,7 +49,7 @@ function buildProgram(
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} })
     .addHelpText('after', `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.`);
 
-  for (const name of ['run', 'infinite', 'worker', 'cleanup', 'report'] as const) {
+  for (const name of ['run', 'infinite', 'schedules', 'worker', 'cleanup', 'report'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
     if (name === 'report') command.argument('<results...>', 'JSON results written by --json');
     const specs = specsFor(name);
@@ -121,6 +122,10 @@ export async function runCli(
     if (chosen.command === 'worker') {
       const { runWorker } = await import('./worker-command.js');
       return await runWorker(chosen.config, io, signals);
+    }
+    if (chosen.command === 'schedules') {
+      const { runSchedules } = await import('./schedules-command.js');
+      return await runSchedules(chosen.config, io, lookupPath, signals);
     }
     const { runLoad } = await import('./run-command.js');
     return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals, {

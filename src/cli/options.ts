@@ -6,7 +6,10 @@
 import type { Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 
-export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report';
+export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
+
+import type { OverlapPolicyName } from '../scheduler/schedule-types.js';
+export type OnConflictName = 'fail' | 'reuse';
 
 /** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */
 export type PemSource = { path: string } | { data: string };
@@ -58,6 +61,17 @@ export interface RunConfig {
   devServer: boolean;
   /** Ask the server to hand each new workflow's first task straight to the embedded worker. */
   eagerStart: boolean;
+  /** Start each workflow with Temporal's start delay (seconds). */
+  startDelay: number | undefined;
+  /** `schedules`: how many Temporal Schedules, and when they fire. */
+  schedules: number;
+  every: number | undefined;
+  cron: string | undefined;
+  jitter: number;
+  fires: number | undefined;
+  overlap: OverlapPolicyName;
+  catchupWindow: number | undefined;
+  onConflict: OnConflictName;
   /** Start this workflow type (hosted by the user's workers) instead of the EchoWorkflow. */
   workflowType: string | undefined;
   /** Arguments for --workflow-type, one JSON value each. */
@@ -204,6 +218,18 @@ export const parseGrpcCompression: Parser<GrpcCompression> = (raw) => {
   return codec === 'gzip' || codec === 'none' ? codec : expected('gzip or none');
 };
 
+const OVERLAP_POLICIES: readonly OverlapPolicyName[] = ['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other', 'allow-all'];
+
+export const parseOverlap: Parser<OverlapPolicyName> = (raw) => {
+  const policy = raw.trim().toLowerCase() as OverlapPolicyName;
+  return OVERLAP_POLICIES.includes(policy) ? policy : expected(OVERLAP_POLICIES.join(', '));
+};
+
+export const parseOnConflict: Parser<OnConflictName> = (raw) => {
+  const choice = raw.trim().toLowerCase();
+  return choice === 'fail' || choice === 'reuse' ? choice : expected('fail or reuse');
+};
+
 /** `key=value` pairs, `;`-separated when repeated. Keys are lower-cased (HTTP/2 header names). */
 export const parseKeyValues: Parser<Record<string, string>> = (raw) => {
   const pairs: Record<string, string> = {};
@@ -245,8 +271,11 @@ export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
   ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
 
 const LOAD: readonly CommandName[] = ['run', 'infinite'];
-const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker'];
-const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup'];
+const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules'];
+const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup', 'schedules'];
+/** The load commands plus `schedules`, for what both do alike (connection, workload, outputs). */
+const LOAD_AND_SCHEDULES: readonly CommandName[] = ['run', 'infinite', 'schedules'];
+const SCHEDULES: readonly CommandName[] = ['schedules'];
 
 function option<K extends keyof RunConfig>(spec: OptionSpec<K>): OptionSpec<K> {
   return spec;
@@ -316,14 +345,14 @@ export const OPTION_SPECS = [
   option({
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: 'native',
     description: "client connection: native (the SDK's Rust core) or grpc (grpc-js)", parse: parseConnectionKind,
-    commands: LOAD,
+    commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'grpcCompression', flag: '--grpc-compression <gzip|none>', env: ['SCHEDULER_GRPC_COMPRESSION'], defaultValue: 'none',
     description:
       'compression of the requests sched-bench sends: none (measured fastest: 15% less client CPU per start, and no inflating on ' +
       'the server) or gzip (what SDK clients send by default)',
-    parse: parseGrpcCompression, commands: LOAD,
+    parse: parseGrpcCompression, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'taskQueue', flag: '--task-queue <name>', env: ['SCHEDULER_TASK_QUEUE'], defaultValue: 'benchmark',
@@ -347,7 +376,7 @@ export const OPTION_SPECS = [
   option({
     key: 'duration', flag: '--duration <time>', env: ['SCHEDULER_DURATION'], defaultValue: undefined,
     description: 'stop launching after this long (30s, 5m, 1h; batch: --total or this, whichever comes first)',
-    parse: parseDuration({ allowZero: false }), commands: LOAD, defaultText: 'none',
+    parse: parseDuration({ allowZero: false }), commands: LOAD_AND_SCHEDULES, defaultText: 'none',
   }),
   option({
     key: 'warmup', flag: '--warmup <time>', env: ['SCHEDULER_WARMUP'], defaultValue: 0,
@@ -357,15 +386,15 @@ export const OPTION_SPECS = [
   option({
     key: 'reportInterval', flag: '--report-interval <seconds>', env: ['SCHEDULER_REPORT_INTERVAL'],
     defaultValue: 10, description: 'seconds between progress lines', parse: parseDuration({ allowZero: false }),
-    commands: LOAD,
+    commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'message', flag: '--message <text>', env: ['SCHEDULER_MESSAGE'], defaultValue: 'Test scheduler',
-    description: 'message each EchoWorkflow echoes', parse: parseText, commands: LOAD,
+    description: 'message each EchoWorkflow echoes', parse: parseText, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'count', flag: '--count <n>', env: ['SCHEDULER_COUNT'], defaultValue: 1,
-    description: 'echo activities per workflow', parse: parseInteger(1), commands: LOAD,
+    description: 'echo activities per workflow', parse: parseInteger(1), commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'totalWorkflows', flag: '--total <n>', env: ['SCHEDULER_TOTAL_WORKFLOWS'], defaultValue: 100,
@@ -384,7 +413,7 @@ export const OPTION_SPECS = [
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,
     description: 'run an EchoWorkflow worker inside this process (shares its CPU)', parse: parseBoolean,
-    commands: LOAD,
+    commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'eagerStart', flag: '--eager-start', env: ['SCHEDULER_EAGER_START'], defaultValue: false,
@@ -394,9 +423,51 @@ export const OPTION_SPECS = [
     parse: parseBoolean, commands: LOAD,
   }),
   option({
+    key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
+    description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay)",
+    parse: parseDuration({ allowZero: false }), commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'schedules', flag: '--schedules <n>', env: ['SCHEDULER_SCHEDULES'], defaultValue: 10,
+    description: 'Temporal Schedules to create, each starting the workflow on the task queue', parse: parseInteger(1), commands: SCHEDULES,
+  }),
+  option({
+    key: 'every', flag: '--every <time>', env: ['SCHEDULER_EVERY'], defaultValue: undefined,
+    description: 'interval spec: fire every this long (1s, 5s, 1m; at least 1s)', parse: parseDuration({ allowZero: false }),
+    commands: SCHEDULES, defaultText: '1s unless --cron',
+  }),
+  option({
+    key: 'cron', flag: '--cron <expression>', env: ['SCHEDULER_CRON'], defaultValue: undefined,
+    description: 'cron spec instead of --every: five fields in UTC, e.g. "* * * * *"', parse: parseText, commands: SCHEDULES, defaultText: 'none',
+  }),
+  option({
+    key: 'jitter', flag: '--jitter <time>', env: ['SCHEDULER_JITTER'], defaultValue: 0,
+    description: 'the server delays each fire by a random time up to this long', parse: parseDuration({ allowZero: true }), commands: SCHEDULES,
+  }),
+  option({
+    key: 'fires', flag: '--fires <n>', env: ['SCHEDULER_FIRES'], defaultValue: undefined,
+    description: 'fires per schedule; the run ends after them (or after --duration, whichever is first)', parse: parseInteger(1),
+    commands: SCHEDULES, defaultText: 'from --duration',
+  }),
+  option({
+    key: 'overlap', flag: '--overlap <policy>', env: ['SCHEDULER_OVERLAP'], defaultValue: 'skip',
+    description: 'what the server does when a fire comes while the last is still running: skip, buffer-one, buffer-all, cancel-other, terminate-other, allow-all',
+    parse: parseOverlap, commands: SCHEDULES,
+  }),
+  option({
+    key: 'catchupWindow', flag: '--catchup-window <time>', env: ['SCHEDULER_CATCHUP_WINDOW'], defaultValue: undefined,
+    description: 'after an outage, fires missed by at most this long are still taken; older ones count as missed', parse: parseDuration({ allowZero: false }),
+    commands: SCHEDULES, defaultText: "the server's (1 year)",
+  }),
+  option({
+    key: 'onConflict', flag: '--on-conflict <fail|reuse>', env: ['SCHEDULER_ON_CONFLICT'], defaultValue: 'reuse',
+    description: 'a schedule id that exists already: reuse it when its spec and action are the same (else exit 2), or fail',
+    parse: parseOnConflict, commands: SCHEDULES,
+  }),
+  option({
     key: 'devServer', flag: '--dev-server', env: ['SCHEDULER_DEV_SERVER'], defaultValue: false,
     description: 'start a private Temporal dev server plus a worker, stopped on exit', parse: parseBoolean,
-    commands: LOAD,
+    commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'workflowType', flag: '--workflow-type <name>', env: ['SCHEDULER_WORKFLOW_TYPE'], defaultValue: undefined,
@@ -420,11 +491,11 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'activityDelay', flag: '--activity-delay <ms>', env: ['SCHEDULER_ACTIVITY_DELAY'], defaultValue: 0,
-    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseInteger(0), commands: LOAD,
+    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseInteger(0), commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'localActivities', flag: '--local-activities', env: ['SCHEDULER_LOCAL_ACTIVITIES'], defaultValue: false,
-    description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: LOAD,
+    description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'idPrefix', flag: '--id-prefix <prefix>', env: ['SCHEDULER_ID_PREFIX'], defaultValue: 'sched-bench',
@@ -433,7 +504,7 @@ export const OPTION_SPECS = [
   option({
     key: 'runId', flag: '--run-id <id>', env: ['SCHEDULER_RUN_ID'], defaultValue: undefined,
     description: 'run/infinite: share this run id with other sched-bench processes (each adds its own shard to the ids); cleanup: the run to remove',
-    parse: parseIdPrefix, commands: [...LOAD, 'cleanup'], defaultText: 'a new one (run/infinite)',
+    parse: parseIdPrefix, commands: [...LOAD_AND_SCHEDULES, 'cleanup'], defaultText: 'a new one (run/infinite)',
   }),
   option({
     key: 'merge', flag: '--merge', env: [], defaultValue: false,
@@ -495,12 +566,12 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'quiet', flag: '--quiet', env: ['SCHEDULER_QUIET'], defaultValue: false,
-    description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD,
+    description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
     description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one)', parse: parseText,
-    commands: [...LOAD, 'report'], defaultText: 'none',
+    commands: [...LOAD_AND_SCHEDULES, 'report'], defaultText: 'none',
   }),
   option({
     key: 'html', flag: '--html <file>', env: ['SCHEDULER_HTML'], defaultValue: undefined,
@@ -515,7 +586,7 @@ export const OPTION_SPECS = [
   option({
     key: 'thresholds', flag: '--threshold <expr>', env: ['SCHEDULER_THRESHOLDS'], defaultValue: [],
     description: 'fail the run (exit 99) unless this holds, e.g. "e2e.p99<2s"; repeatable; env: ";"-separated',
-    parse: parseThresholdList, commands: LOAD, repeatable: true, defaultText: 'none',
+    parse: parseThresholdList, commands: LOAD_AND_SCHEDULES, repeatable: true, defaultText: 'none',
   }),
   option({
     key: 'verify', flag: '--verify', env: ['SCHEDULER_VERIFY'], defaultValue: false,

@@ -8,12 +8,14 @@ import type { LatencySummary } from './latency-histogram.js';
 
 export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
-const LATENCY_GROUPS = ['e2e', 'start'] as const;
+const LATENCY_GROUPS = ['e2e', 'start', 'delay_lag', 'fire_lag', 'pickup_lag'] as const;
 type LatencyGroup = (typeof LATENCY_GROUPS)[number];
 const LATENCY_STATISTICS = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean', min: 'min' } as const;
 type LatencyStatistic = keyof typeof LATENCY_STATISTICS;
 
-const COUNT_METRICS = ['failed.rate', 'failed.count', 'throughput'] as const;
+/** Counts of a `schedules` run: fires missed (catch-up window), skipped (overlap), unaccounted for. */
+const SCHEDULE_COUNTS = ['missed', 'skipped', 'unaccounted'] as const;
+const COUNT_METRICS = ['failed.rate', 'failed.count', 'throughput', ...SCHEDULE_COUNTS] as const;
 
 export type ThresholdMetricKind = 'latency' | 'number';
 
@@ -35,10 +37,12 @@ export interface ThresholdResult extends Threshold {
 
 /** The measured values thresholds look at; built from the run's summary. */
 export interface ThresholdInputs {
-  latency: Record<LatencyGroup, LatencySummary>;
+  /** A group a run does not measure (fire lag in a load run) is missing: its thresholds fail. */
+  latency: Partial<Record<LatencyGroup, LatencySummary>>;
   completed: number;
   failed: number;
   completedPerSecond: number;
+  schedules?: Record<(typeof SCHEDULE_COUNTS)[number], number>;
 }
 
 export const THRESHOLD_METRICS: readonly string[] = [
@@ -95,10 +99,14 @@ function measure(metric: string, inputs: ThresholdInputs): number {
     }
     case 'throughput':
       return inputs.completedPerSecond;
+    case 'missed':
+    case 'skipped':
+    case 'unaccounted':
+      return inputs.schedules?.[metric] ?? Number.NaN;
     default: {
       const [group, statistic] = metric.split(/\.(.+)/) as [LatencyGroup, LatencyStatistic];
       const summary = inputs.latency[group];
-      return summary.count === 0 ? Number.NaN : summary[LATENCY_STATISTICS[statistic]];
+      return summary === undefined || summary.count === 0 ? Number.NaN : summary[LATENCY_STATISTICS[statistic]];
     }
   }
 }

@@ -75,12 +75,7 @@ export function formatSummary({ stats, latency, wait, thresholds, client, server
         `${client.embeddedWorker ? ', embedded worker included' : ''}), peak memory ${client.maxRssMegabytes.toFixed(0)} MB`,
     );
   }
-  if (thresholds.length > 0) {
-    lines.push('Thresholds:');
-    for (const result of thresholds) {
-      lines.push(`  ${result.passed ? '✓' : '✗'} ${result.expression} (${formatThresholdValue(result.metric, result.value)})`);
-    }
-  }
+  lines.push(...formatThresholdLines(thresholds));
   return lines.join('\n');
 }
 
@@ -97,6 +92,17 @@ export function formatServerHealth(health: ServerHealthSnapshot): string | undef
 }
 
 const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** A latency table (header row, then one row per named latency), as the summaries show it. */
+export function formatLatencyTable(rows: Array<[string, LatencySummary]>): string[] {
+  return table([['latency', ...COLUMNS], ...rows.map(([name, summary]) => latencyRow(name, summary))]);
+}
+
+/** "Thresholds:" and a ✓/✗ line per threshold with its measured value; nothing without thresholds. */
+export function formatThresholdLines(thresholds: readonly ThresholdResult[]): string[] {
+  if (thresholds.length === 0) return [];
+  return ['Thresholds:', ...thresholds.map((result) => `  ${result.passed ? '✓' : '✗'} ${result.expression} (${formatThresholdValue(result.metric, result.value)})`)];
+}
 
 /** The --verify block: the tool's counts next to the server's, row by row. */
 export function formatVerification(runId: string, verification: Verification): string {

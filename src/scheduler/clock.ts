@@ -6,3 +6,10 @@ export const systemClock: Clock = {
   setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
   clearTimeout: (handle: TimerHandle) => clearTimeout(handle as NodeJS.Timeout),
 };
+
+/** Wall-clock milliseconds (epoch) and Node timers: for comparing with the server's timestamps. */
+export const wallClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: systemClock.setTimeout,
+  clearTimeout: systemClock.clearTimeout,
+};

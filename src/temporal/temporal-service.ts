@@ -17,6 +17,7 @@ import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolic
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
 import { installRuntime } from './runtime.js';
+import { ScheduleService } from './schedule-service.js';
 import { withoutCoreRetries } from './start-connection.js';
 
 const require = createRequire(import.meta.url);
@@ -302,6 +303,11 @@ export class TemporalService implements WorkflowLauncher {
         schedBenchRunId: typeof memoRunId === 'string' ? memoRunId : undefined,
       };
     }
+  }
+
+  /** Schedules in a namespace (create, observe, delete), over this service's connection. */
+  scheduleService(namespace: string): ScheduleService {
+    return new ScheduleService(this.client(namespace), namespace);
   }
 
   /** Terminates one running workflow of this run (e.g. left behind by a cut-short drain). */

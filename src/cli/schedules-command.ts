@@ -1,0 +1,258 @@
+import pLimit from 'p-limit';
+import { UsageError, firstLine } from '../errors.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { checkOverlapPromise, type FiredRun } from '../metrics/overlap-check.js';
+import { evaluateThresholds } from '../metrics/thresholds.js';
+import { formatScheduleLine, formatScheduleSummary } from '../report/schedule-report.js';
+import { fireTimesBetween, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
+import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
+import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
+import type { EchoWorker } from '../temporal/echo-worker.js';
+import type { ScheduleService } from '../temporal/schedule-service.js';
+import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
+import { VERSION } from '../version.js';
+import { connectionSettings } from './connection.js';
+import { ExitCode } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import type { RunConfig } from './options.js';
+import { writeFileAtomic } from './outputs.js';
+import { redactedConfig } from './run-command.js';
+import type { ShutdownSignals } from './signals.js';
+import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
+
+/** Time between creating the schedules and their window: creating them must be over by then. */
+const LEAD_MS = 2_000;
+const LEAD_PER_SCHEDULE_MS = 100;
+/** How often each schedule is described; its record keeps 10 fires, --every is at least 1 s. */
+const POLL_INTERVAL_MS = 1_000;
+/** After the window, wait this long at most for late or buffered fires. */
+const BASE_SETTLE_MS = 5_000;
+const MAX_SETTLE_MS = 120_000;
+
+function fireSpecOf(config: RunConfig): FireSpec {
+  if (config.cron !== undefined && config.every !== undefined) throw new UsageError('give --every or --cron, not both');
+  if (config.cron !== undefined) return { kind: 'cron', expression: config.cron.trim(), cron: parseCron(config.cron) };
+  const everySeconds = config.every ?? 1;
+  if (everySeconds < 1 || !Number.isInteger(everySeconds * 1000)) throw new UsageError(`--every must be at least 1s, got ${everySeconds}s`);
+  return { kind: 'interval', everyMs: everySeconds * 1000 };
+}
+
+function describeSpec(spec: FireSpec): string {
+  return spec.kind === 'interval' ? `every=${spec.everyMs / 1000}s` : `cron="${spec.expression}"`;
+}
+
+/** The run's schedule ids: `<prefix>-<runId>-s<k>`; their fired workflows' ids start with the same. */
+export function scheduleIdsOf(runId: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${DEFAULT_ID_PREFIX}-${runId}-s${index + 1}`);
+}
+
+/** Pickup lag of each recorded fire, from its history; undefined for a fire no worker had picked up. */
+async function pickupLags(schedules: ScheduleService, result: ScheduleRunResult): Promise<{ histogram: LatencyHistogram; notPickedUp: number }> {
+  const histogram = LatencyHistogram.create();
+  let notPickedUp = 0;
+  const limit = pLimit(10);
+  await Promise.all(
+    result.fires.map((fire) =>
+      limit(async () => {
+        try {
+          const { startedMs, firstTaskMs } = await schedules.firstTaskOf(fire.workflowId, fire.runId);
+          if (firstTaskMs === undefined) notPickedUp++;
+          else histogram.recordMillis(firstTaskMs - startedMs);
+        } catch {
+          notPickedUp++;
+        }
+      }),
+    ),
+  );
+  return { histogram, notPickedUp };
+}
+
+/** `sched-bench schedules`: create Temporal Schedules, watch them fire, always delete them, report. */
+export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliLookup, signals: ShutdownSignals): Promise<number> {
+  if (!config.devServer) connectionSettings(config); // unreadable TLS files: exit 2 before anything starts
+  const spec = fireSpecOf(config);
+  if (config.fires === undefined && config.duration === undefined) throw new UsageError('schedules need --duration or --fires (per schedule)');
+  const runId = config.runId ?? newRunId();
+  const scheduleIds = scheduleIdsOf(runId, config.schedules);
+  const startedAt = new Date();
+  const created = new Set<string>();
+  let devServer: DevServer | undefined;
+  let killStartingDevServer: (() => void) | undefined;
+  let observer: ScheduleObserver | undefined;
+  let stopRequested = false;
+  let schedules: ScheduleService | undefined;
+
+  /** Deletes every schedule this run created; names any it could not. */
+  const deleteCreated = async (): Promise<string[]> => {
+    const service = schedules;
+    if (!service) return [];
+    const left: string[] = [];
+    await Promise.all(
+      [...created].map(async (id) => {
+        try {
+          await service.delete(id);
+          created.delete(id);
+        } catch (error) {
+          left.push(`${id} (${firstLine(error)})`);
+        }
+      }),
+    );
+    return left;
+  };
+
+  const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());
+  process.on('exit', killDevServer);
+  const detachSignals = signals.attach({
+    graceful: () => {
+      stopRequested = true;
+      io.err('Received interrupt signal, stopping: deleting the schedules...');
+      observer?.stop();
+    },
+    forced: () => {
+      // Even now the schedules go: they would go on firing on the cluster after we are gone.
+      const exit = () => {
+        killDevServer();
+        process.exit(ExitCode.interrupted);
+      };
+      setTimeout(exit, 5_000).unref();
+      void deleteCreated().finally(exit);
+    },
+  });
+
+  try {
+    if (config.devServer) {
+      devServer = await startDevServer(cliLookup, (kill) => (killStartingDevServer = kill));
+      io.err(`Dev server started at ${devServer.address} (pid ${devServer.pid}, ${devServer.origin})`);
+    }
+    const address = devServer?.address ?? config.address;
+    const settings = devServer
+      ? { address, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs: config.connectTimeout * 1000 }
+      : connectionSettings(config);
+    const service = await TemporalService.connect({ ...settings, runId });
+    let worker: EchoWorker | undefined;
+    try {
+      await service.checkNamespace(config.namespace);
+      schedules = service.scheduleService(config.namespace);
+      if (config.worker || config.devServer) {
+        worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
+        io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
+        worker.start().catch((error: Error) => io.err(`sched-bench: embedded worker stopped: ${firstLine(error)}`));
+      }
+      const window = scheduleWindow(spec, Date.now(), LEAD_MS + LEAD_PER_SCHEDULE_MS * scheduleIds.length, {
+        fires: config.fires,
+        durationMs: config.duration !== undefined ? config.duration * 1000 : undefined,
+      });
+      const firesEach = fireTimesBetween(spec, window.startMs, window.endMs).length;
+      const input = { message: config.message, count: config.count, ...(config.activityDelay ? { activityDelayMs: config.activityDelay * 1000 } : {}), ...(config.localActivities ? { localActivities: true } : {}) };
+      const limit = pLimit(10);
+      // allSettled: every create has ended (and is in `created` if it made one) before an error is
+      // thrown, so the clean-up below sees every schedule this run made.
+      const creations = await Promise.allSettled(
+        scheduleIds.map((scheduleId) =>
+          limit(async () => {
+            if (stopRequested) return;
+            const outcome = await schedules!.create(
+              {
+                scheduleId, spec, startMs: window.startMs, endMs: window.endMs, jitterMs: config.jitter * 1000, overlap: config.overlap,
+                catchupWindowMs: config.catchupWindow !== undefined ? config.catchupWindow * 1000 : undefined,
+                workflowType: ECHO_WORKFLOW_TYPE, args: [input], taskQueue: config.taskQueue, workflowIdPrefix: scheduleId,
+                memo: { [RUN_ID_MEMO_KEY]: runId },
+              },
+              config.onConflict,
+            );
+            created.add(scheduleId);
+            if (outcome === 'reused') io.err(`Schedule ${scheduleId} existed with the same spec: reused (--on-conflict reuse)`);
+          }),
+        ),
+      );
+      const failedCreation = creations.find((outcome) => outcome.status === 'rejected');
+      if (failedCreation) throw failedCreation.reason;
+      io.out(
+        `Starting schedules: schedules=${scheduleIds.length} ${describeSpec(spec)} jitter=${config.jitter}s fires=${firesEach} each ` +
+          `window=${new Date(window.startMs).toISOString()}..${new Date(window.endMs).toISOString()} overlap=${config.overlap} ` +
+          `taskQueue=${config.taskQueue} namespace=${config.namespace} address=${address} runId=${runId}`,
+      );
+      const settleMs = Math.min(MAX_SETTLE_MS, BASE_SETTLE_MS + config.jitter * 1000 +
+        (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay * 1000 + 1000) : 0));
+      observer = new ScheduleObserver({
+        source: schedules, scheduleIds, spec, window, pollIntervalMs: POLL_INTERVAL_MS, reportIntervalMs: config.reportInterval * 1000, settleMs,
+        onReport: (report) => {
+          if (!config.quiet) io.out(formatScheduleLine(report));
+        },
+        onPollError: (error) => io.err(`sched-bench: could not describe a schedule (retrying): ${firstLine(error)}`),
+      });
+      if (stopRequested) observer.stop();
+      const result = await observer.run();
+      const fired = await schedules.listFired(`${DEFAULT_ID_PREFIX}-${runId}-s`).catch(() => []);
+      const runsBySchedule = scheduleIds.map((id) => fired.filter((run) => run.workflowId.startsWith(`${id}-`)) as FiredRun[]);
+      const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
+      const pickup = await pickupLags(schedules, result);
+      const left = await deleteCreated();
+      const remaining = left.length === 0 ? (await schedules.listIds(`${DEFAULT_ID_PREFIX}-${runId}-s`).catch(() => [])) : [];
+      io.out(
+        `Schedules ${result.stopReason === 'stopped' ? 'interrupted' : 'done'}: ${result.counts.taken} fires of ${result.counts.expected} expected ` +
+          `in ${(result.elapsedMs / 1000).toFixed(2)}s; ${left.length + remaining.length === 0 ? 'schedules deleted' : 'some schedules are left'}`,
+      );
+      for (const id of [...left, ...remaining]) io.err(`sched-bench: schedule left on the server: ${id}`);
+      const latency = { fire_lag: result.fireLag.summary(), pickup_lag: pickup.histogram.summary() };
+      const thresholds = evaluateThresholds(config.thresholds, {
+        latency, completed: result.counts.taken, failed: 0, completedPerSecond: 0,
+        schedules: { missed: result.counts.missed, skipped: result.counts.skipped, unaccounted: result.counts.unaccounted },
+      });
+      io.out(
+        formatScheduleSummary({
+          counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp,
+          overlap: config.overlap, checks, thresholds, elapsedMs: result.elapsedMs,
+        }),
+      );
+      const interrupted = result.stopReason === 'stopped';
+      const exitCode =
+        left.length + remaining.length > 0 ? ExitCode.failure
+        : thresholds.length > 0 && !thresholds.every((threshold) => threshold.passed) ? ExitCode.thresholdsFailed
+        : ExitCode.ok;
+      if (config.json) {
+        const document = {
+          schemaVersion: 1, tool: { name: 'sched-bench', version: VERSION }, runId, command: 'schedules',
+          config: redactedConfig('schedules', config), startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
+          interrupted, exitCode,
+          server: { address, namespace: config.namespace, taskQueue: config.taskQueue, version: (await service.serverVersion()) ?? null },
+          schedules: {
+            ids: scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
+            window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach },
+            observedUntil: new Date(result.observedUntilMs).toISOString(), counts: result.counts, notPickedUp: pickup.notPickedUp,
+            deleted: left.length + remaining.length === 0,
+          },
+          latency: {
+            fireLag: { unit: 'ms', ...latency.fire_lag, encoded: result.fireLag.encode() },
+            pickupLag: { unit: 'ms', ...latency.pickup_lag, encoded: pickup.histogram.encode() },
+          },
+          overlapChecks: checks,
+          thresholds: thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
+            expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
+          })),
+          fires: result.fires.map((fire) => ({
+            scheduleId: fire.scheduleId, workflowId: fire.workflowId,
+            scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
+          })),
+        };
+        try {
+          writeFileAtomic(config.json, `${JSON.stringify(document, null, 2)}\n`);
+        } catch (error) {
+          io.err(`sched-bench: ${(error as Error).message}`);
+          return exitCode === ExitCode.ok ? ExitCode.failure : exitCode;
+        }
+      }
+      return exitCode;
+    } finally {
+      // Whatever happened above, the schedules do not outlive the run.
+      const left = await deleteCreated();
+      for (const id of left) io.err(`sched-bench: could not delete schedule ${id}`);
+      await worker?.shutdown();
+      await service.close();
+    }
+  } finally {
+    detachSignals();
+    await devServer?.stop();
+    process.off('exit', killDevServer);
+  }
+}

@@ -1,0 +1,48 @@
+import type { LatencySummary } from '../metrics/latency-histogram.js';
+import type { PromiseCheck } from '../metrics/overlap-check.js';
+import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
+import { formatLatencyTable, formatThresholdLines } from './summary.js';
+import { formatMillis } from './units.js';
+
+/** The periodic line of a `schedules` run. */
+export function formatScheduleLine(report: ScheduleReport): string {
+  return (
+    `Schedules: ${report.schedules} Fires: ${report.taken} Expected: ${report.expected} Missed: ${report.missed} ` +
+    `Skipped: ${report.skipped} FireLag p50: ${formatMillis(report.fireLagP50Ms)} p99: ${formatMillis(report.fireLagP99Ms)}`
+  );
+}
+
+export interface ScheduleSummaryInput {
+  counts: ScheduleCounts;
+  fireLag: LatencySummary;
+  pickupLag: LatencySummary;
+  /** Fires whose workflow no worker had picked up by the end. */
+  notPickedUp: number;
+  overlap: string;
+  checks: readonly PromiseCheck[];
+  thresholds: readonly ThresholdResult[];
+  elapsedMs: number;
+}
+
+/** The end-of-run summary of a `schedules` run. Returns the text, prints nothing. */
+export function formatScheduleSummary(input: ScheduleSummaryInput): string {
+  const { counts } = input;
+  const lines = [
+    `Summary: ${counts.schedules} schedules, ${counts.expected} fires expected, ${counts.taken} taken, ${counts.skipped} skipped (overlap), ` +
+      `${counts.missed} missed (catch-up window), ${counts.buffered} buffered, ${counts.unaccounted} unaccounted in ${formatMillis(input.elapsedMs)}`,
+    ...formatLatencyTable([
+      ['fire lag', input.fireLag],
+      ['pickup lag', input.pickupLag],
+    ]).map((line) => `  ${line}`),
+    '  (fire lag: the server started the workflow − the fire was due, jitter included; pickup lag: a worker took its first task − it started)',
+  ];
+  if (counts.recorded < counts.taken) {
+    lines.push(`  lags cover ${counts.recorded} of ${counts.taken} fires (the server keeps a schedule's latest 10; more came between polls)`);
+  }
+  if (input.notPickedUp > 0) lines.push(`  ${input.notPickedUp} fired workflows had no worker pick them up by the end (is a worker running on the task queue?)`);
+  lines.push(`Overlap policy ${input.overlap}:`);
+  for (const check of input.checks) lines.push(`  ${check.passed ? '✓' : '✗'} ${check.what} (${check.detail})`);
+  lines.push(...formatThresholdLines(input.thresholds));
+  return lines.join('\n');
+}

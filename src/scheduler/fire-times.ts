@@ -1,0 +1,140 @@
+/**
+ * When a Temporal Schedule should fire: the arithmetic behind "expected" fires, pure and clock-free.
+ *
+ * Interval specs follow Temporal's rule: the times t (epoch ms) with (t - offset) mod every = 0.
+ * Cron specs are the classic five fields (minute hour day-of-month month day-of-week) in UTC, read as
+ * Temporal reads them: as a calendar spec, so every field must match (day-of-month AND day-of-week).
+ * A schedule's window [startAt, endAt] is inclusive at both ends, as the server treats spec start/end.
+ */
+import { UsageError } from '../errors.js';
+
+export type FireSpec =
+  | { kind: 'interval'; everyMs: number; offsetMs?: number }
+  | { kind: 'cron'; expression: string; cron: CronFields };
+
+export interface CronFields {
+  minutes: ReadonlySet<number>;
+  hours: ReadonlySet<number>;
+  daysOfMonth: ReadonlySet<number>;
+  months: ReadonlySet<number>;
+  daysOfWeek: ReadonlySet<number>;
+}
+
+const MINUTE_MS = 60_000;
+/** A cron search gives up after this long without a match (e.g. "0 0 31 2 *" never fires). */
+const CRON_SEARCH_LIMIT_MS = 366 * 24 * 3600_000 * 5;
+
+const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+function cronField(text: string, min: number, max: number, names: string[] = [], nameBase = 0): Set<number> {
+  const values = new Set<number>();
+  const value = (raw: string): number => {
+    const named = names.indexOf(raw.toUpperCase());
+    const number = named >= 0 ? named + nameBase : Number(raw);
+    if (!Number.isInteger(number) || number < min || number > max) throw new Error(`"${raw}" is not in ${min}–${max}`);
+    return number;
+  };
+  for (const part of text.split(',')) {
+    const [range, stepText] = part.split('/') as [string, string | undefined];
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (!Number.isInteger(step) || step < 1) throw new Error(`bad step "${stepText}"`);
+    let from: number;
+    let to: number;
+    if (range === '*') [from, to] = [min, max];
+    else if (range.includes('-')) {
+      const [a, b] = range.split('-') as [string, string];
+      [from, to] = [value(a), value(b)];
+      if (from > to) throw new Error(`range "${range}" runs backwards`);
+    } else {
+      from = value(range);
+      to = stepText === undefined ? from : max;
+    }
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return values;
+}
+
+/** Parses a five-field cron expression; a UsageError names what is wrong. */
+export function parseCron(expression: string): CronFields {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) throw new UsageError(`cron "${expression}": expected 5 fields (minute hour day-of-month month day-of-week), got ${fields.length}`);
+  const [minute, hour, dom, month, dow] = fields as [string, string, string, string, string];
+  try {
+    const daysOfWeek = cronField(dow, 0, 7, DAY_NAMES);
+    if (daysOfWeek.delete(7)) daysOfWeek.add(0); // 7 is Sunday too
+    return {
+      minutes: cronField(minute, 0, 59),
+      hours: cronField(hour, 0, 23),
+      daysOfMonth: cronField(dom, 1, 31),
+      months: cronField(month, 1, 12, MONTH_NAMES, 1),
+      daysOfWeek,
+    };
+  } catch (error) {
+    throw new UsageError(`cron "${expression}": ${(error as Error).message}`);
+  }
+}
+
+function cronMatches(cron: CronFields, atMs: number): boolean {
+  const date = new Date(atMs);
+  return (
+    cron.minutes.has(date.getUTCMinutes()) &&
+    cron.hours.has(date.getUTCHours()) &&
+    cron.daysOfMonth.has(date.getUTCDate()) &&
+    cron.months.has(date.getUTCMonth() + 1) &&
+    cron.daysOfWeek.has(date.getUTCDay())
+  );
+}
+
+/** The first fire time at or after `fromMs`, or undefined when none comes within years. */
+export function nextFireAt(spec: FireSpec, fromMs: number): number | undefined {
+  if (spec.kind === 'interval') {
+    const offset = spec.offsetMs ?? 0;
+    return Math.ceil((fromMs - offset) / spec.everyMs) * spec.everyMs + offset;
+  }
+  for (let at = Math.ceil(fromMs / MINUTE_MS) * MINUTE_MS; at - fromMs <= CRON_SEARCH_LIMIT_MS; at += MINUTE_MS) {
+    if (cronMatches(spec.cron, at)) return at;
+  }
+  return undefined;
+}
+
+/** The nominal fire times in [startMs, endMs], at most `limit` of them. */
+export function fireTimesBetween(spec: FireSpec, startMs: number, endMs: number, limit = 1_000_000): number[] {
+  const times: number[] = [];
+  for (let at = nextFireAt(spec, startMs); at !== undefined && at <= endMs && times.length < limit; at = nextFireAt(spec, at + 1)) {
+    times.push(at);
+  }
+  return times;
+}
+
+/**
+ * The window a run gives its schedules: from its first fire time (at least `leadMs` from now) to its
+ * last, both on fire times: the server reads spec start and end at whole seconds, so edges between two
+ * fires would be rounded onto one. Its end comes after `fires` fires, or at the last fire within
+ * `durationMs` (whichever is given; the earlier one when both are).
+ */
+export function scheduleWindow(spec: FireSpec, nowMs: number, leadMs: number, limits: { fires?: number; durationMs?: number }): { startMs: number; endMs: number } {
+  if (limits.fires === undefined && limits.durationMs === undefined) throw new UsageError('schedules need --duration or --fires');
+  const startMs = nextFireAt(spec, nowMs + leadMs);
+  if (startMs === undefined) throw new UsageError('the schedule never fires (check the cron expression)');
+  // A duration D holds the fires in [start, start + D): 60s of every 1s is 60 fires.
+  const limitMs = limits.durationMs !== undefined ? startMs + limits.durationMs - 1 : Number.MAX_SAFE_INTEGER;
+  const times = fireTimesBetween(spec, startMs, limitMs, limits.fires ?? 1_000_000);
+  // A duration shorter than one interval still gets its first fire.
+  return { startMs, endMs: times[times.length - 1] ?? startMs };
+}
+
+/**
+ * The nominal time a fire was meant for, from its jittered scheduled time: the latest fire time at or
+ * before it (Temporal delays a fire by a random amount in [0, jitter), never moves it earlier).
+ */
+export function nominalFireTime(spec: FireSpec, scheduledAtMs: number): number {
+  if (spec.kind === 'interval') {
+    const offset = spec.offsetMs ?? 0;
+    return Math.floor((scheduledAtMs - offset) / spec.everyMs) * spec.everyMs + offset;
+  }
+  for (let at = Math.floor(scheduledAtMs / MINUTE_MS) * MINUTE_MS; scheduledAtMs - at <= CRON_SEARCH_LIMIT_MS; at -= MINUTE_MS) {
+    if (cronMatches(spec.cron, at)) return at;
+  }
+  return scheduledAtMs;
+}

@@ -1,0 +1,164 @@
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { wallClock } from './clock.js';
+import { fireTimesBetween, type FireSpec } from './fire-times.js';
+import type { RecordedFire, ScheduleCounts, ScheduleReport, ScheduleSource, ScheduleState } from './schedule-types.js';
+import type { Clock, TimerHandle } from './types.js';
+
+export interface ScheduleObserverOptions {
+  source: ScheduleSource;
+  scheduleIds: readonly string[];
+  spec: FireSpec;
+  /** The schedules' window [startMs, endMs] (epoch ms, the clock's time). */
+  window: { startMs: number; endMs: number };
+  /** How often each schedule is described (its record keeps 10 fires: poll faster than 10 fire intervals). */
+  pollIntervalMs: number;
+  reportIntervalMs: number;
+  /** After the window: how long to wait for the last fires (lag, buffered fires) to be taken. */
+  settleMs: number;
+  clock?: Clock;
+  onReport?: (report: ScheduleReport) => void;
+  /** A describe that failed (the run goes on; the next poll tries again). */
+  onPollError?: (error: unknown) => void;
+}
+
+export type ScheduleStopReason = 'window-done' | 'stopped';
+
+export interface ScheduleRunResult {
+  counts: ScheduleCounts;
+  /** Every fire recorded, oldest first. */
+  fires: RecordedFire[];
+  /** takenAt − scheduledAt of every recorded fire (jitter excluded: it is part of scheduledAt). */
+  fireLag: LatencyHistogram;
+  /** The end of the observed window: the spec's end, or the stop time when stopped early. */
+  observedUntilMs: number;
+  stopReason: ScheduleStopReason;
+  elapsedMs: number;
+}
+
+/**
+ * Watches a run's schedules through the server's own records: polls each schedule, keeps every fire it
+ * has not seen (by workflow id), and sums the server's counters. The run ends once the window is over
+ * and every expected fire is accounted for (taken, skipped, missed), or `settleMs` after the window,
+ * or at stop(). Pure logic: time comes from the clock, schedules from the source.
+ */
+export class ScheduleObserver {
+  readonly fireLag = LatencyHistogram.create();
+  private readonly fires = new Map<string, RecordedFire>();
+  private readonly states = new Map<string, ScheduleState>();
+  private readonly clock: Clock;
+  private stopRequestedAt: number | undefined;
+  private wakeUp: (() => void) | undefined;
+  private readonly timers = new Set<TimerHandle>();
+  private startedAt = 0;
+
+  constructor(private readonly options: ScheduleObserverOptions) {
+    // Epoch time: the window and the fires' times are the server's (wall-clock) timestamps.
+    this.clock = options.clock ?? wallClock;
+  }
+
+  /** Ends the observation at the next poll; the window counts up to now. */
+  stop(): void {
+    this.stopRequestedAt ??= this.clock.now();
+    this.wakeUp?.();
+  }
+
+  async run(): Promise<ScheduleRunResult> {
+    const { window, pollIntervalMs, reportIntervalMs, settleMs } = this.options;
+    this.startedAt = this.clock.now();
+    let nextReportAt = this.startedAt + reportIntervalMs;
+    let stopReason: ScheduleStopReason = 'window-done';
+    try {
+      for (;;) {
+        await this.poll();
+        const now = this.clock.now();
+        if (now >= nextReportAt) {
+          nextReportAt = Math.max(nextReportAt + reportIntervalMs, now + 1);
+          this.options.onReport?.(this.report(now));
+        }
+        if (this.stopRequestedAt !== undefined) {
+          stopReason = 'stopped';
+          break;
+        }
+        const windowOver = now > window.endMs;
+        if (windowOver && (this.counts(window.endMs).unaccounted <= 0 || now > window.endMs + settleMs)) break;
+        await this.sleep(pollIntervalMs);
+      }
+    } finally {
+      for (const timer of this.timers) this.clock.clearTimeout(timer);
+    }
+    const observedUntilMs = Math.min(window.endMs, this.stopRequestedAt ?? window.endMs);
+    return {
+      counts: this.counts(observedUntilMs),
+      fires: [...this.fires.values()].sort((a, b) => a.scheduledAtMs - b.scheduledAtMs),
+      fireLag: this.fireLag,
+      observedUntilMs,
+      stopReason,
+      elapsedMs: this.clock.now() - this.startedAt,
+    };
+  }
+
+  /** The counts so far, expecting the fires due up to `untilMs`. */
+  counts(untilMs: number): ScheduleCounts {
+    const { window, spec, scheduleIds } = this.options;
+    const perSchedule = untilMs < window.startMs ? 0 : fireTimesBetween(spec, window.startMs, Math.min(untilMs, window.endMs)).length;
+    const expected = perSchedule * scheduleIds.length;
+    let taken = 0;
+    let skipped = 0;
+    let missed = 0;
+    let buffered = 0;
+    for (const state of this.states.values()) {
+      taken += state.taken;
+      skipped += state.skippedOverlap;
+      missed += state.missedCatchupWindow;
+      buffered += state.buffered;
+    }
+    return {
+      schedules: scheduleIds.length, expected, taken, skipped, missed, buffered, recorded: this.fires.size,
+      unaccounted: Math.max(0, expected - taken - skipped - missed - buffered),
+    };
+  }
+
+  private report(now: number): ScheduleReport {
+    return {
+      ...this.counts(now),
+      elapsedMs: now - this.startedAt,
+      fireLagP50Ms: this.fireLag.percentileMillis(50),
+      fireLagP99Ms: this.fireLag.percentileMillis(99),
+    };
+  }
+
+  private async poll(): Promise<void> {
+    const { source, scheduleIds } = this.options;
+    const described = await Promise.allSettled(scheduleIds.map((id) => source.describe(id)));
+    for (const outcome of described) {
+      if (outcome.status === 'rejected') {
+        this.options.onPollError?.(outcome.reason);
+        continue;
+      }
+      const state = outcome.value;
+      this.states.set(state.scheduleId, state);
+      for (const fire of state.recentFires) {
+        if (this.fires.has(fire.workflowId)) continue;
+        this.fires.set(fire.workflowId, fire);
+        this.fireLag.recordMillis(fire.takenAtMs - fire.scheduledAtMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const handle = this.clock.setTimeout(() => {
+        this.timers.delete(handle);
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.timers.add(handle);
+      this.wakeUp = () => {
+        this.clock.clearTimeout(handle);
+        this.timers.delete(handle);
+        this.wakeUp = undefined;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,180 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
+import { ConnectionError, UsageError, firstLine } from '../errors.js';
+import type { FireSpec } from '../scheduler/fire-times.js';
+import type { OverlapPolicyName, ScheduleSource, ScheduleState } from '../scheduler/schedule-types.js';
+
+const OVERLAP_TO_SDK = {
+  skip: 'SKIP', 'buffer-one': 'BUFFER_ONE', 'buffer-all': 'BUFFER_ALL',
+  'cancel-other': 'CANCEL_OTHER', 'terminate-other': 'TERMINATE_OTHER', 'allow-all': 'ALLOW_ALL',
+} as const;
+
+/** One schedule as sched-bench creates it: an EchoWorkflow (or another type) on a task queue. */
+export interface ScheduleDefinition {
+  scheduleId: string;
+  spec: FireSpec;
+  startMs: number;
+  endMs: number;
+  jitterMs: number;
+  overlap: OverlapPolicyName;
+  catchupWindowMs?: number;
+  workflowType: string;
+  args: unknown[];
+  taskQueue: string;
+  /** Fired workflows get ids `<workflowIdPrefix>-<nominal time>` (the server appends the time). */
+  workflowIdPrefix: string;
+  memo: Record<string, unknown>;
+}
+
+
+
+/** A fired workflow as visibility lists it at the end, for checking the overlap policy. */
+export interface FiredWorkflow {
+  workflowId: string;
+  status: string;
+  startMs: number;
+  closeMs: number | undefined;
+}
+
+/** Creating a schedule whose id exists: "reuse" keeps an identical one, "fail" refuses any. */
+export type OnConflict = 'fail' | 'reuse';
+
+/** Schedule memo key holding the schedule's shape, so a re-run can tell "the same schedule" from another. */
+const SHAPE_MEMO_KEY = 'schedBenchShape';
+
+/** Everything that makes a schedule what it is, except its window (which each run sets anew). */
+function shapeOf(definition: ScheduleDefinition): string {
+  const { spec } = definition;
+  const when = spec.kind === 'interval' ? `every=${spec.everyMs}ms,offset=${spec.offsetMs ?? 0}ms` : `cron=${spec.expression}`;
+  return [when, `jitter=${definition.jitterMs}ms`, `overlap=${definition.overlap}`, `catchup=${definition.catchupWindowMs ?? 'default'}`,
+    `type=${definition.workflowType}`, `queue=${definition.taskQueue}`].join(';');
+}
+
+function sdkSpec(definition: ScheduleDefinition): ScheduleSpec {
+  const { spec } = definition;
+  return {
+    ...(spec.kind === 'interval'
+      ? { intervals: [{ every: spec.everyMs, ...(spec.offsetMs ? { offset: spec.offsetMs } : {}) }] }
+      : { cronExpressions: [spec.expression] }),
+    startAt: new Date(definition.startMs),
+    endAt: new Date(definition.endMs),
+    ...(definition.jitterMs > 0 ? { jitter: definition.jitterMs } : {}),
+    timezone: 'UTC',
+  };
+}
+
+/**
+ * Temporal Schedules for a run: create, observe, delete. The only place that talks to the server's
+ * schedule API; what the observations mean is worked out elsewhere.
+ */
+export class ScheduleService implements ScheduleSource {
+  constructor(
+    private readonly client: Client,
+    readonly namespace: string,
+  ) {}
+
+  /**
+   * Creates the schedule; when its id exists, "reuse" keeps it if its spec and action are the same
+   * (idempotent re-runs), and anything else is a UsageError naming the id (exit 2).
+   */
+  async create(definition: ScheduleDefinition, onConflict: OnConflict): Promise<'created' | 'reused'> {
+    const options: ScheduleOptions = {
+      scheduleId: definition.scheduleId,
+      spec: sdkSpec(definition),
+      action: {
+        type: 'startWorkflow',
+        workflowType: definition.workflowType,
+        args: definition.args,
+        taskQueue: definition.taskQueue,
+        workflowId: definition.workflowIdPrefix,
+        memo: definition.memo,
+      },
+      policies: {
+        overlap: OVERLAP_TO_SDK[definition.overlap],
+        ...(definition.catchupWindowMs !== undefined ? { catchupWindow: definition.catchupWindowMs } : {}),
+      },
+      memo: { ...definition.memo, [SHAPE_MEMO_KEY]: shapeOf(definition) },
+    };
+    try {
+      await this.client.schedule.create(options);
+      return 'created';
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      if (onConflict === 'fail') throw new UsageError(`schedule ${definition.scheduleId} already exists (--on-conflict fail)`);
+      const handle = this.client.schedule.getHandle(definition.scheduleId);
+      const existing = await handle.describe();
+      if (existing.memo?.[SHAPE_MEMO_KEY] !== shapeOf(definition)) {
+        throw new UsageError(
+          `schedule ${definition.scheduleId} already exists with a different spec, policy or action; delete it, use another --run-id, or --on-conflict fail`,
+        );
+      }
+      // Same shape: keep it, with this run's window.
+      await handle.update((previous) => ({ ...previous, spec: sdkSpec(definition), state: { ...previous.state, paused: false } }));
+      return 'reused';
+    }
+  }
+
+  /** The server's counters and recent fires of one schedule. */
+  async describe(scheduleId: string): Promise<ScheduleState> {
+    const description = await this.client.schedule.getHandle(scheduleId).describe();
+    const { info } = description;
+    return {
+      scheduleId,
+      taken: info.numActionsTaken,
+      skippedOverlap: info.numActionsSkippedOverlap,
+      missedCatchupWindow: info.numActionsMissedCatchupWindow,
+      buffered: Number(description.raw.info?.bufferSize ?? 0),
+      running: info.runningActions.length,
+      recentFires: info.recentActions.map((action) => ({
+        scheduleId,
+        workflowId: action.action.workflow.workflowId,
+        runId: action.action.workflow.firstExecutionRunId,
+        scheduledAtMs: action.scheduledAt.getTime(),
+        takenAtMs: action.takenAt.getTime(),
+      })),
+    };
+  }
+
+  /** Deletes the schedule; one that is already gone counts as deleted. */
+  async delete(scheduleId: string): Promise<void> {
+    try {
+      await this.client.schedule.getHandle(scheduleId).delete();
+    } catch (error) {
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    }
+  }
+
+  /** Ids of the schedules whose id starts with `prefix` (to check nothing was left behind). */
+  async listIds(prefix: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const schedule of this.client.schedule.list()) {
+      if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
+    }
+    return ids;
+  }
+
+  /** When the workflow started and when a worker first picked up a task of it, from its history. */
+  async firstTaskOf(workflowId: string, runId: string): Promise<{ startedMs: number; firstTaskMs: number | undefined }> {
+    const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const millis = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
+      Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+    const events = history.events ?? [];
+    const started = events.find((event) => event.workflowExecutionStartedEventAttributes);
+    const firstTask = events.find((event) => event.workflowTaskStartedEventAttributes);
+    if (!started) throw new ConnectionError(`history of ${workflowId} has no start event`);
+    return { startedMs: millis(started), firstTaskMs: firstTask ? millis(firstTask) : undefined };
+  }
+
+  /** The workflows the run's schedules started, with their status and times (visibility). */
+  async listFired(workflowIdPrefix: string): Promise<FiredWorkflow[]> {
+    const fired: FiredWorkflow[] = [];
+    try {
+      for await (const info of this.client.workflow.list({ query: `WorkflowId STARTS_WITH "${workflowIdPrefix}"` })) {
+        fired.push({ workflowId: info.workflowId, status: info.status.name, startMs: info.startTime.getTime(), closeMs: info.closeTime?.getTime() });
+      }
+    } catch (error) {
+      throw new ConnectionError(`cannot list the fired workflows: ${firstLine(error)}`, { cause: error });
+    }
+    return fired;
+  }
+
+}

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { CliProcess, emptyDir, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
+
+const address = inject('temporalAddress');
+const temporalCli = inject('temporalCli');
+
+interface SchedulesResult {
+  exitCode: number;
+  interrupted: boolean;
+  schedules: { ids: string[]; deleted: boolean; notPickedUp: number; counts: Record<string, number> };
+  latency: { fireLag: { count: number; p99: number }; pickupLag: { count: number; p99: number } };
+  overlapChecks: Array<{ what: string; passed: boolean; detail: string }>;
+}
+
+/** Ids of the schedules on the server whose id starts with `prefix`. */
+async function schedulesOnServer(prefix: string): Promise<string[]> {
+  const out = await temporalCommand(temporalCli, ['schedule', 'list', '--address', address, '-o', 'json']);
+  const listed = out.trim() === '' ? [] : (JSON.parse(out) as Array<{ scheduleId: string }>);
+  return listed.map((schedule) => schedule.scheduleId).filter((id) => id.startsWith(prefix));
+}
+
+const readResult = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SchedulesResult;
+
+describe('sched-bench schedules against a real dev server', () => {
+  it('creates the schedules, counts every fire from the server, measures fire and pickup lag, and deletes them', { timeout: 60_000 }, async () => {
+    const json = join(emptyDir(), 'schedules.json');
+    const result = await runCli([
+      'schedules', '--address', address, '--task-queue', uniqueQueue('sched'), '--worker', '--schedules', '2', '--every', '1s',
+      '--fires', '4', '--report-interval', '1', '--json', json, '--threshold', 'fire_lag.p99<2s', '--threshold', 'missed==0',
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Starting schedules: schedules=2 every=1s jitter=0s fires=4 each /m);
+    expect(result.stdout).toMatch(/^Schedules: 2 Fires: \d+ Expected: \d+ Missed: 0 Skipped: 0 FireLag p50: \S+ p99: \S+$/m);
+    expect(result.stdout).toMatch(/^Schedules done: 8 fires of 8 expected in [\d.]+s; schedules deleted$/m);
+    expect(result.stdout).toContain('✓ fire_lag.p99<2s');
+    const run = readResult(json);
+    expect(run.schedules.counts).toMatchObject({ schedules: 2, expected: 8, taken: 8, skipped: 0, missed: 0, unaccounted: 0, recorded: 8 });
+    expect(run.latency.fireLag.count).toBe(8);
+    expect(run.latency.pickupLag.count).toBe(8);
+    expect(run.schedules.notPickedUp).toBe(0);
+    expect(run.overlapChecks.every((check) => check.passed)).toBe(true);
+    expect(run.schedules.deleted).toBe(true);
+    expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]);
+  });
+
+  // A workflow that runs 2.2 s under a 1 s interval: each policy must do what it promises.
+  it.concurrent.each(['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other', 'allow-all'])(
+    '--overlap %s keeps its promise, checked against the server\'s counts and runs',
+    { timeout: 90_000 },
+    async (policy) => {
+      const json = join(emptyDir(), `${policy}.json`);
+      const result = await runCli([
+        'schedules', '--address', address, '--task-queue', uniqueQueue(`overlap-${policy}`), '--worker', '--schedules', '1', '--every', '1s',
+        '--fires', '5', '--activity-delay', '2.2s', '--overlap', policy, '--report-interval', '5', '--json', json,
+      ]);
+      const run = readResult(json);
+      expect(run.overlapChecks.filter((check) => !check.passed), result.stdout).toEqual([]);
+      const { counts } = run.schedules;
+      expect(counts.expected).toBe(5);
+      expect(counts.taken + counts.skipped + counts.missed + counts.buffered).toBe(5);
+      if (policy === 'skip') expect(counts.skipped).toBeGreaterThan(0);
+      if (policy === 'buffer-all' || policy.endsWith('-other') || policy === 'allow-all') expect(counts.skipped).toBe(0);
+      if (policy === 'allow-all' || policy.endsWith('-other')) expect(counts.taken).toBe(5);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]);
+    },
+  );
+
+  it('on SIGTERM mid-run deletes every schedule it created, and exits 0 with its result', { timeout: 60_000 }, async () => {
+    const json = join(emptyDir(), 'interrupted.json');
+    const cli = new CliProcess(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-term'), '--schedules', '3', '--every', '1s',
+      '--duration', '60s', '--report-interval', '1', '--json', json]);
+    await cli.waitFor(/^Schedules: 3 Fires: [1-9]/);
+    const prefix = `sched-bench-${runIdOf(cli.stdout)}-`;
+    expect(await schedulesOnServer(prefix)).toHaveLength(3);
+    cli.signal('SIGTERM');
+    const result = await cli.exited;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Schedules interrupted: \d+ fires of \d+ expected .*; schedules deleted$/m);
+    expect(readResult(json)).toMatchObject({ interrupted: true, exitCode: 0, schedules: { deleted: true } });
+    expect(await schedulesOnServer(prefix)).toEqual([]);
+  });
+
+  it('refuses a schedule id that exists (fail), or that exists with another shape (reuse), and leaves it alone', { timeout: 60_000 }, async () => {
+    const runId = `conflict${Math.random().toString(36).slice(2, 8)}`;
+    const scheduleId = `sched-bench-${runId}-s1`;
+    await temporalCommand(temporalCli, ['schedule', 'create', '--address', address, '--schedule-id', scheduleId, '--interval', '1h',
+      '--task-queue', 'elsewhere', '--type', 'EchoWorkflow', '--workflow-id', 'stranger']);
+    try {
+      for (const onConflict of ['fail', 'reuse']) {
+        const result = await runCli(['schedules', '--address', address, '--run-id', runId, '--schedules', '1', '--fires', '1', '--on-conflict', onConflict]);
+        expect(result.code, result.stderr).toBe(2);
+        expect(result.stderr).toMatch(onConflict === 'fail' ? /schedule \S+-s1 already exists \(--on-conflict fail\)/ : /already exists with a different spec/);
+        expect(await schedulesOnServer(scheduleId)).toEqual([scheduleId]); // not ours to delete
+      }
+    } finally {
+      await temporalCommand(temporalCli, ['schedule', 'delete', '--address', address, '--schedule-id', scheduleId]);
+    }
+  });
+});
