@@ -143,7 +143,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         durationMs: config.duration !== undefined ? config.duration * 1000 : undefined,
       });
       const firesEach = fireTimesBetween(spec, window.startMs, window.endMs).length;
-      const input = { message: config.message, count: config.count, ...(config.activityDelay ? { activityDelayMs: config.activityDelay * 1000 } : {}), ...(config.localActivities ? { localActivities: true } : {}) };
+      const input = { message: config.message, count: config.count, ...(config.activityDelay ? { activityDelayMs: config.activityDelay } : {}), ...(config.localActivities ? { localActivities: true } : {}) };
       const limit = pLimit(10);
       // allSettled: every create has ended (and is in `created` if it made one) before an error is
       // thrown, so the clean-up below sees every schedule this run made.
@@ -173,7 +173,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           `taskQueue=${config.taskQueue} namespace=${config.namespace} address=${address} runId=${runId}`,
       );
       const settleMs = Math.min(MAX_SETTLE_MS, BASE_SETTLE_MS + config.jitter * 1000 +
-        (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay * 1000 + 1000) : 0));
+        (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay + 1000) : 0));
       observer = new ScheduleObserver({
         source: schedules, scheduleIds, spec, window, pollIntervalMs: POLL_INTERVAL_MS, reportIntervalMs: config.reportInterval * 1000, settleMs,
         onReport: (report) => {
@@ -188,7 +188,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
       const pickup = await pickupLags(schedules, result);
       const left = await deleteCreated();
-      const remaining = left.length === 0 ? (await schedules.listIds(`${DEFAULT_ID_PREFIX}-${runId}-s`).catch(() => [])) : [];
+      // Check with the server: describe each, since its schedule list catches up with deletes only later.
+      const scheduleService = schedules;
+      const remaining = left.length > 0 ? [] : (await Promise.all(scheduleIds.map(async (id) => ((await scheduleService.exists(id).catch(() => false)) ? [id] : [])))).flat();
       io.out(
         `Schedules ${result.stopReason === 'stopped' ? 'interrupted' : 'done'}: ${result.counts.taken} fires of ${result.counts.expected} expected ` +
           `in ${(result.elapsedMs / 1000).toFixed(2)}s; ${left.length + remaining.length === 0 ? 'schedules deleted' : 'some schedules are left'}`,

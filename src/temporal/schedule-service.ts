@@ -143,13 +143,15 @@ export class ScheduleService implements ScheduleSource {
     }
   }
 
-  /** Ids of the schedules whose id starts with `prefix` (to check nothing was left behind). */
-  async listIds(prefix: string): Promise<string[]> {
-    const ids: string[] = [];
-    for await (const schedule of this.client.schedule.list()) {
-      if (schedule.scheduleId.startsWith(prefix)) ids.push(schedule.scheduleId);
+  /** Whether the schedule still exists (describe, not the eventually consistent list). */
+  async exists(scheduleId: string): Promise<boolean> {
+    try {
+      await this.client.schedule.getHandle(scheduleId).describe();
+      return true;
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return false;
+      throw error;
     }
-    return ids;
   }
 
   /** When the workflow started and when a worker first picked up a task of it, from its history. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { CliProcess, emptyDir, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
+import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
@@ -14,7 +14,7 @@ interface SchedulesResult {
   overlapChecks: Array<{ what: string; passed: boolean; detail: string }>;
 }
 
-/** Ids of the schedules on the server whose id starts with `prefix`. */
+/** Ids of the schedules on the server whose id starts with `prefix` (its list catches up with deletes within seconds). */
 async function schedulesOnServer(prefix: string): Promise<string[]> {
   const out = await temporalCommand(temporalCli, ['schedule', 'list', '--address', address, '-o', 'json']);
   const listed = out.trim() === '' ? [] : (JSON.parse(out) as Array<{ scheduleId: string }>);
@@ -42,7 +42,7 @@ describe('sched-bench schedules against a real dev server', () => {
     expect(run.schedules.notPickedUp).toBe(0);
     expect(run.overlapChecks.every((check) => check.passed)).toBe(true);
     expect(run.schedules.deleted).toBe(true);
-    expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]);
+    await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
   });
 
   // A workflow that runs 2.2 s under a 1 s interval: each policy must do what it promises.
@@ -53,7 +53,7 @@ describe('sched-bench schedules against a real dev server', () => {
       const json = join(emptyDir(), `${policy}.json`);
       const result = await runCli([
         'schedules', '--address', address, '--task-queue', uniqueQueue(`overlap-${policy}`), '--worker', '--schedules', '1', '--every', '1s',
-        '--fires', '5', '--activity-delay', '2.2s', '--overlap', policy, '--report-interval', '5', '--json', json,
+        '--fires', '5', '--activity-delay', '2200', '--overlap', policy, '--report-interval', '5', '--json', json,
       ]);
       const run = readResult(json);
       expect(run.overlapChecks.filter((check) => !check.passed), result.stdout).toEqual([]);
@@ -64,7 +64,7 @@ describe('sched-bench schedules against a real dev server', () => {
       if (policy === 'buffer-all' || policy.endsWith('-other') || policy === 'allow-all') expect(counts.skipped).toBe(0);
       if (policy === 'allow-all' || policy.endsWith('-other')) expect(counts.taken).toBe(5);
       expect(result.code, result.stdout + result.stderr).toBe(0);
-      expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]);
+      await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
     },
   );
 
@@ -74,13 +74,13 @@ describe('sched-bench schedules against a real dev server', () => {
       '--duration', '60s', '--report-interval', '1', '--json', json]);
     await cli.waitFor(/^Schedules: 3 Fires: [1-9]/);
     const prefix = `sched-bench-${runIdOf(cli.stdout)}-`;
-    expect(await schedulesOnServer(prefix)).toHaveLength(3);
+    await eventually(async () => expect(await schedulesOnServer(prefix)).toHaveLength(3));
     cli.signal('SIGTERM');
     const result = await cli.exited;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Schedules interrupted: \d+ fires of \d+ expected .*; schedules deleted$/m);
     expect(readResult(json)).toMatchObject({ interrupted: true, exitCode: 0, schedules: { deleted: true } });
-    expect(await schedulesOnServer(prefix)).toEqual([]);
+    await eventually(async () => expect(await schedulesOnServer(prefix)).toEqual([]));
   });
 
   it('refuses a schedule id that exists (fail), or that exists with another shape (reuse), and leaves it alone', { timeout: 60_000 }, async () => {
