@@ -226,10 +226,11 @@ export async function runLoad(
   const thresholdsOf = (stats: RunStats) => {
     const metrics = metricsOf();
     const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
+    const delayLag = config.startDelay !== undefined && config.wait ? { delayLag: metrics.delayLag.summary() } : {};
     const results = evaluateThresholds(config.thresholds, {
-      latency, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
+      latency: { ...latency, ...(delayLag.delayLag ? { delay_lag: delayLag.delayLag } : {}) }, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
     });
-    return { latency, results };
+    return { latency: { ...latency, ...delayLag }, results };
   };
   let terminated = 0;
   const resultOf = (
@@ -244,7 +245,10 @@ export async function runLoad(
       version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config),
       startedAt, endedAt: new Date(), interrupted, exitCode, server, sdk,
       loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
-      histograms: { start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness },
+      histograms: {
+        start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness,
+        ...(config.startDelay !== undefined && config.wait ? { delayLag: metrics.delayLag } : {}),
+      },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
       client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
       serverHealth: serverHealth.snapshot(Date.now()),
@@ -307,6 +311,7 @@ export async function runLoad(
     const service = await TemporalService.connect({
       ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
       eagerStart: config.eagerStart,
+      startDelayMs: config.startDelay !== undefined ? config.startDelay * 1000 : undefined,
     });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;
@@ -335,6 +340,7 @@ export async function runLoad(
         drainTimeout: config.drainTimeout,
         reportInterval: config.reportInterval,
         wait: config.wait,
+        startDelayMs: config.startDelay !== undefined ? config.startDelay * 1000 : undefined,
         sink: {
           ...printingSink({ out: progressOut, err: io.err }, (report) => {
             series.add(report);

@@ -22,6 +22,8 @@ export class RunMetrics {
   readonly e2eLatency = LatencyHistogram.create();
   /** Open loop: actual start − intended start, for every launch. */
   readonly startLateness = LatencyHistogram.create();
+  /** --start-delay: first workflow task − (start request + delay), measured workflows. */
+  readonly delayLag = LatencyHistogram.create();
   /** The current report interval's latencies (reset at each report). */
   readonly intervalStartLatency = LatencyHistogram.create();
   readonly intervalE2eLatency = LatencyHistogram.create();

@@ -38,7 +38,8 @@ export interface RunResult {
   /** Launches after the warm-up: what the summary, the latencies and the thresholds use. */
   measured: LaunchCountsSnapshot & { seconds: number };
   throughput: { completedPerSecond: number; startedPerSecond: number };
-  latency: { start: LatencyResult; e2e: LatencyResult; startLateness: LatencyResult };
+  /** delayLag: with --start-delay (and waiting for results) only. */
+  latency: { start: LatencyResult; e2e: LatencyResult; startLateness: LatencyResult; delayLag?: LatencyResult };
   thresholds: Array<{ expression: string; metric: string; operator: string; limit: number; value: number | null; passed: boolean }>;
   verification: Verification | null;
   intervals: { compactions: number; points: IntervalPoint[] };
@@ -91,7 +92,7 @@ export interface ResultInput {
   loadModel: LoadModel;
   wait: boolean;
   stats: RunStats;
-  histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram };
+  histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram; delayLag?: LatencyHistogram };
   thresholds: readonly ThresholdResult[];
   verification: Verification | undefined;
   intervals: { compactions: number; points: IntervalPoint[] };
@@ -134,6 +135,7 @@ export function buildRunResult(input: ResultInput): RunResult {
       start: latencyResult(input.histograms.start),
       e2e: latencyResult(input.histograms.e2e),
       startLateness: latencyResult(input.histograms.startLateness),
+      ...(input.histograms.delayLag ? { delayLag: latencyResult(input.histograms.delayLag) } : {}),
     },
     thresholds: input.thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
       expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,

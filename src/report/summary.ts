@@ -9,7 +9,7 @@ import { formatMillis, formatNumber } from './units.js';
 
 export interface SummaryInput {
   stats: RunStats;
-  latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary };
+  latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
   /** false: start-only run, there is no e2e latency. */
   wait: boolean;
   thresholds: readonly ThresholdResult[];
@@ -57,6 +57,7 @@ export function formatSummary({ stats, latency, wait, thresholds, client, server
   const rows = [['latency', ...COLUMNS], latencyRow('start', latency.start)];
   if (wait) rows.push(latencyRow('e2e', latency.e2e));
   if (stats.loadModel === 'open') rows.push(latencyRow('start lateness', latency.startLateness));
+  if (latency.delayLag) rows.push(latencyRow('delay lag', latency.delayLag));
   lines.push(...table(rows).map((line) => `  ${line}`));
   lines.push(
     `  throughput: ${measured.completedPerSecond.toFixed(2)} completed/s, ${measured.startedPerSecond.toFixed(2)} started/s`,

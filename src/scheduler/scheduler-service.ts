@@ -48,6 +48,8 @@ export interface SchedulerOptions {
    */
   wait?: boolean;
   clock?: Clock;
+  /** The start delay each workflow is started with (ms); its delay lag is measured after the result. */
+  startDelayMs?: number;
   /** Jitter source for the closed loop's backoff after refusals; Math.random by default. */
   random?: () => number;
   sink?: SchedulerSink;
@@ -118,6 +120,9 @@ export class SchedulerService {
   private arrivalTimerDueAt: number | undefined;
   private readonly timers = new Set<TimerHandle>();
   private readonly random: () => number;
+  private readonly startDelayMs: number | undefined;
+  /** Delay-lag reads still under way; the run waits for them before its stats are final. */
+  private readonly pendingDelayLags = new Set<Promise<unknown>>();
   /**
    * Closed loop: refused launches (server away or throttling) in a row, and when launching may resume.
    * A refusal frees its slot at once; without this pause the loop would re-send as fast as it is refused.
@@ -153,6 +158,7 @@ export class SchedulerService {
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.startDelayMs = options.startDelayMs;
     this.sink = options.sink ?? {};
     this.limit = pLimit(options.concurrency);
   }
@@ -260,6 +266,7 @@ export class SchedulerService {
       // Launching is over, and why is settled: a signal or timer during the drain changes nothing.
       this.requestStop('total-reached');
       await this.drain();
+      if (!this.abandonDrain) await Promise.allSettled([...this.pendingDelayLags]);
     } finally {
       for (const timer of this.timers) this.clock.clearTimeout(timer);
       this.timers.clear();
@@ -356,6 +363,15 @@ export class SchedulerService {
         }
         const e2eLatency = this.clock.now() - origin;
         this.metrics.recordCompleted(phase, e2eLatency);
+        if (this.startDelayMs !== undefined && phase === 'measured' && this.launcher.delayLagOf) {
+          // Off the hot path of the count: a history read that fails only leaves this sample out.
+          const reading = this.launcher.delayLagOf(this.namespace, workflowId, this.startDelayMs).then(
+            (lag) => lag !== undefined && this.metrics.delayLag.recordMillis(lag),
+            () => undefined,
+          );
+          this.pendingDelayLags.add(reading);
+          void reading.finally(() => this.pendingDelayLags.delete(reading));
+        }
         if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
       } else {
         this.metrics.recordCompleted(phase, undefined);

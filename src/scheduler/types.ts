@@ -24,6 +24,11 @@ export interface WorkflowLauncher {
   startWorkflow?(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string>;
   /** Resolves when the workflow completed successfully; rejects (ideally with a LaunchError) otherwise. */
   awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown>;
+  /**
+   * With a start delay: how late the first workflow task ran, ms: its start on a worker − (the start
+   * request at the server + the delay), from the server's history. Undefined when it cannot say.
+   */
+  delayLagOf?(namespace: string, workflowId: string, delayMs: number): Promise<number | undefined>;
 }
 
 export type RunMode = 'batch' | 'infinite';

@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import { ConnectionError, UsageError, firstLine } from '../errors.js';
+import { firstTaskTimes, type FirstTaskTimes } from './history.js';
 import type { FireSpec } from '../scheduler/fire-times.js';
 import type { OverlapPolicyName, ScheduleSource, ScheduleState } from '../scheduler/schedule-types.js';
 
@@ -155,15 +156,8 @@ export class ScheduleService implements ScheduleSource {
   }
 
   /** When the workflow started and when a worker first picked up a task of it, from its history. */
-  async firstTaskOf(workflowId: string, runId: string): Promise<{ startedMs: number; firstTaskMs: number | undefined }> {
-    const history = await this.client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const millis = (event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number =>
-      Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
-    const events = history.events ?? [];
-    const started = events.find((event) => event.workflowExecutionStartedEventAttributes);
-    const firstTask = events.find((event) => event.workflowTaskStartedEventAttributes);
-    if (!started) throw new ConnectionError(`history of ${workflowId} has no start event`);
-    return { startedMs: millis(started), firstTaskMs: firstTask ? millis(firstTask) : undefined };
+  firstTaskOf(workflowId: string, runId: string | undefined): Promise<FirstTaskTimes> {
+    return firstTaskTimes(this.client, workflowId, runId);
   }
 
   /** The workflows the run's schedules started, with their status and times (visibility). */

@@ -16,6 +16,7 @@ import type { WorkflowLauncher } from '../scheduler/types.js';
 import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
+import { firstTaskTimes } from './history.js';
 import { installRuntime } from './runtime.js';
 import { ScheduleService } from './schedule-service.js';
 import { withoutCoreRetries } from './start-connection.js';
@@ -81,6 +82,8 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   retryBudgetMs?: number;
   /** Request eager start (the first workflow task comes back with the start, for this process's worker). */
   eagerStart?: boolean;
+  /** Start every workflow with this start delay (ms). */
+  startDelayMs?: number;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -136,6 +139,7 @@ export class TemporalService implements WorkflowLauncher {
     private readonly health: ServerHealth | undefined,
     private readonly retryBudgetMs: number,
     private readonly eagerStart: boolean,
+    private readonly startDelayMs: number | undefined,
   ) {
     this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
     this.shard = shard;
@@ -163,7 +167,7 @@ export class TemporalService implements WorkflowLauncher {
       try {
         const connection = await connectOnce(options, remaining);
         return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard, options.health,
-          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false,
+          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false, options.startDelayMs,
         );
       } catch (error) {
         const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs / 1000}s` : connectFailureReason(error, options);
@@ -218,6 +222,7 @@ export class TemporalService implements WorkflowLauncher {
       // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       ...(this.eagerStart ? { requestEagerStart: true } : {}),
+      ...(this.startDelayMs ? { startDelay: this.startDelayMs } : {}),
     };
     if (this.searchAttributeIn.get(namespace)) options.typedSearchAttributes = [{ key: runIdSearchAttribute, value: this.runId }];
     const client = this.client(namespace, this.startClients, this.startConnection);
@@ -303,6 +308,12 @@ export class TemporalService implements WorkflowLauncher {
         schedBenchRunId: typeof memoRunId === 'string' ? memoRunId : undefined,
       };
     }
+  }
+
+  /** How late the first workflow task ran after the start delay, from the history (server times only). */
+  async delayLagOf(namespace: string, workflowId: string, delayMs: number): Promise<number | undefined> {
+    const { startedMs, firstTaskMs } = await firstTaskTimes(this.client(namespace), workflowId, undefined);
+    return firstTaskMs === undefined ? undefined : firstTaskMs - startedMs - delayMs;
   }
 
   /** Schedules in a namespace (create, observe, delete), over this service's connection. */

@@ -100,3 +100,21 @@ describe('sched-bench schedules against a real dev server', () => {
     }
   });
 });
+
+describe('delayed starts (--start-delay)', () => {
+  it.each([
+    ['closed loop', ['run', '--total', '10', '--concurrency', '5']],
+    ['open loop', ['infinite', '--rate', '5', '--duration', '2s']],
+  ])('%s: every workflow waits out the delay, and its delay lag is measured from the server\'s history', async (_, load) => {
+    const json = join(emptyDir(), 'delayed.json');
+    const result = await runCli([...load, '--address', address, '--task-queue', uniqueQueue('delay'), '--worker', '--start-delay', '1s', '--json', json,
+      '--threshold', 'delay_lag.p99<2s']);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const run = JSON.parse(readFileSync(json, 'utf8')) as { counts: { completed: number }; latency: { e2e: { min: number }; delayLag: { count: number; min: number } } };
+    expect(run.counts.completed).toBeGreaterThanOrEqual(10);
+    expect(run.latency.delayLag.count).toBe(run.counts.completed);
+    expect(run.latency.e2e.min).toBeGreaterThanOrEqual(1000); // nothing ran before its delay
+    expect(run.latency.delayLag.min).toBeGreaterThanOrEqual(0);
+    expect(result.stdout).toMatch(/^ {2}delay lag\s+\d+\s/m);
+  });
+});
