@@ -59,8 +59,8 @@ export interface RunConfig {
   wait: boolean;
   worker: boolean;
   devServer: boolean;
-  /** Ask the server to hand each new workflow's first task straight to the embedded worker. */
-  eagerStart: boolean;
+  /** Ask the server to hand each new workflow's first task straight to the embedded worker; undefined: auto. */
+  eagerStart: boolean | undefined;
   /** Start each workflow with Temporal's start delay (seconds). */
   startDelay: number | undefined;
   /** `schedules`: how many Temporal Schedules, and when they fire. */
@@ -416,11 +416,11 @@ export const OPTION_SPECS = [
     commands: LOAD_AND_SCHEDULES,
   }),
   option({
-    key: 'eagerStart', flag: '--eager-start', env: ['SCHEDULER_EAGER_START'], defaultValue: false,
+    key: 'eagerStart', flag: '--no-eager-start', env: ['SCHEDULER_EAGER_START'], defaultValue: undefined,
     description:
-      "eager workflow start: the start's answer carries the first workflow task for the embedded worker, saving a poll " +
-      '(needs --worker or --dev-server and the native connection)',
-    parse: parseBoolean, commands: LOAD,
+      "turn off eager workflow start (the start's answer carries the first workflow task to the embedded worker, saving " +
+      'a poll; measured 10–20% more throughput); true needs --worker or --dev-server and the native connection',
+    parse: parseBoolean, commands: LOAD, defaultText: 'on with the embedded worker and --connection native, else off',
   }),
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,

@@ -29,10 +29,10 @@ describe('sched-bench run against a real dev server', () => {
     await eventually(async () => expect(await serverCounts(temporalCli, address, runId)).toEqual({ Completed: 40 }));
   });
 
-  it('with --eager-start hands each first workflow task to the embedded worker (none waits out a task timeout)', async () => {
+  it('with the embedded worker, eager start (on by default) hands each first workflow task to it (none waits out a task timeout)', async () => {
     const json = join(emptyDir(), 'eager.json');
     const result = await runCli([
-      'run', '--address', address, '--task-queue', uniqueQueue('eager'), '--total', '20', '--concurrency', '5', '--worker', '--eager-start', '--json', json,
+      'run', '--address', address, '--task-queue', uniqueQueue('eager'), '--total', '20', '--concurrency', '5', '--worker', '--json', json,
     ]);
     expect(result.code, result.stderr).toBe(0);
     const { counts, latency } = JSON.parse(readFileSync(json, 'utf8')) as RunResult;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
 import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 
@@ -21,7 +22,15 @@ async function schedulesOnServer(prefix: string): Promise<string[]> {
   return listed.map((schedule) => schedule.scheduleId).filter((id) => id.startsWith(prefix));
 }
 
-const readResult = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as SchedulesResult;
+const schema = JSON.parse(readFileSync(new URL('../../src/report/schedules-result.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+
+/** The --json result, checked against its schema. */
+function readResult(path: string): SchedulesResult {
+  const result = JSON.parse(readFileSync(path, 'utf8'));
+  expect(validate(result), JSON.stringify(validate.errors)).toBe(true);
+  return result as SchedulesResult;
+}
 
 describe('sched-bench schedules against a real dev server', () => {
   it('creates the schedules, counts every fire from the server, measures fire and pickup lag, and deletes them', { timeout: 60_000 }, async () => {

@@ -13,7 +13,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
-      wait: true, worker: false, devServer: false, eagerStart: false, json: undefined, ndjson: undefined, thresholds: [], verify: false,
+      wait: true, worker: false, devServer: false, eagerStart: undefined, json: undefined, ndjson: undefined, thresholds: [], verify: false,
       workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
       pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
@@ -185,7 +185,7 @@ describe('the options table', () => {
     const { readFileSync } = await import('node:fs');
     const envExample = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const specs = [...specsFor('run'), ...specsFor('infinite'), ...specsFor('worker')];
+    const specs = [...specsFor('run'), ...specsFor('infinite'), ...specsFor('worker'), ...specsFor('schedules')];
     for (const spec of specs) {
       expect(readme, spec.flag).toContain(`\`${spec.flag.split(' ')[0]}`);
       for (const name of spec.env) {
