@@ -77,6 +77,29 @@ describe('sched-bench schedules against a real dev server', () => {
     },
   );
 
+  it('with two `sched-bench worker` processes on the queue, every fire is handled exactly once', { timeout: 60_000 }, async () => {
+    const taskQueue = uniqueQueue('sched-two-workers');
+    const workers = [0, 1].map(() => new CliProcess(['worker', '--address', address, '--task-queue', taskQueue]));
+    await Promise.all(workers.map((worker) => worker.waitFor(/^Worker started: taskQueue=/)));
+    const json = join(emptyDir(), 'two-workers.json');
+    const result = await runCli(['schedules', '--address', address, '--task-queue', taskQueue, '--schedules', '3', '--every', '1s', '--fires', '5', '--json', json]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const run = readResult(json);
+    expect(run.schedules.counts).toMatchObject({ expected: 15, taken: 15, unaccounted: 0 });
+    // The server holds one workflow per fire, each completed once, under distinct ids.
+    const listed = await temporalCommand(temporalCli, ['workflow', 'list', '--address', address, '-o', 'json',
+      '--query', `WorkflowId STARTS_WITH "sched-bench-${runIdOf(result.stdout)}-s"`]);
+    const fired = JSON.parse(listed) as Array<{ execution: { workflowId: string }; status: string }>;
+    expect(fired).toHaveLength(15);
+    expect(new Set(fired.map((workflow) => workflow.execution.workflowId)).size).toBe(15);
+    expect(fired.every((workflow) => /COMPLETED/.test(workflow.status))).toBe(true);
+    // Between them, the two workers ran one echo per fire: none twice, none lost.
+    for (const worker of workers) worker.signal('SIGTERM');
+    const stopped = await Promise.all(workers.map((worker) => worker.exited));
+    const echoes = stopped.map((worker) => Number(/Activities executed: (\d+)/.exec(worker.stdout)?.[1]));
+    expect(echoes[0]! + echoes[1]!).toBe(15);
+  });
+
   it('on SIGTERM mid-run deletes every schedule it created, and exits 0 with its result', { timeout: 60_000 }, async () => {
     const json = join(emptyDir(), 'interrupted.json');
     const cli = new CliProcess(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-term'), '--schedules', '3', '--every', '1s',
