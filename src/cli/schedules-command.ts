@@ -187,6 +187,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       const runsBySchedule = scheduleIds.map((id) => fired.filter((run) => run.workflowId.startsWith(`${id}-`)) as FiredRun[]);
       const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
       const pickup = await pickupLags(schedules, result);
+      // A fire taken more than an interval after it was due came late: after an outage, a catch-up.
+      const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
+      const caughtUp = result.fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length;
       const left = await deleteCreated();
       // Check with the server: describe each, since its schedule list catches up with deletes only later.
       const scheduleService = schedules;
@@ -203,7 +206,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       });
       io.out(
         formatScheduleSummary({
-          counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp,
+          counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp, caughtUp,
           overlap: config.overlap, checks, thresholds, elapsedMs: result.elapsedMs,
         }),
       );
@@ -221,7 +224,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           schedules: {
             ids: scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
             window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach },
-            observedUntil: new Date(result.observedUntilMs).toISOString(), counts: result.counts, notPickedUp: pickup.notPickedUp,
+            observedUntil: new Date(result.observedUntilMs).toISOString(), counts: result.counts, notPickedUp: pickup.notPickedUp, caughtUp,
             deleted: left.length + remaining.length === 0,
           },
           latency: {

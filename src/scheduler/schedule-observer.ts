@@ -17,7 +17,7 @@ export interface ScheduleObserverOptions {
   settleMs: number;
   clock?: Clock;
   onReport?: (report: ScheduleReport) => void;
-  /** A describe that failed (the run goes on; the next poll tries again). */
+  /** The first describe that failed after polls that worked (the run goes on; each poll tries again). */
   onPollError?: (error: unknown) => void;
 }
 
@@ -50,6 +50,7 @@ export class ScheduleObserver {
   private wakeUp: (() => void) | undefined;
   private readonly timers = new Set<TimerHandle>();
   private startedAt = 0;
+  private pollFailing = false;
 
   constructor(private readonly options: ScheduleObserverOptions) {
     // Epoch time: the window and the fires' times are the server's (wall-clock) timestamps.
@@ -130,11 +131,12 @@ export class ScheduleObserver {
   private async poll(): Promise<void> {
     const { source, scheduleIds } = this.options;
     const described = await Promise.allSettled(scheduleIds.map((id) => source.describe(id)));
+    const failure = described.find((outcome) => outcome.status === 'rejected');
+    // Told once per stretch of failures (a server away fails every poll), again after one succeeds.
+    if (failure && !this.pollFailing) this.options.onPollError?.(failure.reason);
+    this.pollFailing = failure !== undefined;
     for (const outcome of described) {
-      if (outcome.status === 'rejected') {
-        this.options.onPollError?.(outcome.reason);
-        continue;
-      }
+      if (outcome.status === 'rejected') continue;
       const state = outcome.value;
       this.states.set(state.scheduleId, state);
       for (const fire of state.recentFires) {

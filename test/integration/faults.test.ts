@@ -118,3 +118,35 @@ describe('a throttling server (frontend.namespaceRPS=10)', () => {
     expect(stdout).toContain(`server: ${throttledAttempts} start attempts throttled (RESOURCE_EXHAUSTED)`);
   });
 });
+
+describe('schedules through a server outage (--catchup-window)', () => {
+  let server: RestartableDevServer | undefined;
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  it('after the restart, fires within the catch-up window are taken late and older ones missed: expected = taken + missed + skipped', { timeout: 120_000 }, async () => {
+    server = await RestartableDevServer.create(temporalBinary, temporalCli);
+    await server.start();
+    const json = join(emptyDir(), 'catchup.json');
+    const run = new CliProcess(['schedules', '--address', server.address, '--worker', '--schedules', '2', '--every', '1s', '--duration', '30s',
+      '--catchup-window', '10s', '--report-interval', '1', '--json', json]);
+    await run.waitFor(/^Schedules: 2 Fires: [1-9]/);
+    await server.kill();
+    await sleep(16_000); // longer than the catch-up window: the oldest fires of the outage are missed
+    await server.start();
+    const { code, stdout, stderr } = await run.exited;
+    expect(code, stdout + stderr).toBe(0);
+    const result = JSON.parse(readFileSync(json, 'utf8')) as {
+      schedules: { counts: { expected: number; taken: number; missed: number; skipped: number; buffered: number; unaccounted: number }; caughtUp: number; deleted: boolean };
+    };
+    const { counts } = result.schedules;
+    expect(counts.expected).toBe(60);
+    expect(counts.missed).toBeGreaterThan(0);
+    expect(counts.taken + counts.missed + counts.skipped + counts.buffered).toBe(counts.expected);
+    expect(counts.unaccounted).toBe(0);
+    expect(result.schedules.caughtUp).toBeGreaterThan(0);
+    expect(result.schedules.deleted).toBe(true);
+    expect(stdout).toMatch(/caught up after an outage: \d+ fires/);
+  });
+});
