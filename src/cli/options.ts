@@ -360,13 +360,13 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: undefined,
-    description: 'workflows in flight at most', parse: parseInteger(1), commands: LOAD,
+    description: 'workflows in flight at most', parse: parseInteger(1), commands: LOAD_AND_SCHEDULES,
     defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
   }),
   option({
     key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
     description: 'open loop: start this many workflows per second on a fixed schedule (--concurrency then caps in-flight)',
-    parse: parseNonNegativeNumber, commands: LOAD, defaultText: 'none (closed loop)',
+    parse: parseNonNegativeNumber, commands: LOAD_AND_SCHEDULES, defaultText: 'none (closed loop)',
   }),
   option({
     key: 'stages', flag: '--stages <list>', env: ['SCHEDULER_STAGES'], defaultValue: undefined,
@@ -408,7 +408,7 @@ export const OPTION_SPECS = [
   option({
     key: 'wait', flag: '--no-wait', env: ['SCHEDULER_WAIT'], defaultValue: true,
     description: 'count a workflow done when its start is acknowledged (start-only throughput)',
-    parse: parseBoolean, commands: LOAD,
+    parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,

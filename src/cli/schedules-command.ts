@@ -6,6 +6,12 @@ import { evaluateThresholds } from '../metrics/thresholds.js';
 import { formatScheduleLine, formatScheduleSummary } from '../report/schedule-report.js';
 import { fireTimesBetween, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
 import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
+import { SchedulerService } from '../scheduler/scheduler-service.js';
+import type { RunStats } from '../scheduler/types.js';
+import { formatFinalLine, formatIntervalLine } from '../report/lines.js';
+import { formatSummary } from '../report/summary.js';
+import { workloadOf } from './workload.js';
+import { CLOSED_LOOP_DEFAULT_CONCURRENCY, OPEN_LOOP_DEFAULT_CONCURRENCY } from './options.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
 import type { ScheduleService } from '../temporal/schedule-service.js';
@@ -79,6 +85,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
   let devServer: DevServer | undefined;
   let killStartingDevServer: (() => void) | undefined;
   let observer: ScheduleObserver | undefined;
+  /** Direct load run next to the schedules (--concurrency / --rate), so fire lag is measured on a busy cluster. */
+  let directLoad: SchedulerService | undefined;
   let stopRequested = false;
   let schedules: ScheduleService | undefined;
 
@@ -100,6 +108,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
     return left;
   };
 
+  /** Starts the direct load when asked for; resolves with its stats once stopped and drained. */
+  let startDirectLoad: () => Promise<RunStats | undefined> = async () => undefined;
+
   const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());
   process.on('exit', killDevServer);
   const detachSignals = signals.attach({
@@ -107,6 +118,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       stopRequested = true;
       io.err('Received interrupt signal, stopping: deleting the schedules...');
       observer?.stop();
+      directLoad?.stop();
     },
     forced: () => {
       // Even now the schedules go: they would go on firing on the cluster after we are gone.
@@ -133,6 +145,17 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
     try {
       await service.checkNamespace(config.namespace);
       schedules = service.scheduleService(config.namespace);
+      if (config.concurrency !== undefined || config.rate !== undefined) {
+        const workload = workloadOf(config);
+        const load = new SchedulerService({
+          temporalService: service, taskQueue: config.taskQueue, namespace: config.namespace,
+          concurrency: config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY),
+          rate: config.rate, reportInterval: config.reportInterval, wait: config.wait,
+          sink: { interval: (report) => (config.quiet ? undefined : io.out(formatIntervalLine(report))) },
+        });
+        directLoad = load;
+        startDirectLoad = () => load.runInfinite({ workload });
+      }
       if (config.worker || config.devServer) {
         worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
         io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
@@ -182,7 +205,10 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         onPollError: (error) => io.err(`sched-bench: could not describe a schedule (retrying): ${firstLine(error)}`),
       });
       if (stopRequested) observer.stop();
+      const loadRun = startDirectLoad();
       const result = await observer.run();
+      directLoad?.stop();
+      const loadStats = await loadRun;
       const fired = await schedules.listFired(`${DEFAULT_ID_PREFIX}-${runId}-s`).catch(() => []);
       const runsBySchedule = scheduleIds.map((id) => fired.filter((run) => run.workflowId.startsWith(`${id}-`)) as FiredRun[]);
       const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
@@ -204,6 +230,14 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         latency, completed: result.counts.taken, failed: 0, completedPerSecond: 0,
         schedules: { missed: result.counts.missed, skipped: result.counts.skipped, unaccounted: result.counts.unaccounted },
       });
+      if (loadStats && directLoad) {
+        io.out(formatFinalLine(loadStats, loadStats.stopReason === 'stopped'));
+        const { metrics } = directLoad;
+        io.out(`Direct load next to the schedules: ${formatSummary({
+          stats: loadStats, wait: config.wait, thresholds: [],
+          latency: { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() },
+        })}`);
+      }
       io.out(
         formatScheduleSummary({
           counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp, caughtUp,
@@ -235,6 +269,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           thresholds: thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
             expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
           })),
+          directLoad: loadStats && directLoad ? directLoadResult(loadStats, directLoad) : null,
           fires: result.fires.map((fire) => ({
             scheduleId: fire.scheduleId, workflowId: fire.workflowId,
             scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
@@ -260,4 +295,16 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
     await devServer?.stop();
     process.off('exit', killDevServer);
   }
+}
+
+/** The direct load's part of the schedules result: counts, throughput and latencies. */
+function directLoadResult(stats: RunStats, load: SchedulerService) {
+  const { metrics } = load;
+  return {
+    loadModel: load.loadModel,
+    counts: { launched: stats.launched, started: stats.started, completed: stats.completed, failed: stats.failed, failuresByKind: stats.failuresByKind },
+    elapsedSeconds: stats.elapsedMs / 1000,
+    throughput: { completedPerSecond: stats.measured.completedPerSecond, startedPerSecond: stats.measured.startedPerSecond },
+    latency: { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary() },
+  };
 }

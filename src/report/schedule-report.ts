@@ -42,7 +42,9 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
   if (counts.recorded < counts.taken) {
     lines.push(`  lags cover ${counts.recorded} of ${counts.taken} fires (the server keeps a schedule's latest 10; more came between polls)`);
   }
-  if (input.caughtUp > 0) lines.push(`  caught up after an outage: ${input.caughtUp} fires taken more than an interval late (the rest of the outage: missed ${counts.missed})`);
+  if (input.caughtUp > 0) {
+    lines.push(`  taken more than an interval late: ${input.caughtUp} fires (caught up after an outage, or a scheduler behind); missed: ${counts.missed}`);
+  }
   if (input.notPickedUp > 0) lines.push(`  ${input.notPickedUp} fired workflows had no worker pick them up by the end (is a worker running on the task queue?)`);
   lines.push(`Overlap policy ${input.overlap}:`);
   for (const check of input.checks) lines.push(`  ${check.passed ? '✓' : '✗'} ${check.what} (${check.detail})`);

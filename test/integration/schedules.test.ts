@@ -77,6 +77,19 @@ describe('sched-bench schedules against a real dev server', () => {
     },
   );
 
+  it('runs direct load next to the schedules (--concurrency), so fire lag is measured on a busy cluster', { timeout: 60_000 }, async () => {
+    const json = join(emptyDir(), 'busy.json');
+    const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-busy'), '--worker', '--schedules', '2',
+      '--every', '1s', '--fires', '3', '--concurrency', '5', '--report-interval', '1', '--json', json]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Concurrent: \d+ Workflows: \d+ Rate: /m);
+    expect(result.stdout).toMatch(/^Direct load next to the schedules: Summary: (\d+) launched, \1 started, \1 completed, 0 failed/m);
+    const run = readResult(json) as SchedulesResult & { directLoad: { counts: { completed: number; launched: number } } };
+    expect(run.schedules.counts).toMatchObject({ expected: 6, taken: 6, unaccounted: 0 });
+    expect(run.directLoad.counts.completed).toBeGreaterThan(0);
+    expect(run.directLoad.counts.completed).toBe(run.directLoad.counts.launched);
+  });
+
   it('with two `sched-bench worker` processes on the queue, every fire is handled exactly once', { timeout: 60_000 }, async () => {
     const taskQueue = uniqueQueue('sched-two-workers');
     const workers = [0, 1].map(() => new CliProcess(['worker', '--address', address, '--task-queue', taskQueue]));
