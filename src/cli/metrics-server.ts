@@ -1,9 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import { UsageError } from '../errors.js';
-import type { PrometheusExporter } from '../report/prometheus.js';
+/** What serves the text: the run's exporter or the schedules' one. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 /** Serves `/metrics` for Prometheus on all interfaces while the run lasts. */
-export async function serveMetrics(exporter: PrometheusExporter, port: number): Promise<{ close: () => Promise<void> }> {
+export async function serveMetrics(exporter: MetricsSource, port: number): Promise<{ close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     if (request.url?.split('?')[0] !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('sched-bench serves /metrics\n');

@@ -557,7 +557,7 @@ export const OPTION_SPECS = [
   option({
     key: 'metricsPort', flag: '--metrics-port <port>', env: ['SCHEDULER_METRICS_PORT'], defaultValue: undefined,
     description: "serve Prometheus /metrics on this port while the run lasts; the SDK's own metrics on port + 1",
-    parse: parsePort, commands: LOAD, defaultText: 'off',
+    parse: parsePort, commands: LOAD_AND_SCHEDULES, defaultText: 'off',
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,
@@ -581,7 +581,7 @@ export const OPTION_SPECS = [
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,
     description: 'append one JSON object per report interval ("-": stdout, progress lines then go to stderr)',
-    parse: parseText, commands: LOAD, defaultText: 'none',
+    parse: parseText, commands: LOAD_AND_SCHEDULES, defaultText: 'none',
   }),
   option({
     key: 'thresholds', flag: '--threshold <expr>', env: ['SCHEDULER_THRESHOLDS'], defaultValue: [],

@@ -21,7 +21,10 @@ import { connectionSettings } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { writeFileAtomic } from './outputs.js';
+import { NdjsonWriter, writeFileAtomic } from './outputs.js';
+import { serveMetrics } from './metrics-server.js';
+import { ScheduleExporter } from '../report/prometheus.js';
+import { installRuntime } from '../temporal/runtime.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -82,6 +85,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
   const scheduleIds = scheduleIdsOf(runId, config.schedules);
   const startedAt = new Date();
   const created = new Set<string>();
+  if (config.metricsPort !== undefined) installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
+  const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
+  let metricsServer: { close: () => Promise<void> } | undefined;
   let devServer: DevServer | undefined;
   let killStartingDevServer: (() => void) | undefined;
   let observer: ScheduleObserver | undefined;
@@ -197,13 +203,22 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       );
       const settleMs = Math.min(MAX_SETTLE_MS, BASE_SETTLE_MS + config.jitter * 1000 +
         (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay + 1000) : 0));
-      observer = new ScheduleObserver({
+      let exporter: ScheduleExporter | undefined;
+      const watching: ScheduleObserver = new ScheduleObserver({
         source: schedules, scheduleIds, spec, window, pollIntervalMs: POLL_INTERVAL_MS, reportIntervalMs: config.reportInterval * 1000, settleMs,
         onReport: (report) => {
           if (!config.quiet) io.out(formatScheduleLine(report));
+          ndjson?.write({ type: 'schedules', runId, t: Math.round(report.elapsedMs) / 1000, ...report });
         },
+        onFire: (_, lagMs) => exporter?.observeFireLag(lagMs),
         onPollError: (error) => io.err(`sched-bench: could not describe a schedule (retrying): ${firstLine(error)}`),
       });
+      observer = watching;
+      if (config.metricsPort !== undefined) {
+        exporter = new ScheduleExporter(runId, () => watching.currentCounts());
+        metricsServer = await serveMetrics(exporter, config.metricsPort);
+        io.err(`Metrics: http://0.0.0.0:${config.metricsPort}/metrics (SDK metrics: port ${config.metricsPort + 1})`);
+      }
       if (stopRequested) observer.stop();
       const loadRun = startDirectLoad();
       const result = await observer.run();
@@ -292,6 +307,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
     }
   } finally {
     detachSignals();
+    await metricsServer?.close();
+    ndjson?.close();
     await devServer?.stop();
     process.off('exit', killDevServer);
   }

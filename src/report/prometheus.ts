@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailureKind } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { RunStats } from '../scheduler/types.js';
+import type { ScheduleCounts } from '../scheduler/schedule-types.js';
 
 /** Latency buckets (seconds): 5 ms … 5 min, the range of a workflow start or run. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -98,6 +99,46 @@ export class PrometheusExporter {
 
   observeE2e(latencyMs: number): void {
     this.e2eLatency.observe(this.labels, latencyMs / 1000);
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/**
+ * A `schedules` run in Prometheus form: the fire counts (read from the observer at scrape time, as the
+ * periodic line shows them) and the fire lag of each recorded fire.
+ */
+export class ScheduleExporter {
+  readonly registry = new Registry();
+  private readonly fireLag: Histogram<'run_id'>;
+  private readonly labels: { run_id: string };
+
+  constructor(runId: string, counts: () => ScheduleCounts) {
+    const labels = { run_id: runId };
+    this.labels = labels;
+    const registers = [this.registry];
+    new Gauge({
+      name: 'sched_bench_schedule_fires', help: 'Fires of the run\'s schedules so far, by outcome (expected, taken, skipped, missed, buffered).',
+      labelNames: ['run_id', 'outcome'], registers,
+      collect() {
+        const now = counts();
+        for (const outcome of ['expected', 'taken', 'skipped', 'missed', 'buffered'] as const) this.set({ ...labels, outcome }, now[outcome]);
+      },
+    });
+    this.fireLag = new Histogram({
+      name: 'sched_bench_fire_lag_seconds', help: 'Schedule fire lag: the server started the workflow − the fire was due (jitter included).',
+      labelNames: ['run_id'], buckets: LATENCY_BUCKETS, registers,
+    });
+  }
+
+  observeFireLag(lagMs: number): void {
+    this.fireLag.observe(this.labels, lagMs / 1000);
   }
 
   metrics(): Promise<string> {

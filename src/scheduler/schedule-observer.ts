@@ -17,6 +17,8 @@ export interface ScheduleObserverOptions {
   settleMs: number;
   clock?: Clock;
   onReport?: (report: ScheduleReport) => void;
+  /** Each fire the first time it is seen, with its fire lag (ms). */
+  onFire?: (fire: RecordedFire, fireLagMs: number) => void;
   /** The first describe that failed after polls that worked (the run goes on; each poll tries again). */
   onPollError?: (error: unknown) => void;
 }
@@ -98,6 +100,11 @@ export class ScheduleObserver {
     };
   }
 
+  /** The counts as of now (e.g. for a scrape). */
+  currentCounts(): ScheduleCounts {
+    return this.counts(this.clock.now());
+  }
+
   /** The counts so far, expecting the fires due up to `untilMs`. */
   counts(untilMs: number): ScheduleCounts {
     const { window, spec, scheduleIds } = this.options;
@@ -142,7 +149,9 @@ export class ScheduleObserver {
       for (const fire of state.recentFires) {
         if (this.fires.has(fire.workflowId)) continue;
         this.fires.set(fire.workflowId, fire);
-        this.fireLag.recordMillis(fire.takenAtMs - fire.scheduledAtMs);
+        const lagMs = fire.takenAtMs - fire.scheduledAtMs;
+        this.fireLag.recordMillis(lagMs);
+        this.options.onFire?.(fire, lagMs);
       }
     }
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
 import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
+import { freePort } from '../helpers/ports.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
@@ -34,10 +35,12 @@ function readResult(path: string): SchedulesResult {
 
 describe('sched-bench schedules against a real dev server', () => {
   it('creates the schedules, counts every fire from the server, measures fire and pickup lag, and deletes them', { timeout: 60_000 }, async () => {
-    const json = join(emptyDir(), 'schedules.json');
+    const dir = emptyDir();
+    const json = join(dir, 'schedules.json');
+    const ndjson = join(dir, 'schedules.ndjson');
     const result = await runCli([
       'schedules', '--address', address, '--task-queue', uniqueQueue('sched'), '--worker', '--schedules', '2', '--every', '1s',
-      '--fires', '4', '--report-interval', '1', '--json', json, '--threshold', 'fire_lag.p99<2s', '--threshold', 'missed==0',
+      '--fires', '4', '--report-interval', '1', '--json', json, '--ndjson', ndjson, '--threshold', 'fire_lag.p99<2s', '--threshold', 'missed==0',
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Starting schedules: schedules=2 every=1s jitter=0s fires=4 each /m);
@@ -51,6 +54,11 @@ describe('sched-bench schedules against a real dev server', () => {
     expect(run.schedules.notPickedUp).toBe(0);
     expect(run.overlapChecks.every((check) => check.passed)).toBe(true);
     expect(run.schedules.deleted).toBe(true);
+    // NDJSON: one record per report, the same counts as the lines.
+    const records = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    expect(records.every((record) => record.type === 'schedules' && record.schedules === 2)).toBe(true);
+    expect(Math.max(...records.map((record) => record.taken as number))).toBeLessThanOrEqual(8);
     await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
   });
 
@@ -115,11 +123,17 @@ describe('sched-bench schedules against a real dev server', () => {
 
   it('on SIGTERM mid-run deletes every schedule it created, and exits 0 with its result', { timeout: 60_000 }, async () => {
     const json = join(emptyDir(), 'interrupted.json');
+    const metricsPort = await freePort();
     const cli = new CliProcess(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-term'), '--schedules', '3', '--every', '1s',
-      '--duration', '60s', '--report-interval', '1', '--json', json]);
+      '--duration', '60s', '--report-interval', '1', '--json', json, '--metrics-port', String(metricsPort)]);
     await cli.waitFor(/^Schedules: 3 Fires: [1-9]/);
     const prefix = `sched-bench-${runIdOf(cli.stdout)}-`;
     await eventually(async () => expect(await schedulesOnServer(prefix)).toHaveLength(3));
+    // Prometheus: the fire counts and the fire lag histogram while it runs.
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const taken = Number(/sched_bench_schedule_fires\{run_id="[^"]+",outcome="taken"\} (\d+)/.exec(scraped)?.[1]);
+    expect(taken).toBeGreaterThan(0);
+    expect(Number(/sched_bench_fire_lag_seconds_count\{run_id="[^"]+"\} (\d+)/.exec(scraped)?.[1])).toBeGreaterThan(0);
     cli.signal('SIGTERM');
     const result = await cli.exited;
     expect(result.code, result.stderr).toBe(0);
