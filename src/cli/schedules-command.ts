@@ -4,7 +4,7 @@ import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { checkOverlapPromise, type FiredRun } from '../metrics/overlap-check.js';
 import { evaluateThresholds } from '../metrics/thresholds.js';
 import { formatScheduleLine, formatScheduleSummary } from '../report/schedule-report.js';
-import { fireTimesBetween, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
+import { fireTimesBetween, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
 import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunStats } from '../scheduler/types.js';
@@ -231,6 +231,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       // A fire taken more than an interval after it was due came late: after an outage, a catch-up.
       const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
       const caughtUp = result.fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length;
+      // The server's jitter: how far each fire's due time lies after its nominal time (within [0, --jitter)).
+      const jitterMaxMs = Math.max(0, ...result.fires.map((fire) => fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)));
+      const failedFires = fired.filter((run) => ['FAILED', 'TIMED_OUT'].includes(run.status)).length;
       const left = await deleteCreated();
       // Check with the server: describe each, since its schedule list catches up with deletes only later.
       const scheduleService = schedules;
@@ -255,7 +258,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       }
       io.out(
         formatScheduleSummary({
-          counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp, caughtUp,
+          counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp, caughtUp, failedFires, jitterMaxMs,
+          jitterMs: config.jitter * 1000,
           overlap: config.overlap, checks, thresholds, elapsedMs: result.elapsedMs,
         }),
       );
@@ -274,6 +278,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
             ids: scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
             window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach },
             observedUntil: new Date(result.observedUntilMs).toISOString(), counts: result.counts, notPickedUp: pickup.notPickedUp, caughtUp,
+            failed: failedFires, jitterMaxMs,
             deleted: left.length + remaining.length === 0,
           },
           latency: {

@@ -21,6 +21,11 @@ export interface ScheduleSummaryInput {
   notPickedUp: number;
   /** Fires taken more than an interval late (caught up after an outage). */
   caughtUp: number;
+  /** Fired workflows that failed or timed out. */
+  failedFires: number;
+  /** The largest jitter the server applied, and the --jitter bound. */
+  jitterMaxMs: number;
+  jitterMs: number;
   overlap: string;
   checks: readonly PromiseCheck[];
   thresholds: readonly ThresholdResult[];
@@ -44,6 +49,11 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
   }
   if (input.caughtUp > 0) {
     lines.push(`  taken more than an interval late: ${input.caughtUp} fires (caught up after an outage, or a scheduler behind); missed: ${counts.missed}`);
+  }
+  if (input.failedFires > 0) lines.push(`  fired workflows failed or timed out: ${input.failedFires}`);
+  if (input.jitterMs > 0) {
+    const within = input.jitterMaxMs < input.jitterMs ? '✓ within' : '✗ beyond';
+    lines.push(`  jitter: up to ${formatMillis(input.jitterMaxMs)} applied by the server (${within} --jitter ${formatMillis(input.jitterMs)})`);
   }
   if (input.notPickedUp > 0) lines.push(`  ${input.notPickedUp} fired workflows had no worker pick them up by the end (is a worker running on the task queue?)`);
   lines.push(`Overlap policy ${input.overlap}:`);

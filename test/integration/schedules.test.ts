@@ -85,6 +85,18 @@ describe('sched-bench schedules against a real dev server', () => {
     },
   );
 
+  it('--jitter: the server delays each fire by less than the jitter, and fire lag is counted from the jittered time', { timeout: 60_000 }, async () => {
+    const json = join(emptyDir(), 'jitter.json');
+    const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-jitter'), '--worker', '--schedules', '3',
+      '--every', '2s', '--fires', '3', '--jitter', '1500ms', '--json', json]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const run = readResult(json) as SchedulesResult & { schedules: { jitterMaxMs: number } };
+    expect(run.schedules.counts).toMatchObject({ expected: 9, taken: 9 });
+    expect(run.schedules.jitterMaxMs).toBeGreaterThan(0); // nine fires all undelayed would be a broken spec
+    expect(run.schedules.jitterMaxMs).toBeLessThan(1500);
+    expect(result.stdout).toMatch(/jitter: up to \S+ applied by the server \(✓ within --jitter 1.50s\)/);
+  });
+
   it('runs direct load next to the schedules (--concurrency), so fire lag is measured on a busy cluster', { timeout: 60_000 }, async () => {
     const json = join(emptyDir(), 'busy.json');
     const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-busy'), '--worker', '--schedules', '2',
