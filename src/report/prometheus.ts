@@ -18,17 +18,30 @@ export interface PrometheusSource {
   serverHealth?: () => ServerHealthSnapshot;
 }
 
+/** A prom-client registry served as text: what the /metrics endpoint reads. */
+abstract class RegistryExporter {
+  readonly registry = new Registry();
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
 /**
  * sched-bench's own metrics in Prometheus form (prom-client). Counts are read from the run's stats at
  * scrape time, so the served numbers are the printed ones; latencies are observed per measured workflow.
  */
-export class PrometheusExporter {
-  readonly registry = new Registry();
+export class PrometheusExporter extends RegistryExporter {
   private readonly startLatency: Histogram<'run_id'>;
   private readonly e2eLatency: Histogram<'run_id'>;
   private readonly labels: { run_id: string };
 
   constructor(source: PrometheusSource) {
+    super();
     const labels = { run_id: source.runId };
     this.labels = labels;
     const registers = [this.registry];
@@ -100,26 +113,18 @@ export class PrometheusExporter {
   observeE2e(latencyMs: number): void {
     this.e2eLatency.observe(this.labels, latencyMs / 1000);
   }
-
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
-  }
 }
 
 /**
  * A `schedules` run in Prometheus form: the fire counts (read from the observer at scrape time, as the
  * periodic line shows them) and the fire lag of each recorded fire.
  */
-export class ScheduleExporter {
-  readonly registry = new Registry();
+export class ScheduleExporter extends RegistryExporter {
   private readonly fireLag: Histogram<'run_id'>;
   private readonly labels: { run_id: string };
 
   constructor(runId: string, counts: () => ScheduleCounts) {
+    super();
     const labels = { run_id: runId };
     this.labels = labels;
     const registers = [this.registry];
@@ -139,13 +144,5 @@ export class ScheduleExporter {
 
   observeFireLag(lagMs: number): void {
     this.fireLag.observe(this.labels, lagMs / 1000);
-  }
-
-  metrics(): Promise<string> {
-    return this.registry.metrics();
-  }
-
-  get contentType(): string {
-    return this.registry.contentType;
   }
 }
