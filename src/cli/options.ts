@@ -433,7 +433,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'every', flag: '--every <time>', env: ['SCHEDULER_EVERY'], defaultValue: undefined,
-    description: 'interval spec: fire every this long (1s, 5s, 1m; at least 1s)', parse: parseDuration({ allowZero: false }),
+    description: 'interval spec: fire every this long (1s, 5s, 1m: whole seconds, at least 1s)', parse: parseDuration({ allowZero: false }),
     commands: SCHEDULES, defaultText: '1s unless --cron',
   }),
   option({
@@ -456,7 +456,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'catchupWindow', flag: '--catchup-window <time>', env: ['SCHEDULER_CATCHUP_WINDOW'], defaultValue: undefined,
-    description: 'after an outage, fires missed by at most this long are still taken; older ones count as missed', parse: parseDuration({ allowZero: false }),
+    description: 'after an outage, fires missed by at most this long are still taken; older ones count as missed (at least 10s)', parse: parseDuration({ allowZero: false }),
     commands: SCHEDULES, defaultText: "the server's (1 year)",
   }),
   option({

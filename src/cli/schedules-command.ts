@@ -14,7 +14,7 @@ import { workloadOf } from './workload.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, OPEN_LOOP_DEFAULT_CONCURRENCY } from './options.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
-import type { ScheduleService } from '../temporal/schedule-service.js';
+import type { FiredWorkflow, ScheduleService } from '../temporal/schedule-service.js';
 import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
 import { connectionSettings } from './connection.js';
@@ -37,12 +37,19 @@ const POLL_INTERVAL_MS = 1_000;
 /** After the window, wait this long at most for late or buffered fires. */
 const BASE_SETTLE_MS = 5_000;
 const MAX_SETTLE_MS = 120_000;
+/** The server's smallest catch-up window; it silently raises shorter ones. */
+const MIN_CATCHUP_WINDOW_SECONDS = 10;
+/** Direct load next to the schedules: how long its in-flight workflows are waited for at the end. */
+const DIRECT_LOAD_DRAIN_SECONDS = 30;
+/** How long the visibility listing of the fired runs may take to show every run closed. */
+const LISTING_SETTLE_MS = 10_000;
 
 function fireSpecOf(config: RunConfig): FireSpec {
   if (config.cron !== undefined && config.every !== undefined) throw new UsageError('give --every or --cron, not both');
   if (config.cron !== undefined) return { kind: 'cron', expression: config.cron.trim(), cron: parseCron(config.cron) };
   const everySeconds = config.every ?? 1;
-  if (everySeconds < 1 || !Number.isInteger(everySeconds * 1000)) throw new UsageError(`--every must be at least 1s, got ${everySeconds}s`);
+  // The server keeps whole seconds of an interval: 1.5s would fire every second.
+  if (everySeconds < 1 || !Number.isInteger(everySeconds)) throw new UsageError(`--every must be whole seconds, at least 1s, got ${everySeconds}s`);
   return { kind: 'interval', everyMs: everySeconds * 1000 };
 }
 
@@ -76,11 +83,31 @@ async function pickupLags(schedules: ScheduleService, result: ScheduleRunResult)
   return { histogram, notPickedUp };
 }
 
+/**
+ * The runs the schedules started (since `sinceMs`: an earlier run's workflows with the same ids stay
+ * out), listed again until visibility shows each closed (it indexes closes a little later).
+ */
+async function listFiredWhenClosed(schedules: ScheduleService, prefix: string, sinceMs: number): Promise<{ runs: FiredWorkflow[]; error?: string }> {
+  const deadline = Date.now() + LISTING_SETTLE_MS;
+  for (;;) {
+    try {
+      const runs = (await schedules.listFired(prefix)).filter((run) => run.startMs >= sinceMs);
+      if (runs.every((run) => run.closeMs !== undefined) || Date.now() > deadline) return { runs };
+    } catch (error) {
+      if (Date.now() > deadline) return { runs: [], error: firstLine(error) };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** `sched-bench schedules`: create Temporal Schedules, watch them fire, always delete them, report. */
 export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliLookup, signals: ShutdownSignals): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files: exit 2 before anything starts
   const spec = fireSpecOf(config);
   if (config.fires === undefined && config.duration === undefined) throw new UsageError('schedules need --duration or --fires (per schedule)');
+  if (config.catchupWindow !== undefined && config.catchupWindow < MIN_CATCHUP_WINDOW_SECONDS) {
+    throw new UsageError(`--catchup-window must be at least ${MIN_CATCHUP_WINDOW_SECONDS}s: the server raises anything shorter to that`);
+  }
   const runId = config.runId ?? newRunId();
   const scheduleIds = scheduleIdsOf(runId, config.schedules);
   const startedAt = new Date();
@@ -96,10 +123,18 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
   let stopRequested = false;
   let schedules: ScheduleService | undefined;
 
-  /** Deletes every schedule this run created; names any it could not. */
+  /** Creates under way: waited for before deleting, so none lands after the clean-up. */
+  const creating = new Set<Promise<unknown>>();
+
+  /**
+   * Deletes every schedule this run may have made: those created, and those whose create failed in a
+   * way that may still have made it (a lost answer); never one that existed before (a conflict).
+   * Names any it could not delete.
+   */
   const deleteCreated = async (): Promise<string[]> => {
     const service = schedules;
     if (!service) return [];
+    await Promise.allSettled([...creating]);
     const left: string[] = [];
     await Promise.all(
       [...created].map(async (id) => {
@@ -157,6 +192,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           temporalService: service, taskQueue: config.taskQueue, namespace: config.namespace,
           concurrency: config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY),
           rate: config.rate, reportInterval: config.reportInterval, wait: config.wait,
+          // Its workflows need a worker; without one (or when it dies) the drain must not hang the run.
+          drainTimeout: DIRECT_LOAD_DRAIN_SECONDS,
           sink: { interval: (report) => (config.quiet ? undefined : io.out(formatIntervalLine(report))) },
         });
         directLoad = load;
@@ -165,7 +202,10 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       if (config.worker || config.devServer) {
         worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));
         io.err(`Embedded worker: ${formatWorkerSettings(worker.settings)}`);
-        worker.start().catch((error: Error) => io.err(`sched-bench: embedded worker stopped: ${firstLine(error)}`));
+        worker.start().catch((error: Error) => {
+          io.err(`sched-bench: embedded worker stopped: ${firstLine(error)}`);
+          directLoad?.abort();
+        });
       }
       const window = scheduleWindow(spec, Date.now(), LEAD_MS + LEAD_PER_SCHEDULE_MS * scheduleIds.length, {
         fires: config.fires,
@@ -180,7 +220,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         scheduleIds.map((scheduleId) =>
           limit(async () => {
             if (stopRequested) return;
-            const outcome = await schedules!.create(
+            const creation = schedules!.create(
               {
                 scheduleId, spec, startMs: window.startMs, endMs: window.endMs, jitterMs: config.jitter * 1000, overlap: config.overlap,
                 catchupWindowMs: config.catchupWindow !== undefined ? config.catchupWindow * 1000 : undefined,
@@ -189,6 +229,17 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
               },
               config.onConflict,
             );
+            creating.add(creation);
+            let outcome: Awaited<typeof creation>;
+            try {
+              outcome = await creation;
+            } catch (error) {
+              // A conflict is someone else's schedule; any other failure may have created ours.
+              if (!(error instanceof UsageError)) created.add(scheduleId);
+              throw error;
+            } finally {
+              creating.delete(creation);
+            }
             created.add(scheduleId);
             if (outcome === 'reused') io.err(`Schedule ${scheduleId} existed with the same spec: reused (--on-conflict reuse)`);
           }),
@@ -196,6 +247,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       );
       const failedCreation = creations.find((outcome) => outcome.status === 'rejected');
       if (failedCreation) throw failedCreation.reason;
+      if (Date.now() > window.startMs) {
+        io.err(`sched-bench: creating the schedules outlasted the lead time; fires due before they existed count as unaccounted`);
+      }
       io.out(
         `Starting schedules: schedules=${scheduleIds.length} ${describeSpec(spec)} jitter=${config.jitter}s fires=${firesEach} each ` +
           `window=${new Date(window.startMs).toISOString()}..${new Date(window.endMs).toISOString()} overlap=${config.overlap} ` +
@@ -222,19 +276,23 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       if (stopRequested) observer.stop();
       const loadRun = startDirectLoad();
       const result = await observer.run();
+      // The schedules go first: they must not go on firing while the rest of the report is made.
+      const left = await deleteCreated();
       directLoad?.stop();
       const loadStats = await loadRun;
-      const fired = await schedules.listFired(`${DEFAULT_ID_PREFIX}-${runId}-s`).catch(() => []);
+      const listing = await listFiredWhenClosed(schedules, `${DEFAULT_ID_PREFIX}-${runId}-s`, window.startMs - 1000);
+      if (listing.error) io.err(`sched-bench: cannot check the overlap policy: ${listing.error}`);
+      const fired = listing.runs;
       const runsBySchedule = scheduleIds.map((id) => fired.filter((run) => run.workflowId.startsWith(`${id}-`)) as FiredRun[]);
       const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
+      if (listing.error) checks.push({ what: 'the fired runs could be listed', passed: false, detail: listing.error });
       const pickup = await pickupLags(schedules, result);
       // A fire taken more than an interval after it was due came late: after an outage, a catch-up.
       const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
       const caughtUp = result.fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length;
       // The server's jitter: how far each fire's due time lies after its nominal time (within [0, --jitter)).
-      const jitterMaxMs = Math.max(0, ...result.fires.map((fire) => fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)));
+      const jitterMaxMs = result.fires.reduce((most, fire) => Math.max(most, fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)), 0);
       const failedFires = fired.filter((run) => ['FAILED', 'TIMED_OUT'].includes(run.status)).length;
-      const left = await deleteCreated();
       // Check with the server: describe each, since its schedule list catches up with deletes only later.
       const scheduleService = schedules;
       const remaining = left.length > 0 ? [] : (await Promise.all(scheduleIds.map(async (id) => ((await scheduleService.exists(id).catch(() => false)) ? [id] : [])))).flat();
@@ -245,7 +303,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       for (const id of [...left, ...remaining]) io.err(`sched-bench: schedule left on the server: ${id}`);
       const latency = { fire_lag: result.fireLag.summary(), pickup_lag: pickup.histogram.summary() };
       const thresholds = evaluateThresholds(config.thresholds, {
-        latency, completed: result.counts.taken, failed: 0, completedPerSecond: 0,
+        latency, completed: result.counts.taken - failedFires, failed: failedFires,
+        completedPerSecond: result.elapsedMs > 0 ? result.counts.taken / (result.elapsedMs / 1000) : 0,
         schedules: { missed: result.counts.missed, skipped: result.counts.skipped, unaccounted: result.counts.unaccounted },
       });
       if (loadStats && directLoad) {

@@ -64,6 +64,10 @@ export class ServerHealth {
     }
     this.unavailableAttempts++;
     if (this.openOutage()) return;
+    // A call that was under way while the last outage ended (e.g. one that timed out across the
+    // recovery) says nothing about the server now.
+    const last = this.outages[this.outages.length - 1];
+    if (last?.endMs !== undefined && sentAtMs < last.endMs) return;
     const startMs = Math.min(atMs, Math.max(sentAtMs, this.lastAnsweredMs));
     this.outages.push({ startMs, endMs: undefined });
     this.onEvent({ type: 'unavailable', atMs: startMs, reason });

@@ -48,7 +48,10 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
     lines.push(`  lags cover ${counts.recorded} of ${counts.taken} fires (the server keeps a schedule's latest 10; more came between polls)`);
   }
   if (input.caughtUp > 0) {
-    lines.push(`  taken more than an interval late: ${input.caughtUp} fires (caught up after an outage, or a scheduler behind); missed: ${counts.missed}`);
+    lines.push(
+      `  taken more than an interval late: ${input.caughtUp} fires (held back by the overlap policy, caught up after an outage, or a scheduler behind); ` +
+        `missed: ${counts.missed}`,
+    );
   }
   if (input.failedFires > 0) lines.push(`  fired workflows failed or timed out: ${input.failedFires}`);
   if (input.jitterMs > 0) {

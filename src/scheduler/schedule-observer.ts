@@ -83,7 +83,9 @@ export class ScheduleObserver {
           break;
         }
         const windowOver = now > window.endMs;
-        if (windowOver && (this.counts(window.endMs).unaccounted <= 0 || now > window.endMs + settleMs)) break;
+        // Buffered fires are still to be taken (and measured): wait for them too.
+        const settled = this.counts(window.endMs);
+        if (windowOver && ((settled.unaccounted <= 0 && settled.buffered === 0) || now > window.endMs + settleMs)) break;
         await this.sleep(pollIntervalMs);
       }
     } finally {

@@ -108,8 +108,10 @@ export class ScheduleService implements ScheduleSource {
           `schedule ${definition.scheduleId} already exists with a different spec, policy or action; delete it, use another --run-id, or --on-conflict fail`,
         );
       }
-      // Same shape: keep it, with this run's window.
-      await handle.update((previous) => ({ ...previous, spec: sdkSpec(definition), state: { ...previous.state, paused: false } }));
+      // Same shape (a re-run with the same run id): replace it, so its counters and recent fires
+      // start from zero with this run's window rather than carrying the earlier run's.
+      await handle.delete();
+      await this.client.schedule.create(options);
       return 'reused';
     }
   }

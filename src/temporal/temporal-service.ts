@@ -257,6 +257,7 @@ export class TemporalService implements WorkflowLauncher {
   async awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown> {
     const client = this.client(namespace, this.clients, this.connection);
     let firstRefusalAt: number | undefined;
+    let lastRefusalAt: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const sentAt = Date.now();
       try {
@@ -267,8 +268,10 @@ export class TemporalService implements WorkflowLauncher {
         const now = Date.now();
         const kind = resultFailureKind(error);
         const delay = this.retryDelay(kind, attempt, sentAt, now, error);
-        firstRefusalAt ??= now;
-        if (delay === undefined || now + delay - firstRefusalAt > this.retryBudgetMs) {
+        // The budget covers one stretch of refusals: a wait that was answered for a while starts a new one.
+        if (lastRefusalAt === undefined || sentAt - lastRefusalAt > 2 * UNAVAILABLE_BACKOFF.maxMs) firstRefusalAt = now;
+        lastRefusalAt = now;
+        if (delay === undefined || now + delay - firstRefusalAt! > this.retryBudgetMs) {
           throw new LaunchError(kind, `${workflowId}: ${describeFailure(error)}`, { cause: error });
         }
         await sleep(delay);

@@ -147,6 +147,6 @@ describe('schedules through a server outage (--catchup-window)', () => {
     expect(counts.unaccounted).toBe(0);
     expect(result.schedules.caughtUp).toBeGreaterThan(0);
     expect(result.schedules.deleted).toBe(true);
-    expect(stdout).toMatch(/taken more than an interval late: \d+ fires \(caught up after an outage, or a scheduler behind\); missed: [1-9]/);
+    expect(stdout).toMatch(/taken more than an interval late: \d+ fires \(held back by the overlap policy, caught up after an outage, or a scheduler behind\); missed: [1-9]/);
   });
 });

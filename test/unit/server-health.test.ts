@@ -43,6 +43,14 @@ describe('ServerHealth', () => {
     });
   });
 
+  it('opens no new outage for a call that was under way while the last one ended (it timed out across the recovery)', () => {
+    const health = new ServerHealth();
+    health.refused('server_unavailable', 1000, 1000, 'x');
+    health.answered(3000, 3100);
+    health.refused('server_unavailable', 2000, 22_000, 'deadline exceeded'); // sent during the outage, failed after it
+    expect(health.snapshot(30_000)).toMatchObject({ outages: [{ startMs: 1000, endMs: 3100 }], unavailableAttempts: 2 });
+  });
+
   it('counts throttled attempts apart, announces throttling once, and opens no outage for it', () => {
     const events: ServerHealthEvent[] = [];
     const health = new ServerHealth((event) => events.push(event));
