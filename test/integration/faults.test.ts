@@ -88,7 +88,11 @@ describe('the server killed (SIGKILL) and restarted on the same port and databas
     // 5 slots backing off (0.2 s doubling to 2 s) over the outage: a few dozen attempts, not thousands.
     expect(refused).toBeLessThan(60);
     expect(startOnlyResult.counts.started).toBeGreaterThan(startOnlyLaunchedWhileDown);
-    expect(startOnlyResult.verification?.matches, JSON.stringify(startOnlyResult.verification)).toBe(true);
+    // Without retries a start whose answer was lost counts as failed though it may have landed: the
+    // server holds every start the tool counted, and at most those refused starts besides.
+    const serverStarted = Object.values(startOnlyResult.verification?.serverCounts ?? {}).reduce((sum, count) => sum + count, 0);
+    expect(serverStarted).toBeGreaterThanOrEqual(startOnlyResult.counts.started);
+    expect(serverStarted).toBeLessThanOrEqual(startOnlyResult.counts.started + refused);
   });
 });
 
