@@ -67,7 +67,6 @@ export interface ConnectionSettings {
 export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
   runId?: string;
-  /** Keep trying to connect (backoff with jitter) for this long, ms; default 10 s. */
   /** Workflow ids are `<idPrefix>-<runId>-<seq>`; default `sched-bench`. */
   idPrefix?: string;
   /**
@@ -75,6 +74,7 @@ export interface TemporalServiceOptions extends ConnectionSettings {
    * `<idPrefix>-<runId>-<shard>-<seq>`, so they never collide.
    */
   shard?: string;
+  /** Keep trying to connect (backoff with jitter) for this long, ms; default 10 s. */
   connectTimeoutMs?: number;
   /** Told of every refused attempt and every answer: throttling counts and outages for the report. */
   health?: ServerHealth;
