@@ -54,6 +54,17 @@ function readPem(source: PemSource | undefined, what: string, flag: string): Buf
   }
 }
 
+/**
+ * What to connect to: a private dev server (plain text on loopback: the cluster's TLS and credentials
+ * do not apply) when its address is given, else the configured cluster.
+ */
+export function settingsFor(config: RunConfig, devServerAddress: string | undefined): ConnectionSettings & { connectTimeoutMs: number } {
+  const connectTimeoutMs = config.connectTimeout * 1000;
+  return devServerAddress
+    ? { address: devServerAddress, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs }
+    : connectionSettings(config);
+}
+
 /** Turns the resolved options into what TemporalService connects with; reads the PEM files (exit 2 when unreadable). */
 export function connectionSettings(config: RunConfig): ConnectionSettings & { connectTimeoutMs: number } {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {

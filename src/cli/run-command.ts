@@ -36,7 +36,7 @@ import {
 } from './options.js';
 import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
-import { connectionSettings } from './connection.js';
+import { connectionSettings, settingsFor } from './connection.js';
 import { workloadOf } from './workload.js';
 import { LiveProgress } from './live-progress.js';
 import { serveMetrics } from './metrics-server.js';
@@ -206,6 +206,9 @@ export async function runLoad(
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const series = new IntervalSeries();
   const serverHealth = new ServerHealth((event) => io.err(formatServerHealthEvent(event)));
+  const startDelayMs = config.startDelay !== undefined ? config.startDelay * 1000 : undefined;
+  /** Delay lag needs the workflow's first task, so only runs that wait for results measure it. */
+  const measuresDelayLag = startDelayMs !== undefined && config.wait;
   const server = { address: config.address, namespace: config.namespace, taskQueue: config.taskQueue, version: null as string | null };
   let sdk: Record<string, string> = {};
   let devServer: DevServer | undefined;
@@ -228,7 +231,7 @@ export async function runLoad(
   const thresholdsOf = (stats: RunStats) => {
     const metrics = metricsOf();
     const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
-    const delayLag = config.startDelay !== undefined && config.wait ? { delayLag: metrics.delayLag.summary() } : {};
+    const delayLag = measuresDelayLag ? { delayLag: metrics.delayLag.summary() } : {};
     const results = evaluateThresholds(config.thresholds, {
       latency: { ...latency, ...(delayLag.delayLag ? { delay_lag: delayLag.delayLag } : {}) }, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
     });
@@ -249,7 +252,7 @@ export async function runLoad(
       loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
       histograms: {
         start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness,
-        ...(config.startDelay !== undefined && config.wait ? { delayLag: metrics.delayLag } : {}),
+        ...(measuresDelayLag ? { delayLag: metrics.delayLag } : {}),
       },
       thresholds, verification, intervals: { compactions: series.compactions, points: series.toArray() },
       client: clientCost(stats.completed, config.worker || config.devServer, cpuAtRunStart),
@@ -306,14 +309,11 @@ export async function runLoad(
       server.address = devServer.address;
       io.err(`Dev server started at ${server.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
-    // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
-    const settings = devServer
-      ? { address: server.address, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs: config.connectTimeout * 1000 }
-      : { ...connectionSettings(config), address: server.address };
+    const settings = settingsFor(config, devServer?.address);
     const service = await TemporalService.connect({
       ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
       eagerStart,
-      startDelayMs: config.startDelay !== undefined ? config.startDelay * 1000 : undefined,
+      startDelayMs,
     });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;
@@ -342,7 +342,7 @@ export async function runLoad(
         drainTimeout: config.drainTimeout,
         reportInterval: config.reportInterval,
         wait: config.wait,
-        startDelayMs: config.startDelay !== undefined ? config.startDelay * 1000 : undefined,
+        startDelayMs,
         sink: {
           ...printingSink({ out: progressOut, err: io.err }, (report) => {
             series.add(report);

@@ -17,7 +17,7 @@ import type { EchoWorker } from '../temporal/echo-worker.js';
 import type { FiredWorkflow, ScheduleService } from '../temporal/schedule-service.js';
 import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
-import { connectionSettings } from './connection.js';
+import { connectionSettings, settingsFor } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -25,6 +25,7 @@ import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import { serveMetrics } from './metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
+import { latencyResult, thresholdRecords } from '../report/result.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -178,10 +179,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       io.err(`Dev server started at ${devServer.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
     const address = devServer?.address ?? config.address;
-    const settings = devServer
-      ? { address, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs: config.connectTimeout * 1000 }
-      : connectionSettings(config);
-    const service = await TemporalService.connect({ ...settings, runId });
+    const service = await TemporalService.connect({ ...settingsFor(config, devServer?.address), runId });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);
@@ -340,14 +338,9 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
             failed: failedFires, jitterMaxMs,
             deleted: left.length + remaining.length === 0,
           },
-          latency: {
-            fireLag: { unit: 'ms', ...latency.fire_lag, encoded: result.fireLag.encode() },
-            pickupLag: { unit: 'ms', ...latency.pickup_lag, encoded: pickup.histogram.encode() },
-          },
+          latency: { fireLag: latencyResult(result.fireLag), pickupLag: latencyResult(pickup.histogram) },
           overlapChecks: checks,
-          thresholds: thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
-            expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
-          })),
+          thresholds: thresholdRecords(thresholds),
           directLoad: loadStats && directLoad ? directLoadResult(loadStats, directLoad) : null,
           fires: result.fires.map((fire) => ({
             scheduleId: fire.scheduleId, workflowId: fire.workflowId,

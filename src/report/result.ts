@@ -101,8 +101,16 @@ export interface ResultInput {
   serverHealth: ServerHealthSnapshot;
 }
 
-function latencyResult(histogram: LatencyHistogram): LatencyResult {
+/** A latency as the JSON results carry it: the summary in ms plus the encoded histogram. */
+export function latencyResult(histogram: LatencyHistogram): LatencyResult {
   return { unit: 'ms', ...histogram.summary(), encoded: histogram.encode() };
+}
+
+/** Threshold results as the JSON results carry them (a value with nothing measured is null). */
+export function thresholdRecords(thresholds: readonly ThresholdResult[]): RunResult['thresholds'] {
+  return thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
+    expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
+  }));
 }
 
 
@@ -137,9 +145,7 @@ export function buildRunResult(input: ResultInput): RunResult {
       startLateness: latencyResult(input.histograms.startLateness),
       ...(input.histograms.delayLag ? { delayLag: latencyResult(input.histograms.delayLag) } : {}),
     },
-    thresholds: input.thresholds.map(({ expression, metric, operator, limit, value, passed }) => ({
-      expression, metric, operator, limit, value: Number.isNaN(value) ? null : value, passed,
-    })),
+    thresholds: thresholdRecords(input.thresholds),
     verification: input.verification ?? null,
     intervals: input.intervals,
     client: input.client,
