@@ -142,6 +142,10 @@ describe('environment-only configuration', () => {
     });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Starting infinite scheduler: maxRuntime=1.5s concurrency=4 /m);
-    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: [1-9]\d*, Runtime: 1\.\d\ds/m);
+    // Launching stops at 1.5 s; the runtime also covers the drain, which a loaded machine stretches.
+    const runtime = /^Scheduler stopped\. Total workflows: [1-9]\d*, Runtime: (\d+\.\d\d)s/m.exec(result.stdout);
+    expect(runtime, result.stdout).not.toBeNull();
+    expect(Number(runtime![1])).toBeGreaterThanOrEqual(1.5);
+    expect(Number(runtime![1])).toBeLessThan(30);
   });
 });
