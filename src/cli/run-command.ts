@@ -368,7 +368,8 @@ export async function runLoad(
         formatStartLine({
           mode, runId, address: server.address, namespace: config.namespace, taskQueue: config.taskQueue,
           concurrency, reportInterval: config.reportInterval, wait: config.wait,
-          totalWorkflows: config.totalWorkflows, maxRuntime: config.maxRuntime,
+          totalWorkflows: config.totalWorkflows, maxRuntime: config.maxRuntime, rate: config.rate, stages: config.stages,
+          duration: config.duration, startDelay: config.startDelay, warmup: config.warmup,
         }),
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up

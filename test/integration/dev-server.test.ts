@@ -141,7 +141,7 @@ describe('environment-only configuration', () => {
       },
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Starting infinite scheduler: maxRuntime=1.5s concurrency=4 /m);
+    expect(result.stdout).toMatch(/^Starting infinite scheduler: loop=closed concurrency=4 maxRuntime=1.5s /m);
     expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: [1-9]\d*, Runtime: 1\.\d\ds/m);
   });
 });
