@@ -46,7 +46,11 @@ function formatStages(stages: readonly Stage[], unit: string): string {
 }
 
 /** `loop=open rate=50/s inFlightCap=1000`, or `loop=closed concurrency=10`, with the stages if any. */
-function loadTokens(info: StartLineInfo): string[] {
+export function formatLoadModel(info: Pick<StartLineInfo, 'rate' | 'stages' | 'concurrency'>): string {
+  return loadTokens(info).join(' ');
+}
+
+function loadTokens(info: Pick<StartLineInfo, 'rate' | 'stages' | 'concurrency'>): string[] {
   const open = info.rate !== undefined;
   const stages = info.stages && info.stages.length > 0 ? [`stages=${formatStages(info.stages, open ? '/s' : '')}`] : [];
   return open
