@@ -420,7 +420,7 @@ export const OPTION_SPECS = [
     description:
       "no eager start (the start's answer handing the first workflow task to the embedded worker; faster: README \"Benchmark\")",
     parse: parseBoolean, commands: LOAD,
-    defaultText: 'eager with the embedded worker and --connection native; =true demands both',
+    defaultText: 'eager with the embedded worker and --connection native; SCHEDULER_EAGER_START=true demands both',
   }),
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
