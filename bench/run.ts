@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startFakeFrontend } from './fake-frontend.js';
+import { updateReadme } from './readme-figures.js';
 
 // Compiled to dist/bench-build/bench/run.js: three levels below the project.
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -301,6 +302,8 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.json`, `${JSON.stringify({ when, machine, durationSeconds, figures: dayFigures }, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(dayFigures, when));
   process.stdout.write(markdown(figures, when));
+  // The README quotes these figures: its block is remade from the results, never edited by hand.
+  updateReadme(ROOT);
   if (figures.some((figure) => figure.pass === false)) process.exitCode = 1;
 }
 

@@ -17,18 +17,68 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
 };
 
-function describe(spec: ReturnType<typeof specsFor>[number]): string {
+type Spec = ReturnType<typeof specsFor>[number];
+
+/**
+ * The help text of an option: its description, then its variable and default. A switch that is off
+ * unless given names the variable's value that turns it on; a negated one (`--no-wait`) the value that
+ * turns it off, and its default says what happens without the flag, never a bare `true`.
+ */
+export function describeOption(spec: Spec): string {
+  const negated = spec.flag.startsWith('--no-');
+  const plainSwitch = !spec.flag.includes('<') && !negated && spec.defaultValue === false && spec.defaultText === undefined;
+  const envValue = negated ? '=false' : plainSwitch ? '=true' : '';
+  const details = spec.env.length > 0 ? [`env: ${spec.env.map((name) => `${name}${envValue}`).join(' or ')}`] : [];
   const defaultText =
-    spec.defaultText ?? (typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue));
-  const env = spec.env.length > 0 ? `env: ${spec.env.join(' or ')}; ` : '';
-  return `${spec.description} (${env}default: ${defaultText})`;
+    spec.defaultText ??
+    (plainSwitch || negated ? undefined : typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue));
+  // `default: none` says nothing an option without a default does not: left out, as the start line leaves out unused settings.
+  if (defaultText !== undefined && defaultText !== 'none') details.push(`default: ${defaultText}`);
+  return details.length > 0 ? `${spec.description} (${details.join('; ')})` : spec.description;
 }
 
-function toOption(spec: ReturnType<typeof specsFor>[number]): Option {
-  const option = new Option(spec.flag, describe(spec));
+function toOption(spec: Spec): Option {
+  const option = new Option(spec.flag, describeOption(spec));
   if (spec.repeatable) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
   return option;
 }
+
+/** Real commands, shown in --help: all on the top level, each command's own under it. */
+export const EXAMPLES: ReadonlyArray<{ command: CommandName; args: string; what: string }> = [
+  { command: 'run', args: '--dev-server --total 1000 --concurrency 50', what: 'a batch on a private dev server with an embedded worker' },
+  {
+    command: 'infinite', args: "--dev-server --rate 50 --duration 5m --threshold 'e2e.p99<2s' --json r.json",
+    what: 'open loop, 50 starts/s for 5 min; exit 99 unless e2e p99 < 2 s; result as JSON',
+  },
+  { command: 'worker', args: '--address temporal.example:7233', what: 'on one machine: host the EchoWorkflow for a cluster' },
+  { command: 'run', args: '--address temporal.example:7233 --total 10000 --concurrency 100', what: 'on another: load that cluster' },
+  { command: 'schedules', args: '--dev-server --schedules 10 --every 1s --duration 1m', what: 'how late 10 Temporal Schedules fire' },
+  { command: 'report', args: 'before.json after.json --html compare.html', what: 'two saved --json results side by side' },
+  { command: 'cleanup', args: '--run-id mwwdul1h-cdd2 --dry-run', what: "count a run's workflows on the server (without --dry-run: delete them)" },
+];
+
+function examplesHelp(command?: CommandName): string {
+  const chosen = EXAMPLES.filter((example) => command === undefined || example.command === command);
+  if (chosen.length === 0) return '';
+  return ['Examples:', ...chosen.flatMap((example) => [`  # ${example.what}`, `  $ sched-bench ${example.command} ${example.args}`])].join('\n');
+}
+
+/** What each exit code means (README "Signals and exit codes" has the same table). */
+export const EXIT_CODE_MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = {
+  [ExitCode.ok]: 'the run finished and nothing failed (with thresholds: they all held)',
+  [ExitCode.failure]: 'a workflow failed, the server could not be reached, --verify differed,\n       or the results could not be written',
+  [ExitCode.usage]: 'bad usage: unknown command or flag, bad flag or environment value',
+  [ExitCode.thresholdsFailed]: 'a --threshold did not hold',
+  [ExitCode.interrupted]: 'a batch was interrupted before its total, or a second signal forced the exit',
+};
+
+function exitCodesHelp(): string {
+  const rows = Object.entries(EXIT_CODE_MEANINGS).map(([code, meaning]) => `  ${code.padEnd(4)} ${meaning}`);
+  return ['Exit codes:', ...rows].join('\n');
+}
+
+/** Commands whose runs end with a verdict: their help lists the exit codes. */
+const RUN_COMMANDS: readonly CommandName[] = ['run', 'infinite', 'schedules'];
 
 /** Inserts the command picked by SCHEDULER_INFINITE_MODE when the arguments name none. */
 function withDefaultCommand(args: string[], sources: Omit<ConfigSources, 'flags'>): string[] {
@@ -47,10 +97,16 @@ function buildProgram(
     .version(VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err(text.trimEnd()), outputError: () => {} })
-    .addHelpText('after', `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.`);
+    .addHelpText(
+      'after',
+      `\nWithout a command: "run", or "infinite" when ${INFINITE_MODE_ENV}=true.\nValues: flag > environment > .env file > default.\n\n` +
+        `${examplesHelp()}\n\n${exitCodesHelp()}`,
+    );
 
   for (const name of ['run', 'infinite', 'schedules', 'worker', 'cleanup', 'report'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
+    const blocks = [examplesHelp(name), RUN_COMMANDS.includes(name) ? exitCodesHelp() : ''].filter((block) => block !== '');
+    command.addHelpText('after', `\n${blocks.join('\n\n')}`);
     if (name === 'report') command.argument('<results...>', 'JSON results written by --json');
     const specs = specsFor(name);
     const options = specs.map(toOption);

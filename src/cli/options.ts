@@ -350,8 +350,8 @@ export const OPTION_SPECS = [
   option({
     key: 'grpcCompression', flag: '--grpc-compression <gzip|none>', env: ['SCHEDULER_GRPC_COMPRESSION'], defaultValue: 'none',
     description:
-      'compression of the requests sched-bench sends: none (measured fastest: 15% less client CPU per start, and no inflating on ' +
-      'the server) or gzip (what SDK clients send by default)',
+      'compression of the requests sched-bench sends: none (less CPU per start, measured: README "Benchmark") or gzip ' +
+      '(what SDK clients send by default)',
     parse: parseGrpcCompression, commands: LOAD_AND_SCHEDULES,
   }),
   option({
@@ -407,8 +407,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'wait', flag: '--no-wait', env: ['SCHEDULER_WAIT'], defaultValue: true,
-    description: 'count a workflow done when its start is acknowledged (start-only throughput)',
-    parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
+    description: 'count a workflow done when its start is acknowledged (start-only throughput, no e2e latency)',
+    parse: parseBoolean, commands: LOAD_AND_SCHEDULES, defaultText: "wait for each workflow's result",
   }),
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,
@@ -418,9 +418,9 @@ export const OPTION_SPECS = [
   option({
     key: 'eagerStart', flag: '--no-eager-start', env: ['SCHEDULER_EAGER_START'], defaultValue: undefined,
     description:
-      "turn off eager workflow start (the start's answer carries the first workflow task to the embedded worker, saving " +
-      'a poll; measured 10–20% more throughput); true needs --worker or --dev-server and the native connection',
-    parse: parseBoolean, commands: LOAD, defaultText: 'on with the embedded worker and --connection native, else off',
+      "no eager start (the start's answer handing the first workflow task to the embedded worker; faster: README \"Benchmark\")",
+    parse: parseBoolean, commands: LOAD,
+    defaultText: 'eager with the embedded worker and --connection native; SCHEDULER_EAGER_START=true demands both',
   }),
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
@@ -561,8 +561,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,
-    description: 'no live status line, even on a terminal (it is off anyway when stdout is not a TTY or CI is set)',
-    parse: parseBoolean, commands: LOAD,
+    description: 'no live status line, even on a terminal',
+    parse: parseBoolean, commands: LOAD, defaultText: 'a live status line on a terminal, unless CI is set or TERM=dumb',
   }),
   option({
     key: 'quiet', flag: '--quiet', env: ['SCHEDULER_QUIET'], defaultValue: false,

@@ -43,23 +43,35 @@ import { serveMetrics } from './metrics-server.js';
 import { writeHtmlReport } from './report-command.js';
 import { PrometheusExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
-import { outputMode } from './terminal.js';
+import { outputMode, type OutputMode } from './terminal.js';
 import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
 
-/** The configuration as the JSON result shows it: secrets redacted, thresholds as their text. */
-export function redactedConfig(command: CommandName, config: RunConfig): Record<string, unknown> {
+/** A secret as the JSON result shows it: `[redacted]` if given; of key=value pairs, the keys (names, not secrets). */
+function redactedSecret(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return Object.fromEntries(Object.keys(value).map((key) => [key, '[redacted]']));
+  }
+  return '[redacted]';
+}
+
+/**
+ * The configuration as the JSON result shows it: secrets redacted (only those given), thresholds as
+ * their text, and `progress` as the run had it (false when stdout was piped, in CI, or with --quiet).
+ */
+export function redactedConfig(command: CommandName, config: RunConfig, output?: OutputMode): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const spec of specsFor(command)) {
     const value = config[spec.key];
     if (value === undefined) continue;
     // PEM text given inline (TEMPORAL_TLS_*_DATA) may be a private key: show where it came from, not what.
     const inlinePem = typeof value === 'object' && value !== null && 'data' in value;
-    shown[spec.key] = spec.secret ? '[redacted]' : inlinePem ? { data: '[redacted]' } : value;
+    shown[spec.key] = spec.secret ? redactedSecret(value) : inlinePem ? { data: '[redacted]' } : value;
   }
+  if ('progress' in shown && output !== undefined) shown.progress = output === 'live';
   shown.thresholds = config.thresholds.map((threshold) => threshold.expression);
   return shown;
 }
@@ -247,7 +259,7 @@ export async function runLoad(
   ): RunResult => {
     const metrics = metricsOf();
     return buildRunResult({
-      version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config),
+      version: VERSION, runId, command: mode === 'batch' ? 'run' : 'infinite', config: redactedConfig(mode === 'batch' ? 'run' : 'infinite', config, output),
       startedAt, endedAt: new Date(), interrupted, exitCode, server, sdk,
       loadModel: scheduler?.loadModel ?? { kind: loadModelKind, concurrency }, wait: config.wait, stats,
       histograms: {
@@ -368,7 +380,8 @@ export async function runLoad(
         formatStartLine({
           mode, runId, address: server.address, namespace: config.namespace, taskQueue: config.taskQueue,
           concurrency, reportInterval: config.reportInterval, wait: config.wait,
-          totalWorkflows: config.totalWorkflows, maxRuntime: config.maxRuntime,
+          totalWorkflows: config.totalWorkflows, maxRuntime: config.maxRuntime, rate: config.rate, stages: config.stages,
+          duration: config.duration, startDelay: config.startDelay, warmup: config.warmup,
         }),
       );
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up

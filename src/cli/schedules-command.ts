@@ -8,7 +8,7 @@ import { fireTimesBetween, nominalFireTime, parseCron, scheduleWindow, type Fire
 import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunStats } from '../scheduler/types.js';
-import { formatFinalLine, formatIntervalLine } from '../report/lines.js';
+import { formatFinalLine, formatIntervalLine, formatLoadModel } from '../report/lines.js';
 import { formatSummary } from '../report/summary.js';
 import { workloadOf } from './workload.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, OPEN_LOOP_DEFAULT_CONCURRENCY } from './options.js';
@@ -248,10 +248,12 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       if (Date.now() > window.startMs) {
         io.err(`sched-bench: creating the schedules outlasted the lead time; fires due before they existed count as unaccounted`);
       }
+      // The direct load, when asked for, is part of what the run will do: say so, as the load commands do.
+      const directLoadText = directLoad ? `directLoad: ${formatLoadModel(directLoad.loadModel)} wait=${config.wait} ` : '';
       io.out(
         `Starting schedules: schedules=${scheduleIds.length} ${describeSpec(spec)} jitter=${config.jitter}s fires=${firesEach} each ` +
           `window=${new Date(window.startMs).toISOString()}..${new Date(window.endMs).toISOString()} overlap=${config.overlap} ` +
-          `taskQueue=${config.taskQueue} namespace=${config.namespace} address=${address} runId=${runId}`,
+          `${directLoadText}taskQueue=${config.taskQueue} namespace=${config.namespace} address=${address} runId=${runId}`,
       );
       const settleMs = Math.min(MAX_SETTLE_MS, BASE_SETTLE_MS + config.jitter * 1000 +
         (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay + 1000) : 0));

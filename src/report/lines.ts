@@ -1,37 +1,98 @@
 import type { ServerHealthEvent } from '../metrics/server-health.js';
+import type { Stage } from '../scheduler/load-model.js';
 import type { IntervalReport, RunMode, RunStats } from '../scheduler/types.js';
 import { formatMillis } from './units.js';
 
-/** What the start line names; a subset of the resolved configuration. */
+/** What the start line names: what the run will do, from the resolved configuration. */
 export interface StartLineInfo {
   mode: RunMode;
   runId: string;
   address: string;
   namespace: string;
   taskQueue: string;
+  /** The effective value: closed loop, the slots; open loop, the cap on workflows in flight. */
   concurrency: number;
+  /** Seconds. */
   reportInterval: number;
   wait: boolean;
+  /** Batch size (`run`); ignored for `infinite`. */
   totalWorkflows?: number;
+  /** Seconds; 0 or absent: no limit. */
   maxRuntime?: number;
+  /** Starts per second: an open loop (with stages, the rate it ramps from). */
+  rate?: number;
+  stages?: readonly Stage[];
+  /** Seconds of launching; absent: no limit. */
+  duration?: number;
+  /** Seconds of Temporal's start delay on each workflow. */
+  startDelay?: number;
+  /** Seconds kept out of the summary. */
+  warmup?: number;
+}
+
+/** Seconds as the flags take them: `0.5s`, `30s`, `1m30s`, `2h`. */
+export function formatSeconds(totalSeconds: number): string {
+  const rounded = Number(totalSeconds.toFixed(3));
+  if (rounded < 60) return `${rounded}s`;
+  const hours = Math.floor(rounded / 3600);
+  const minutes = Math.floor((rounded % 3600) / 60);
+  const seconds = Number((rounded % 60).toFixed(3));
+  return `${hours > 0 ? `${hours}h` : ''}${minutes > 0 ? `${minutes}m` : ''}${seconds > 0 ? `${seconds}s` : ''}`;
+}
+
+/** `30s→50/s,1m→200/s`: over each stage's duration, ramp to its target (a rate, or a concurrency). */
+function formatStages(stages: readonly Stage[], unit: string): string {
+  return stages.map((stage) => `${formatSeconds(stage.durationMs / 1000)}→${stage.target}${unit}`).join(',');
+}
+
+/** `loop=open rate=50/s inFlightCap=1000`, or `loop=closed concurrency=10`, with the stages if any. */
+export function formatLoadModel(info: Pick<StartLineInfo, 'rate' | 'stages' | 'concurrency'>): string {
+  return loadTokens(info).join(' ');
+}
+
+function loadTokens(info: Pick<StartLineInfo, 'rate' | 'stages' | 'concurrency'>): string[] {
+  const open = info.rate !== undefined;
+  const stages = info.stages && info.stages.length > 0 ? [`stages=${formatStages(info.stages, open ? '/s' : '')}`] : [];
+  return open
+    ? ['loop=open', `rate=${info.rate}/s`, ...stages, `inFlightCap=${info.concurrency}`]
+    : ['loop=closed', `concurrency=${info.concurrency}`, ...stages];
+}
+
+/** What ends the launching: the total, a duration, a max runtime, the stages, or only a signal. */
+function limitTokens(info: StartLineInfo): string[] {
+  const tokens: string[] = [];
+  if (info.mode === 'batch') tokens.push(`total=${info.totalWorkflows}`);
+  if (info.duration !== undefined) tokens.push(`duration=${formatSeconds(info.duration)}`);
+  if (info.mode === 'infinite' && info.maxRuntime) tokens.push(`maxRuntime=${formatSeconds(info.maxRuntime)}`);
+  const hasStages = info.stages !== undefined && info.stages.length > 0;
+  if (tokens.length === 0 && !hasStages) tokens.push('until=signal');
+  return tokens;
+}
+
+/**
+ * `Starting batch scheduler: loop=closed concurrency=10 total=100 wait=true …  runId=<id>`: the Go
+ * runner's prefix and its `runId=` token, with what this run will do; settings not in use are left out.
+ */
+export function formatStartLine(info: StartLineInfo): string {
+  const tokens = [
+    ...loadTokens(info),
+    ...limitTokens(info),
+    ...(info.startDelay !== undefined ? [`startDelay=${formatSeconds(info.startDelay)}`] : []),
+    ...(info.warmup ? [`warmup=${formatSeconds(info.warmup)}`] : []),
+    `wait=${info.wait}`,
+    `taskQueue=${info.taskQueue}`,
+    `namespace=${info.namespace}`,
+    `reportInterval=${formatSeconds(info.reportInterval)}`,
+    `address=${info.address}`,
+    `runId=${info.runId}`,
+  ];
+  return `Starting ${info.mode} scheduler: ${tokens.join(' ')}`;
 }
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
 function failedSuffix(failed: number): string {
   return failed > 0 ? ` Failed: ${failed}` : '';
-}
-
-export function formatStartLine(info: StartLineInfo): string {
-  const scope =
-    info.mode === 'batch'
-      ? `total=${info.totalWorkflows}`
-      : `maxRuntime=${info.maxRuntime ? `${info.maxRuntime}s` : 'none'}`;
-  return (
-    `Starting ${info.mode} scheduler: ${scope} concurrency=${info.concurrency} taskQueue=${info.taskQueue} ` +
-    `namespace=${info.namespace} reportInterval=${info.reportInterval}s wait=${info.wait} ` +
-    `address=${info.address} runId=${info.runId}`
-  );
 }
 
 /** `Concurrent: 8 Workflows: 45 Rate: 4.50`, plus ` Failed: N` once anything failed. */

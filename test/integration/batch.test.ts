@@ -18,7 +18,7 @@ describe('sched-bench run against a real dev server', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     const endLine = lines.findIndex((line) => line.startsWith('Batch scheduler'));
-    expect(lines[0]).toMatch(/^Starting batch scheduler: total=40 concurrency=8 taskQueue=batch-\S+ namespace=default reportInterval=0.5s wait=true address=\S+ runId=\S+$/);
+    expect(lines[0]).toMatch(/^Starting batch scheduler: loop=closed concurrency=8 total=40 wait=true taskQueue=batch-\S+ namespace=default reportInterval=0.5s address=\S+ runId=\S+$/);
     expect(lines[endLine]).toMatch(/^Batch scheduler completed\. Launched 40 workflows in \d+\.\d\ds, final rate: \d+\.\d\d wf\/s$/);
     for (const line of lines.slice(1, endLine)) expect(line).toMatch(/^Concurrent: [0-8] Workflows: \d+ Rate: \d+\.\d\d$/);
     // The summary follows the end line.

@@ -141,7 +141,7 @@ describe('environment-only configuration', () => {
       },
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Starting infinite scheduler: maxRuntime=1.5s concurrency=4 /m);
+    expect(result.stdout).toMatch(/^Starting infinite scheduler: loop=closed concurrency=4 maxRuntime=1.5s /m);
     // Launching stops at 1.5 s; the runtime also covers the drain, which a loaded machine stretches.
     const runtime = /^Scheduler stopped\. Total workflows: [1-9]\d*, Runtime: (\d+\.\d\d)s/m.exec(result.stdout);
     expect(runtime, result.stdout).not.toBeNull();

@@ -24,6 +24,8 @@ describe('truthful numbers against a real dev server', () => {
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^ {2}start lateness\s+\d+/m);
+    // The start line says what the run will do: an open loop at 20/s, capped in flight, for 5 s.
+    expect(result.stdout).toMatch(/^Starting infinite scheduler: loop=open rate=20\/s inFlightCap=1000 duration=5s wait=true /m);
     expect(result.stdout).toMatch(/^Verification against the server \(workflows of run \S+\): ✓ counts match$/m);
     const run = readResult(json);
     // 20/s for 5 s: 100 intended starts, each either started or (on a starved event loop) counted as
@@ -35,6 +37,9 @@ describe('truthful numbers against a real dev server', () => {
     expect(run.counts.completed).toBe(run.counts.started);
     expect(run).toMatchObject({ command: 'infinite', stopReason: 'time-limit', interrupted: false, exitCode: 0 });
     expect(run.loadModel).toMatchObject({ kind: 'open', rate: 20, concurrency: 1000, wait: true });
+    // Piped stdout had no live status line, and no secret was given, so none shows as redacted.
+    expect(run.config).toMatchObject({ progress: false, grpcMeta: {} });
+    expect(JSON.stringify(run.config)).not.toContain('[redacted]');
     expect(run.verification).toMatchObject({ matches: true, serverCounts: { Completed: run.counts.completed } });
     expect(run.latency.e2e.count).toBe(run.counts.completed);
     expect(run.latency.e2e.p50).toBeGreaterThan(0);

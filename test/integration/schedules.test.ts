@@ -102,6 +102,8 @@ describe('sched-bench schedules against a real dev server', () => {
     const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-busy'), '--worker', '--schedules', '2',
       '--every', '1s', '--fires', '3', '--concurrency', '5', '--report-interval', '1', '--json', json]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
+    // The start line says the direct load runs too, and how.
+    expect(result.stdout).toMatch(/^Starting schedules: .* directLoad: loop=closed concurrency=5 wait=true taskQueue=/m);
     expect(result.stdout).toMatch(/^Concurrent: \d+ Workflows: \d+ Rate: /m);
     expect(result.stdout).toMatch(/^Direct load next to the schedules: Summary: (\d+) launched, \1 started, \1 completed, 0 failed/m);
     const run = readResult(json) as SchedulesResult & { directLoad: { counts: { completed: number; launched: number } } };

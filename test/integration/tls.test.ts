@@ -137,7 +137,7 @@ describe('secrets never leak', () => {
     expect(badValue.code).toBe(2);
     const help = await runCli(['run', '--help'], { env: { ...env, TEMPORAL_API_KEY: proxy.apiKey } });
     const json = readFileSync(join(dir, 'r.json'), 'utf8');
-    expect(JSON.parse(json).config).toMatchObject({ apiKey: '[redacted]', grpcMeta: '[redacted]' });
+    expect(JSON.parse(json).config).toMatchObject({ apiKey: '[redacted]', grpcMeta: { 'x-audit': '[redacted]', 'x-other': '[redacted]' } });
     const outputs = { good: good.stdout + good.stderr, bad: bad.stdout + bad.stderr, badValue: badValue.stdout + badValue.stderr, help: help.stdout, json, ndjson: readFileSync(join(dir, 'r.ndjson'), 'utf8') };
     for (const [name, text] of Object.entries(outputs)) {
       for (const secret of [proxy.apiKey, secretHeader, keyLine]) expect(text.includes(secret), `${name} shows a secret`).toBe(false);

@@ -1,0 +1,184 @@
+/**
+ * README's benchmark figures, made from bench/results: the one place the README's numbers come from.
+ * `npm run bench` rewrites the block between the markers after each run (`npm run bench:readme` does it
+ * alone); test/unit/readme-figures.test.ts fails when the README and the latest results disagree.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatMillis } from '../src/report/units.js';
+
+export interface BenchFigure {
+  scenario: string;
+  metric: string;
+  value: number;
+  unit: string;
+  target?: string;
+  pass?: boolean;
+}
+
+/** One bench/results/<date>.json. */
+export interface ResultsFile {
+  /** `2026-11-25`: the file's name without `.json`. */
+  date: string;
+  machine?: { cpus?: number; node?: string };
+  figures: BenchFigure[];
+}
+
+export const BLOCK_START = '<!-- bench-figures: made from bench/results by `npm run bench:readme`; do not edit by hand -->';
+export const BLOCK_END = '<!-- /bench-figures -->';
+
+/** Every results file, newest first. */
+export function readResultsFiles(directory: string): ResultsFile[] {
+  return readdirSync(directory)
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+    .sort()
+    .reverse()
+    .map((name) => ({ date: name.slice(0, -'.json'.length), ...(JSON.parse(readFileSync(join(directory, name), 'utf8')) as Omit<ResultsFile, 'date'>) }));
+}
+
+/** The figures of one scenario in one file, looked up by their metric's text. */
+class Scenario {
+  constructor(
+    readonly name: string,
+    private readonly figures: BenchFigure[],
+  ) {}
+
+  one(metric: string | RegExp): BenchFigure {
+    const found = this.figures.find((figure) => (typeof metric === 'string' ? figure.metric === metric : metric.test(figure.metric)));
+    if (!found) throw new Error(`bench results: ${this.name} has no figure "${String(metric)}"; update bench/readme-figures.ts`);
+    return found;
+  }
+
+  value(metric: string | RegExp): number {
+    return this.one(metric).value;
+  }
+
+  metrics(metric: RegExp): string[] {
+    return this.figures.filter((figure) => metric.test(figure.metric)).map((figure) => figure.metric);
+  }
+
+  all(metric: RegExp): number[] {
+    const values = this.figures.filter((figure) => metric.test(figure.metric)).map((figure) => figure.value);
+    if (values.length === 0) throw new Error(`bench results: ${this.name} has no figure like ${String(metric)}; update bench/readme-figures.ts`);
+    return values;
+  }
+}
+
+/** Three significant digits; thousands grouped with a space: 10 100, 4 770, 119, 30.8, 0.778. */
+export function formatFigure(value: number): string {
+  const rounded = String(Number(value.toPrecision(3)));
+  return Math.abs(value) >= 1000 ? rounded.replace(/\B(?=(\d{3})+$)/g, ' ') : rounded;
+}
+
+const ms = (value: number): string => formatMillis(value);
+const percent = (value: number): string => `${Math.abs(value) < 10 ? value.toFixed(1) : value.toFixed(0)}%`;
+const range = (values: number[], unit: string): string => {
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  return formatFigure(low) === formatFigure(high) ? `${formatFigure(low)} ${unit}` : `${formatFigure(low)}–${formatFigure(high)} ${unit}`;
+};
+const change = (before: number, after: number): string => `${after >= before ? '+' : '−'}${percent((Math.abs(after - before) / before) * 100)}`;
+const check = (figure: BenchFigure): string => (figure.pass === undefined ? '' : figure.pass ? ' ✓' : ' ✗');
+
+function openLoopAccuracy(scenario: Scenario): string {
+  const started = scenario.one(/^started at /);
+  const [, rate, seconds] = /^started at (\S+)\/s for (\S+)s$/.exec(started.metric) ?? [];
+  return (
+    `started ${started.value} of ${started.target ?? '?'}${check(started)} (${rate}/s for ${seconds} s); ` +
+    `start lateness p99 ${ms(scenario.value('start lateness p99'))}; e2e p99 ${ms(scenario.value('e2e p99'))}`
+  );
+}
+
+function memory(scenario: Scenario): string {
+  const started = scenario.one(/^workflows started/);
+  const spread = scenario.one('largest deviation from the mean');
+  const drift = scenario.one('drift: second half mean vs first half');
+  const minMax = scenario.one('RSS after warm-up, min / max');
+  const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
+  return (
+    `${formatFigure(started.value)} workflows${check(started)}; RSS after warm-up: mean ${formatFigure(scenario.value(/^RSS after warm-up, mean/))} MB ` +
+    `(${range([minMax.value, max], 'MB')}), largest deviation ${percent(spread.value)}${check(spread)}, drift ${percent(drift.value)}${check(drift)}`
+  );
+}
+
+function clientCost(scenario: Scenario): string {
+  const cpu = (connection: string, mode: string) => scenario.all(new RegExp(`^CPU per workflow \\(${connection}, concurrency \\d+, ${mode}\\)$`));
+  return (
+    `CPU per completed workflow: start+wait ${range(cpu('native', 'start\\+wait'), 'ms')} native, ${range(cpu('grpc', 'start\\+wait'), 'ms')} grpc-js; ` +
+    `start-only ${range(cpu('native', 'start-only'), 'ms')} native, ${range(cpu('grpc', 'start-only'), 'ms')} grpc-js ` +
+    `(at ${range(scenario.all(/^throughput /), 'wf/s')})`
+  );
+}
+
+function maxStartRate(scenario: Scenario, target: 'fake frontend' | 'dev server'): string {
+  const rate = (connection: string, compression: string) => scenario.value(`starts per second (${target}, ${connection}, ${compression})`);
+  const cpu = (compression: string) => scenario.value(`CPU per start (${target}, native, ${compression})`);
+  return (
+    `starts/s without compression / with gzip: native ${formatFigure(rate('native', 'none'))} / ${formatFigure(rate('native', 'gzip'))}, ` +
+    `grpc-js ${formatFigure(rate('grpc', 'none'))} / ${formatFigure(rate('grpc', 'gzip'))}; CPU per start (native) ` +
+    `${ms(cpu('none'))} / ${ms(cpu('gzip'))} (${change(cpu('gzip'), cpu('none'))} without compression)`
+  );
+}
+
+function eagerStart(scenario: Scenario): string {
+  const concurrencies = scenario.metrics(/^throughput \(concurrency \d+, eager off\)$/).map((metric) => /concurrency (\d+)/.exec(metric)![1]!);
+  return concurrencies
+    .map((concurrency) => {
+      const of = (metric: string, eager: 'off' | 'on') => scenario.value(`${metric} (concurrency ${concurrency}, eager ${eager})`);
+      const [off, on] = [of('throughput', 'off'), of('throughput', 'on')];
+      return (
+        `concurrency ${concurrency}: ${formatFigure(off)} → ${formatFigure(on)} wf/s (${change(off, on)}), ` +
+        `e2e p50 ${ms(of('e2e p50', 'off'))} → ${ms(of('e2e p50', 'on'))}, p99 ${ms(of('e2e p99', 'off'))} → ${ms(of('e2e p99', 'on'))}`
+      );
+    })
+    .join('; ');
+}
+
+/** Each row: a scenario of bench/run.ts, and how its figures read. */
+const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Scenario) => string }> = [
+  { scenario: 'open-loop-accuracy', label: '`open-loop-accuracy`', text: openLoopAccuracy },
+  { scenario: 'memory', label: '`memory`', text: memory },
+  { scenario: 'client-cost', label: '`client-cost`', text: clientCost },
+  { scenario: 'max-start-rate', label: '`max-start-rate`, the tool alone (fake frontend)', text: (scenario) => maxStartRate(scenario, 'fake frontend') },
+  { scenario: 'max-start-rate', label: '`max-start-rate`, the dev server', text: (scenario) => maxStartRate(scenario, 'dev server') },
+  { scenario: 'eager-start', label: '`eager-start`, eager off → on', text: eagerStart },
+];
+
+/** The README block: for each scenario, the figures of the newest results file that has it. */
+export function figuresBlock(files: readonly ResultsFile[]): string {
+  const rows: Array<{ label: string; text: string; file: ResultsFile }> = [];
+  for (const row of ROWS) {
+    const file = files.find((candidate) => candidate.figures.some((figure) => figure.scenario === row.scenario));
+    if (!file) continue;
+    rows.push({ label: row.label, file, text: row.text(new Scenario(row.scenario, file.figures.filter((figure) => figure.scenario === row.scenario))) });
+  }
+  const link = (file: ResultsFile) => `[${file.date}](bench/results/${file.date}.md)`;
+  const machine = (file: ResultsFile) => [file.machine?.cpus ? `${file.machine.cpus} CPUs` : '', file.machine?.node ? `Node ${file.machine.node}` : ''].filter(Boolean).join(', ');
+  const single = rows.every((row) => row.file === rows[0]?.file);
+  const table = single
+    ? [`Figures of ${rows[0] ? `${link(rows[0].file)} (${machine(rows[0].file)})` : 'no results yet'}:`, '', '| scenario | figures |', '|---|---|',
+        ...rows.map((row) => `| ${row.label} | ${row.text} |`)]
+    : ['Figures (each scenario from its newest results file):', '', '| scenario | figures | results |', '|---|---|---|',
+        ...rows.map((row) => `| ${row.label} | ${row.text} | ${link(row.file)} (${machine(row.file)}) |`)];
+  return [BLOCK_START, ...table, BLOCK_END].join('\n');
+}
+
+/** The README with its figures block replaced; throws when the markers are missing. */
+export function withFiguresBlock(readme: string, block: string): string {
+  const start = readme.indexOf(BLOCK_START);
+  const end = readme.indexOf(BLOCK_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no "${BLOCK_START}" … "${BLOCK_END}" block`);
+  return `${readme.slice(0, start)}${block}${readme.slice(end + BLOCK_END.length)}`;
+}
+
+/** The figures block as it stands in the README. */
+export function figuresBlockOf(readme: string): string | undefined {
+  const start = readme.indexOf(BLOCK_START);
+  const end = readme.indexOf(BLOCK_END);
+  return start < 0 || end < start ? undefined : readme.slice(start, end + BLOCK_END.length);
+}
+
+/** Rewrites the figures block of `<root>/README.md` from `<root>/bench/results`. */
+export function updateReadme(root: string): void {
+  const path = join(root, 'README.md');
+  writeFileSync(path, withFiguresBlock(readFileSync(path, 'utf8'), figuresBlock(readResultsFiles(join(root, 'bench', 'results')))));
+}
