@@ -2,6 +2,7 @@ import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { PromiseCheck } from '../metrics/overlap-check.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
+import type { LatencyResult, RunResult, ServerHealthResult } from './result.js';
 import { formatLatencyTable, formatThresholdLines } from './summary.js';
 import { formatMillis } from './units.js';
 
@@ -63,4 +64,39 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
   for (const check of input.checks) lines.push(`  ${check.passed ? '✓' : '✗'} ${check.what} (${check.detail})`);
   lines.push(...formatThresholdLines(input.thresholds));
   return lines.join('\n');
+}
+
+/** The result of a `schedules` run, as `--json` writes it (schema: src/report/schedules-result.schema.json). */
+export interface SchedulesResult {
+  schemaVersion: 1;
+  tool: { name: 'sched-bench'; version: string };
+  runId: string;
+  command: 'schedules';
+  config: Record<string, unknown>;
+  startedAt: string;
+  endedAt: string;
+  interrupted: boolean;
+  exitCode: number;
+  server: { address: string; namespace: string; taskQueue: string; version: string | null };
+  schedules: {
+    ids: string[];
+    spec: string;
+    jitterSeconds: number;
+    overlap: string;
+    window: { start: string; end: string; firesEach: number };
+    observedUntil: string;
+    counts: ScheduleCounts;
+    notPickedUp: number;
+    caughtUp: number;
+    failed: number;
+    jitterMaxMs: number;
+    deleted: boolean;
+  };
+  latency: { fireLag: LatencyResult; pickupLag: LatencyResult };
+  overlapChecks: PromiseCheck[];
+  thresholds: RunResult['thresholds'];
+  directLoad: Record<string, unknown> | null;
+  fires: Array<{ scheduleId: string; workflowId: string; scheduledAt: string; takenAt: string }>;
+  /** What the server did besides answering, seen by the observer's polls and the direct load. */
+  serverHealth: ServerHealthResult;
 }
