@@ -194,8 +194,11 @@ const PAGE_SCRIPT = `
         return { label: s.label, stroke: colors[i % colors.length], width: 2, spanGaps: true, points: lone ? { show: true, size: 8 } : {} };
       }))
     };
+    // The y range as drawn (uPlot sets its scales once the plot is laid out), for tests.
+    var entry = { id: id, title: title, points: xs.length, series: series.length, y: null };
+    opts.hooks = { setScale: [function (u, key) { if (key === 'y') entry.y = [u.scales.y.min, u.scales.y.max]; }] };
     var plot = new uPlot(opts, [xs].concat(series.map(function (s) { return s.values; })), element);
-    charts.push({ id: id, title: title, points: xs.length, series: series.length });
+    charts.push(entry);
     return plot;
   }
   var prefix = function (run) { return data.runs.length > 1 ? run.label.slice(0, 1) + ' ' : ''; };
