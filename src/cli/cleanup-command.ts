@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import { firstLine, UsageError } from '../errors.js';
 import type { ListedSchedule, ScheduleService } from '../temporal/schedule-service.js';
-import { RUN_ID_MEMO_KEY, TemporalService, type ListedWorkflow } from '../temporal/temporal-service.js';
+import { DEFAULT_ID_PREFIX, RUN_ID_MEMO_KEY, TemporalService, type ListedWorkflow } from '../temporal/temporal-service.js';
 import { connectionSettings } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -34,9 +34,12 @@ async function removeAll<T>(items: readonly T[], name: (item: T) => string, remo
   return { failed, firstError };
 }
 
-/** The run's schedules (or every run's): `<prefix>-<runId>-s<k>`, created with the run id in their memo. */
+/**
+ * The run's schedules (or every run's): `sched-bench-<runId>-s<k>` whatever --id-prefix says (a schedules
+ * run always names them so), created with the run id in their memo.
+ */
 async function findSchedules(schedules: ScheduleService, config: RunConfig): Promise<{ ours: ListedSchedule[]; notOurs: number }> {
-  const prefix = config.runId ? `${config.idPrefix}-${config.runId}-s` : `${config.idPrefix}-`;
+  const prefix = config.runId ? `${DEFAULT_ID_PREFIX}-${config.runId}-s` : `${DEFAULT_ID_PREFIX}-`;
   const listed = await schedules.listSchedules(prefix, RUN_ID_MEMO_KEY);
   const ours = listed.filter((schedule) => belongsTo(config.runId, schedule.schedBenchRunId));
   return { ours, notOurs: listed.length - ours.length };

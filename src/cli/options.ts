@@ -520,7 +520,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'all', flag: '--all', env: [], defaultValue: false,
-    description: 'cleanup: remove the workflows and schedules of every sched-bench run with this --id-prefix', parse: parseBoolean,
+    description: 'cleanup: remove the workflows of every sched-bench run with this --id-prefix, and every sched-bench schedule', parse: parseBoolean,
     commands: ['cleanup'],
   }),
   option({
