@@ -95,6 +95,8 @@ export interface RunConfig {
   all: boolean;
   /** report: merge the results of processes that ran together into one. */
   merge: boolean;
+  /** report --merge: also merge results whose run ids differ. */
+  forceMerge: boolean;
   dryRun: boolean;
   /** Seconds to wait for in-flight workflows after the stop. */
   drainTimeout: number | undefined;
@@ -512,13 +514,18 @@ export const OPTION_SPECS = [
     parse: parseBoolean, commands: ['report'],
   }),
   option({
+    key: 'forceMerge', flag: '--force-merge', env: [], defaultValue: false,
+    description: 'report --merge: also merge results with different run ids (processes that ran the same load without a shared --run-id)',
+    parse: parseBoolean, commands: ['report'],
+  }),
+  option({
     key: 'all', flag: '--all', env: [], defaultValue: false,
-    description: 'cleanup: remove the workflows of every sched-bench run with this --id-prefix', parse: parseBoolean,
+    description: 'cleanup: remove the workflows of every sched-bench run with this --id-prefix, and every sched-bench schedule', parse: parseBoolean,
     commands: ['cleanup'],
   }),
   option({
     key: 'dryRun', flag: '--dry-run', env: [], defaultValue: false,
-    description: 'cleanup: only count what would be removed', parse: parseBoolean, commands: ['cleanup'],
+    description: 'cleanup: list what would be removed, remove nothing', parse: parseBoolean, commands: ['cleanup'],
   }),
   option({
     key: 'workers', flag: '--workers <n>', env: ['SCHEDULER_WORKERS'], defaultValue: 1,

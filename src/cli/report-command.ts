@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileErrorReason, UsageError } from '../errors.js';
+import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
-import { mergeResults, statsOfResult } from '../report/merge.js';
+import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../report/merge.js';
+import { checkResult, ResultDamage, type AnyResult } from '../report/read-result.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
 import { formatSummary } from '../report/summary.js';
 import { ExitCode } from './exit-codes.js';
@@ -21,22 +22,34 @@ export function chartAssets(): ChartAssets {
 }
 
 /** Writes the HTML report of these results (atomically). */
-export function writeHtmlReport(path: string, results: readonly RunResult[]): void {
+export function writeHtmlReport(path: string, results: readonly AnyResult[]): void {
   writeFileAtomic(path, renderHtmlReport(results, chartAssets()));
 }
 
-function readResult(path: string): RunResult {
-  let parsed: unknown;
+/** Reads and checks one result file; anything wrong is one line naming the file and the field (exit 2). */
+function readResult(path: string): AnyResult {
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${fileErrorReason(error)}`);
   }
-  const version = (parsed as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== RESULT_SCHEMA_VERSION) {
-    throw new UsageError(`${path} is not a sched-bench result of schema version ${RESULT_SCHEMA_VERSION} (made with --json)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path}: not JSON (${firstLine(error)})`);
   }
-  return parsed as RunResult;
+  try {
+    return checkResult(parsed);
+  } catch (error) {
+    if (!(error instanceof ResultDamage)) throw error;
+    // Not a result at all (another JSON file): say so rather than list its fields.
+    if (error.path === '' || error.path === 'schemaVersion') {
+      throw new UsageError(`${path} is not a sched-bench result of schema version ${RESULT_SCHEMA_VERSION} (made with --json): ${error.message}`);
+    }
+    throw new UsageError(`${path}: ${error.message}`);
+  }
 }
 
 /**
@@ -49,7 +62,14 @@ export function runReport(files: readonly string[], config: RunConfig, io: CliIO
   if (config.merge && files.length < 2) throw new UsageError('report --merge needs at least two results');
   const results = files.map(readResult);
   if (config.merge) {
-    const merged = mergeResults(results);
+    let mergeable: RunResult[];
+    try {
+      mergeable = checkMergeable(files.map((file, index) => ({ file, result: results[index]! })), config.forceMerge);
+    } catch (error) {
+      if (error instanceof MergeRefusal) throw new UsageError(error.message);
+      throw error;
+    }
+    const merged = mergeResults(mergeable);
     const stats = statsOfResult(merged);
     const latency = { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness };
     io.out(`Merged ${results.length} results of run ${merged.runId}`);
@@ -59,6 +79,6 @@ export function runReport(files: readonly string[], config: RunConfig, io: CliIO
     return ExitCode.ok;
   }
   writeHtmlReport(config.html!, results);
-  io.out(`Report of ${results.length === 1 ? `run ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html}`);
+  io.out(`Report of ${results.length === 1 ? `${results[0]!.command === 'schedules' ? 'schedules run' : 'run'} ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html}`);
   return ExitCode.ok;
 }

@@ -1,14 +1,15 @@
 import pLimit from 'p-limit';
 import { UsageError, firstLine } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { ServerHealth } from '../metrics/server-health.js';
 import { checkOverlapPromise, type FiredRun } from '../metrics/overlap-check.js';
 import { evaluateThresholds } from '../metrics/thresholds.js';
-import { formatScheduleLine, formatScheduleSummary } from '../report/schedule-report.js';
+import { formatScheduleLine, formatScheduleSummary, type SchedulesResult } from '../report/schedule-report.js';
 import { fireTimesBetween, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
 import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunStats } from '../scheduler/types.js';
-import { formatFinalLine, formatIntervalLine, formatLoadModel } from '../report/lines.js';
+import { formatFinalLine, formatIntervalLine, formatLoadModel, formatServerHealthEvent } from '../report/lines.js';
 import { formatSummary } from '../report/summary.js';
 import { workloadOf } from './workload.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, OPEN_LOOP_DEFAULT_CONCURRENCY } from './options.js';
@@ -25,7 +26,7 @@ import { NdjsonWriter, writeFileAtomic } from './outputs.js';
 import { serveMetrics } from './metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
-import { latencyResult, thresholdRecords } from '../report/result.js';
+import { latencyResult, serverHealthResult, thresholdRecords } from '../report/result.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -113,6 +114,8 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
   const scheduleIds = scheduleIdsOf(runId, config.schedules);
   const startedAt = new Date();
   const created = new Set<string>();
+  // Outages seen by the schedule polls and the direct load: told as they happen, summed in the result.
+  const serverHealth = new ServerHealth((event) => io.err(formatServerHealthEvent(event)));
   if (config.metricsPort !== undefined) installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   let metricsServer: { close: () => Promise<void> } | undefined;
@@ -179,11 +182,11 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       io.err(`Dev server started at ${devServer.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
     const address = devServer?.address ?? config.address;
-    const service = await TemporalService.connect({ ...settingsFor(config, devServer?.address), runId });
+    const service = await TemporalService.connect({ ...settingsFor(config, devServer?.address), runId, health: serverHealth });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);
-      schedules = service.scheduleService(config.namespace);
+      schedules = service.scheduleService(config.namespace).reportHealthTo(serverHealth);
       if (config.concurrency !== undefined || config.rate !== undefined) {
         const workload = workloadOf(config);
         const load = new SchedulerService({
@@ -245,8 +248,12 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       );
       const failedCreation = creations.find((outcome) => outcome.status === 'rejected');
       if (failedCreation) throw failedCreation.reason;
-      if (Date.now() > window.startMs) {
-        io.err(`sched-bench: creating the schedules outlasted the lead time; fires due before they existed count as unaccounted`);
+      if (Date.now() > window.startMs && !window.noFireDue) {
+        io.err(`sched-bench: creating the schedules outlasted the lead time; each schedule is expected to fire only from its creation on`);
+      }
+      if (window.noFireDue) {
+        const next = window.noFireDue.nextFireMs;
+        io.err(`sched-bench: no fire is due within --duration ${config.duration}s (next fire ${next === undefined ? 'not within 5 years' : new Date(next).toISOString()}); watching the schedules for the duration`);
       }
       // The direct load, when asked for, is part of what the run will do: say so, as the load commands do.
       const directLoadText = directLoad ? `directLoad: ${formatLoadModel(directLoad.loadModel)} wait=${config.wait} ` : '';
@@ -269,7 +276,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
       });
       observer = watching;
       if (config.metricsPort !== undefined) {
-        exporter = new ScheduleExporter(runId, () => watching.currentCounts());
+        exporter = new ScheduleExporter(runId, () => watching.currentCounts(), () => serverHealth.snapshot(Date.now()));
         metricsServer = await serveMetrics(exporter, config.metricsPort);
         io.err(`Metrics: http://0.0.0.0:${config.metricsPort}/metrics (SDK metrics: port ${config.metricsPort + 1})`);
       }
@@ -320,6 +327,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           counts: result.counts, fireLag: latency.fire_lag, pickupLag: latency.pickup_lag, notPickedUp: pickup.notPickedUp, caughtUp, failedFires, jitterMaxMs,
           jitterMs: config.jitter * 1000,
           overlap: config.overlap, checks, thresholds, elapsedMs: result.elapsedMs,
+          dueBeforeCreated: result.dueBeforeCreated, noFireDue: window.noFireDue, serverHealth: serverHealth.snapshot(Date.now()),
         }),
       );
       const interrupted = result.stopReason === 'stopped';
@@ -328,9 +336,10 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         : thresholds.length > 0 && !thresholds.every((threshold) => threshold.passed) ? ExitCode.thresholdsFailed
         : ExitCode.ok;
       if (config.json) {
-        const document = {
+        const endedAt = new Date();
+        const document: SchedulesResult = {
           schemaVersion: 1, tool: { name: 'sched-bench', version: VERSION }, runId, command: 'schedules',
-          config: redactedConfig('schedules', config), startedAt: startedAt.toISOString(), endedAt: new Date().toISOString(),
+          config: redactedConfig('schedules', config), startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
           interrupted, exitCode,
           server: { address, namespace: config.namespace, taskQueue: config.taskQueue, version: (await service.serverVersion()) ?? null },
           schedules: {
@@ -348,6 +357,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
             scheduleId: fire.scheduleId, workflowId: fire.workflowId,
             scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
           })),
+          serverHealth: serverHealthResult(serverHealth.snapshot(endedAt.getTime()), endedAt.getTime()),
         };
         try {
           writeFileAtomic(config.json, `${JSON.stringify(document, null, 2)}\n`);

@@ -2,7 +2,70 @@ import type { FailureKind } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import type { IntervalPoint } from '../metrics/interval-series.js';
 import type { LaunchCountsSnapshot, RunStats } from '../scheduler/types.js';
+import type { AnyResult } from './read-result.js';
 import type { LatencyResult, RunResult } from './result.js';
+
+/** A result to merge and the file it came from (named when the merge is refused). */
+export interface MergeInput {
+  file: string;
+  result: AnyResult;
+}
+
+/** Why these results do not merge: names both files and the field that differs. */
+export class MergeRefusal extends Error {
+  override readonly name = 'MergeRefusal';
+}
+
+/**
+ * One result seen twice (the same file given twice, or a copy): same run id, same start and end to the
+ * millisecond, the same latency samples. Two processes never share all of these.
+ */
+function sameResult(a: RunResult, b: RunResult): boolean {
+  return a.runId === b.runId && a.startedAt === b.startedAt && a.endedAt === b.endedAt &&
+    a.latency.start.encoded === b.latency.start.encoded && a.latency.e2e.encoded === b.latency.e2e.encoded;
+}
+
+/** The fields that must agree for a sum to mean anything; runId can be overridden (see checkMergeable). */
+const MUST_AGREE: ReadonlyArray<{ field: string; of: (result: RunResult) => unknown; why: string }> = [
+  { field: 'command', of: (result) => result.command, why: 'a batch and an endless run are different loads' },
+  { field: 'loadModel.kind', of: (result) => result.loadModel.kind, why: 'open- and closed-loop latencies mean different things' },
+  { field: 'loadModel.wait', of: (result) => result.loadModel.wait, why: 'with --no-wait "completed" means started, and the latencies are start latencies' },
+];
+
+/**
+ * Refuses what cannot be merged, naming both files and the field: a schedules result, one result given
+ * twice, different commands, load models or waiting. Different run ids are refused too unless
+ * `allowRunIds` (--force-merge): processes started without a shared --run-id that ran the same load.
+ */
+export function checkMergeable(inputs: readonly MergeInput[], allowRunIds: boolean): RunResult[] {
+  const schedules = inputs.find((input) => input.result.command === 'schedules');
+  if (schedules) {
+    throw new MergeRefusal(`cannot merge ${schedules.file}: it is a schedules result (command "schedules"); only run and infinite results merge`);
+  }
+  const runs = inputs as ReadonlyArray<{ file: string; result: RunResult }>;
+  for (let i = 0; i < runs.length; i++) {
+    for (let j = i + 1; j < runs.length; j++) {
+      if (sameResult(runs[i]!.result, runs[j]!.result)) {
+        throw new MergeRefusal(`cannot merge ${runs[i]!.file} and ${runs[j]!.file}: they are the same result (run ${runs[i]!.result.runId} started ${runs[i]!.result.startedAt}); merging it twice would double its counts`);
+      }
+    }
+  }
+  const [first, ...rest] = runs;
+  for (const other of rest) {
+    for (const { field, of, why } of MUST_AGREE) {
+      if (of(first!.result) !== of(other.result)) {
+        throw new MergeRefusal(`cannot merge ${first!.file} and ${other.file}: ${field} differs (${JSON.stringify(of(first!.result))} vs ${JSON.stringify(of(other.result))}): ${why}`);
+      }
+    }
+    if (!allowRunIds && first!.result.runId !== other.result.runId) {
+      throw new MergeRefusal(
+        `cannot merge ${first!.file} and ${other.file}: runId differs ("${first!.result.runId}" vs "${other.result.runId}"); ` +
+          'they are separate runs (add --force-merge if they ran the same load together)',
+      );
+    }
+  }
+  return runs.map((input) => input.result);
+}
 
 function sumCounts<T extends LaunchCountsSnapshot>(parts: readonly T[]): LaunchCountsSnapshot {
   const failuresByKind: Partial<Record<FailureKind, number>> = {};

@@ -18,6 +18,28 @@ export interface PrometheusSource {
   serverHealth?: () => ServerHealthSnapshot;
 }
 
+/** Refused attempts and unavailable time, read at scrape time (run, infinite and schedules alike). */
+function serverHealthCounters(registers: Registry[], labels: { run_id: string }, health: () => ServerHealthSnapshot): void {
+  new Counter({
+    name: 'sched_bench_refused_attempts_total', help: 'Calls the server refused and sched-bench retried, by reason (throttled, server_unavailable).',
+    labelNames: ['run_id', 'reason'], registers,
+    collect() {
+      this.reset();
+      const { throttledAttempts, unavailableAttempts } = health();
+      this.inc({ ...labels, reason: 'throttled' }, throttledAttempts);
+      this.inc({ ...labels, reason: 'server_unavailable' }, unavailableAttempts);
+    },
+  });
+  new Counter({
+    name: 'sched_bench_server_unavailable_seconds_total', help: 'Time the server could not be reached during the run.',
+    labelNames: ['run_id'], registers,
+    collect() {
+      this.reset();
+      this.inc(labels, health().unavailableMs / 1000);
+    },
+  });
+}
+
 /** A prom-client registry served as text: what the /metrics endpoint reads. */
 abstract class RegistryExporter {
   readonly registry = new Registry();
@@ -65,27 +87,7 @@ export class PrometheusExporter extends RegistryExporter {
         for (const [kind, count] of Object.entries(failuresByKind) as Array<[FailureKind, number]>) this.inc({ ...labels, kind }, count);
       },
     });
-    const health = source.serverHealth;
-    if (health) {
-      new Counter({
-        name: 'sched_bench_refused_attempts_total', help: 'Calls the server refused and sched-bench retried, by reason (throttled, server_unavailable).',
-        labelNames: ['run_id', 'reason'], registers,
-        collect() {
-          this.reset();
-          const { throttledAttempts, unavailableAttempts } = health();
-          this.inc({ ...labels, reason: 'throttled' }, throttledAttempts);
-          this.inc({ ...labels, reason: 'server_unavailable' }, unavailableAttempts);
-        },
-      });
-      new Counter({
-        name: 'sched_bench_server_unavailable_seconds_total', help: 'Time the server could not be reached during the run.',
-        labelNames: ['run_id'], registers,
-        collect() {
-          this.reset();
-          this.inc(labels, health().unavailableMs / 1000);
-        },
-      });
-    }
+    if (source.serverHealth) serverHealthCounters(registers, labels, source.serverHealth);
     new Gauge({
       name: 'sched_bench_workflows_in_flight', help: 'Workflows started and not yet done.', labelNames: ['run_id'], registers,
       collect() {
@@ -123,11 +125,12 @@ export class ScheduleExporter extends RegistryExporter {
   private readonly fireLag: Histogram<'run_id'>;
   private readonly labels: { run_id: string };
 
-  constructor(runId: string, counts: () => ScheduleCounts) {
+  constructor(runId: string, counts: () => ScheduleCounts, serverHealth?: () => ServerHealthSnapshot) {
     super();
     const labels = { run_id: runId };
     this.labels = labels;
     const registers = [this.registry];
+    if (serverHealth) serverHealthCounters(registers, labels, serverHealth);
     new Gauge({
       name: 'sched_bench_schedule_fires', help: 'Fires of the run\'s schedules so far, by outcome (expected, taken, skipped, missed, buffered).',
       labelNames: ['run_id', 'outcome'], registers,

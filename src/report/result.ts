@@ -154,7 +154,7 @@ export function buildRunResult(input: ResultInput): RunResult {
   };
 }
 
-function serverHealthResult(health: ServerHealthSnapshot, endMs: number): ServerHealthResult {
+export function serverHealthResult(health: ServerHealthSnapshot, endMs: number): ServerHealthResult {
   return {
     throttledAttempts: health.throttledAttempts,
     unavailableAttempts: health.unavailableAttempts,

@@ -2,7 +2,9 @@ import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { PromiseCheck } from '../metrics/overlap-check.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
-import { formatLatencyTable, formatThresholdLines } from './summary.js';
+import type { LatencyResult, RunResult, ServerHealthResult } from './result.js';
+import type { ServerHealthSnapshot } from '../metrics/server-health.js';
+import { formatLatencyTable, formatServerHealth, formatThresholdLines } from './summary.js';
 import { formatMillis } from './units.js';
 
 /** The periodic line of a `schedules` run. */
@@ -30,6 +32,12 @@ export interface ScheduleSummaryInput {
   checks: readonly PromiseCheck[];
   thresholds: readonly ThresholdResult[];
   elapsedMs: number;
+  /** Fire times before their schedule was created: not expected of it. */
+  dueBeforeCreated?: number;
+  /** No fire time fell within --duration: the run only watched. */
+  noFireDue?: { nextFireMs: number | undefined };
+  /** Outages and refused calls seen by the polls and the direct load. */
+  serverHealth?: ServerHealthSnapshot;
 }
 
 /** The end-of-run summary of a `schedules` run. Returns the text, prints nothing. */
@@ -44,6 +52,13 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
     ]).map((line) => `  ${line}`),
     '  (fire lag: the server started the workflow − the fire was due, jitter included; pickup lag: a worker took its first task − it started)',
   ];
+  if (input.noFireDue) {
+    const next = input.noFireDue.nextFireMs;
+    lines.push(`  no fire was due within --duration (next fire: ${next === undefined ? 'none within 5 years' : new Date(next).toISOString()}); nothing to measure`);
+  }
+  if (input.dueBeforeCreated) {
+    lines.push(`  ${input.dueBeforeCreated} fire times came before their schedule existed (creating the schedules took that long): not expected of it`);
+  }
   if (counts.recorded < counts.taken) {
     lines.push(`  lags cover ${counts.recorded} of ${counts.taken} fires (the server keeps a schedule's latest 10; more came between polls)`);
   }
@@ -58,9 +73,46 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
     const within = input.jitterMaxMs < input.jitterMs ? '✓ within' : '✗ beyond';
     lines.push(`  jitter: up to ${formatMillis(input.jitterMaxMs)} applied by the server (${within} --jitter ${formatMillis(input.jitterMs)})`);
   }
+  const health = input.serverHealth && formatServerHealth(input.serverHealth);
+  if (health) lines.push(`  server: ${health}`);
   if (input.notPickedUp > 0) lines.push(`  ${input.notPickedUp} fired workflows had no worker pick them up by the end (is a worker running on the task queue?)`);
   lines.push(`Overlap policy ${input.overlap}:`);
   for (const check of input.checks) lines.push(`  ${check.passed ? '✓' : '✗'} ${check.what} (${check.detail})`);
   lines.push(...formatThresholdLines(input.thresholds));
   return lines.join('\n');
+}
+
+/** The result of a `schedules` run, as `--json` writes it (schema: src/report/schedules-result.schema.json). */
+export interface SchedulesResult {
+  schemaVersion: 1;
+  tool: { name: 'sched-bench'; version: string };
+  runId: string;
+  command: 'schedules';
+  config: Record<string, unknown>;
+  startedAt: string;
+  endedAt: string;
+  interrupted: boolean;
+  exitCode: number;
+  server: { address: string; namespace: string; taskQueue: string; version: string | null };
+  schedules: {
+    ids: string[];
+    spec: string;
+    jitterSeconds: number;
+    overlap: string;
+    window: { start: string; end: string; firesEach: number };
+    observedUntil: string;
+    counts: ScheduleCounts;
+    notPickedUp: number;
+    caughtUp: number;
+    failed: number;
+    jitterMaxMs: number;
+    deleted: boolean;
+  };
+  latency: { fireLag: LatencyResult; pickupLag: LatencyResult };
+  overlapChecks: PromiseCheck[];
+  thresholds: RunResult['thresholds'];
+  directLoad: Record<string, unknown> | null;
+  fires: Array<{ scheduleId: string; workflowId: string; scheduledAt: string; takenAt: string }>;
+  /** What the server did besides answering, seen by the observer's polls and the direct load. */
+  serverHealth: ServerHealthResult;
 }

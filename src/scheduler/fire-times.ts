@@ -107,20 +107,45 @@ export function fireTimesBetween(spec: FireSpec, startMs: number, endMs: number,
   return times;
 }
 
+/** A run's schedule window; `noFireDue` when the spec has no fire within --duration (the run then just lasts it). */
+export interface ScheduleWindow {
+  startMs: number;
+  endMs: number;
+  /** No fire time lies within the duration: the window is the duration itself (whole seconds), holding none. */
+  noFireDue?: { nextFireMs: number | undefined };
+}
+
+/** How many fire times lie in [startMs, endMs]: arithmetic for intervals (the observer asks per schedule, per poll). */
+export function countFiresBetween(spec: FireSpec, startMs: number, endMs: number): number {
+  if (endMs < startMs) return 0;
+  if (spec.kind === 'cron') return fireTimesBetween(spec, startMs, endMs).length;
+  const offset = spec.offsetMs ?? 0;
+  return Math.max(0, Math.floor((endMs - offset) / spec.everyMs) - Math.ceil((startMs - offset) / spec.everyMs) + 1);
+}
+
 /**
  * The window a run gives its schedules: from its first fire time (at least `leadMs` from now) to its
  * last, both on fire times: the server reads spec start and end at whole seconds, so edges between two
  * fires would be rounded onto one. Its end comes after `fires` fires, or at the last fire within
- * `durationMs` (whichever is given; the earlier one when both are).
+ * `durationMs` (whichever is given; the earlier one when both are). With a duration, the first fire must
+ * be due within it (after the lead): otherwise no fire is due, and the window is the duration itself,
+ * so the run ends when the duration does instead of waiting for a far-off (or never coming) fire.
  */
-export function scheduleWindow(spec: FireSpec, nowMs: number, leadMs: number, limits: { fires?: number; durationMs?: number }): { startMs: number; endMs: number } {
+export function scheduleWindow(spec: FireSpec, nowMs: number, leadMs: number, limits: { fires?: number; durationMs?: number }): ScheduleWindow {
   if (limits.fires === undefined && limits.durationMs === undefined) throw new UsageError('schedules need --duration or --fires');
-  const startMs = nextFireAt(spec, nowMs + leadMs);
+  const earliestMs = nowMs + leadMs;
+  const startMs = nextFireAt(spec, earliestMs);
+  if (limits.durationMs !== undefined && (startMs === undefined || startMs >= earliestMs + limits.durationMs)) {
+    // Whole seconds inside [earliest, earliest + duration): no fire time can be rounded into it.
+    const windowStart = Math.ceil(earliestMs / 1000) * 1000;
+    const windowEnd = Math.max(windowStart, Math.floor((earliestMs + limits.durationMs - 1) / 1000) * 1000);
+    return { startMs: windowStart, endMs: windowEnd, noFireDue: { nextFireMs: startMs } };
+  }
   if (startMs === undefined) throw new UsageError('the schedule never fires (check the cron expression)');
   // A duration D holds the fires in [start, start + D): 60s of every 1s is 60 fires.
   const limitMs = limits.durationMs !== undefined ? startMs + limits.durationMs - 1 : Number.MAX_SAFE_INTEGER;
   const times = fireTimesBetween(spec, startMs, limitMs, limits.fires ?? 1_000_000);
-  // A duration shorter than one interval still gets its first fire.
+  // A duration shorter than one interval still gets its first fire (when that is due within it).
   return { startMs, endMs: times[times.length - 1] ?? startMs };
 }
 

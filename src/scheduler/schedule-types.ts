@@ -24,6 +24,11 @@ export interface ScheduleState {
   buffered: number;
   running: number;
   recentFires: RecordedFire[];
+  /**
+   * When the server created the schedule (epoch ms): it fires only after that, so the fires it is
+   * expected to take start there, not at the run's window start. Undefined: not known (counted from the window).
+   */
+  createdAtMs?: number;
 }
 
 /** Where the observer gets schedule states from (the server, or a fake in tests). */

@@ -1,5 +1,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
 import { ConnectionError, UsageError, firstLine } from '../errors.js';
+import type { ServerHealth } from '../metrics/server-health.js';
+import { resultFailureKind } from './failure-kind.js';
 import { firstTaskTimes, type FirstTaskTimes } from './history.js';
 import type { FireSpec } from '../scheduler/fire-times.js';
 import type { OverlapPolicyName, ScheduleSource, ScheduleState } from '../scheduler/schedule-types.js';
@@ -36,6 +38,12 @@ export interface FiredWorkflow {
   closeMs: number | undefined;
 }
 
+/** A schedule found by a cleanup listing, with the run id sched-bench put into its memo (undefined: not ours). */
+export interface ListedSchedule {
+  scheduleId: string;
+  schedBenchRunId: string | undefined;
+}
+
 /** Creating a schedule whose id exists: "reuse" keeps an identical one, "fail" refuses any. */
 export type OnConflict = 'fail' | 'reuse';
 
@@ -68,10 +76,18 @@ function sdkSpec(definition: ScheduleDefinition): ScheduleSpec {
  * schedule API; what the observations mean is worked out elsewhere.
  */
 export class ScheduleService implements ScheduleSource {
+  private health: ServerHealth | undefined;
+
   constructor(
     private readonly client: Client,
     readonly namespace: string,
   ) {}
+
+  /** Records each describe's outcome (answered, or the server unreachable) with `health`, as the load's calls are. */
+  reportHealthTo(health: ServerHealth): this {
+    this.health = health;
+    return this;
+  }
 
   /**
    * Creates the schedule; when its id exists, "reuse" keeps it if its spec and action are the same
@@ -118,7 +134,16 @@ export class ScheduleService implements ScheduleSource {
 
   /** The server's counters and recent fires of one schedule. */
   async describe(scheduleId: string): Promise<ScheduleState> {
-    const description = await this.client.schedule.getHandle(scheduleId).describe();
+    const sentAt = Date.now();
+    let description: Awaited<ReturnType<ReturnType<Client['schedule']['getHandle']>['describe']>>;
+    try {
+      description = await this.client.schedule.getHandle(scheduleId).describe();
+    } catch (error) {
+      if (resultFailureKind(error) === 'server_unavailable') this.health?.refused('server_unavailable', sentAt, Date.now(), firstLine(error));
+      else this.health?.answered(sentAt, Date.now());
+      throw error;
+    }
+    this.health?.answered(sentAt, Date.now());
     const { info } = description;
     return {
       scheduleId,
@@ -127,6 +152,7 @@ export class ScheduleService implements ScheduleSource {
       missedCatchupWindow: info.numActionsMissedCatchupWindow,
       buffered: Number(description.raw.info?.bufferSize ?? 0),
       running: info.runningActions.length,
+      createdAtMs: info.createdAt.getTime(),
       recentFires: info.recentActions.map((action) => ({
         scheduleId,
         workflowId: action.action.workflow.workflowId,
@@ -155,6 +181,25 @@ export class ScheduleService implements ScheduleSource {
       if (error instanceof ScheduleNotFoundError) return false;
       throw error;
     }
+  }
+
+  /**
+   * The schedules whose id starts with `idPrefix`, with the run id from their memo (`runIdMemoKey`), so
+   * the caller can leave alone a schedule sched-bench did not create. The server's schedule list is
+   * eventually consistent: one created a moment ago may be missing for a few seconds.
+   */
+  async listSchedules(idPrefix: string, runIdMemoKey: string): Promise<ListedSchedule[]> {
+    const listed: ListedSchedule[] = [];
+    try {
+      for await (const summary of this.client.schedule.list()) {
+        if (!summary.scheduleId.startsWith(idPrefix)) continue;
+        const runId = summary.memo?.[runIdMemoKey];
+        listed.push({ scheduleId: summary.scheduleId, schedBenchRunId: typeof runId === 'string' ? runId : undefined });
+      }
+    } catch (error) {
+      throw new ConnectionError(`cannot list the schedules: ${firstLine(error)}`, { cause: error });
+    }
+    return listed;
   }
 
   /** When the workflow started and when a worker first picked up a task of it, from its history. */

@@ -129,12 +129,12 @@ describe('schedules through a server outage (--catchup-window)', () => {
     await server?.dispose();
   });
 
-  it('after the restart, fires within the catch-up window are taken late and older ones missed: expected = taken + missed + skipped', { timeout: 120_000 }, async () => {
+  it('after the restart, fires within the catch-up window are taken late and older ones missed: expected = taken + missed + skipped; the outage is reported', { timeout: 150_000 }, async () => {
     server = await RestartableDevServer.create(temporalBinary, temporalCli);
     await server.start();
     const json = join(emptyDir(), 'catchup.json');
     const run = new CliProcess(['schedules', '--address', server.address, '--worker', '--schedules', '2', '--every', '1s', '--duration', '30s',
-      '--catchup-window', '10s', '--report-interval', '1', '--json', json]);
+      '--catchup-window', '10s', '--report-interval', '1', '--json', json, '--concurrency', '2']); // with direct load next to the schedules
     await run.waitFor(/^Schedules: 2 Fires: [1-9]/);
     await server.kill();
     await sleep(16_000); // longer than the catch-up window: the oldest fires of the outage are missed
@@ -143,7 +143,16 @@ describe('schedules through a server outage (--catchup-window)', () => {
     expect(code, stdout + stderr).toBe(0);
     const result = JSON.parse(readFileSync(json, 'utf8')) as {
       schedules: { counts: { expected: number; taken: number; missed: number; skipped: number; buffered: number; unaccounted: number }; caughtUp: number; deleted: boolean };
+      serverHealth: { unavailableAttempts: number; unavailableSeconds: number; outages: Array<{ end: string | null; seconds: number }> };
     };
+    // Told as it happened and summed at the end, as run and infinite do.
+    expect(stderr).toMatch(/^Server unavailable since \S+ \(.*\); retrying with backoff$/m);
+    expect(stderr).toMatch(/^Server answering again after \S+ unavailable$/m);
+    expect(stdout).toMatch(/^ {2}server: unavailable \S+ in \d+ outages?/m);
+    expect(result.serverHealth.outages.length).toBeGreaterThanOrEqual(1);
+    expect(result.serverHealth.outages.every((outage) => outage.end !== null)).toBe(true);
+    expect(result.serverHealth.unavailableSeconds).toBeGreaterThan(10); // the server was away 16 s (plus its restart)
+    expect(result.serverHealth.unavailableAttempts).toBeGreaterThan(0);
     const { counts } = result.schedules;
     expect(counts.expected).toBe(60);
     expect(counts.missed).toBeGreaterThan(0);

@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
 import { launchChromium } from '../helpers/browser.js';
 import { emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+import { makeRunResult, makeSchedulesResult } from '../helpers/results.js';
 
 const address = inject('temporalAddress');
 let browser: Browser;
@@ -20,12 +21,12 @@ afterAll(async () => {
 interface PageCheck {
   errors: string[];
   outsideRequests: string[];
-  charts: Array<{ id: string; points: number; series: number }>;
+  charts: Array<{ id: string; points: number; series: number; y: [number, number] }>;
   screenshot: string;
 }
 
 /** Opens the report in headless Chromium: console errors, requests leaving the file, charts drawn, a screenshot. */
-async function openReport(path: string): Promise<PageCheck> {
+async function openReport(path: string, chartCount = 4): Promise<PageCheck> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const errors: string[] = [];
   const outsideRequests: string[] = [];
@@ -33,10 +34,10 @@ async function openReport(path: string): Promise<PageCheck> {
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('request', (request) => !request.url().startsWith('file:') && outsideRequests.push(request.url()));
   await page.goto(`file://${path}`);
-  await page.waitForFunction(() => (globalThis as unknown as { __schedBenchCharts?: unknown[] }).__schedBenchCharts?.length === 4);
+  await page.waitForFunction((count) => (globalThis as unknown as { __schedBenchCharts?: unknown[] }).__schedBenchCharts?.length === count, chartCount);
   const charts = await page.evaluate(() => (globalThis as unknown as { __schedBenchCharts: PageCheck['charts'] }).__schedBenchCharts);
   const canvases = await page.locator('.charts canvas').count();
-  expect(canvases).toBe(4);
+  expect(canvases).toBe(chartCount);
   const screenshot = `${path}.png`;
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.close();
@@ -86,6 +87,41 @@ describe('HTML report', () => {
     expect(page.outsideRequests).toEqual([]);
     expect(page.charts.find((chart) => chart.id === 'chart-rate')!.series).toBe(2);
     expect(page.charts.find((chart) => chart.id === 'chart-latency')!.series).toBe(4);
+  });
+
+  it('a run shorter than one report interval still draws its charts; count axes start at 0', async () => {
+    const short = join(dir, 'short.json');
+    writeFileSync(short, JSON.stringify(makeRunResult({ intervals: { compactions: 0, points: [] }, elapsedSeconds: 3 })));
+    const steady = join(dir, 'steady.json');
+    const points = [19, 20, 19, 20, 20].map((inFlight, index) => ({ t: index + 1, seconds: 1, inFlight, completed: 10 * (index + 1), failed: 0, rate: 10, p50: 5, p99: 9 }));
+    writeFileSync(steady, JSON.stringify(makeRunResult({ runId: 'steady', intervals: { compactions: 0, points } })));
+    for (const [file, pointCount, highest] of [[short, 1, 0], [steady, 5, 20]] as const) {
+      const out = `${file}.html`;
+      const result = await runCli(['report', file, '--html', out]);
+      expect(result.code, result.stderr).toBe(0);
+      const page = await openReport(out);
+      expect(page.errors).toEqual([]);
+      const inFlight = page.charts.find((chart) => chart.id === 'chart-inflight')!;
+      expect(inFlight.points).toBe(pointCount);
+      expect(inFlight.y[0]).toBe(0); // 19 → 20 drawn from 0, not as a cliff between 19 and 20
+      expect(Number.isInteger(inFlight.y[1]) && inFlight.y[1] >= Math.max(1, highest) && inFlight.y[1] <= 30, String(inFlight.y)).toBe(true);
+      expect(page.charts.find((chart) => chart.id === 'chart-rate')!.points).toBe(pointCount);
+    }
+    expect(readFileSync(`${short}.html`, 'utf8')).toContain('shorter than one report interval');
+  });
+
+  it('`sched-bench report` renders a schedules result with its own charts', async () => {
+    const file = join(dir, 'schedules.json');
+    writeFileSync(file, JSON.stringify(makeSchedulesResult()));
+    const out = join(dir, 'schedules.html');
+    const result = await runCli(['report', file, '--html', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const page = await openReport(out, 2);
+    expect(page.errors).toEqual([]);
+    expect(page.outsideRequests).toEqual([]);
+    expect(page.charts.map((chart) => [chart.id, chart.points, chart.series])).toEqual([
+      ['chart-schedules-0-lag', 3, 2], ['chart-schedules-0-distribution', 12, 1],
+    ]);
   });
 
   it.each([

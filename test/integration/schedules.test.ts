@@ -4,17 +4,10 @@ import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
 import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import type { SchedulesResult } from '../../src/report/schedule-report.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
-
-interface SchedulesResult {
-  exitCode: number;
-  interrupted: boolean;
-  schedules: { ids: string[]; deleted: boolean; notPickedUp: number; counts: Record<string, number> };
-  latency: { fireLag: { count: number; p99: number }; pickupLag: { count: number; p99: number } };
-  overlapChecks: Array<{ what: string; passed: boolean; detail: string }>;
-}
 
 /** Ids of the schedules on the server whose id starts with `prefix` (its list catches up with deletes within seconds). */
 async function schedulesOnServer(prefix: string): Promise<string[]> {
@@ -170,6 +163,55 @@ describe('sched-bench schedules against a real dev server', () => {
       }
     } finally {
       await temporalCommand(temporalCli, ['schedule', 'delete', '--address', address, '--schedule-id', scheduleId]);
+    }
+  });
+});
+
+describe('schedules: runs that end at --duration, and what a killed run leaves behind', () => {
+  it('a cron with no fire within --duration ends at the duration, says no fire was due, and exits 0', { timeout: 60_000 }, async () => {
+    const json = join(emptyDir(), 'never.json');
+    const began = Date.now();
+    // 29 February: never within the next few seconds.
+    const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-never'), '--schedules', '2',
+      '--cron', '0 0 29 2 *', '--duration', '4s', '--report-interval', '1', '--json', json]);
+    const seconds = (Date.now() - began) / 1000;
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^sched-bench: no fire is due within --duration 4s \(next fire \d{4}-02-29T00:00:00\.000Z\); watching the schedules for the duration$/m);
+    expect(result.stdout).toMatch(/^Schedules done: 0 fires of 0 expected in [\d.]+s; schedules deleted$/m);
+    expect(result.stdout).toMatch(/^ {2}no fire was due within --duration \(next fire: \d{4}-02-29T00:00:00\.000Z\); nothing to measure$/m);
+    expect(seconds).toBeGreaterThanOrEqual(4);
+    expect(seconds).toBeLessThan(45); // ended at the duration (plus start-up and lead), not at the fire or a signal
+    const run = readResult(json);
+    expect(run.schedules.counts).toMatchObject({ schedules: 2, expected: 0, taken: 0, unaccounted: 0 });
+    expect(run.schedules.window.firesEach).toBe(0);
+    expect(run.serverHealth).toEqual({ throttledAttempts: 0, unavailableAttempts: 0, unavailableSeconds: 0, outages: [] });
+  });
+
+  it('after a SIGKILLed `schedules` run, cleanup --run-id lists (--dry-run) and then deletes its schedules and their workflows', { timeout: 90_000 }, async () => {
+    const runId = `killed${Math.random().toString(36).slice(2, 8)}`;
+    const cli = new CliProcess(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-killed'), '--worker', '--run-id', runId,
+      '--schedules', '2', '--every', '1s', '--duration', '60s', '--report-interval', '1']);
+    await cli.waitFor(/^Schedules: 2 Fires: [1-9]/);
+    cli.signal('SIGKILL');
+    await cli.exited;
+    const ids = [`sched-bench-${runId}-s1`, `sched-bench-${runId}-s2`];
+    // Killed: nothing deleted them, they go on firing.
+    await eventually(async () => expect((await schedulesOnServer(`sched-bench-${runId}-`)).sort()).toEqual(ids));
+    const dryRun = await runCli(['cleanup', '--address', address, '--run-id', runId, '--dry-run']);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toMatch(new RegExp(`^Found 2 schedules of run ${runId}$`, 'm'));
+    expect(dryRun.stdout).toContain(`  schedule ${ids[0]}\n`);
+    expect(dryRun.stdout).toMatch(/^Dry run: would delete 2 schedules$/m);
+    expect((await schedulesOnServer(`sched-bench-${runId}-`)).sort()).toEqual(ids); // a dry run deletes nothing
+
+    const cleanup = await runCli(['cleanup', '--address', address, '--run-id', runId]);
+    expect(cleanup.code, cleanup.stderr).toBe(0);
+    expect(cleanup.stdout).toMatch(/^Cleanup: deleted 2 schedules$/m);
+    expect(cleanup.stdout).toMatch(/^Cleanup: deleted [1-9]\d* workflows /m);
+    for (const id of ids) {
+      const described = await temporalCommand(temporalCli, ['schedule', 'describe', '--address', address, '--schedule-id', id]).then(
+        () => 'found', (error: Error) => error.message);
+      expect(described).toMatch(/not found/i);
     }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { fireTimesBetween, nextFireAt, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../../src/scheduler/fire-times.js';
+import { countFiresBetween, fireTimesBetween, nextFireAt, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../../src/scheduler/fire-times.js';
 
 const at = (iso: string) => Date.parse(iso);
 const every = (seconds: number, offsetSeconds = 0): FireSpec => ({ kind: 'interval', everyMs: seconds * 1000, offsetMs: offsetSeconds * 1000 });
@@ -27,9 +27,17 @@ describe('interval specs', () => {
     expect(fireTimesBetween(every(5), byDuration.startMs, byDuration.endMs)).toHaveLength(12);
     const both = scheduleWindow(every(5), now, 1000, { durationMs: 60_000, fires: 3 });
     expect(fireTimesBetween(every(5), both.startMs, both.endMs)).toHaveLength(3);
-    const short = scheduleWindow(every(5), now, 1000, { durationMs: 1000 });
-    expect(short.startMs).toBe(short.endMs); // shorter than one interval: its first fire only
+    const short = scheduleWindow(every(5), at('2026-11-25T12:00:03.500Z'), 1000, { durationMs: 1000 });
+    expect(short).toEqual({ startMs: at('2026-11-25T12:00:05Z'), endMs: at('2026-11-25T12:00:05Z') }); // shorter than one interval: its first fire only
     expect(() => scheduleWindow(every(5), now, 1000, {})).toThrow(UsageError);
+  });
+
+  it('countFiresBetween agrees with listing the fire times', () => {
+    for (const [spec, start, end] of [[every(1), 500, 6000], [every(5, 2), 0, 60_000], [every(5), 7001, 7002], [every(1), 3000, 3000], [every(1), 4000, 3000]] as const) {
+      expect(countFiresBetween(spec, start, end), `${start}..${end}`).toBe(fireTimesBetween(spec, start, end).length);
+    }
+    const minutely = cron('* * * * *');
+    expect(countFiresBetween(minutely, at('2026-11-25T12:00:10Z'), at('2026-11-25T12:05:00Z'))).toBe(5);
   });
 
   it('the nominal time of a jittered fire is the grid point at or before it (jitter only delays)', () => {
@@ -67,5 +75,19 @@ describe('cron specs (UTC, all five fields must match)', () => {
     const window = scheduleWindow(cron('* * * * *'), at('2026-11-25T12:00:10Z'), 1000, { fires: 2 });
     expect(window).toEqual({ startMs: at('2026-11-25T12:01:00Z'), endMs: at('2026-11-25T12:02:00Z') });
     expect(() => scheduleWindow(cron('0 0 31 2 *'), at('2026-11-25T12:00:00Z'), 1000, { fires: 1 })).toThrow(/never fires/);
+  });
+
+  it('with --duration, a spec whose first fire is beyond it gets no fire: the window is the duration, whole seconds, holding none', () => {
+    const now = at('2026-11-25T12:00:10.300Z');
+    const yearly = scheduleWindow(cron('0 0 1 1 *'), now, 1000, { durationMs: 30_000 });
+    expect(yearly).toEqual({
+      startMs: at('2026-11-25T12:00:12Z'), endMs: at('2026-11-25T12:00:41Z'), noFireDue: { nextFireMs: at('2027-01-01T00:00:00Z') },
+    });
+    expect(fireTimesBetween(cron('0 0 1 1 *'), yearly.startMs, yearly.endMs)).toEqual([]);
+    // A fire just past the duration is not due either; one just inside is.
+    expect(scheduleWindow(cron('1 12 * * *'), now, 1000, { durationMs: 48_700 }).noFireDue).toEqual({ nextFireMs: at('2026-11-25T12:01:00Z') });
+    expect(scheduleWindow(cron('1 12 * * *'), now, 1000, { durationMs: 48_701 })).toEqual({ startMs: at('2026-11-25T12:01:00Z'), endMs: at('2026-11-25T12:01:00Z') });
+    expect(scheduleWindow(cron('0 0 31 2 *'), now, 1000, { durationMs: 5000 }).noFireDue).toEqual({ nextFireMs: undefined });
+    expect(scheduleWindow(every(60), now, 1000, { durationMs: 5000 }).noFireDue).toEqual({ nextFireMs: at('2026-11-25T12:01:00Z') });
   });
 });

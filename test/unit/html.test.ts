@@ -4,6 +4,9 @@ import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { renderHtmlReport } from '../../src/report/html.js';
 import { buildRunResult, type RunResult } from '../../src/report/result.js';
 import { makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
+import { makeRunResult, makeSchedulesResult } from '../helpers/results.js';
+
+const reportData = (html: string) => JSON.parse(/<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1]!);
 
 function result(config: Record<string, unknown>): RunResult {
   const histogram = LatencyHistogram.create();
@@ -47,5 +50,42 @@ describe('renderHtmlReport', () => {
   it('the real chart library is the uPlot build shipped with the package', () => {
     const script = readFileSync(new URL('../../node_modules/uplot/dist/uPlot.iife.min.js', import.meta.url), 'utf8');
     expect(script.length).toBeGreaterThan(20_000);
+  });
+
+  it('draws a run shorter than one report interval as one point for the whole run, and says so', () => {
+    const short = makeRunResult({ intervals: { compactions: 0, points: [] }, elapsedSeconds: 4 });
+    const html = renderHtmlReport([short], assets);
+    const [point] = reportData(html).runs[0].intervals;
+    expect(point).toMatchObject({ t: 4, seconds: 4, completed: short.counts.completed, rate: short.counts.completed / 4, p99: short.latency.e2e.p99 });
+    expect(html).toContain('The run was shorter than one report interval (10s): its charts show the whole run as one point.');
+    expect(renderHtmlReport([makeRunResult()], assets)).not.toContain('shorter than one report interval');
+  });
+
+  it('count axes start at zero with whole-number ticks (in flight 19–20 is not a cliff)', () => {
+    const html = renderHtmlReport([result({})], assets);
+    expect(html).toMatch(/timeChart\('chart-inflight', [^\n]*, true\);/);
+    expect(html).toContain('y: { range: fromZero(how.whole) }');
+    expect(html).toContain('if (how.whole) yAxis.incrs = wholeSteps;');
+  });
+
+  it('renders a schedules result: counts, lags, overlap checks and its own charts', () => {
+    const schedules = makeSchedulesResult();
+    const html = renderHtmlReport([schedules], assets);
+    expect(html).toContain('<title>sched-bench schedules run sr1</title>');
+    expect(html).toContain('<tr><th>fires expected</th><td>6</td></tr>');
+    expect(html).toContain('✓ never two runs of one schedule at once');
+    expect(html).not.toContain('id="chart-rate"');
+    const data = reportData(html);
+    expect(data.runs).toEqual([]);
+    expect(data.schedules[0].fireLag).toEqual([[0, 20, 30], [1, 20, 30], [2, 20, 30]]);
+    expect(data.schedules[0].distribution).toHaveLength(12);
+  });
+
+  it('puts run and schedules results side by side in one report', () => {
+    const html = renderHtmlReport([makeRunResult(), makeSchedulesResult()], assets);
+    expect(html).toContain('<title>sched-bench comparison of 2 runs</title>');
+    expect(html).toContain('<th>A: r1 (run, closed loop)</th>');
+    expect(html).toContain('<h2>B: sr1 (schedules, every=1s)</h2>');
+    expect(reportData(html).runs).toHaveLength(1);
   });
 });

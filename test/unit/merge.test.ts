@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
-import { mergeResults, statsOfResult } from '../../src/report/merge.js';
+import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../../src/report/merge.js';
+import type { AnyResult } from '../../src/report/read-result.js';
 import { buildRunResult, type RunResult } from '../../src/report/result.js';
 import { makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
+import { makeRunResult, makeSchedulesResult } from '../helpers/results.js';
 
 function resultWith(values: number[], completed: number, seconds: number, exitCode = 0): RunResult {
   const e2e = LatencyHistogram.create();
@@ -44,5 +46,54 @@ describe('mergeResults', () => {
     expect(merged.runId).toBe('shared');
     expect(merged.intervals.points[0]).toMatchObject({ completed: 1000, rate: 1000, inFlight: 10 });
     expect(statsOfResult(merged)).toMatchObject({ mode: 'infinite', measured: { completed: 1000, completedPerSecond: 100 } });
+  });
+});
+
+describe('checkMergeable refuses what cannot be merged, naming both files and the field', () => {
+  const a = makeRunResult({ runId: 'shared', startedAt: '2026-01-01T00:00:00.000Z' }, [10, 20]);
+  const b = makeRunResult({ runId: 'shared', startedAt: '2026-01-01T00:00:00.120Z' }, [11, 21]);
+  const inputs = (...results: Array<[string, AnyResult]>) => results.map(([file, result]) => ({ file, result }));
+  const refusal = (run: () => unknown): string => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(MergeRefusal);
+      return (error as Error).message;
+    }
+    throw new Error('merged');
+  };
+
+  it('merges two processes of one run', () => {
+    expect(checkMergeable(inputs(['a.json', a], ['b.json', b]), false)).toEqual([a, b]);
+  });
+
+  it('the same result twice (the same file, or a copy): its counts would double', () => {
+    expect(refusal(() => checkMergeable(inputs(['a.json', a], ['b.json', b], ['copy.json', structuredClone(a)]), true))).toBe(
+      'cannot merge a.json and copy.json: they are the same result (run shared started 2026-01-01T00:00:00.000Z); merging it twice would double its counts',
+    );
+  });
+
+  it.each([
+    ['command', { command: 'infinite' }, /command differs \("run" vs "infinite"\)/],
+    ['loadModel.kind', { loadModel: { kind: 'open', concurrency: 2, rate: 5, wait: true } }, /loadModel\.kind differs \("closed" vs "open"\)/],
+    ['loadModel.wait', { loadModel: { kind: 'closed', concurrency: 2, wait: false } }, /loadModel\.wait differs \(true vs false\)/],
+  ] as const)('different %s, even with --force-merge', (_, change, message) => {
+    const other = { ...b, ...change } as RunResult;
+    expect(refusal(() => checkMergeable(inputs(['a.json', a], ['b.json', other]), true))).toMatch(new RegExp(`^cannot merge a\\.json and b\\.json: ${message.source}`));
+  });
+
+  it('different run ids unless --force-merge', () => {
+    const other = { ...b, runId: 'other' };
+    expect(refusal(() => checkMergeable(inputs(['a.json', a], ['b.json', other]), false))).toBe(
+      'cannot merge a.json and b.json: runId differs ("shared" vs "other"); they are separate runs (add --force-merge if they ran the same load together)',
+    );
+    expect(checkMergeable(inputs(['a.json', a], ['b.json', other]), true)).toHaveLength(2);
+    expect(mergeResults([a, other]).runId).toBe('shared+other');
+  });
+
+  it('a schedules result, alone or with a run result', () => {
+    expect(refusal(() => checkMergeable(inputs(['a.json', a], ['s.json', makeSchedulesResult()]), true))).toBe(
+      'cannot merge s.json: it is a schedules result (command "schedules"); only run and infinite results merge',
+    );
   });
 });

@@ -78,6 +78,61 @@ describe('ScheduleObserver', () => {
   });
 });
 
+describe('ScheduleObserver: when fires are expected', () => {
+  /** Schedules created one after another (as creating hundreds is): each fires only after its creation. */
+  class SlowlyCreated implements ScheduleSource {
+    constructor(
+      private readonly clock: FakeClock,
+      private readonly window: { startMs: number; endMs: number },
+      private readonly createdAtMs: Record<string, number>,
+    ) {}
+
+    async describe(scheduleId: string): Promise<ScheduleState> {
+      const createdAtMs = this.createdAtMs[scheduleId]!;
+      const fires = [];
+      for (let due = Math.ceil(this.window.startMs / 1000) * 1000; due <= this.window.endMs && due + 30 <= this.clock.now(); due += 1000) {
+        if (due > createdAtMs) fires.push({ scheduleId, workflowId: `${scheduleId}-${due}`, runId: 'r', scheduledAtMs: due, takenAtMs: due + 30 });
+      }
+      return { scheduleId, taken: fires.length, skippedOverlap: 0, missedCatchupWindow: 0, buffered: 0, running: 0, recentFires: fires.slice(-10), createdAtMs };
+    }
+  }
+
+  it('counts each schedule\'s expected fires from when it was created, not from the window\'s start', async () => {
+    const clock = new FakeClock();
+    const window = { startMs: 1000, endMs: 6000 }; // fires at 1 s … 6 s
+    // s1 existed before the window; s2 was created at 2.5 s and s3 at 4.2 s (a slow creation).
+    const observer = new ScheduleObserver({
+      source: new SlowlyCreated(clock, window, { s1: 0, s2: 2500, s3: 4200 }), scheduleIds: ['s1', 's2', 's3'], spec: EVERY_SECOND, window,
+      pollIntervalMs: 1000, reportIntervalMs: 10_000, settleMs: 5000, clock,
+    });
+    const running = observer.run();
+    await clock.advance(8000);
+    const result = await running;
+    // s1: 1 … 6 s = 6 fires; s2: 3 … 6 s = 4; s3: 5 and 6 s = 2.
+    expect(result.counts).toMatchObject({ expected: 6 + 4 + 2, taken: 12, unaccounted: 0 });
+    expect(result.dueBeforeCreated).toBe(2 + 4);
+    expect(result.stopReason).toBe('window-done');
+    expect(result.elapsedMs).toBeLessThan(8000); // it did not wait out settleMs for fires that could never come
+  });
+
+  it('a window with no fire due ends when the window does, expecting none', async () => {
+    const clock = new FakeClock();
+    const window = { startMs: 2000, endMs: 31_000 }; // the duration; the spec fires hourly, outside it
+    const hourly: FireSpec = { kind: 'interval', everyMs: 3_600_000, offsetMs: 1_800_000 };
+    const silent: ScheduleSource = {
+      describe: async (scheduleId) => ({ scheduleId, taken: 0, skippedOverlap: 0, missedCatchupWindow: 0, buffered: 0, running: 0, recentFires: [], createdAtMs: 0 }),
+    };
+    const observer = new ScheduleObserver({ source: silent, scheduleIds: ['s1', 's2'], spec: hourly, window, pollIntervalMs: 1000, reportIntervalMs: 10_000, settleMs: 60_000, clock });
+    let finished: Awaited<ReturnType<ScheduleObserver['run']>> | undefined;
+    void observer.run().then((result) => (finished = result));
+    await clock.advance(31_000);
+    expect(finished).toBeUndefined();
+    await clock.advance(1000);
+    expect(finished!.counts).toMatchObject({ expected: 0, taken: 0, unaccounted: 0 });
+    expect(finished!.stopReason).toBe('window-done');
+  });
+});
+
 describe('overlap policy promises', () => {
   const counts = (overrides: Partial<ScheduleCounts>): ScheduleCounts => ({
     schedules: 1, expected: 6, taken: 6, skipped: 0, missed: 0, buffered: 0, recorded: 6, unaccounted: 0, ...overrides,
