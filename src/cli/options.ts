@@ -5,6 +5,7 @@
 
 import type { Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
+import { parseDecimal, parseWholeNumber } from '../numbers.js';
 
 export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
 
@@ -144,13 +145,12 @@ const expected = (what: string): never => {
   throw new Error(`expected ${what}`);
 };
 
+/** Whole numbers in decimal (src/numbers.ts: the grammar every numeric option shares). */
 export const parseInteger =
   (min: number): Parser<number> =>
   (raw) => {
-    const value = Number(raw.trim());
-    return /^[+-]?\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= min
-      ? value
-      : expected(`an integer ≥ ${min}`);
+    const value = parseWholeNumber(raw);
+    return value !== undefined && value >= min ? value : expected(`an integer ≥ ${min}`);
   };
 
 export const parseBoolean: Parser<boolean> = (raw) => {
@@ -163,8 +163,8 @@ export const parseBoolean: Parser<boolean> = (raw) => {
 export const parseText: Parser<string> = (raw) => (raw.trim() !== '' ? raw : expected('a non-empty text'));
 
 export const parseNonNegativeNumber: Parser<number> = (raw) => {
-  const value = Number(raw.trim());
-  return raw.trim() !== '' && Number.isFinite(value) && value >= 0 ? value : expected('a number ≥ 0 (0 only as the start of --stages)');
+  const value = parseDecimal(raw);
+  return value !== undefined && value >= 0 ? value : expected('a number ≥ 0 (0 only as the start of --stages)');
 };
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
