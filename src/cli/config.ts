@@ -96,7 +96,8 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
     }
   }
   const resolved = { ...defaultConfig(), ...config } as RunConfig;
-  checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, UNMEASURED_BECAUSE);
+  const isLoad = command === 'run' || command === 'infinite';
+  checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, isLoad ? UNMEASURED_BECAUSE : {});
   return resolved;
 }
 
@@ -154,8 +155,9 @@ export function unknownVariableWarnings(sources: Omit<ConfigSources, 'flags' | '
     for (const name of Object.keys(vars)) {
       if (!name.startsWith('SCHEDULER_') || known.includes(name) || warned.has(name)) continue;
       warned.add(name);
+      // A shortened name (SCHEDULER_TOTAL for SCHEDULER_TOTAL_WORKFLOWS) is as good as a near one.
       const closest = known
-        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .map((candidate) => ({ candidate, distance: candidate.startsWith(`${name}_`) ? 0 : editDistance(name, candidate) }))
         .sort((a, b) => a.distance - b.distance)[0];
       const suggestion = closest && closest.distance <= MAX_SUGGESTION_DISTANCE ? `; did you mean ${closest.candidate}?` : '';
       warnings.push(`unknown variable ${name}${where}${suggestion}`);
