@@ -97,8 +97,19 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
   }
   const resolved = { ...defaultConfig(), ...config } as RunConfig;
   const isLoad = command === 'run' || command === 'infinite';
-  checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, isLoad ? UNMEASURED_BECAUSE : {});
+  try {
+    checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, isLoad ? UNMEASURED_BECAUSE : {});
+  } catch (error) {
+    throw new UsageError(`${thresholdsOrigin(sources)}: ${(error as Error).message}`);
+  }
   return resolved;
+}
+
+/** Where the thresholds came from, as the other messages name a value's origin. */
+function thresholdsOrigin(sources: ConfigSources): string {
+  if (sources.flags.thresholds !== undefined) return '--threshold';
+  const found = lookup(sources.env, ['SCHEDULER_THRESHOLDS']);
+  return found ? found.name : 'SCHEDULER_THRESHOLDS (in .env)';
 }
 
 /** Why a load run lacks a latency group, for the message that refuses a threshold on it. */

@@ -201,8 +201,8 @@ describe('thresholds are checked against what the command measures, before the r
     () => resolveConfig(command, { ...none, flags: { thresholds, ...flags } });
 
   it.each([
-    ['run', ['missed==0'], {}, /^bad threshold "missed==0": run does not measure missed; it measures start\.<.*>, e2e\.<.*>, failed\.rate, failed\.count, throughput$/],
-    ['run', ['fire_lag.p99<1s'], {}, /^bad threshold "fire_lag\.p99<1s": run does not measure fire_lag; it measures/],
+    ['run', ['missed==0'], {}, /^--threshold: bad threshold "missed==0": run does not measure missed; it measures start\.<.*>, e2e\.<.*>, failed\.rate, failed\.count, throughput$/],
+    ['run', ['fire_lag.p99<1s'], {}, /^--threshold: bad threshold "fire_lag\.p99<1s": run does not measure fire_lag; it measures/],
     ['run', ['e2e.p99<2s'], { wait: false }, /run does not measure e2e \(it needs the results: not with --no-wait\); it measures start\.<.*>, failed\.rate/],
     ['infinite', ['start_lateness.p99<1s'], {}, /infinite does not measure start_lateness \(open loop only: --rate\)/],
     ['run', ['delay_lag.p99<1s'], {}, /run does not measure delay_lag \(it needs --start-delay and the results/],
@@ -224,6 +224,10 @@ describe('thresholds are checked against what the command measures, before the r
   });
 
   it('names the variable a refused threshold came from', () => {
+    expect(() => resolveConfig('run', { ...none, dotenv: { SCHEDULER_THRESHOLDS: 'missed==0' } })).toThrow(
+      /^SCHEDULER_THRESHOLDS \(in \.env\): bad threshold "missed==0": run does not measure missed/,
+    );
+    expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_THRESHOLDS: 'missed==0' } })).toThrow(/^SCHEDULER_THRESHOLDS: bad threshold/);
     expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_THRESHOLDS: 'failed.rate<200%' } })).toThrow(
       /^SCHEDULER_THRESHOLDS: bad threshold "failed\.rate<200%": it can never fail \(failed\.rate is between 0 and 1/,
     );
