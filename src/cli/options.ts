@@ -569,18 +569,18 @@ export const OPTION_SPECS = [
     description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
-    key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
-    description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one)', parse: parseText,
+    key: 'json', flag: '--json <file|->', env: ['SCHEDULER_JSON'], defaultValue: undefined,
+    description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one); "-": stdout', parse: parseText,
     commands: [...LOAD_AND_SCHEDULES, 'report'], defaultText: 'none',
   }),
   option({
-    key: 'html', flag: '--html <file>', env: ['SCHEDULER_HTML'], defaultValue: undefined,
-    description: 'write a self-contained HTML report with charts (also when interrupted)', parse: parseText,
+    key: 'html', flag: '--html <file|->', env: ['SCHEDULER_HTML'], defaultValue: undefined,
+    description: 'write a self-contained HTML report with charts (also when interrupted); "-": stdout', parse: parseText,
     commands: [...LOAD, 'report'], defaultText: 'none',
   }),
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,
-    description: 'append one JSON object per report interval ("-": stdout, progress lines then go to stderr)',
+    description: 'append one JSON object per report interval and one at the end ("-": stdout; then, as for --json -, the human lines go to stderr)',
     parse: parseText, commands: LOAD_AND_SCHEDULES, defaultText: 'none',
   }),
   option({

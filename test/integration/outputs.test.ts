@@ -108,6 +108,13 @@ describe('stdout: one output at a time', () => {
     expect(parseResult(result.stdout)).toMatchObject({ command: 'run', exitCode: 0, counts: { completed: 5 } });
     expect(result.stderr).toMatch(/^Summary: 5 launched/m);
     expect(readdirSync(cwd)).toEqual([]); // no file named "-"
+    // `report` takes "-" the same way.
+    writeFileSync(join(cwd, 'saved.json'), result.stdout);
+    const report = await runCli(['report', 'saved.json', '--html', '-'], { cwd });
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toMatch(/^<!DOCTYPE html>/i);
+    expect(report.stderr).toMatch(/^Report of run \S+ written to stdout$/m);
+    expect(readdirSync(cwd)).toEqual(['saved.json']);
 
   });
 

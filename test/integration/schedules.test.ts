@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { readNdjson } from '../helpers/ndjson-schema.js';
 import { describe, expect, inject, it } from 'vitest';
 import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
@@ -54,11 +55,18 @@ describe('sched-bench schedules against a real dev server', () => {
     expect(run.schedules.notPickedUp).toBe(0);
     expect(run.overlapChecks.every((check) => check.passed)).toBe(true);
     expect(run.schedules.deleted).toBe(true);
-    // NDJSON: one record per report, the same counts as the lines.
-    const records = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records.length).toBeGreaterThanOrEqual(2);
-    expect(records.every((record) => record.type === 'schedules' && record.schedules === 2)).toBe(true);
-    expect(Math.max(...records.map((record) => record.taken as number))).toBeLessThanOrEqual(8);
+    // NDJSON: one record per report and one at the end, the same counts as the lines, then the end record;
+    // every line valid against the schema.
+    const records = readNdjson(readFileSync(ndjson, 'utf8'));
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    const reports = records.slice(0, -1);
+    expect(reports.every((record) => record.type === 'schedules' && record.schedules === 2)).toBe(true);
+    expect(Math.max(...reports.map((record) => record.taken as number))).toBeLessThanOrEqual(8);
+    expect(reports.at(-1)).toMatchObject({ taken: 8, expected: 8 });
+    expect(records.at(-1)).toMatchObject({
+      type: 'end', command: 'schedules', stopReason: 'window-done', exitCode: 0, counts: run.schedules.counts,
+      thresholds: { passed: true, results: [{ expression: 'fire_lag.p99<2s', passed: true }, { expression: 'missed==0', passed: true }] },
+    });
     await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
   });
 
