@@ -36,23 +36,41 @@ function replaceAtomically(path: string, content: string): void {
   }
 }
 
-/**
- * Writes a whole output file. A regular file (or a new one) is replaced atomically; a symlink's target
- * is written, the link kept; a device or FIFO (/dev/null, /dev/stdout, a pipe) is written through,
- * never replaced by a file. Synchronous, so it also works on the way out of a forced exit.
- */
-export function writeFileAtomic(path: string, content: string): void {
+/** What is at an output path, and where a write to it lands. */
+interface OutputTarget {
+  target: string;
+  /**
+   * descriptor: one of this process's open files (/dev/stdout, /dev/fd/N), appended to, never
+   * replaced (the shell's file would lose what else went to it); other: a device, FIFO or socket.
+   */
+  kind: 'regular' | 'missing' | 'directory' | 'descriptor' | 'other';
+}
+
+const PROCESS_DESCRIPTOR = /^\/(dev\/(stdout|stderr|fd\/)|proc\/[^/]+\/fd\/)/;
+
+function classify(path: string): OutputTarget {
+  if (PROCESS_DESCRIPTOR.test(resolve(path))) return { target: path, kind: 'descriptor' };
   const target = resolveTarget(path);
   try {
-    let kind: 'regular' | 'missing' | 'directory' | 'other';
-    try {
-      const stats = lstatSync(target);
-      kind = stats.isFile() ? 'regular' : stats.isDirectory() ? 'directory' : 'other';
-    } catch {
-      kind = 'missing';
-    }
+    const stats = lstatSync(target);
+    return { target, kind: stats.isFile() ? 'regular' : stats.isDirectory() ? 'directory' : 'other' };
+  } catch {
+    return { target, kind: 'missing' };
+  }
+}
+
+/**
+ * Writes a whole output file. A regular file (or a new one) is replaced atomically; a symlink's target
+ * is written, the link kept; a device or FIFO (/dev/null, a named pipe) is written through, and
+ * /dev/stdout appended to: never replaced by a file. Synchronous, so it also works on the way out of
+ * a forced exit.
+ */
+export function writeFileAtomic(path: string, content: string): void {
+  const { target, kind } = classify(path);
+  try {
     if (kind === 'directory') throw new Error('it is a directory');
-    if (kind === 'other') writeFileSync(target, content);
+    if (kind === 'descriptor') writeFileSync(target, content, { flag: 'a' });
+    else if (kind === 'other') writeFileSync(target, content);
     else replaceAtomically(target, content);
   } catch (error) {
     throw new UsageError(`cannot write ${path}: ${(error as Error).message}`);
@@ -65,19 +83,13 @@ export function writeFileAtomic(path: string, content: string): void {
  */
 export function checkWritable(path: string, option: string): void {
   if (path === STDOUT) return;
-  const target = resolveTarget(path);
-  let stats: ReturnType<typeof lstatSync> | undefined;
+  const { target, kind } = classify(path);
+  if (kind === 'directory') throw new UsageError(`cannot write ${option} ${path}: it is a directory`);
+  const throughFile = kind === 'descriptor' || kind === 'other';
   try {
-    stats = lstatSync(target);
+    accessSync(throughFile ? target : dirname(target), constants.W_OK);
   } catch {
-    stats = undefined;
-  }
-  if (stats?.isDirectory()) throw new UsageError(`cannot write ${option} ${path}: it is a directory`);
-  try {
-    if (stats && !stats.isFile()) accessSync(target, constants.W_OK);
-    else accessSync(dirname(target), constants.W_OK);
-  } catch {
-    const what = stats && !stats.isFile() ? 'it is not writable' : 'its directory does not exist or is not writable';
+    const what = throughFile ? 'it is not writable' : 'its directory does not exist or is not writable';
     throw new UsageError(`cannot write ${option} ${path}: ${what}`);
   }
 }
@@ -143,7 +155,7 @@ export class NdjsonWriter {
   write(record: object): void {
     if (this.failure) return;
     try {
-      this.fd ??= this.target === STDOUT ? 1 : openSync(resolveTarget(this.target), 'a');
+      this.fd ??= this.target === STDOUT ? 1 : openSync(classify(this.target).target, 'a');
       writeFileSync(this.fd, `${JSON.stringify(record)}\n`);
     } catch (error) {
       this.failure = (error as NodeJS.ErrnoException).code ?? (error as Error).message;

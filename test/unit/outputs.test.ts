@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,21 @@ describe('writeFileAtomic writes files atomically and anything else through', ()
     await closed;
     expect(read).toBe('through the pipe\n');
     expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('appends to /dev/fd/N (as /dev/stdout): the file the shell opened keeps what went before', () => {
+    const file = join(tempDir(), 'stdout.txt');
+    const fd = openSync(file, 'w');
+    try {
+      writeSync(fd, 'human line\n');
+      const inode = statSync(file).ino;
+      writeFileAtomic(`/dev/fd/${fd}`, '{"json":true}\n');
+      expect(readFileSync(file, 'utf8')).toBe('human line\n{"json":true}\n');
+      expect(statSync(file).ino).toBe(inode);
+      expect(() => checkWritable(`/dev/fd/${fd}`, '--json')).not.toThrow();
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('fails with one message on a full device and on a directory', () => {
