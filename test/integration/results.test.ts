@@ -85,12 +85,13 @@ describe('truthful numbers against a real dev server', () => {
     await eventually(async () => expect(await serverCounts(inject('temporalCli'), address, run.runId)).toEqual({ Completed: run.counts.completed }));
   });
 
-  it('a forced exit (second signal) writes a valid JSON result too', async () => {
+  it('a forced exit (second signal) writes a valid JSON result too, and ends the NDJSON stream', async () => {
     const json = join(emptyDir(), 'result.json');
+    const ndjson = join(emptyDir(), 'records.ndjson');
     // No worker on this queue: the drain never ends, so the second signal is what ends the run.
     const cli = new CliProcess([
       'run', '--address', address, '--task-queue', uniqueQueue('json-forced'), '--total', '1000',
-      '--concurrency', '3', '--report-interval', '0.5', '--json', json,
+      '--concurrency', '3', '--report-interval', '0.5', '--json', json, '--ndjson', ndjson,
     ]);
     await cli.waitFor(/^Concurrent: 3 /);
     cli.signal('SIGINT');
@@ -99,6 +100,9 @@ describe('truthful numbers against a real dev server', () => {
     expect((await cli.exited).code).toBe(130);
     const run = readResult(json);
     expect(run).toMatchObject({ interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3, completed: 0 } });
+    expect(readNdjson(readFileSync(ndjson, 'utf8')).at(-1)).toMatchObject({
+      type: 'end', command: 'run', interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3 },
+    });
   });
 
   it('results that cannot be written at the end make the run fail with one line (exit 1), nothing else breaks', async () => {
