@@ -70,6 +70,22 @@ describe('sched-bench schedules against a real dev server', () => {
     await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
   });
 
+  it('--ndjson - keeps stdout machine-readable: schedules records, then the end; human lines on stderr', async () => {
+    const result = await runCli([
+      'schedules', '--address', address, '--task-queue', uniqueQueue('sched-stdout'), '--worker', '--schedules', '1', '--every', '1s',
+      '--fires', '2', '--report-interval', '1', '--ndjson', '-',
+    ]);
+    // The schedules' timing on a loaded machine is not this test's subject: the stream must agree with the run.
+    const records = readNdjson(result.stdout);
+    const end = records.at(-1)!;
+    expect(records.slice(0, -1).every((record) => record.type === 'schedules')).toBe(true);
+    expect(end).toMatchObject({ type: 'end', command: 'schedules', exitCode: result.code, counts: { expected: 2 }, thresholds: { passed: null } });
+    const { type: _type, runId: _runId, t: _t, elapsedMs: _elapsed, fireLagP50Ms: _p50, fireLagP99Ms: _p99, ...lastCounts } = records.at(-2)!;
+    expect(end.counts).toEqual(lastCounts);
+    expect(result.stderr).toMatch(/^Starting schedules: schedules=1 /m);
+    expect(result.stderr).toMatch(new RegExp(`^Schedules done: ${(end.counts as { taken: number }).taken} fires of 2 expected`, 'm'));
+  });
+
   // A workflow that runs 2.2 s under a 1 s interval: each policy must do what it promises.
   it.concurrent.each(['skip', 'buffer-one', 'buffer-all', 'cancel-other', 'terminate-other', 'allow-all'])(
     '--overlap %s keeps its promise, checked against the server\'s counts and runs',
