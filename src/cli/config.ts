@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { UsageError } from '../errors.js';
-import { parseBoolean, specsFor, INFINITE_MODE_ENV, type CommandName, type OptionSpec, type RunConfig } from './options.js';
+import { checkThresholdsMeasured, type LatencyGroup, type MeasuredMetrics } from '../metrics/thresholds.js';
+import { OPTION_SPECS, parseBoolean, specsFor, INFINITE_MODE_ENV, type CommandName, type OptionSpec, type RunConfig } from './options.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -94,7 +95,86 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
         sources.profile?.[spec.key] ?? spec.defaultValue;
     }
   }
-  return { ...defaultConfig(), ...config } as RunConfig;
+  const resolved = { ...defaultConfig(), ...config } as RunConfig;
+  const isLoad = command === 'run' || command === 'infinite';
+  try {
+    checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, isLoad ? UNMEASURED_BECAUSE : {});
+  } catch (error) {
+    throw new UsageError(`${thresholdsOrigin(sources)}: ${(error as Error).message}`);
+  }
+  return resolved;
+}
+
+/** Where the thresholds came from, as the other messages name a value's origin. */
+function thresholdsOrigin(sources: ConfigSources): string {
+  if (sources.flags.thresholds !== undefined) return '--threshold';
+  const found = lookup(sources.env, ['SCHEDULER_THRESHOLDS']);
+  return found ? found.name : 'SCHEDULER_THRESHOLDS (in .env)';
+}
+
+/** Why a load run lacks a latency group, for the message that refuses a threshold on it. */
+const UNMEASURED_BECAUSE: Partial<Record<LatencyGroup, string>> = {
+  e2e: 'it needs the results: not with --no-wait',
+  start_lateness: 'open loop only: --rate',
+  delay_lag: 'it needs --start-delay and the results (not --no-wait)',
+};
+
+/** The metrics a command measures with this configuration: what its thresholds may name. */
+export function measuredMetrics(command: CommandName, config: RunConfig): MeasuredMetrics {
+  if (command === 'schedules') {
+    return { latency: ['fire_lag', 'pickup_lag'], numbers: ['failed.rate', 'failed.count', 'throughput', 'missed', 'skipped', 'unaccounted'] };
+  }
+  if (command !== 'run' && command !== 'infinite') return { latency: [], numbers: [] };
+  const latency: LatencyGroup[] = ['start'];
+  if (config.wait) latency.push('e2e');
+  if (config.rate !== undefined) latency.push('start_lateness');
+  if (config.startDelay !== undefined && config.wait) latency.push('delay_lag');
+  return { latency, numbers: ['failed.rate', 'failed.count', 'throughput'] };
+}
+
+/** Every SCHEDULER_* variable sched-bench reads. */
+function knownSchedulerVariables(): string[] {
+  const names = OPTION_SPECS.flatMap((spec) => [...spec.env, ...('dataEnv' in spec && spec.dataEnv ? [spec.dataEnv] : [])]);
+  return [...new Set([...names, INFINITE_MODE_ENV])].filter((name) => name.startsWith('SCHEDULER_'));
+}
+
+/** Levenshtein distance: edits (insert, delete, replace) from `a` to `b`. */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** A misspelt name is at most this many edits from the one meant (more and the suggestion is a guess). */
+const MAX_SUGGESTION_DISTANCE = 3;
+
+/**
+ * One warning per SCHEDULER_* variable (environment first, then .env) that no option reads: a typo
+ * would otherwise silently leave the default in place. Names the closest known variable, if one is close.
+ */
+export function unknownVariableWarnings(sources: Omit<ConfigSources, 'flags' | 'profile'>): string[] {
+  const known = knownSchedulerVariables();
+  const warned = new Set<string>();
+  const warnings: string[] = [];
+  for (const [vars, where] of [[sources.env, ''], [sources.dotenv, ' (in .env)']] as const) {
+    for (const name of Object.keys(vars)) {
+      if (!name.startsWith('SCHEDULER_') || known.includes(name) || warned.has(name)) continue;
+      warned.add(name);
+      // A shortened name (SCHEDULER_TOTAL for SCHEDULER_TOTAL_WORKFLOWS) is as good as a near one.
+      const closest = known
+        .map((candidate) => ({ candidate, distance: candidate.startsWith(`${name}_`) ? 0 : editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance)[0];
+      const suggestion = closest && closest.distance <= MAX_SUGGESTION_DISTANCE ? `; did you mean ${closest.candidate}?` : '';
+      warnings.push(`unknown variable ${name}${where}${suggestion}`);
+    }
+  }
+  return warnings;
 }
 
 /** An option's value from one set of variables: its own names first, then its PEM-data variable. */

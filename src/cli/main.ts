@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConnectionError, EnvironmentError, firstLine, UsageError } from '../errors.js';
-import { defaultCommand, readDotenv, resolveConfig, type ConfigSources, type Environment } from './config.js';
+import { defaultCommand, readDotenv, resolveConfig, unknownVariableWarnings, type ConfigSources, type Environment } from './config.js';
 import { ExitCode } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
@@ -158,6 +158,8 @@ export async function runCli(
     const dotenv = readDotenv(cwd);
     let chosen: { command: CommandName; config: RunConfig; args: string[] } | undefined;
     const program = buildProgram(io, (command, flags, args) => {
+      // Only when a command runs (not for --help or --version), and before a bad value can end it.
+      for (const warning of unknownVariableWarnings({ env, dotenv })) io.err(`sched-bench: ${warning}`);
       // The profile name is an option itself; its profile then supplies defaults for the connection.
       const { profile: profileName } = resolveConfig(command, { flags, env, dotenv });
       const profile = loadProfileDefaults(profileName, env, dotenv);

@@ -5,6 +5,7 @@
 
 import type { Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
+import { parseDecimal, parseWholeNumber } from '../numbers.js';
 
 export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
 
@@ -146,13 +147,12 @@ const expected = (what: string): never => {
   throw new Error(`expected ${what}`);
 };
 
+/** Whole numbers in decimal (src/numbers.ts: the grammar every numeric option shares). */
 export const parseInteger =
   (min: number): Parser<number> =>
   (raw) => {
-    const value = Number(raw.trim());
-    return /^[+-]?\d+$/.test(raw.trim()) && Number.isSafeInteger(value) && value >= min
-      ? value
-      : expected(`an integer ≥ ${min}`);
+    const value = parseWholeNumber(raw);
+    return value !== undefined && value >= min ? value : expected(`an integer ≥ ${min}`);
   };
 
 export const parseBoolean: Parser<boolean> = (raw) => {
@@ -165,8 +165,8 @@ export const parseBoolean: Parser<boolean> = (raw) => {
 export const parseText: Parser<string> = (raw) => (raw.trim() !== '' ? raw : expected('a non-empty text'));
 
 export const parseNonNegativeNumber: Parser<number> = (raw) => {
-  const value = Number(raw.trim());
-  return raw.trim() !== '' && Number.isFinite(value) && value >= 0 ? value : expected('a number ≥ 0 (0 only as the start of --stages)');
+  const value = parseDecimal(raw);
+  return value !== undefined && value >= 0 ? value : expected('a number ≥ 0 (0 only as the start of --stages)');
 };
 
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
@@ -576,18 +576,18 @@ export const OPTION_SPECS = [
     description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
-    key: 'json', flag: '--json <file>', env: ['SCHEDULER_JSON'], defaultValue: undefined,
-    description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one)', parse: parseText,
+    key: 'json', flag: '--json <file|->', env: ['SCHEDULER_JSON'], defaultValue: undefined,
+    description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one); "-": stdout', parse: parseText,
     commands: [...LOAD_AND_SCHEDULES, 'report'], defaultText: 'none',
   }),
   option({
-    key: 'html', flag: '--html <file>', env: ['SCHEDULER_HTML'], defaultValue: undefined,
-    description: 'write a self-contained HTML report with charts (also when interrupted)', parse: parseText,
+    key: 'html', flag: '--html <file|->', env: ['SCHEDULER_HTML'], defaultValue: undefined,
+    description: 'write a self-contained HTML report with charts (also when interrupted); "-": stdout', parse: parseText,
     commands: [...LOAD, 'report'], defaultText: 'none',
   }),
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,
-    description: 'append one JSON object per report interval ("-": stdout, progress lines then go to stderr)',
+    description: 'append one JSON object per report interval and one at the end ("-": stdout; then, as for --json -, the human lines go to stderr)',
     parse: parseText, commands: LOAD_AND_SCHEDULES, defaultText: 'none',
   }),
   option({

@@ -9,7 +9,7 @@ import { formatSummary } from '../report/summary.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { writeFileAtomic } from './outputs.js';
+import { checkOneStdout, usesStdout, writeOutput } from './outputs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,9 +21,9 @@ export function chartAssets(): ChartAssets {
   };
 }
 
-/** Writes the HTML report of these results (atomically). */
+/** Writes the HTML report of these results (atomically; "-": stdout). */
 export function writeHtmlReport(path: string, results: readonly AnyResult[]): void {
-  writeFileAtomic(path, renderHtmlReport(results, chartAssets()));
+  writeOutput(path, renderHtmlReport(results, chartAssets()));
 }
 
 /** Reads and checks one result file; anything wrong is one line naming the file and the field (exit 2). */
@@ -57,8 +57,11 @@ function readResult(path: string): AnyResult {
  * With --merge: one result from processes that ran together, printed as a summary and written with
  * --json and/or --html.
  */
-export function runReport(files: readonly string[], config: RunConfig, io: CliIO): number {
+export function runReport(files: readonly string[], config: RunConfig, givenIO: CliIO): number {
   if (!config.merge && !config.html) throw new UsageError('report needs --html <file> to write (or --merge)');
+  checkOneStdout(config);
+  // With an output on stdout, the human lines move to stderr.
+  const io: CliIO = usesStdout(config) ? { out: givenIO.err, err: givenIO.err } : givenIO;
   if (config.merge && files.length < 2) throw new UsageError('report --merge needs at least two results');
   const results = files.map(readResult);
   if (config.merge) {
@@ -74,11 +77,11 @@ export function runReport(files: readonly string[], config: RunConfig, io: CliIO
     const latency = { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness };
     io.out(`Merged ${results.length} results of run ${merged.runId}`);
     io.out(formatSummary({ stats, latency, wait: merged.loadModel.wait, thresholds: [], client: merged.client }));
-    if (config.json) writeFileAtomic(config.json, `${JSON.stringify(merged, null, 2)}\n`);
+    if (config.json) writeOutput(config.json, `${JSON.stringify(merged, null, 2)}\n`);
     if (config.html) writeHtmlReport(config.html, [merged]);
     return ExitCode.ok;
   }
   writeHtmlReport(config.html!, results);
-  io.out(`Report of ${results.length === 1 ? `${results[0]!.command === 'schedules' ? 'schedules run' : 'run'} ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html}`);
+  io.out(`Report of ${results.length === 1 ? `${results[0]!.command === 'schedules' ? 'schedules run' : 'run'} ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html === '-' ? 'stdout' : config.html}`);
   return ExitCode.ok;
 }

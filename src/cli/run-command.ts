@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { firstLine, UsageError, type FailureKind } from '../errors.js';
 import { IntervalSeries } from '../metrics/interval-series.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
@@ -17,10 +15,10 @@ import {
   formatWaitingLine,
   INTERRUPT_LINE,
 } from '../report/lines.js';
-import { buildRunResult, intervalRecord, type ClientCost, type RunResult } from '../report/result.js';
+import { buildRunResult, finalInterval, intervalRecord, runEndRecord, type ClientCost, type RunResult } from '../report/result.js';
 import { formatSummary, formatVerification } from '../report/summary.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
-import type { RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
+import type { IntervalReport, RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
 import { newRunId, TemporalService } from '../temporal/temporal-service.js';
@@ -34,13 +32,14 @@ import {
   type CommandName,
   type RunConfig,
 } from './options.js';
-import { NdjsonWriter, writeFileAtomic } from './outputs.js';
+import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
 import { connectionSettings, settingsFor } from './connection.js';
 import { workloadOf } from './workload.js';
 import { LiveProgress } from './live-progress.js';
 import { serveMetrics } from './metrics-server.js';
-import { writeHtmlReport } from './report-command.js';
+import { chartAssets } from './report-command.js';
+import { renderHtmlReport } from '../report/html.js';
 import { PrometheusExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { outputMode, type OutputMode } from './terminal.js';
@@ -90,15 +89,6 @@ function printingSink(io: CliIO, onInterval: SchedulerSink['interval']): Schedul
       io.err(`First ${kind} failure: ${error instanceof Error ? error.message : String(error)}`);
     },
   };
-}
-
-function checkWritable(path: string, option: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`cannot write ${option} ${path}: it is a directory`);
-  try {
-    accessSync(dirname(resolve(path)), constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write ${option} ${path}: its directory does not exist or is not writable`);
-  }
 }
 
 /** What this process has cost during the run (CPU since `since`, start-up excluded), and its peak memory. */
@@ -192,9 +182,7 @@ export async function runLoad(
   // Eager start was measured faster wherever it applies: on unless turned off.
   const eagerStart = config.eagerStart ?? ((config.worker || config.devServer) && config.connection === 'native');
   const workload = workloadOf(config);
-  if (config.json) checkWritable(config.json, '--json');
-  if (config.html) checkWritable(config.html, '--html');
-  if (config.ndjson && config.ndjson !== '-') checkWritable(config.ndjson, '--ndjson');
+  checkOutputs(config);
   // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
   const runId = config.runId ?? newRunId();
   const shard = config.runId ? randomBytes(3).toString('hex') : undefined;
@@ -202,10 +190,10 @@ export async function runLoad(
   const concurrency =
     config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY);
   const loadModelKind = config.rate !== undefined ? 'open' : 'closed';
-  // With NDJSON on stdout, the human lines move to stderr so stdout stays machine-readable.
-  const humanIO: CliIO = config.ndjson === '-' ? { out: io.err, err: io.err } : io;
+  // With an output on stdout, the human lines move to stderr so stdout stays machine-readable.
+  const humanIO: CliIO = usesStdout(config) ? { out: io.err, err: io.err } : io;
   const output = outputMode({
-    stdoutIsTTY: config.ndjson !== '-' && (options.stdoutIsTTY ?? false), env: options.env ?? {}, progress: config.progress, quiet: config.quiet,
+    stdoutIsTTY: !usesStdout(config) && (options.stdoutIsTTY ?? false), env: options.env ?? {}, progress: config.progress, quiet: config.quiet,
   });
   let live: LiveProgress | undefined;
   /** Where the end line and the summary go; progress lines go through `progressOut`. */
@@ -245,7 +233,11 @@ export async function runLoad(
     const latency = { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary() };
     const delayLag = measuresDelayLag ? { delayLag: metrics.delayLag.summary() } : {};
     const results = evaluateThresholds(config.thresholds, {
-      latency: { ...latency, ...(delayLag.delayLag ? { delay_lag: delayLag.delayLag } : {}) }, completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
+      latency: {
+        start: latency.start, e2e: latency.e2e, ...(config.rate !== undefined ? { start_lateness: latency.startLateness } : {}),
+        ...(delayLag.delayLag ? { delay_lag: delayLag.delayLag } : {}),
+      },
+      completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
     });
     return { latency: { ...latency, ...delayLag }, results };
   };
@@ -275,12 +267,25 @@ export async function runLoad(
       },
     });
   };
+  let lastReport: IntervalReport | undefined;
+  /** The NDJSON stream's last lines: the interval no report covered, then the totals and the verdict. */
+  const endNdjson = (stats: RunStats, exitCode: number, interrupted: boolean, thresholds: readonly ThresholdResult[]): void => {
+    if (!ndjson || !scheduler) return; // a run that never began has nothing to end
+    const metrics = metricsOf();
+    const interval = config.wait ? metrics.intervalE2eLatency : metrics.intervalStartLatency;
+    const last = finalInterval(lastReport, stats, { p50: interval.percentileMillis(50), p99: interval.percentileMillis(99) });
+    if (last) ndjson.write(intervalRecord(runId, last));
+    ndjson.write(runEndRecord({
+      runId, command: mode === 'batch' ? 'run' : 'infinite', stats, interrupted, exitCode, thresholds,
+      latency: { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary() },
+    }));
+  };
   /** Writes --json and --html; a failure is reported in one line and returned as false, never thrown. */
   const writeJson = (result: RunResult): boolean => {
     let written = true;
     for (const [path, write] of [
-      [config.json, (file: string) => writeFileAtomic(file, `${JSON.stringify(result, null, 2)}\n`)],
-      [config.html, (file: string) => writeHtmlReport(file, [result])],
+      [config.json, (file: string) => writeOutput(file, `${JSON.stringify(result, null, 2)}\n`)],
+      [config.html, (file: string) => writeOutput(file, renderHtmlReport([result], chartAssets()))],
     ] as const) {
       if (!path) continue;
       try {
@@ -309,7 +314,9 @@ export async function runLoad(
       live?.stop();
       const stats = scheduler?.snapshot() ?? emptyRunStats(mode, loadModelKind);
       reportIO.out(formatFinalLine(stats, true));
-      writeJson(resultOf(stats, ExitCode.interrupted, true, thresholdsOf(stats).results));
+      const { results } = thresholdsOf(stats);
+      endNdjson(stats, ExitCode.interrupted, true, results);
+      writeJson(resultOf(stats, ExitCode.interrupted, true, results));
       killDevServer();
       process.exit(ExitCode.interrupted);
     },
@@ -358,6 +365,7 @@ export async function runLoad(
         sink: {
           ...printingSink({ out: progressOut, err: io.err }, (report) => {
             series.add(report);
+            lastReport = report;
             ndjson?.write(intervalRecord(runId, report));
           }),
           ...(config.metricsPort !== undefined
@@ -415,14 +423,18 @@ export async function runLoad(
       );
       const verification = config.verify ? await verifyRun(service, config.namespace, stats, config.wait) : undefined;
       if (verification) reportIO.out(formatVerification(runId, verification));
-      const exitCode = exitCodeFor(stats, {
+      const verdict = exitCodeFor(stats, {
         thresholdsGiven: thresholds.length > 0,
         thresholdsPassed: thresholds.every((result) => result.passed),
         verificationFailed: verification ? !verification.matches : false,
       });
-      const written = writeJson(resultOf(stats, exitCode, stats.stopReason === 'stopped', thresholds, verification));
       // Results that could not be saved make an otherwise good run fail; a worse code stays.
-      return written || exitCode !== ExitCode.ok ? exitCode : ExitCode.failure;
+      const interrupted = stats.stopReason === 'stopped';
+      let exitCode = exitCodeAfterLostOutput(verdict, ndjson?.lost ?? false);
+      endNdjson(stats, exitCode, interrupted, thresholds);
+      exitCode = exitCodeAfterLostOutput(exitCode, ndjson?.lost ?? false);
+      const written = writeJson(resultOf(stats, exitCode, interrupted, thresholds, verification));
+      return exitCodeAfterLostOutput(exitCode, !written);
     } finally {
       await worker?.shutdown();
       await service.close();

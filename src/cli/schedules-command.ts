@@ -22,11 +22,11 @@ import { connectionSettings, settingsFor } from './connection.js';
 import { ExitCode } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { NdjsonWriter, writeFileAtomic } from './outputs.js';
+import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
 import { serveMetrics } from './metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
-import { latencyResult, serverHealthResult, thresholdRecords } from '../report/result.js';
+import { latencyResult, scheduleRecord, schedulesEndRecord, serverHealthResult, thresholdRecords } from '../report/result.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -103,8 +103,11 @@ async function listFiredWhenClosed(schedules: ScheduleService, prefix: string, s
 }
 
 /** `sched-bench schedules`: create Temporal Schedules, watch them fire, always delete them, report. */
-export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliLookup, signals: ShutdownSignals): Promise<number> {
+export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup: CliLookup, signals: ShutdownSignals): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files: exit 2 before anything starts
+  checkOutputs(config);
+  // With an output on stdout, the human lines move to stderr so stdout stays machine-readable.
+  const io: CliIO = usesStdout(config) ? { out: givenIO.err, err: givenIO.err } : givenIO;
   const spec = fireSpecOf(config);
   if (config.fires === undefined && config.duration === undefined) throw new UsageError('schedules need --duration or --fires (per schedule)');
   if (config.catchupWindow !== undefined && config.catchupWindow < MIN_CATCHUP_WINDOW_SECONDS) {
@@ -269,7 +272,7 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         source: schedules, scheduleIds, spec, window, pollIntervalMs: POLL_INTERVAL_MS, reportIntervalMs: config.reportInterval * 1000, settleMs,
         onReport: (report) => {
           if (!config.quiet) io.out(formatScheduleLine(report));
-          ndjson?.write({ type: 'schedules', runId, t: Math.round(report.elapsedMs) / 1000, ...report });
+          ndjson?.write(scheduleRecord(runId, report));
         },
         onFire: (_, lagMs) => exporter?.observeFireLag(lagMs),
         onPollError: (error) => io.err(`sched-bench: could not describe a schedule (retrying): ${firstLine(error)}`),
@@ -331,10 +334,23 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
         }),
       );
       const interrupted = result.stopReason === 'stopped';
-      const exitCode =
+      const verdict =
         left.length + remaining.length > 0 ? ExitCode.failure
         : thresholds.length > 0 && !thresholds.every((threshold) => threshold.passed) ? ExitCode.thresholdsFailed
         : ExitCode.ok;
+      // Lost output makes an otherwise good run fail; a worse code stays.
+      let exitCode = exitCodeAfterLostOutput(verdict, ndjson?.lost ?? false);
+      if (ndjson) {
+        // The counts at the end (no report covered the time since the last), then the totals and the verdict.
+        ndjson.write(scheduleRecord(runId, {
+          ...result.counts, elapsedMs: result.elapsedMs, fireLagP50Ms: result.fireLag.percentileMillis(50), fireLagP99Ms: result.fireLag.percentileMillis(99),
+        }));
+        ndjson.write(schedulesEndRecord({
+          runId, elapsedMs: result.elapsedMs, stopReason: result.stopReason, exitCode, counts: result.counts, failedFires,
+          latency: { fireLag: latency.fire_lag, pickupLag: latency.pickup_lag }, thresholds,
+        }));
+        exitCode = exitCodeAfterLostOutput(exitCode, ndjson.lost);
+      }
       if (config.json) {
         const endedAt = new Date();
         const document: SchedulesResult = {
@@ -360,10 +376,10 @@ export async function runSchedules(config: RunConfig, io: CliIO, cliLookup: CliL
           serverHealth: serverHealthResult(serverHealth.snapshot(endedAt.getTime()), endedAt.getTime()),
         };
         try {
-          writeFileAtomic(config.json, `${JSON.stringify(document, null, 2)}\n`);
+          writeOutput(config.json, `${JSON.stringify(document, null, 2)}\n`);
         } catch (error) {
           io.err(`sched-bench: ${(error as Error).message}`);
-          return exitCode === ExitCode.ok ? ExitCode.failure : exitCode;
+          return exitCodeAfterLostOutput(exitCode, true);
         }
       }
       return exitCode;

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { parseDecimal } from '../numbers.js';
 import type { LatencySummary } from './latency-histogram.js';
 
 /**
@@ -8,14 +9,32 @@ import type { LatencySummary } from './latency-histogram.js';
 
 export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
-const LATENCY_GROUPS = ['e2e', 'start', 'delay_lag', 'fire_lag', 'pickup_lag'] as const;
-type LatencyGroup = (typeof LATENCY_GROUPS)[number];
+const LATENCY_GROUPS = ['e2e', 'start', 'start_lateness', 'delay_lag', 'fire_lag', 'pickup_lag'] as const;
+export type LatencyGroup = (typeof LATENCY_GROUPS)[number];
 const LATENCY_STATISTICS = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean', min: 'min' } as const;
 type LatencyStatistic = keyof typeof LATENCY_STATISTICS;
 
 /** Counts of a `schedules` run: fires missed (catch-up window), skipped (overlap), unaccounted for. */
 const SCHEDULE_COUNTS = ['missed', 'skipped', 'unaccounted'] as const;
 const COUNT_METRICS = ['failed.rate', 'failed.count', 'throughput', ...SCHEDULE_COUNTS] as const;
+export type NumberMetric = (typeof COUNT_METRICS)[number];
+
+/** The values a metric can take: a threshold must be able both to pass and to fail within them. */
+interface MetricDomain {
+  max: number;
+  whole: boolean;
+  /** How the bounds are shown in a message. */
+  range: string;
+}
+const LATENCY_DOMAIN: MetricDomain = { max: Number.POSITIVE_INFINITY, whole: false, range: 'a duration ≥ 0' };
+const DOMAINS: Record<NumberMetric, MetricDomain> = {
+  'failed.rate': { max: 1, whole: false, range: 'between 0 and 1 (0% and 100%)' },
+  'failed.count': { max: Number.POSITIVE_INFINITY, whole: true, range: 'a whole number ≥ 0' },
+  throughput: { max: Number.POSITIVE_INFINITY, whole: false, range: 'a number ≥ 0' },
+  missed: { max: Number.POSITIVE_INFINITY, whole: true, range: 'a whole number ≥ 0' },
+  skipped: { max: Number.POSITIVE_INFINITY, whole: true, range: 'a whole number ≥ 0' },
+  unaccounted: { max: Number.POSITIVE_INFINITY, whole: true, range: 'a whole number ≥ 0' },
+};
 
 export type ThresholdMetricKind = 'latency' | 'number';
 
@@ -59,10 +78,10 @@ export function metricKind(metric: string): ThresholdMetricKind | undefined {
 }
 
 function parseLimit(text: string, kind: ThresholdMetricKind, expression: string): number {
-  const match = /^(-?\d+(?:\.\d+)?)\s*(us|µs|ms|s|m|h|%)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`bad threshold "${expression}": "${text}" is not a number${kind === 'latency' ? ' or a duration like 200ms' : ''}`);
-  const value = Number(match[1]);
-  const unit = match[2];
+  const trimmed = text.trim();
+  const unit = /(us|µs|ms|s|m|h|%)$/.exec(trimmed)?.[1];
+  const value = parseDecimal(unit ? trimmed.slice(0, -unit.length) : trimmed);
+  if (value === undefined) throw new UsageError(`bad threshold "${expression}": "${text}" is not a number${kind === 'latency' ? ' or a duration like 200ms' : ''}`);
   if (kind === 'latency') {
     if (unit === '%') throw new UsageError(`bad threshold "${expression}": a latency takes a duration, not a percentage`);
     return value * (unit ? UNIT_MILLIS[unit]! : 1); // a bare number is milliseconds, as in k6
@@ -70,6 +89,29 @@ function parseLimit(text: string, kind: ThresholdMetricKind, expression: string)
   if (unit === '%') return value / 100;
   if (unit) throw new UsageError(`bad threshold "${expression}": "${unit}" is a time unit, but this metric is a plain number`);
   return value;
+}
+
+/** Which values of the metric's domain [0, max] satisfy `operator limit`: none, all, or some. */
+function satisfiedBy(operator: ThresholdOperator, limit: number, { max, whole }: MetricDomain): 'none' | 'all' | 'some' {
+  const outside = limit < 0 || limit > max || (whole && !Number.isInteger(limit));
+  switch (operator) {
+    case '<': return limit <= 0 ? 'none' : limit > max ? 'all' : 'some';
+    case '<=': return limit < 0 ? 'none' : limit >= max ? 'all' : 'some';
+    case '>': return limit >= max ? 'none' : limit < 0 ? 'all' : 'some';
+    case '>=': return limit > max ? 'none' : limit <= 0 ? 'all' : 'some';
+    case '==': return outside ? 'none' : 'some';
+    case '!=': return outside ? 'all' : 'some';
+  }
+}
+
+/** A threshold that cannot fail gates nothing, one that cannot pass fails every run: both are mistakes. */
+function checkMeaningful(threshold: Threshold): void {
+  const domain = threshold.kind === 'latency' ? LATENCY_DOMAIN : DOMAINS[threshold.metric as NumberMetric];
+  const verdict = satisfiedBy(threshold.operator, threshold.limit, domain);
+  if (verdict === 'some') return;
+  throw new UsageError(
+    `bad threshold "${threshold.expression}": it can never ${verdict === 'all' ? 'fail' : 'pass'} (${threshold.metric} is ${domain.range})`,
+  );
 }
 
 /** Parses one expression; a UsageError names the bad part. */
@@ -81,12 +123,49 @@ export function parseThreshold(expression: string): Threshold {
   const [, metric, operator, limitText] = match as unknown as [string, string, ThresholdOperator, string];
   const kind = metricKind(metric);
   if (!kind) throw new UsageError(`bad threshold "${expression}": unknown metric "${metric}" (known: ${THRESHOLD_METRICS.join(', ')})`);
-  return { expression: expression.trim(), metric, kind, operator, limit: parseLimit(limitText, kind, expression.trim()) };
+  const threshold = { expression: expression.trim(), metric, kind, operator, limit: parseLimit(limitText, kind, expression.trim()) };
+  checkMeaningful(threshold);
+  return threshold;
 }
 
 /** Parses `;`-separated expressions (SCHEDULER_THRESHOLDS); empty parts are ignored. */
 export function parseThresholdList(text: string): Threshold[] {
   return text.split(';').filter((part) => part.trim() !== '').map(parseThreshold);
+}
+
+/** What one command measures with its settings: thresholds on anything else are refused before the run. */
+export interface MeasuredMetrics {
+  latency: readonly LatencyGroup[];
+  numbers: readonly NumberMetric[];
+}
+
+/** `e2e.<statistic>, failed.rate, …`: the metrics a command with these settings has, for messages. */
+export function describeMeasured(measured: MeasuredMetrics): string {
+  return [...measured.latency.map((group) => `${group}.<${Object.keys(LATENCY_STATISTICS).join('|')}>`), ...measured.numbers].join(', ');
+}
+
+/**
+ * Refuses a threshold on a metric the run will not measure (it would fail after the whole run for
+ * nothing); `why` may explain what a missing latency group needs.
+ */
+export function checkThresholdsMeasured(
+  thresholds: readonly Threshold[],
+  measured: MeasuredMetrics,
+  command: string,
+  why: Partial<Record<LatencyGroup, string>> = {},
+): void {
+  for (const threshold of thresholds) {
+    const group = threshold.metric.split(/\.(.+)/)[0] as LatencyGroup;
+    const has = threshold.kind === 'latency'
+      ? measured.latency.includes(group)
+      : measured.numbers.includes(threshold.metric as NumberMetric);
+    if (has) continue;
+    const reason = threshold.kind === 'latency' && why[group] ? ` (${why[group]})` : '';
+    throw new UsageError(
+      `bad threshold "${threshold.expression}": ${command} does not measure ${threshold.kind === 'latency' ? group : threshold.metric}${reason}; ` +
+        `it measures ${describeMeasured(measured)}`,
+    );
+  }
 }
 
 function measure(metric: string, inputs: ThresholdInputs): number {

@@ -4,6 +4,7 @@ import type { IntervalPoint } from '../metrics/interval-series.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
+import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
 import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../scheduler/types.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
@@ -167,6 +168,12 @@ export function serverHealthResult(health: ServerHealthSnapshot, endMs: number):
   };
 }
 
+/**
+ * NDJSON (`--ndjson`): one record per line, each with a `type` (schema: src/report/ndjson-record.schema.json).
+ * run/infinite: `interval` records, then one `end`; schedules: `schedules` records, then one `end`.
+ */
+export type NdjsonRecord = ReturnType<typeof intervalRecord> | RunEndRecord | ReturnType<typeof scheduleRecord> | SchedulesEndRecord;
+
 /** One NDJSON line per report interval (`--ndjson`), for live scraping. */
 export function intervalRecord(runId: string, report: IntervalReport) {
   return {
@@ -182,5 +189,95 @@ export function intervalRecord(runId: string, report: IntervalReport) {
     p50: report.latencyP50Ms,
     p99: report.latencyP99Ms,
     lateStarts: report.lateStarts,
+  };
+}
+
+/**
+ * The interval from the last report to the end of the run, which no timer reported: `last` is the last
+ * report (none: the run was shorter than one interval), `latency` the percentiles since then.
+ */
+export function finalInterval(
+  last: Pick<IntervalReport, 'elapsedMs' | 'completed'> | undefined,
+  stats: RunStats,
+  latency: { p50: number; p99: number },
+): IntervalReport | undefined {
+  const intervalMs = stats.elapsedMs - (last?.elapsedMs ?? 0);
+  if (intervalMs <= 0) return undefined;
+  const completedInInterval = stats.completed - (last?.completed ?? 0);
+  return {
+    elapsedMs: stats.elapsedMs, intervalMs, inFlight: stats.inFlight, started: stats.started, completed: stats.completed,
+    failed: stats.failed, completedInInterval, rate: completedInInterval / (intervalMs / 1000),
+    latencyP50Ms: latency.p50, latencyP99Ms: latency.p99, lateStarts: stats.lateStarts,
+  };
+}
+
+/** The thresholds' verdict as the end records carry it: null when none were given. */
+function thresholdVerdict(thresholds: readonly ThresholdResult[]) {
+  return { passed: thresholds.length === 0 ? null : thresholds.every((threshold) => threshold.passed), results: thresholdRecords(thresholds) };
+}
+
+export interface RunEndInput {
+  runId: string;
+  command: 'run' | 'infinite';
+  stats: RunStats;
+  interrupted: boolean;
+  exitCode: number;
+  latency: { start: LatencySummary; e2e: LatencySummary };
+  thresholds: readonly ThresholdResult[];
+}
+
+export type RunEndRecord = ReturnType<typeof runEndRecord>;
+
+/** The last NDJSON line of a run/infinite: the totals and the verdict, so a reader of the stream sees the end. */
+export function runEndRecord(input: RunEndInput) {
+  const { stats } = input;
+  return {
+    type: 'end' as const,
+    runId: input.runId,
+    command: input.command,
+    t: Math.round(stats.elapsedMs) / 1000,
+    stopReason: stats.stopReason,
+    interrupted: input.interrupted,
+    exitCode: input.exitCode,
+    counts: { ...pickCounts(stats), missedArrivals: stats.missedArrivals },
+    measured: { ...pickCounts(stats.measured), seconds: stats.measured.seconds },
+    throughput: { completedPerSecond: stats.measured.completedPerSecond, startedPerSecond: stats.measured.startedPerSecond },
+    latency: input.latency,
+    thresholds: thresholdVerdict(input.thresholds),
+  };
+}
+
+/** One NDJSON line per report interval of a `schedules` run. */
+export function scheduleRecord(runId: string, report: ScheduleReport) {
+  return { type: 'schedules' as const, runId, t: Math.round(report.elapsedMs) / 1000, ...report };
+}
+
+export interface SchedulesEndInput {
+  runId: string;
+  elapsedMs: number;
+  stopReason: 'window-done' | 'stopped';
+  exitCode: number;
+  counts: ScheduleCounts;
+  failedFires: number;
+  latency: { fireLag: LatencySummary; pickupLag: LatencySummary };
+  thresholds: readonly ThresholdResult[];
+}
+
+export type SchedulesEndRecord = ReturnType<typeof schedulesEndRecord>;
+
+/** The last NDJSON line of a `schedules` run: the final counts, lags and verdict. */
+export function schedulesEndRecord(input: SchedulesEndInput) {
+  return {
+    type: 'end' as const,
+    runId: input.runId,
+    command: 'schedules' as const,
+    t: Math.round(input.elapsedMs) / 1000,
+    stopReason: input.stopReason,
+    interrupted: input.stopReason === 'stopped',
+    exitCode: input.exitCode,
+    counts: input.counts,
+    failedFires: input.failedFires,
+    latency: input.latency,
+    thresholds: thresholdVerdict(input.thresholds),
   };
 }

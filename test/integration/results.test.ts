@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
-import type { RunResult } from '../../src/report/result.js';
+import type { RunEndRecord, RunResult } from '../../src/report/result.js';
+import { readNdjson } from '../helpers/ndjson-schema.js';
 import { CliProcess, emptyDir, eventually, runCli, serverCounts, uniqueQueue } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
@@ -89,12 +90,13 @@ describe('truthful numbers against a real dev server', () => {
     await eventually(async () => expect(await serverCounts(inject('temporalCli'), address, run.runId)).toEqual({ Completed: run.counts.completed }));
   });
 
-  it('a forced exit (second signal) writes a valid JSON result too', async () => {
+  it('a forced exit (second signal) writes a valid JSON result too, and ends the NDJSON stream', async () => {
     const json = join(emptyDir(), 'result.json');
+    const ndjson = join(emptyDir(), 'records.ndjson');
     // No worker on this queue: the drain never ends, so the second signal is what ends the run.
     const cli = new CliProcess([
       'run', '--address', address, '--task-queue', uniqueQueue('json-forced'), '--total', '1000',
-      '--concurrency', '3', '--report-interval', '0.5', '--json', json,
+      '--concurrency', '3', '--report-interval', '0.5', '--json', json, '--ndjson', ndjson,
     ]);
     await cli.waitFor(/^Concurrent: 3 /);
     cli.signal('SIGINT');
@@ -103,6 +105,9 @@ describe('truthful numbers against a real dev server', () => {
     expect((await cli.exited).code).toBe(130);
     const run = readResult(json);
     expect(run).toMatchObject({ interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3, completed: 0 } });
+    expect(readNdjson(readFileSync(ndjson, 'utf8')).at(-1)).toMatchObject({
+      type: 'end', command: 'run', interrupted: true, exitCode: 130, counts: { launched: 3, inFlight: 3 },
+    });
   });
 
   it('results that cannot be written at the end make the run fail with one line (exit 1), nothing else breaks', async () => {
@@ -124,20 +129,28 @@ describe('truthful numbers against a real dev server', () => {
     cli.child.stdout!.destroy();
     const result = await cli.exited;
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^sched-bench: --ndjson -: EPIPE; no more interval records$/m);
+    expect(result.stderr).toMatch(/^sched-bench: --ndjson -: EPIPE; no more records$/m);
     expect(result.stderr).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
   });
 
-  it('--ndjson - keeps stdout machine-readable: one JSON object per interval, human lines on stderr', async () => {
+  it('--ndjson - keeps stdout machine-readable: one JSON object per interval, then the end; human lines on stderr', async () => {
     const result = await runCli([
       'infinite', '--address', address, '--task-queue', uniqueQueue('ndjson'), '--worker', '--max-runtime', '2',
-      '--report-interval', '0.5', '--ndjson', '-',
+      '--report-interval', '0.5', '--ndjson', '-', '--threshold', 'e2e.p99<1m',
     ]);
     expect(result.code).toBe(0);
-    const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; t: number; completed: number });
-    expect(records.length).toBeGreaterThanOrEqual(3);
-    expect(records.every((record) => record.type === 'interval')).toBe(true);
-    expect(records.map((record) => record.t)).toEqual([...records.map((record) => record.t)].sort((a, b) => a - b));
+    // Every line valid against the schema; intervals first, the end record last.
+    const records = readNdjson(result.stdout) as Array<{ type: string; t: number; completed: number }>;
+    expect(records.length).toBeGreaterThanOrEqual(4);
+    const end = records.at(-1) as unknown as RunEndRecord;
+    const intervals = records.slice(0, -1);
+    expect(intervals.every((record) => record.type === 'interval')).toBe(true);
+    expect(intervals.map((record) => record.t)).toEqual([...intervals.map((record) => record.t)].sort((a, b) => a - b));
+    // The last interval ends with the run: its totals are the end record's.
+    expect(end).toMatchObject({ type: 'end', command: 'infinite', stopReason: 'time-limit', interrupted: false, exitCode: 0 });
+    expect(end.thresholds).toMatchObject({ passed: true, results: [{ expression: 'e2e.p99<1m', passed: true }] });
+    expect(intervals.at(-1)).toMatchObject({ t: end.t, completed: end.counts.completed });
+    expect(end.counts.completed).toBeGreaterThan(0);
     expect(result.stderr).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
     expect(result.stderr).toMatch(/^Concurrent: /m);
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
+import { readNdjson } from '../helpers/ndjson-schema.js';
 import { describe, expect, inject, it } from 'vitest';
 import { CliProcess, emptyDir, eventually, runCli, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
@@ -47,12 +48,35 @@ describe('sched-bench schedules against a real dev server', () => {
     expect(run.schedules.notPickedUp).toBe(0);
     expect(run.overlapChecks.every((check) => check.passed)).toBe(true);
     expect(run.schedules.deleted).toBe(true);
-    // NDJSON: one record per report, the same counts as the lines.
-    const records = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(records.length).toBeGreaterThanOrEqual(2);
-    expect(records.every((record) => record.type === 'schedules' && record.schedules === 2)).toBe(true);
-    expect(Math.max(...records.map((record) => record.taken as number))).toBeLessThanOrEqual(8);
+    // NDJSON: one record per report and one at the end, the same counts as the lines, then the end record;
+    // every line valid against the schema.
+    const records = readNdjson(readFileSync(ndjson, 'utf8'));
+    expect(records.length).toBeGreaterThanOrEqual(3);
+    const reports = records.slice(0, -1);
+    expect(reports.every((record) => record.type === 'schedules' && record.schedules === 2)).toBe(true);
+    expect(Math.max(...reports.map((record) => record.taken as number))).toBeLessThanOrEqual(8);
+    expect(reports.at(-1)).toMatchObject({ taken: 8, expected: 8 });
+    expect(records.at(-1)).toMatchObject({
+      type: 'end', command: 'schedules', stopReason: 'window-done', exitCode: 0, counts: run.schedules.counts,
+      thresholds: { passed: true, results: [{ expression: 'fire_lag.p99<2s', passed: true }, { expression: 'missed==0', passed: true }] },
+    });
     await eventually(async () => expect(await schedulesOnServer(`sched-bench-${runIdOf(result.stdout)}-`)).toEqual([]));
+  });
+
+  it('--ndjson - keeps stdout machine-readable: schedules records, then the end; human lines on stderr', async () => {
+    const result = await runCli([
+      'schedules', '--address', address, '--task-queue', uniqueQueue('sched-stdout'), '--worker', '--schedules', '1', '--every', '1s',
+      '--fires', '2', '--report-interval', '1', '--ndjson', '-',
+    ]);
+    // The schedules' timing on a loaded machine is not this test's subject: the stream must agree with the run.
+    const records = readNdjson(result.stdout);
+    const end = records.at(-1)!;
+    expect(records.slice(0, -1).every((record) => record.type === 'schedules')).toBe(true);
+    expect(end).toMatchObject({ type: 'end', command: 'schedules', exitCode: result.code, counts: { expected: 2 }, thresholds: { passed: null } });
+    const { type: _type, runId: _runId, t: _t, elapsedMs: _elapsed, fireLagP50Ms: _p50, fireLagP99Ms: _p99, ...lastCounts } = records.at(-2)!;
+    expect(end.counts).toEqual(lastCounts);
+    expect(result.stderr).toMatch(/^Starting schedules: schedules=1 /m);
+    expect(result.stderr).toMatch(new RegExp(`^Schedules done: ${(end.counts as { taken: number }).taken} fires of 2 expected`, 'm'));
   });
 
   // A workflow that runs 2.2 s under a 1 s interval: each policy must do what it promises.

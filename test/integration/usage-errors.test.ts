@@ -59,6 +59,24 @@ describe('bad usage exits with 2 and one line naming the option and the value', 
     { args: ['run'], env: { SCHEDULER_THRESHOLDS: 'e2e.p99<2s;throughput' }, names: /SCHEDULER_THRESHOLDS: bad threshold "throughput": expected <metric><op><value>/ },
     { args: ['run', '--json', '/nonexistent-dir/result.json'], names: /cannot write --json \/nonexistent-dir\/result\.json: its directory does not exist/ },
     { args: ['run', '--worker', 'yes'], names: /too many arguments/ },
+    // Thresholds that mean nothing, refused before anything connects.
+    { args: ['run', '--threshold', 'missed==0'], names: /--threshold: bad threshold "missed==0": run does not measure missed; it measures start\./ },
+    { args: ['run', '--threshold', 'fire_lag.p99<1s'], names: /bad threshold "fire_lag\.p99<1s": run does not measure fire_lag/ },
+    { args: ['run', '--no-wait', '--threshold', 'e2e.p99<1s'], names: /run does not measure e2e \(it needs the results: not with --no-wait\)/ },
+    { args: ['schedules', '--fires', '2', '--threshold', 'e2e.p99<1s'], names: /schedules does not measure e2e; it measures fire_lag/ },
+    { args: ['run', '--threshold', 'failed.rate<200%'], names: /bad threshold "failed\.rate<200%": it can never fail/ },
+    { args: ['run', '--threshold', 'e2e.p99<-5ms'], names: /bad threshold "e2e\.p99<-5ms": it can never pass/ },
+    { args: ['run'], env: { SCHEDULER_THRESHOLDS: 'failed.count<0' }, names: /SCHEDULER_THRESHOLDS: bad threshold "failed\.count<0": it can never pass/ },
+    // One number grammar: no hex anywhere.
+    { args: ['run', '--rate', '0x10'], names: /"0x10" for --rate: expected a number ≥ 0/ },
+    { args: ['run', '--total', '0x10'], names: /"0x10" for --total: expected an integer ≥ 1/ },
+    { args: ['run'], env: { SCHEDULER_CONCURRENCY: '0x10' }, names: /"0x10" for SCHEDULER_CONCURRENCY/ },
+    { args: ['run', '--metrics-port', '1e3'], names: /"1e3" for --metrics-port/ },
+    // One output on stdout at a time.
+    { args: ['run', '--json', '-', '--ndjson', '-'], names: /only one output can go to stdout, but --json - and --ndjson - both ask for it/ },
+    { args: ['infinite', '--html', '-', '--json', '-'], names: /only one output can go to stdout, but --json - and --html - both ask for it/ },
+    { args: ['schedules', '--fires', '2', '--json', '-', '--ndjson', '-'], names: /only one output can go to stdout/ },
+    { args: ['schedules', '--fires', '2', '--ndjson', '/nonexistent-dir/s.ndjson'], names: /cannot write --ndjson \/nonexistent-dir\/s\.ndjson: its directory does not exist/ },
   ];
 
   it.each(cases)('$args $env', async ({ args, env, names }) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCommand, resolveConfig } from '../../src/cli/config.js';
+import { defaultCommand, editDistance, resolveConfig, unknownVariableWarnings } from '../../src/cli/config.js';
 import { parseAddress, parseBoolean, parseDuration, parseInteger, parseStages, specsFor } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -193,5 +193,80 @@ describe('the options table', () => {
         expect(readme, name).toContain(name);
       }
     }
+  });
+});
+
+describe('thresholds are checked against what the command measures, before the run', () => {
+  const resolveWith = (command: 'run' | 'infinite' | 'schedules', thresholds: string[], flags: Record<string, string | boolean> = {}) =>
+    () => resolveConfig(command, { ...none, flags: { thresholds, ...flags } });
+
+  it.each([
+    ['run', ['missed==0'], {}, /^--threshold: bad threshold "missed==0": run does not measure missed; it measures start\.<.*>, e2e\.<.*>, failed\.rate, failed\.count, throughput$/],
+    ['run', ['fire_lag.p99<1s'], {}, /^--threshold: bad threshold "fire_lag\.p99<1s": run does not measure fire_lag; it measures/],
+    ['run', ['e2e.p99<2s'], { wait: false }, /run does not measure e2e \(it needs the results: not with --no-wait\); it measures start\.<.*>, failed\.rate/],
+    ['infinite', ['start_lateness.p99<1s'], {}, /infinite does not measure start_lateness \(open loop only: --rate\)/],
+    ['run', ['delay_lag.p99<1s'], {}, /run does not measure delay_lag \(it needs --start-delay and the results/],
+    ['run', ['delay_lag.p99<1s'], { startDelay: '1s', wait: false }, /run does not measure delay_lag/],
+    ['schedules', ['e2e.p99<1s'], {}, /schedules does not measure e2e; it measures fire_lag\.<.*>, pickup_lag\.<.*>, failed\.rate, failed\.count, throughput, missed, skipped, unaccounted$/],
+  ] as const)('%s %j %j is refused', (command, thresholds, flags, message) => {
+    expect(resolveWith(command, [...thresholds], flags)).toThrow(UsageError);
+    expect(resolveWith(command, [...thresholds], flags)).toThrow(message);
+  });
+
+  it.each([
+    ['run', ['e2e.p99<2s', 'start.p50<1s', 'failed.rate<1%', 'failed.count==0', 'throughput>1'], {}],
+    ['run', ['start.p99<1s'], { wait: false }],
+    ['infinite', ['start_lateness.p99<1s', 'e2e.max<1m'], { rate: '5' }],
+    ['run', ['delay_lag.p99<1s'], { startDelay: '1s' }],
+    ['schedules', ['fire_lag.p99<2s', 'pickup_lag.max<5s', 'missed==0', 'skipped==0', 'unaccounted==0', 'failed.count==0'], {}],
+  ] as const)('%s %j %j is accepted', (command, thresholds, flags) => {
+    expect(resolveWith(command, [...thresholds], flags)().thresholds).toHaveLength(thresholds.length);
+  });
+
+  it('names the variable a refused threshold came from', () => {
+    expect(() => resolveConfig('run', { ...none, dotenv: { SCHEDULER_THRESHOLDS: 'missed==0' } })).toThrow(
+      /^SCHEDULER_THRESHOLDS \(in \.env\): bad threshold "missed==0": run does not measure missed/,
+    );
+    expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_THRESHOLDS: 'missed==0' } })).toThrow(/^SCHEDULER_THRESHOLDS: bad threshold/);
+    expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_THRESHOLDS: 'failed.rate<200%' } })).toThrow(
+      /^SCHEDULER_THRESHOLDS: bad threshold "failed\.rate<200%": it can never fail \(failed\.rate is between 0 and 1/,
+    );
+  });
+});
+
+describe('unknown SCHEDULER_* variables are warned about', () => {
+  it('names the variable, where it is, and the closest known one', () => {
+    expect(unknownVariableWarnings({ env: {}, dotenv: { SCHEDULER_CONCURENCY: '5' } })).toEqual([
+      'unknown variable SCHEDULER_CONCURENCY (in .env); did you mean SCHEDULER_CONCURRENCY?',
+    ]);
+    expect(unknownVariableWarnings({ env: { SCHEDULER_TOTAL: '5' }, dotenv: {} })).toEqual([
+      'unknown variable SCHEDULER_TOTAL; did you mean SCHEDULER_TOTAL_WORKFLOWS?',
+    ]);
+  });
+
+  it('suggests nothing when no known name is close', () => {
+    expect(unknownVariableWarnings({ env: { SCHEDULER_SOMETHING_ELSE_ENTIRELY: '1' }, dotenv: {} })).toEqual([
+      'unknown variable SCHEDULER_SOMETHING_ELSE_ENTIRELY',
+    ]);
+  });
+
+  it('warns once per name, from the environment first, and not about known or foreign variables', () => {
+    const env = { SCHEDULER_RAET: '5', SCHEDULER_RATE: '5', SCHEDULER_INFINITE_MODE: 'true', TEMPORAL_ADDRES: 'x', PATH: '/bin' };
+    const dotenv = { SCHEDULER_RAET: '6', SCHEDULER_CONCURRENCY: '2', SCHEDULER_THRESHOLDS: '' };
+    expect(unknownVariableWarnings({ env, dotenv })).toEqual(['unknown variable SCHEDULER_RAET; did you mean SCHEDULER_RATE?']);
+  });
+
+  it('knows every SCHEDULER_* variable of the options table', () => {
+    const names = specsFor('run').concat(specsFor('schedules'), specsFor('worker'), specsFor('cleanup'))
+      .flatMap((spec) => spec.env).filter((name) => name.startsWith('SCHEDULER_'));
+    expect(names.length).toBeGreaterThan(30);
+    expect(unknownVariableWarnings({ env: Object.fromEntries(names.map((name) => [name, '1'])), dotenv: {} })).toEqual([]);
+  });
+
+  it('editDistance counts single-character edits', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('same', 'same')).toBe(0);
+    expect(editDistance('SCHEDULER_CONCURENCY', 'SCHEDULER_CONCURRENCY')).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { LatencySummary } from '../../src/metrics/latency-histogram.js';
-import { evaluateThresholds, parseThreshold, parseThresholdList, type ThresholdInputs } from '../../src/metrics/thresholds.js';
+import { checkThresholdsMeasured, evaluateThresholds, parseThreshold, parseThresholdList, type ThresholdInputs } from '../../src/metrics/thresholds.js';
 
 describe('parseThreshold', () => {
   it.each([
@@ -78,5 +78,68 @@ describe('evaluateThresholds', () => {
     expect(latency).toMatchObject({ passed: false });
     expect(Number.isNaN(latency!.value)).toBe(true);
     expect(rate).toMatchObject({ value: 0, passed: true });
+  });
+});
+
+describe('thresholds that mean nothing are usage errors', () => {
+  it.each([
+    ['failed.rate<200%', 'fail'],
+    ['failed.rate<=1', 'fail'],
+    ['failed.rate<=100%', 'fail'],
+    ['failed.rate>1', 'pass'],
+    ['failed.rate>=150%', 'pass'],
+    ['failed.rate==2', 'pass'],
+    ['failed.rate!=-1', 'fail'],
+    ['e2e.p99<-5ms', 'pass'],
+    ['e2e.p99<0', 'pass'],
+    ['e2e.p99>=0ms', 'fail'],
+    ['e2e.p99>-1s', 'fail'],
+    ['e2e.p99<=-1', 'pass'],
+    ['start.max==-3ms', 'pass'],
+    ['failed.count<0', 'pass'],
+    ['failed.count>=0', 'fail'],
+    ['failed.count==1.5', 'pass'],
+    ['failed.count!=0.5', 'fail'],
+    ['missed<0', 'pass'],
+    ['skipped>-1', 'fail'],
+    ['throughput<0', 'pass'],
+    ['throughput>=0', 'fail'],
+  ])('%s can never %s', (expression, never) => {
+    expect(() => parseThreshold(expression)).toThrow(UsageError);
+    expect(() => parseThreshold(expression)).toThrow(new RegExp(`^bad threshold "${expression.replace(/[.*+?^$()|[\]\\]/g, '\\$&')}": it can never ${never} \\(`));
+  });
+
+  it.each(['failed.rate<1', 'failed.rate<100%', 'failed.rate>0', 'failed.rate>=1', 'failed.rate==0', 'failed.rate==1', 'failed.count==0',
+    'failed.count<1', 'failed.count<0.5', 'e2e.p99>0', 'e2e.p99<1µs', 'e2e.p99<=0', 'throughput>0', 'missed==0', 'unaccounted!=0', 'start_lateness.p99<50ms'])(
+    '%s can both pass and fail: accepted',
+    (expression) => {
+      expect(parseThreshold(expression).expression).toBe(expression);
+    },
+  );
+
+  it('reads limits with the one number grammar: no hex, no Infinity, exponents allowed', () => {
+    expect(parseThreshold('throughput>1e2').limit).toBe(100);
+    expect(parseThreshold('e2e.p99<1.5e3ms').limit).toBe(1500);
+    expect(() => parseThreshold('throughput>0x10')).toThrow(/"0x10" is not a number/);
+    expect(() => parseThreshold('throughput<Infinity')).toThrow(/"Infinity" is not a number/);
+    expect(() => parseThreshold('e2e.p99<.5s')).toThrow(/"\.5s" is not a number/);
+  });
+});
+
+describe('checkThresholdsMeasured', () => {
+  const loadRun = { latency: ['start', 'e2e'] as const, numbers: ['failed.rate', 'failed.count', 'throughput'] as const };
+
+  it('accepts thresholds on what the command measures', () => {
+    expect(() => checkThresholdsMeasured(['e2e.p99<2s', 'start.p50<1s', 'failed.count==0'].map(parseThreshold), loadRun, 'run')).not.toThrow();
+  });
+
+  it.each([
+    ['missed==0', /run does not measure missed; it measures start\.<p50\|.*>, e2e\.<.*>, failed\.rate, failed\.count, throughput$/],
+    ['fire_lag.p99<1s', /run does not measure fire_lag \(why not\); it measures start\./],
+    ['delay_lag.max<1s', /run does not measure delay_lag; it measures/],
+  ])('refuses %s naming the metric and what is measured', (expression, message) => {
+    const check = () => checkThresholdsMeasured([parseThreshold(expression)], loadRun, 'run', { fire_lag: 'why not' });
+    expect(check).toThrow(UsageError);
+    expect(check).toThrow(message);
   });
 });
