@@ -29,7 +29,8 @@ describe('--workflow-type: a workflow hosted by the user\'s own worker', () => {
   let running: Promise<void>;
 
   beforeAll(async () => {
-    installRuntime(); // the CLI's quiet runtime (WARN and above): no bundler or worker INFO lines in the test output
+    // Before the SDK makes its default runtime (INFO to the console): no bundler or worker lines in the test output.
+    installRuntime({ logLevel: 'ERROR' });
     connection = await NativeConnection.connect({ address });
     worker = await Worker.create({
       connection,
