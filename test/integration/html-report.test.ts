@@ -46,12 +46,12 @@ async function openReport(path: string): Promise<PageCheck> {
   return { errors, outsideRequests, charts, screenshot };
 }
 
-describe.skipIf(tools.skip)('HTML report', () => {
+describe('HTML report', () => {
   const dir = emptyDir();
   const first = { json: join(dir, 'a.json'), html: join(dir, 'a.html') };
   const second = join(dir, 'b.json');
 
-  it('a run writes a self-contained report that renders its data in a real browser', async () => {
+  it.skipIf(tools.skip)('a run writes a self-contained report that renders its data in a real browser', async () => {
     const result = await runCli([
       'run', '--address', address, '--task-queue', uniqueQueue('html'), '--worker', '--total', '60', '--report-interval', '0.25',
       '--threshold', 'e2e.p99<1m', '--json', first.json, '--html', first.html, '--api-key', 'never-in-the-report',
@@ -74,7 +74,7 @@ describe.skipIf(tools.skip)('HTML report', () => {
     expect(existsSync(page.screenshot) && statSync(page.screenshot).size > 10_000).toBe(true);
   });
 
-  it('`sched-bench report a.json b.json` compares runs side by side', async () => {
+  it.skipIf(tools.skip)('`sched-bench report a.json b.json` compares runs side by side', async () => {
     const other = await runCli(['infinite', '--address', address, '--task-queue', uniqueQueue('html-b'), '--worker', '--rate', '20',
       '--duration', '2s', '--report-interval', '0.25', '--json', second]);
     expect(other.code, other.stderr).toBe(0);
