@@ -114,7 +114,7 @@ describe('--dev-server', () => {
     expect(result.stderr).not.toMatch(/\[INFO\]/); // the SDK's default logger did not get in first
     expect(isAlive(devServerPid(result.stderr))).toBe(false);
     rmSync(cache, { recursive: true, force: true });
-  });
+  }, 120_000); // room for both 45 s bounds: a hung run is killed and reported by exitedWithin, not left behind
 
   it('says how to install the Temporal CLI when it is missing and cannot be downloaded (exit 1, one line)', async () => {
     // An empty TMPDIR has no cached copy, and this machine (like CI) has no internet for the download;

@@ -49,7 +49,7 @@ describe('SIGTERM at many moments of a run', () => {
     await cli.waitFor(/^test: SIGTERM sent at the hand-over$/);
     await expectStoppedRun(cli, json);
     expect(cli.stderr).toMatch(/^Received interrupt signal, stopping scheduler\.\.\.$/m);
-  });
+  }, 120_000);
 });
 
 /** Processes whose command line mentions `marker` (e.g. a private dev server's data directory). */
@@ -90,5 +90,5 @@ describe('SIGTERM at many moments of a --dev-server run', () => {
     expect(validate(run), JSON.stringify(validate.errors)).toBe(true);
     expect(run).toMatchObject({ interrupted: true, exitCode: 0 });
     expect(processesMentioning(tmp)).toEqual([]);
-  });
+  }, 120_000); // room for start-up on a loaded machine plus the 45 s bound on the exit
 });
