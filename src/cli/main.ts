@@ -6,6 +6,7 @@ import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
 import { loadProfileDefaults } from './connection.js';
 import { ShutdownSignals } from './signals.js';
+import { cliLookupOf } from '../temporal/temporal-cli.js';
 import { VERSION } from '../version.js';
 
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
@@ -167,7 +168,7 @@ export async function runCli(
     });
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
     if (!chosen) return ExitCode.ok;
-    const lookupPath = { explicitPath: env.TEMPORAL_CLI_PATH || undefined, searchPath: env.PATH };
+    const lookupPath = cliLookupOf(env, io.err);
     // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.
     if (chosen.command === 'report') {
       const { runReport } = await import('./report-command.js');

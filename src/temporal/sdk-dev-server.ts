@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEV_SERVER_SEARCH_ATTRIBUTES, type DevServer } from './dev-server.js';
+import { installRuntime } from './runtime.js';
 
 /** Pids of this process's children whose command line contains `marker`. */
 function childPids(marker: string): number[] {
@@ -39,6 +40,9 @@ export class SdkDevServer implements DevServer {
   }
 
   static async start(): Promise<SdkDevServer> {
+    // Before the SDK makes its default runtime, whose own SIGINT/SIGTERM handlers would stop the embedded
+    // worker at the first signal, leaving the drain to wait for ever (and whose INFO lines go to the console).
+    installRuntime();
     const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
     try {
       const environment = await TestWorkflowEnvironment.createLocal({

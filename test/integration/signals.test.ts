@@ -122,8 +122,8 @@ describe('signals against a real dev server', () => {
   });
 
   it('`sched-bench worker` stopped by SIGTERM while it starts up exits 0 without serving', async () => {
-    const worker = new CliProcess(['worker', '--address', address, '--task-queue', uniqueQueue('early-worker')]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const worker = new CliProcess(['worker', '--address', address, '--task-queue', uniqueQueue('early-worker')], { announceReady: true });
+    await worker.waitUntilReady(); // still loading: nothing has connected yet
     worker.signal('SIGTERM');
     const result = await worker.exited;
     expect(result.code).toBe(0);
@@ -131,9 +131,10 @@ describe('signals against a real dev server', () => {
   });
 
   it('a signal during start-up ends the run before any workflow starts', async () => {
-    const cli = new CliProcess(['run', '--address', address, '--task-queue', uniqueQueue('early'), '--worker']);
-    // The worker bundles its workflow code at start-up, which leaves time for the signal to land first.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cli = new CliProcess(['run', '--address', address, '--task-queue', uniqueQueue('early'), '--worker'], { announceReady: true });
+    // The moment the process handles signals, it is still loading: no workflow can have started. (A fixed
+    // sleep instead could end before Node has booted on a busy machine, and the signal would kill it.)
+    await cli.waitUntilReady();
     cli.signal('SIGTERM');
     const result = await cli.exited;
     expect(result.code).toBe(130);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LaunchError } from '../../src/errors.js';
 import { SchedulerService } from '../../src/scheduler/scheduler-service.js';
 import { EchoWorker } from '../../src/temporal/echo-worker.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
 import { TemporalService } from '../../src/temporal/temporal-service.js';
 import { eventually, uniqueQueue } from '../helpers/cli.js';
 
@@ -15,6 +16,7 @@ let service: TemporalService;
 let worker: EchoWorker;
 
 beforeAll(async () => {
+  installRuntime({ logLevel: 'ERROR' }); // workflows fail here on purpose: their SDK warnings are not news
   service = await TemporalService.connect({ address });
   worker = await service.createEchoWorker('default', taskQueue);
   void worker.start();

@@ -2,14 +2,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { emptyDir, eventually, runCli, runIdOf, serverCounts, uniqueQueue } from '../helpers/cli.js';
-import { startTlsProxy, type TlsProxy } from '../helpers/tls-proxy.js';
+import { startTlsProxy, tlsProxyTools, type TlsProxy } from '../helpers/tls-proxy.js';
+import { gateOnTool } from '../helpers/tools.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
 let proxy: TlsProxy;
+/** Without nginx or openssl: skipped on a developer's machine (one line says why), failed under CI. */
+const tools = gateOnTool(tlsProxyTools);
 
 beforeAll(async () => {
-  proxy = await startTlsProxy(address);
+  if (!tools.skip) proxy = await startTlsProxy(address);
 });
 
 afterAll(async () => {
@@ -24,7 +27,7 @@ function expectOneErrorLine(result: { code: number | null; stderr: string; stdou
   expect(result.stdout).toBe('');
 }
 
-describe('TLS, mTLS and API keys through a real TLS-terminating gRPC proxy (nginx)', () => {
+describe.skipIf(tools.skip)('TLS, mTLS and API keys through a real TLS-terminating gRPC proxy (nginx)', () => {
   it.each(['native', 'grpc'])('runs a batch over TLS with the %s connection', async (connection) => {
     const result = await runCli([
       'run', '--connection', connection, '--address', proxy.tlsAddress, '--tls-ca', proxy.certs.caCert,
@@ -117,7 +120,7 @@ describe('TLS, mTLS and API keys through a real TLS-terminating gRPC proxy (ngin
   });
 });
 
-describe('secrets never leak', () => {
+describe.skipIf(tools.skip)('secrets never leak', () => {
   it('keeps the API key, gRPC metadata values and key contents out of every output', async () => {
     const dir = emptyDir();
     const secretHeader = `header-secret-${Math.random().toString(36).slice(2)}`;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
 import {
   CliProcess,
   decodePayload,
@@ -28,6 +29,8 @@ describe('--workflow-type: a workflow hosted by the user\'s own worker', () => {
   let running: Promise<void>;
 
   beforeAll(async () => {
+    // Before the SDK makes its default runtime (INFO to the console): no bundler or worker lines in the test output.
+    installRuntime({ logLevel: 'ERROR' });
     connection = await NativeConnection.connect({ address });
     worker = await Worker.create({
       connection,
