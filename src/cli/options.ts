@@ -215,6 +215,12 @@ export const parseDuration =
     return seconds;
   };
 
+/** Milliseconds an echo activity sleeps (a Node timer in the worker): an integer up to the timer limit. */
+export const parseActivityDelay: Parser<number> = (raw) => {
+  const ms = parseInteger(0)(raw);
+  return ms <= MAX_DURATION_SECONDS * 1000 ? ms : expected(`at most ${MAX_DURATION_SECONDS * 1000} ms (${MAX_DURATION_TEXT})`);
+};
+
 /** `30s:50,1m:200,30s:0`: k6-style stages, each `<duration>:<target>`, lasting at most MAX_DURATION_SECONDS in all. */
 export const parseStages: Parser<Stage[]> = (raw) => {
   const stages = raw.split(',').map((part) => {
@@ -529,7 +535,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'activityDelay', flag: '--activity-delay <ms>', env: ['SCHEDULER_ACTIVITY_DELAY'], defaultValue: 0,
-    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseInteger(0), commands: LOAD_AND_SCHEDULES,
+    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseActivityDelay, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'localActivities', flag: '--local-activities', env: ['SCHEDULER_LOCAL_ACTIVITIES'], defaultValue: false,

@@ -5,6 +5,7 @@ import type { PickupProbe } from '../scheduler/run-watch.js';
 const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
+const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
 
 type WorkflowService = ConnectionLike['workflowService'];
 
@@ -20,14 +21,24 @@ export class TaskQueueProbe implements PickupProbe {
     private readonly taskQueue: string,
   ) {}
 
-  /** Workers that polled the workflow task queue lately (the server keeps pollers of the last minutes). */
+  /**
+   * Workers that polled the workflow task queue lately (the server keeps pollers of the last minutes).
+   * The plain describe sees the root partition only; when it sees none, the enhanced mode (all
+   * partitions; deprecated on newer servers, so its failure counts as none) is asked too.
+   */
   async pollerCount(): Promise<number> {
-    const { pollers } = await this.workflowService.describeTaskQueue({
-      namespace: this.namespace,
-      taskQueue: { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-      taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return pollers?.length ?? 0;
+    const taskQueue = { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
+    const { pollers } = await this.workflowService.describeTaskQueue({ namespace: this.namespace, taskQueue, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
+    if (pollers && pollers.length > 0) return pollers.length;
+    try {
+      const { versionsInfo } = await this.workflowService.describeTaskQueue({
+        namespace: this.namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true,
+        taskQueueTypes: [TASK_QUEUE_TYPE_WORKFLOW],
+      });
+      return Object.values(versionsInfo ?? {}).reduce((sum, version) => sum + (version.typesInfo?.[TASK_QUEUE_TYPE_WORKFLOW]?.pollers?.length ?? 0), 0);
+    } catch {
+      return 0;
+    }
   }
 
   /**

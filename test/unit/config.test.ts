@@ -212,6 +212,11 @@ describe('durations past Node.js timer limit, and other values no timer can keep
     expect(parseStages('298h:5,298h:10')).toHaveLength(2);
   });
 
+  it('--activity-delay (ms, slept by a Node timer in the worker) is bounded the same way', () => {
+    expect(resolveConfig('run', { ...none, flags: { activityDelay: String(MAX_DURATION_SECONDS * 1000) } }).activityDelay).toBe(2_145_600_000);
+    expect(() => resolveConfig('run', { ...none, flags: { activityDelay: '3000000000' } })).toThrow(/"3000000000" for --activity-delay: expected at most 2145600000 ms \(596h/);
+  });
+
   it('--report-interval below 100ms is refused', () => {
     expect(() => resolveConfig('run', { ...none, flags: { reportInterval: '50ms' } })).toThrow(/"50ms" for --report-interval: expected a duration of at least 100ms/);
     expect(resolveConfig('run', { ...none, flags: { reportInterval: '100ms' } }).reportInterval).toBe(0.1);
