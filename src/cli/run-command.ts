@@ -177,6 +177,7 @@ function runWatchOf(
     inFlightWorkflowIds: () => scheduler.inFlightWorkflowIds(),
     probe: new TaskQueueProbe(service.rawWorkflowService(), config.namespace, config.taskQueue),
     wait: config.wait,
+    embeddedWorker: config.worker || config.devServer,
     workflowType,
     outage: { limitMs: config.maxOutage * 1000, currentMs: () => health.currentOutageMs(Date.now()) },
     onEvent: (event) => {

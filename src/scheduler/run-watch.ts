@@ -23,6 +23,8 @@ export interface RunWatchOptions {
   probe?: PickupProbe;
   /** Results are awaited: a stalled finished count then means nobody runs the workflows. */
   wait: boolean;
+  /** A worker in this process polls the task queue (--worker): no need to ask the server for pollers. */
+  embeddedWorker?: boolean;
   /** The workflow type the run starts, to recognise a worker's "unknown type" failure. */
   workflowType: string;
   /** Give up after the server has been away this long (ms; 0: never); `currentMs` is the open outage. */
@@ -49,6 +51,8 @@ export class RunWatch {
   private nextProbeAt = 0;
   private probing = false;
   private finishedAtLastProbe = 0;
+  /** Probes in a row that found no poller: one alone may be a worker still starting up. */
+  private pollerlessProbes = 0;
   private readonly reported = new Set<RunWatchEvent['type']>();
 
   constructor(private readonly options: RunWatchOptions) {
@@ -95,8 +99,14 @@ export class RunWatch {
     // With --no-wait a finish is only an acknowledged start: it proves nothing about the workers.
     const stalled = !this.options.wait || finished === this.finishedAtLastProbe;
     this.finishedAtLastProbe = finished;
-    if (!stalled) return;
-    if (!this.reported.has('no-pollers') && (await probe.pollerCount()) === 0) this.report({ type: 'no-pollers' });
+    if (!stalled) {
+      this.pollerlessProbes = 0;
+      return;
+    }
+    if (!this.options.embeddedWorker && !this.reported.has('no-pollers')) {
+      this.pollerlessProbes = (await probe.pollerCount()) === 0 ? this.pollerlessProbes + 1 : 0;
+      if (this.pollerlessProbes >= 2) this.report({ type: 'no-pollers' });
+    }
     const oldest = this.options.inFlightWorkflowIds()[0];
     if (!this.options.wait || oldest === undefined || this.reported.has('workflow-task-failing')) return;
     const message = await probe.workflowTaskFailure(oldest);

@@ -9,13 +9,13 @@ interface Setup {
   outageLimitMs?: number;
 }
 
-function setup({ pollers = 1, failure, wait = true, outageLimitMs = 0 }: Setup = {}) {
+function setup({ pollers = 1, failure, wait = true, outageLimitMs = 0, embeddedWorker = false }: Setup & { embeddedWorker?: boolean } = {}) {
   const clock = new FakeClock();
-  const state = { finished: 0, inFlight: ['wf-1', 'wf-2'], outageMs: 0, pollerCalls: 0, describedIds: [] as string[] };
+  const state = { pollers, finished: 0, inFlight: ['wf-1', 'wf-2'], outageMs: 0, pollerCalls: 0, describedIds: [] as string[] };
   const probe: PickupProbe = {
     pollerCount: async () => {
       state.pollerCalls++;
-      return pollers;
+      return state.pollers;
     },
     workflowTaskFailure: async (workflowId) => {
       state.describedIds.push(workflowId);
@@ -24,7 +24,7 @@ function setup({ pollers = 1, failure, wait = true, outageLimitMs = 0 }: Setup =
   };
   const events: RunWatchEvent[] = [];
   const watch = new RunWatch({
-    clock, probe, wait, workflowType: 'NoSuchType',
+    clock, probe, wait, embeddedWorker, workflowType: 'NoSuchType',
     finished: () => state.finished,
     inFlightWorkflowIds: () => state.inFlight,
     outage: { limitMs: outageLimitMs, currentMs: () => state.outageMs },
@@ -35,11 +35,12 @@ function setup({ pollers = 1, failure, wait = true, outageLimitMs = 0 }: Setup =
 }
 
 describe('RunWatch: workflows nobody picks up', () => {
-  it('says within seconds, once, that no worker polls the task queue', async () => {
-    const { clock, events, watch } = setup({ pollers: 0 });
-    await clock.advance(2999);
-    expect(events).toEqual([]);
-    await clock.advance(1000);
+  it('says within seconds, once, that no worker polls the task queue (two looks, 5 s apart, found none)', async () => {
+    const { clock, events, state, watch } = setup({ pollers: 0 });
+    await clock.advance(3000);
+    expect(state.pollerCalls).toBe(1);
+    expect(events).toEqual([]); // one look alone may catch a worker still starting up
+    await clock.advance(5000);
     expect(events).toEqual([{ type: 'no-pollers' }]);
     await clock.advance(60_000);
     expect(events).toHaveLength(1);
@@ -57,10 +58,31 @@ describe('RunWatch: workflows nobody picks up', () => {
     watch.stop();
   });
 
+  it('a poller seen between two pollerless looks resets the count', async () => {
+    const { clock, events, state, watch } = setup({ pollers: 0 });
+    await clock.advance(3000);
+    state.pollers = 1;
+    await clock.advance(5000);
+    state.pollers = 0;
+    await clock.advance(5000);
+    expect(events).toEqual([]);
+    await clock.advance(5000);
+    expect(events).toEqual([{ type: 'no-pollers' }]);
+    watch.stop();
+  });
+
+  it('does not ask for pollers when the worker is embedded in this process', async () => {
+    const { clock, events, state, watch } = setup({ pollers: 0, embeddedWorker: true });
+    await clock.advance(30_000);
+    expect(state.pollerCalls).toBe(0);
+    expect(events).toEqual([]);
+    watch.stop();
+  });
+
   it('with --no-wait, finishes prove nothing: no pollers is said all the same', async () => {
     const { clock, state, events, watch } = setup({ pollers: 0, wait: false });
     state.finished = 100;
-    await clock.advance(4000);
+    await clock.advance(9000);
     expect(events).toEqual([{ type: 'no-pollers' }]);
     watch.stop();
   });
