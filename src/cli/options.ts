@@ -408,7 +408,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
-    description: 'open loop: start this many workflows per second on a fixed schedule (--concurrency then caps in-flight)',
+    description: `open loop: start this many workflows per second (at most ${MAX_RATE}) on a fixed schedule (--concurrency then caps in-flight)`,
     parse: parseRate, commands: LOAD_AND_SCHEDULES, defaultText: 'none (closed loop)',
   }),
   option({
