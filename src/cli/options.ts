@@ -3,7 +3,7 @@
  * validation. README and .env.example list the same rows.
  */
 
-import type { Stage } from '../scheduler/load-model.js';
+import { MAX_RATE, type Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 import { parseDecimal, parseWholeNumber } from '../numbers.js';
 
@@ -21,6 +21,12 @@ export type GrpcCompression = 'gzip' | 'none';
 /** In-flight cap of an open loop when --concurrency is not given. */
 export const OPEN_LOOP_DEFAULT_CONCURRENCY = 1000;
 export const CLOSED_LOOP_DEFAULT_CONCURRENCY = 10;
+/**
+ * Without --drain-timeout the drain gives up once no workflow has finished for this many seconds (plus
+ * the workload's activity and start delays; twice the longest workflow seen if longer): workflows
+ * nobody runs (no worker, an unknown type) cannot hold a stopped run for ever.
+ */
+export const DRAIN_STALL_SECONDS = 60;
 
 export interface RunConfig {
   address: string;
@@ -99,8 +105,10 @@ export interface RunConfig {
   /** report --merge: also merge results whose run ids differ. */
   forceMerge: boolean;
   dryRun: boolean;
-  /** Seconds to wait for in-flight workflows after the stop. */
+  /** Seconds to wait for in-flight workflows after the stop; undefined: until none finished for DRAIN_STALL_SECONDS. */
   drainTimeout: number | undefined;
+  /** Seconds the server may stay unreachable before the run gives up (exit 1); 0: never. */
+  maxOutage: number;
   /** What to do with workflows still running when the drain times out. */
   onStop: 'leave' | 'terminate';
   /** Serve Prometheus metrics on this port (the SDK's on the next one). */
@@ -181,17 +189,43 @@ export function durationSeconds(raw: string): number | undefined {
   return total;
 }
 
+/**
+ * The longest duration of an option sched-bench times itself: Node.js timers reach 2^31 − 1 ms (about
+ * 24.8 days) and fire at once beyond it, so longer ones are refused rather than misbehaving.
+ */
+export const MAX_DURATION_SECONDS = 596 * 3600;
+const MAX_DURATION_TEXT = `${MAX_DURATION_SECONDS / 3600}h (about 24.8 days, the longest timer Node.js can set)`;
+/** The shortest report interval: below it the timer's own lag under load is much of the interval. */
+export const MIN_REPORT_INTERVAL_SECONDS = 0.1;
+
+interface DurationBounds {
+  allowZero: boolean;
+  /** Seconds; a shorter (non-zero) value is refused. */
+  min?: number;
+  /** Timed by the server alone (start delay, jitter, catch-up window): not bound by Node's timers. */
+  serverSide?: boolean;
+}
+
 export const parseDuration =
-  ({ allowZero }: { allowZero: boolean }): Parser<number> =>
+  ({ allowZero, min, serverSide = false }: DurationBounds): Parser<number> =>
   (raw) => {
     const seconds = durationSeconds(raw);
     const valid = seconds !== undefined && Number.isFinite(seconds) && (allowZero ? seconds >= 0 : seconds > 0);
-    return valid ? seconds : expected(`a duration ${allowZero ? '≥ 0' : '> 0'} such as 30s, 1m, 1h or 90 (seconds)`);
+    if (!valid) return expected(`a duration ${allowZero ? '≥ 0' : '> 0'} such as 30s, 1m, 1h or 90 (seconds)`);
+    if (!serverSide && seconds > MAX_DURATION_SECONDS) return expected(`a duration of at most ${MAX_DURATION_TEXT}`);
+    if (min !== undefined && seconds > 0 && seconds < min) return expected(`a duration of at least ${min * 1000}ms`);
+    return seconds;
   };
 
-/** `30s:50,1m:200,30s:0`: k6-style stages, each `<duration>:<target>`. */
-export const parseStages: Parser<Stage[]> = (raw) =>
-  raw.split(',').map((part) => {
+/** Milliseconds an echo activity sleeps (a Node timer in the worker): an integer up to the timer limit. */
+export const parseActivityDelay: Parser<number> = (raw) => {
+  const ms = parseInteger(0)(raw);
+  return ms <= MAX_DURATION_SECONDS * 1000 ? ms : expected(`at most ${MAX_DURATION_SECONDS * 1000} ms (${MAX_DURATION_TEXT})`);
+};
+
+/** `30s:50,1m:200,30s:0`: k6-style stages, each `<duration>:<target>`, lasting at most MAX_DURATION_SECONDS in all. */
+export const parseStages: Parser<Stage[]> = (raw) => {
+  const stages = raw.split(',').map((part) => {
     const [durationText, targetText, extra] = part.trim().split(':');
     const seconds = durationText === undefined ? undefined : durationSeconds(durationText);
     const target = targetText === undefined || targetText.trim() === '' ? Number.NaN : Number(targetText);
@@ -200,6 +234,9 @@ export const parseStages: Parser<Stage[]> = (raw) =>
     }
     return { durationMs: seconds * 1000, target };
   });
+  const totalSeconds = stages.reduce((sum, stage) => sum + stage.durationMs / 1000, 0);
+  return totalSeconds <= MAX_DURATION_SECONDS ? stages : expected(`stages lasting in all at most ${MAX_DURATION_TEXT}`);
+};
 
 /** host:port, as the Temporal CLI takes it (`[::1]:7233` for IPv6). */
 export const parseAddress: Parser<string> = (raw) => {
@@ -230,6 +267,12 @@ export const parseOverlap: Parser<OverlapPolicyName> = (raw) => {
 export const parseOnConflict: Parser<OnConflictName> = (raw) => {
   const choice = raw.trim().toLowerCase();
   return choice === 'fail' || choice === 'reuse' ? choice : expected('fail or reuse');
+};
+
+/** Starts per second of an open loop: ≥ 0 (0 only as the start of --stages), at most MAX_RATE. */
+export const parseRate: Parser<number> = (raw) => {
+  const value = parseNonNegativeNumber(raw);
+  return value <= MAX_RATE ? value : expected(`a rate of at most ${MAX_RATE} per second (above it per-start timing means nothing; for "as fast as it goes" leave out --rate)`);
 };
 
 /** `key=value` pairs, `;`-separated when repeated. Keys are lower-cased (HTTP/2 header names). */
@@ -367,8 +410,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
-    description: 'open loop: start this many workflows per second on a fixed schedule (--concurrency then caps in-flight)',
-    parse: parseNonNegativeNumber, commands: LOAD_AND_SCHEDULES, defaultText: 'none (closed loop)',
+    description: `open loop: start this many workflows per second (at most ${MAX_RATE}) on a fixed schedule (--concurrency then caps in-flight)`,
+    parse: parseRate, commands: LOAD_AND_SCHEDULES, defaultText: 'none (closed loop)',
   }),
   option({
     key: 'stages', flag: '--stages <list>', env: ['SCHEDULER_STAGES'], defaultValue: undefined,
@@ -387,7 +430,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'reportInterval', flag: '--report-interval <seconds>', env: ['SCHEDULER_REPORT_INTERVAL'],
-    defaultValue: 10, description: 'seconds between progress lines', parse: parseDuration({ allowZero: false }),
+    defaultValue: 10, description: 'seconds between progress lines (at least 100ms)',
+    parse: parseDuration({ allowZero: false, min: MIN_REPORT_INTERVAL_SECONDS }),
     commands: LOAD_AND_SCHEDULES,
   }),
   option({
@@ -427,7 +471,7 @@ export const OPTION_SPECS = [
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
     description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay)",
-    parse: parseDuration({ allowZero: false }), commands: LOAD, defaultText: 'none',
+    parse: parseDuration({ allowZero: false, serverSide: true }), commands: LOAD, defaultText: 'none',
   }),
   option({
     key: 'schedules', flag: '--schedules <n>', env: ['SCHEDULER_SCHEDULES'], defaultValue: 10,
@@ -444,7 +488,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'jitter', flag: '--jitter <time>', env: ['SCHEDULER_JITTER'], defaultValue: 0,
-    description: 'the server delays each fire by a random time up to this long', parse: parseDuration({ allowZero: true }), commands: SCHEDULES,
+    description: 'the server delays each fire by a random time up to this long', parse: parseDuration({ allowZero: true, serverSide: true }), commands: SCHEDULES,
   }),
   option({
     key: 'fires', flag: '--fires <n>', env: ['SCHEDULER_FIRES'], defaultValue: undefined,
@@ -458,7 +502,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'catchupWindow', flag: '--catchup-window <time>', env: ['SCHEDULER_CATCHUP_WINDOW'], defaultValue: undefined,
-    description: 'after an outage, fires missed by at most this long are still taken; older ones count as missed (at least 10s)', parse: parseDuration({ allowZero: false }),
+    description: 'after an outage, fires missed by at most this long are still taken; older ones count as missed (at least 10s)', parse: parseDuration({ allowZero: false, serverSide: true }),
     commands: SCHEDULES, defaultText: "the server's (1 year)",
   }),
   option({
@@ -493,7 +537,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'activityDelay', flag: '--activity-delay <ms>', env: ['SCHEDULER_ACTIVITY_DELAY'], defaultValue: 0,
-    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseInteger(0), commands: LOAD_AND_SCHEDULES,
+    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseActivityDelay, commands: LOAD_AND_SCHEDULES,
   }),
   option({
     key: 'localActivities', flag: '--local-activities', env: ['SCHEDULER_LOCAL_ACTIVITIES'], defaultValue: false,
@@ -554,7 +598,13 @@ export const OPTION_SPECS = [
   option({
     key: 'drainTimeout', flag: '--drain-timeout <time>', env: ['SCHEDULER_DRAIN_TIMEOUT'], defaultValue: undefined,
     description: 'after the stop, wait at most this long for in-flight workflows; those left are reported (exit 1)',
-    parse: parseDuration({ allowZero: true }), commands: LOAD, defaultText: 'wait for all',
+    parse: parseDuration({ allowZero: true }), commands: LOAD,
+    defaultText: `until no workflow finished for ${DRAIN_STALL_SECONDS}s (longer for long workflows)`,
+  }),
+  option({
+    key: 'maxOutage', flag: '--max-outage <time>', env: ['SCHEDULER_MAX_OUTAGE'], defaultValue: 300,
+    description: 'outages are ridden out, but a server unreachable this long ends the run (exit 1, results kept); 0: wait for ever',
+    parse: parseDuration({ allowZero: true }), commands: LOAD,
   }),
   option({
     key: 'onStop', flag: '--on-stop <leave|terminate>', env: ['SCHEDULER_ON_STOP'], defaultValue: 'leave',

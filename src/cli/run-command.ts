@@ -21,12 +21,17 @@ import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.
 import type { IntervalReport, RunMode, RunStats, SchedulerSink } from '../scheduler/types.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
-import { newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { ECHO_WORKFLOW_TYPE, newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
+import { RunWatch } from '../scheduler/run-watch.js';
+import { MAX_RATE } from '../scheduler/load-model.js';
+import { formatWatchEvent } from '../report/watch-lines.js';
 import { VERSION } from '../version.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import {
   CLOSED_LOOP_DEFAULT_CONCURRENCY,
+  DRAIN_STALL_SECONDS,
   OPEN_LOOP_DEFAULT_CONCURRENCY,
   specsFor,
   type CommandName,
@@ -157,6 +162,33 @@ function liveStatusReader(scheduler: SchedulerService, config: RunConfig, lastRe
   };
 }
 
+/**
+ * Watches the run for workflows nobody picks up (one warning each; the run goes on, a worker may come)
+ * and for a server away longer than --max-outage (the run then ends without a drain, exit 1).
+ */
+function runWatchOf(
+  scheduler: SchedulerService, service: TemporalService, health: ServerHealth, config: RunConfig, address: string, io: CliIO,
+): RunWatch {
+  const workflowType = config.workflowType ?? ECHO_WORKFLOW_TYPE;
+  const context = { address, namespace: config.namespace, taskQueue: config.taskQueue, workflowType, echo: config.workflowType === undefined };
+  return new RunWatch({
+    finished: () => {
+      const { completed, failed } = scheduler.snapshot();
+      return completed + failed;
+    },
+    inFlightWorkflowIds: () => scheduler.inFlightWorkflowIds(),
+    probe: new TaskQueueProbe(service.rawWorkflowService(), config.namespace, config.taskQueue),
+    wait: config.wait,
+    embeddedWorker: config.worker || config.devServer,
+    workflowType,
+    outage: { limitMs: config.maxOutage * 1000, currentMs: () => health.currentOutageMs(Date.now()) },
+    onEvent: (event) => {
+      io.err(formatWatchEvent(event, context));
+      if (event.type === 'outage-limit') scheduler.abort();
+    },
+  });
+}
+
 /** What the load command needs to know of its terminal. */
 export interface TerminalInfo {
   stdoutIsTTY?: boolean;
@@ -173,6 +205,9 @@ export async function runLoad(
 ): Promise<number> {
   if (!config.devServer) connectionSettings(config); // unreadable TLS files are a usage error, before anything starts
   if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
+  if (config.rate !== undefined && config.stages?.some((stage) => stage.target > MAX_RATE)) {
+    throw new UsageError(`--stages: an open loop's rate must be at most ${MAX_RATE} per second`);
+  }
   if (config.eagerStart === true && !(config.worker || config.devServer)) {
     throw new UsageError('SCHEDULER_EAGER_START=true hands workflow tasks to the embedded worker: add --worker (or --dev-server)');
   }
@@ -215,6 +250,7 @@ export async function runLoad(
   /** Kills a dev server that is still starting up (before `devServer` is set). */
   let killStartingDevServer: (() => void) | undefined;
   let scheduler: SchedulerService | undefined;
+  let watch: RunWatch | undefined;
   let stopRequested = false;
   let workerFailed = false;
   let metricsServer: { close: () => Promise<void> } | undefined;
@@ -359,6 +395,7 @@ export async function runLoad(
         stages: config.stages,
         warmup: config.warmup,
         drainTimeout: config.drainTimeout,
+        drainStallTimeout: config.drainTimeout === undefined ? DRAIN_STALL_SECONDS : undefined,
         reportInterval: config.reportInterval,
         wait: config.wait,
         startDelayMs,
@@ -396,17 +433,24 @@ export async function runLoad(
       if (workerFailed) scheduler.abort();
       cpuAtRunStart = process.cpuUsage();
       if (output === 'live') live = new LiveProgress(liveStatusReader(scheduler, config, () => series.lastP99()));
+      watch = runWatchOf(scheduler, service, serverHealth, config, server.address, io);
+      watch.start();
       const stats =
         mode === 'batch'
           ? await scheduler.run({ totalWorkflows: config.totalWorkflows, workload, duration: config.duration })
           : await scheduler.runInfinite({ workload, duration: config.duration, maxRuntime: config.maxRuntime });
       live?.stop();
       live = undefined;
+      watch.stop();
       if (stats.drainTimedOut && stats.inFlight > 0) {
         const ids = scheduler.inFlightWorkflowIds();
         if (config.onStop === 'terminate') terminated = await terminateAll(service, config.namespace, ids);
+        const stallMs = scheduler.drainStallLimitMs();
         io.err(
-          `Drain timed out after ${config.drainTimeout}s: ${stats.inFlight} workflows still running` +
+          (config.drainTimeout !== undefined || stallMs === undefined
+            ? `Drain timed out after ${config.drainTimeout}s`
+            : `Drain gave up: no workflow finished for ${stallMs / 1000}s`) +
+            `: ${stats.inFlight} workflows still running` +
             (config.onStop === 'terminate' ? `, ${terminated} terminated` : ', left running (--on-stop leave)'),
         );
       }
@@ -441,6 +485,7 @@ export async function runLoad(
     }
   } finally {
     live?.stop();
+    watch?.stop();
     await metricsServer?.close();
     detachSignals();
     ndjson?.close();

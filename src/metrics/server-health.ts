@@ -83,6 +83,12 @@ export class ServerHealth {
     };
   }
 
+  /** How long the server has been away now (ms), 0 while it answers. */
+  currentOutageMs(nowMs: number): number {
+    const open = this.openOutage();
+    return open ? Math.max(0, nowMs - open.startMs) : 0;
+  }
+
   private openOutage(): Outage | undefined {
     const last = this.outages[this.outages.length - 1];
     return last && last.endMs === undefined ? last : undefined;

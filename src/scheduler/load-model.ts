@@ -62,6 +62,25 @@ export class ArrivalSchedule {
     return undefined;
   }
 
+  /**
+   * How many arrivals are due before `offsetMs` (their intended time < offsetMs), in O(1) per segment:
+   * the rate's integral up to there, not a walk over the arrivals (a rate of 1e12/s has billions a ms).
+   */
+  dueBefore(offsetMs: number): number {
+    let due = 0;
+    for (const segment of this.segments) {
+      if (offsetMs <= segment.startMs) break;
+      const seconds = (Math.min(offsetMs, segment.startMs + segment.durationMs) - segment.startMs) / 1000;
+      const within = Number.isFinite(segment.durationMs)
+        ? segment.fromRate * seconds + ((segment.toRate - segment.fromRate) * seconds * seconds) / (2 * (segment.durationMs / 1000))
+        : segment.fromRate * seconds;
+      due = segment.arrivalsBefore + Math.min(within, segment.arrivals);
+    }
+    // Arrival i is due at the time the integral reaches i, so i < integral ⇔ due before offsetMs; the
+    // tolerance keeps a rounding error from counting an arrival exactly at offsetMs.
+    return Math.max(0, Math.ceil(due - 1e-9));
+  }
+
   /** Solves fromRate·τ + (toRate − fromRate)·τ²/(2D) = arrivals for τ (seconds), in its stable form. */
   private offsetInSegment(segment: Segment, arrivals: number): number {
     if (arrivals <= 0) return 0;
@@ -91,3 +110,10 @@ export function concurrencyAt(start: number, stages: readonly Stage[] | undefine
   }
   return undefined;
 }
+
+/**
+ * The highest open-loop rate (starts per second). One process sends about 10 000 starts/s at most
+ * (README, max-start-rate), and arrivals a microsecond apart are finer than any timer can keep: above
+ * this, per-arrival timing and lateness mean nothing. For "as fast as it goes", use the closed loop.
+ */
+export const MAX_RATE = 1_000_000;

@@ -4,7 +4,7 @@ import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
 import { systemClock } from './clock.js';
-import { ArrivalSchedule, concurrencyAt, stagesDurationMs, type Stage } from './load-model.js';
+import { ArrivalSchedule, concurrencyAt, MAX_RATE, stagesDurationMs, type Stage } from './load-model.js';
 import type {
   BatchRunOptions,
   Clock,
@@ -41,6 +41,12 @@ export interface SchedulerOptions {
   warmup?: number;
   /** Seconds to wait for in-flight workflows once launching stops; then the run ends without them. */
   drainTimeout?: number;
+  /**
+   * Seconds: without `drainTimeout`, the drain gives up once no workflow has finished for this long
+   * (plus the workload's own delays; twice the longest workflow seen when that is longer), so
+   * workflows nobody runs cannot hold it for ever. Undefined: wait for all.
+   */
+  drainStallTimeout?: number;
   lateStartToleranceMs?: number;
   /**
    * true (default): a workflow counts as done when its result arrives (closed loop of the Go runner).
@@ -106,6 +112,12 @@ export class SchedulerService {
   private abandonDrain = false;
   private drainTimedOut = false;
   private readonly drainTimeoutMs: number | undefined;
+  private readonly drainStallTimeoutMs: number | undefined;
+  /** When a launch last ended (finished, failed or refused), and the longest a finished one took. */
+  private lastFinishedAt = 0;
+  private longestRunMs = 0;
+  /** What the workload takes at least by its own settings (activity delays, start delay), ms. */
+  private expectedRunMs = 0;
   /** Started workflows whose result is awaited: what is left running if the drain is cut short. */
   private readonly awaiting = new Set<string>();
   /** The stats as the run ended; frozen, so launches abandoned by an aborted drain cannot change them. */
@@ -141,6 +153,8 @@ export class SchedulerService {
       checkPositive('stage target', stage.target, { allowZero: true });
     }
     if (options.stages?.length === 0) throw new UsageError('stages must not be empty');
+    const openLoopRates = options.rate === undefined ? [] : [options.rate, ...(options.stages ?? []).map((stage) => stage.target)];
+    if (openLoopRates.some((rate) => rate > MAX_RATE)) throw new UsageError(`an open loop's rate must be at most ${MAX_RATE} per second`);
     this.launcher = options.temporalService;
     this.taskQueue = options.taskQueue;
     this.namespace = options.namespace;
@@ -155,6 +169,8 @@ export class SchedulerService {
     this.lateStartToleranceMs = options.lateStartToleranceMs ?? DEFAULT_LATE_START_TOLERANCE_MS;
     checkPositive('drainTimeout', options.drainTimeout, { allowZero: true });
     this.drainTimeoutMs = options.drainTimeout !== undefined ? options.drainTimeout * 1000 : undefined;
+    checkPositive('drainStallTimeout', options.drainStallTimeout);
+    this.drainStallTimeoutMs = options.drainStallTimeout !== undefined ? options.drainStallTimeout * 1000 : undefined;
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
@@ -229,12 +245,14 @@ export class SchedulerService {
 
   private starter(workload: Workload): StartOne {
     const { launcher, namespace, taskQueue } = this;
+    this.expectedRunMs = this.startDelayMs ?? 0;
     if (workload.kind === 'custom') {
       if (!launcher.startWorkflow) throw new UsageError('this launcher cannot start other workflow types');
       const startWorkflow = launcher.startWorkflow.bind(launcher);
       return () => startWorkflow(namespace, taskQueue, workload.workflowType, workload.args);
     }
     const { message, count, activityDelayMs, localActivities } = workload;
+    this.expectedRunMs += (activityDelayMs ?? 0) * (count ?? 1);
     const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
     return shape
       ? () => launcher.startEchoWorkflow(namespace, taskQueue, message, count, shape)
@@ -327,10 +345,11 @@ export class SchedulerService {
     }
     // Arrivals that were due before the stop but never launched (the cap held them back): count them,
     // they are the open loop's most late starts. Arrivals at or after the time limit were never due.
+    // Counted arithmetically (a huge rate has billions due a second), and only what the run could still
+    // have launched: a batch never misses more than its total leaves.
     const stoppedAtOffset = Math.min((this.stopRequestedAt ?? this.clock.now()) - this.startedAt, this.timeLimitMs ?? Infinity);
-    for (let offset = schedule.timeOf(arrival); offset !== undefined && offset < stoppedAtOffset; offset = schedule.timeOf(++arrival)) {
-      this.metrics.recordMissedArrival();
-    }
+    const launchable = totalWorkflows === undefined ? Infinity : Math.max(0, totalWorkflows - this.metrics.all.launched);
+    this.metrics.missedArrivals += Math.min(Math.max(0, schedule.dueBefore(stoppedAtOffset) - arrival), launchable);
   }
 
   /**
@@ -383,6 +402,8 @@ export class SchedulerService {
       if (isRefusal(kind)) this.pauseLaunching(kind);
       this.emit(() => this.sink.failure?.(kind, error));
     } finally {
+      this.lastFinishedAt = this.clock.now();
+      this.longestRunMs = Math.max(this.longestRunMs, this.lastFinishedAt - origin);
       this.wake();
     }
   }
@@ -411,7 +432,32 @@ export class SchedulerService {
         this.wake();
       }, this.drainTimeoutMs);
     }
+    if (this.drainTimeoutMs === undefined && this.drainStallTimeoutMs !== undefined && this.metrics.all.inFlight > 0) {
+      this.watchDrainStall(this.clock.now());
+    }
     while (this.metrics.all.inFlight > 0 && !this.abandonDrain) await this.sleepUntilWoken();
+  }
+
+  /** How long the drain waits without a finished workflow before it gives up (undefined: for ever). */
+  drainStallLimitMs(): number | undefined {
+    if (this.drainStallTimeoutMs === undefined) return undefined;
+    return Math.max(this.drainStallTimeoutMs + this.expectedRunMs, 2 * this.longestRunMs);
+  }
+
+  /** Gives up the drain once nothing has finished for drainStallLimitMs since it began or since the last finish. */
+  private watchDrainStall(drainStartedAt: number): void {
+    const check = () => {
+      const now = this.clock.now();
+      const dueAt = Math.max(drainStartedAt, this.lastFinishedAt) + this.drainStallLimitMs()!;
+      if (now < dueAt) {
+        this.addTimer(check, dueAt - now);
+        return;
+      }
+      this.drainTimedOut = true;
+      this.abandonDrain = true;
+      this.wake();
+    };
+    check();
   }
 
   private sleepUntilWoken(): Promise<void> {

@@ -397,6 +397,11 @@ export class TemporalService implements WorkflowLauncher {
     }
     return client;
   }
+
+  /** The connection's raw WorkflowService, for probes of the server's state (TaskQueueProbe). */
+  rawWorkflowService(): ConnectionLike['workflowService'] {
+    return this.connection.workflowService;
+  }
 }
 
 class TimeoutError extends Error {}

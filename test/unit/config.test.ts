@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCommand, editDistance, resolveConfig, unknownVariableWarnings } from '../../src/cli/config.js';
-import { parseAddress, parseBoolean, parseDuration, parseInteger, parseStages, specsFor } from '../../src/cli/options.js';
+import { MAX_DURATION_SECONDS, parseAddress, parseBoolean, parseDuration, parseInteger, parseRate, parseStages, specsFor } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
 
 const none = { flags: {}, env: {}, dotenv: {} };
@@ -17,7 +17,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
       pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
-      runId: undefined, drainTimeout: undefined, onStop: 'leave',
+      runId: undefined, drainTimeout: undefined, maxOutage: 300, onStop: 'leave',
     });
   });
 
@@ -177,6 +177,61 @@ describe('value parsers', () => {
 
   it.each(['localhost', ':7233', 'host:0', 'host:70000', 'http://host:7233', 'host:port', ''])('parseAddress rejects %j', (raw) => {
     expect(() => parseAddress(raw)).toThrow(/host:port/);
+  });
+});
+
+describe('durations past Node.js timer limit, and other values no timer can keep', () => {
+  const TIMED_HERE = ['--duration', '--warmup', '--max-runtime', '--report-interval', '--connect-timeout', '--retry-timeout', '--drain-timeout', '--max-outage'] as const;
+  const flagsOf = (command: 'run' | 'infinite' | 'schedules') => specsFor(command).map((spec) => [spec.flag.split(' ')[0]!, spec] as const);
+
+  it('stops at 596h, just below 2^31 − 1 ms', () => {
+    expect(MAX_DURATION_SECONDS * 1000).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(parseDuration({ allowZero: false })('596h')).toBe(MAX_DURATION_SECONDS);
+    expect(() => parseDuration({ allowZero: false })('597h')).toThrow(/at most 596h \(about 24.8 days, the longest timer Node.js can set\)/);
+    expect(() => parseDuration({ allowZero: true })('2147484')).toThrow(/at most 596h/);
+  });
+
+  it.each(TIMED_HERE)('%s: a value past the limit is a usage error naming the option and the maximum', (flag) => {
+    const command = flag === '--max-runtime' ? 'infinite' : 'run';
+    const [, spec] = flagsOf(command).find(([name]) => name === flag)!;
+    expect(() => resolveConfig(command, { ...none, flags: { [spec.key]: '1000h' } })).toThrow(
+      new RegExp(`invalid value "1000h" for ${flag}: expected a duration of at most 596h`),
+    );
+    expect(() => resolveConfig(command, { ...none, flags: { [spec.key]: '500h' } })).not.toThrow();
+  });
+
+  it('--every is bounded too; start delay, jitter and catch-up window are timed by the server and are not', () => {
+    expect(() => resolveConfig('schedules', { ...none, flags: { every: '1000h' } })).toThrow(/--every: expected a duration of at most 596h/);
+    const config = resolveConfig('schedules', { ...none, flags: { jitter: '1000h', catchupWindow: '8760h' } });
+    expect(config).toMatchObject({ jitter: 3_600_000, catchupWindow: 31_536_000 });
+    expect(resolveConfig('run', { ...none, flags: { startDelay: '1000h' } }).startDelay).toBe(3_600_000);
+  });
+
+  it('--stages lasting longer than 596h in all are refused, though each stage is shorter', () => {
+    expect(() => parseStages('300h:5,300h:10')).toThrow(/stages lasting in all at most 596h/);
+    expect(parseStages('298h:5,298h:10')).toHaveLength(2);
+  });
+
+  it('--activity-delay (ms, slept by a Node timer in the worker) is bounded the same way', () => {
+    expect(resolveConfig('run', { ...none, flags: { activityDelay: String(MAX_DURATION_SECONDS * 1000) } }).activityDelay).toBe(2_145_600_000);
+    expect(() => resolveConfig('run', { ...none, flags: { activityDelay: '3000000000' } })).toThrow(/"3000000000" for --activity-delay: expected at most 2145600000 ms \(596h/);
+  });
+
+  it('--report-interval below 100ms is refused', () => {
+    expect(() => resolveConfig('run', { ...none, flags: { reportInterval: '50ms' } })).toThrow(/"50ms" for --report-interval: expected a duration of at least 100ms/);
+    expect(resolveConfig('run', { ...none, flags: { reportInterval: '100ms' } }).reportInterval).toBe(0.1);
+  });
+
+  it('--rate above 1e6/s is refused', () => {
+    expect(parseRate('1000000')).toBe(1_000_000);
+    expect(() => parseRate('1e12')).toThrow(/a rate of at most 1000000 per second/);
+    expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_RATE: '2e6' } })).toThrow(/"2e6" for SCHEDULER_RATE: expected a rate of at most 1000000/);
+  });
+
+  it('--max-outage: 5m by default, 0 turns it off, SCHEDULER_MAX_OUTAGE sets it', () => {
+    expect(resolveConfig('infinite', none).maxOutage).toBe(300);
+    expect(resolveConfig('infinite', { ...none, env: { SCHEDULER_MAX_OUTAGE: '3s' } }).maxOutage).toBe(3);
+    expect(resolveConfig('run', { ...none, flags: { maxOutage: '0' } }).maxOutage).toBe(0);
   });
 });
 

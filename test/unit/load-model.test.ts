@@ -57,6 +57,28 @@ describe('ArrivalSchedule', () => {
   });
 });
 
+describe('ArrivalSchedule.dueBefore', () => {
+  /** The count by walking the arrivals one by one: what dueBefore must equal, without the walk. */
+  const walked = (schedule: () => ArrivalSchedule, offsetMs: number) => arrivals(schedule(), 1000).filter((time) => time < offsetMs).length;
+
+  it.each([
+    ['a constant rate', () => new ArrivalSchedule(4)],
+    ['a ramp 0 → 100/s', () => new ArrivalSchedule(0, [{ durationMs: 10_000, target: 100 }])],
+    ['ramp, hold, ramp down', () => new ArrivalSchedule(0, [{ durationMs: 2000, target: 10 }, { durationMs: 3000, target: 10 }, { durationMs: 2000, target: 0 }])],
+    ['a stage at rate 0 first', () => new ArrivalSchedule(0, [{ durationMs: 1000, target: 0 }, { durationMs: 1000, target: 4 }])],
+  ])('counts the arrivals intended before a time, as walking them would: %s', (_, schedule) => {
+    for (const offsetMs of [0, 1, 250, 251, 999, 1000, 1001, 2000, 4321, 5000, 6999, 7000, 9000, 20_000]) {
+      expect(schedule().dueBefore(offsetMs), `${offsetMs} ms`).toBe(walked(schedule, offsetMs));
+    }
+  });
+
+  it('is arithmetic: a rate of 1e12/s over an hour answers at once', () => {
+    const startedAt = performance.now();
+    expect(new ArrivalSchedule(1e12).dueBefore(3_600_000)).toBe(3.6e15);
+    expect(performance.now() - startedAt).toBeLessThan(50);
+  });
+});
+
 describe('concurrencyAt', () => {
   const stages = [{ durationMs: 1000, target: 10 }, { durationMs: 1000, target: 10 }, { durationMs: 500, target: 0 }];
 

@@ -90,6 +90,70 @@ describe('open loop (--rate)', () => {
   });
 });
 
+describe('open loop: arrivals never started', () => {
+  it('a batch counts at most what its total leaves (total 50, rate 100, concurrency 5)', async () => {
+    const { clock, scheduler } = setup({ concurrency: 5, rate: 100, launcher: { runMs: 100 } });
+    const run = scheduler.run({ totalWorkflows: 50 });
+    await clock.advance(5000);
+    const stats = await run;
+    expect(stats).toMatchObject({ launched: 50, completed: 50, stopReason: 'total-reached' });
+    expect(stats.missedArrivals).toBe(0); // every arrival of the batch started, late as they were
+  });
+
+  it('a batch stopped early counts the due arrivals it never launched, bounded by total − launched', async () => {
+    const { clock, scheduler } = setup({ concurrency: 5, rate: 100, launcher: { runMs: 100 } });
+    const run = scheduler.run({ totalWorkflows: 50 });
+    await clock.advance(250); // 25 arrivals due (0, 10, … 240 ms); the cap let 15 start
+    scheduler.stop();
+    await clock.advance(1000);
+    const stats = await run;
+    expect(stats.launched).toBe(15);
+    expect(stats.missedArrivals).toBe(25 - 15);
+    expect(stats.missedArrivals).toBeLessThanOrEqual(50 - stats.launched);
+  });
+
+  it('a huge rate neither blocks the event loop nor counts more than the total leaves', async () => {
+    const { clock, scheduler } = setup({ concurrency: 5, rate: 1_000_000, launcher: { runMs: 100 } });
+    const run = scheduler.run({ totalWorkflows: 20 });
+    await clock.advance(150);
+    scheduler.stop(); // 150 000 arrivals due by now
+    await clock.advance(200);
+    const stats = await run;
+    expect(stats.launched).toBe(10);
+    expect(stats.missedArrivals).toBe(10);
+  });
+
+  it('an infinite run at a huge rate counts the due arrivals arithmetically', async () => {
+    const { clock, scheduler } = setup({ concurrency: 5, rate: 1_000_000, launcher: { runMs: 100 } });
+    const run = scheduler.runInfinite({ duration: 10 });
+    const startedAt = performance.now();
+    await clock.advance(10_200);
+    const stats = await run;
+    expect(stats.missedArrivals).toBe(10_000_000 - stats.launched);
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+  });
+
+  it('refuses a rate above MAX_RATE, in --rate and in the stages', () => {
+    expect(() => setup({ concurrency: 5, rate: 1e12 })).toThrow(/at most 1000000 per second/);
+    expect(() => setup({ concurrency: 5, rate: 0, stages: [{ durationMs: 1000, target: 2e6 }] })).toThrow(/at most 1000000/);
+    // A closed loop's stage targets are concurrencies, not rates.
+    expect(() => setup({ concurrency: 5, stages: [{ durationMs: 1000, target: 2e6 }] })).not.toThrow();
+  });
+
+  it('a very low rate waits for its next arrival instead of firing early', async () => {
+    // One start per 30 days: the next arrival lies beyond Node's timer limit (the fake clock has none).
+    const { clock, scheduler, startTimes } = setup({ concurrency: 5, rate: 1 / (30 * 86_400), reportInterval: 86_400, launcher: { runMs: 10 } });
+    const run = scheduler.runInfinite({});
+    await clock.advance(29 * 86_400_000);
+    expect(startTimes).toEqual([0]);
+    await clock.advance(86_400_000);
+    expect(startTimes).toEqual([0, 30 * 86_400_000]);
+    scheduler.stop();
+    await clock.advance(100);
+    await run;
+  });
+});
+
 describe('closed loop with stages and duration', () => {
   it('ramps the concurrency linearly', async () => {
     const { clock, scheduler, fake, reports } = setup({

@@ -276,6 +276,67 @@ describe('SchedulerService stop reasons, abort and sink errors', () => {
   });
 });
 
+describe('SchedulerService: a stop ends its own waits at once', () => {
+  it("ends the closed loop's pause after refusals without waiting it out", async () => {
+    const { clock, scheduler } = setup({
+      concurrency: 5, launcher: { startMs: 1, runMs: 10, refuseStartsUntil: { atMs: 60_000, kind: 'throttled' } }, random: () => 0.5,
+    });
+    const run = track(scheduler.runInfinite({}));
+    await clock.advance(10); // the first wave is refused: a pause of at least a second begins
+    scheduler.stop();
+    await clock.advance(1); // far less than the pause
+    expect(run.settled).toBe(true);
+    expect(run.value).toMatchObject({ stopReason: 'stopped', inFlight: 0 });
+  });
+
+  it("ends the open loop's wait for its next arrival", async () => {
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, runMs: 10 });
+    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, rate: 0.001, reportInterval: 10, clock });
+    const run = track(scheduler.runInfinite({}));
+    await clock.advance(100); // arrival 0 done; arrival 1 is 1000 s away
+    scheduler.stop();
+    await clock.advance(1);
+    expect(run.value).toMatchObject({ launched: 1, completed: 1, stopReason: 'stopped' });
+  });
+});
+
+describe('SchedulerService: the drain without --drain-timeout (drainStallTimeout)', () => {
+  function stalled(runMs: number, options: { activityDelayMs?: number; count?: number } = {}) {
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, runMs });
+    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 2, reportInterval: 100, clock, drainStallTimeout: 60 });
+    const run = track(scheduler.run({ totalWorkflows: 2, workload: { kind: 'echo', ...options } }));
+    return { clock, scheduler, run };
+  }
+
+  it('gives up once no workflow has finished for the stall timeout (workflows nobody runs)', async () => {
+    const { clock, scheduler, run } = stalled(Number.POSITIVE_INFINITY);
+    await clock.advance(59_999);
+    expect(run.settled).toBe(false);
+    await clock.advance(1);
+    expect(run.value).toMatchObject({ launched: 2, completed: 0, inFlight: 2, drainTimedOut: true, stopReason: 'total-reached' });
+    expect(scheduler.drainStallLimitMs()).toBe(60_000);
+  });
+
+  it('waits longer for workflows that take long by their settings (activity delays)', async () => {
+    const { clock, run } = stalled(100_000, { activityDelayMs: 30_000, count: 3 }); // at least 90 s each
+    await clock.advance(100_000);
+    expect(run.value).toMatchObject({ completed: 2, inFlight: 0, drainTimedOut: false });
+  });
+
+  it('restarts the wait at every finish, and allows twice the longest workflow seen', async () => {
+    const clock = new FakeClock();
+    const fake = new FakeLauncher({ clock, runMs: 50_000 });
+    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 100, clock, drainStallTimeout: 10 });
+    const run = track(scheduler.runInfinite({ duration: 60 }));
+    await clock.advance(60_000); // one finished at 50 s, the second started then: the drain begins
+    expect(scheduler.drainStallLimitMs()).toBe(100_000);
+    await clock.advance(40_000);
+    expect(run.value).toMatchObject({ completed: 2, drainTimedOut: false });
+  });
+});
+
 describe('SchedulerService input checks', () => {
   const clock = new FakeClock();
   const launcher = new FakeLauncher({ clock });

@@ -97,3 +97,17 @@ describe('server health in words', () => {
     expect(formatServerHealthEvent({ type: 'available', atMs: 0, outageMs: 9086 })).toBe('Server answering again after 9.09s unavailable');
   });
 });
+
+describe('ServerHealth.currentOutageMs', () => {
+  it('is how long the open outage has lasted, and 0 once the server answers again', () => {
+    const health = new ServerHealth();
+    expect(health.currentOutageMs(5000)).toBe(0);
+    health.answered(900, 1000);
+    health.refused('server_unavailable', 1200, 1210, 'tcp connect error');
+    expect(health.currentOutageMs(4200)).toBe(3000);
+    health.answered(4300, 4400);
+    expect(health.currentOutageMs(9000)).toBe(0);
+    health.refused('throttled', 9000, 9001, 'slow down'); // throttling is an answer of sorts, not an outage
+    expect(health.currentOutageMs(12_000)).toBe(0);
+  });
+});
