@@ -228,8 +228,8 @@ export const parseStages: Parser<Stage[]> = (raw) => {
   const stages = raw.split(',').map((part) => {
     const [durationText, targetText, extra] = part.trim().split(':');
     const seconds = durationText === undefined ? undefined : durationSeconds(durationText);
-    const target = targetText === undefined || targetText.trim() === '' ? Number.NaN : Number(targetText);
-    if (extra !== undefined || seconds === undefined || !(seconds > 0) || !Number.isFinite(target) || target < 0) {
+    const target = targetText === undefined ? undefined : parseDecimal(targetText);
+    if (extra !== undefined || seconds === undefined || !(seconds > 0) || target === undefined || target < 0) {
       return expected(`stages like 30s:50,1m:200,30s:0 (<duration>:<target ≥ 0>), but "${part.trim()}" is not one`);
     }
     return { durationMs: seconds * 1000, target };

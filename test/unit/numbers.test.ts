@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInteger, parseNonNegativeNumber, parsePollers, parsePort } from '../../src/cli/options.js';
+import { parseInteger, parseNonNegativeNumber, parsePollers, parsePort, parseStages } from '../../src/cli/options.js';
 import { parseDecimal, parseWholeNumber } from '../../src/numbers.js';
 
 /** Each parser over one table of inputs: undefined means "refused". */
@@ -67,5 +67,10 @@ describe('one number grammar for every numeric option and variable', () => {
   it('a refusal says what was expected', () => {
     expect(() => parseInteger(1)('0x10')).toThrow('expected an integer ≥ 1');
     expect(() => parseNonNegativeNumber('0x10')).toThrow('expected a number ≥ 0');
+  });
+
+  it('stage targets follow the same grammar', () => {
+    expect(parseStages('30s:1e2,10s:0.5')).toEqual([{ durationMs: 30_000, target: 100 }, { durationMs: 10_000, target: 0.5 }]);
+    for (const bad of ['30s:0x10', '30s:Infinity', '30s:', '30s: ', '30s:.5']) expect(() => parseStages(bad), bad).toThrow(/stages like/);
   });
 });
