@@ -186,7 +186,8 @@ export class TemporalService implements WorkflowLauncher {
         const failure = error instanceof TimeoutError ? { reason: `no answer within ${timeoutMs / 1000}s`, retryable: false } : classifyConnectFailure(error, options);
         const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attempt);
         if (!failure.retryable || Date.now() + backoff >= deadline || backoffs.stopped) {
-          const tries = attempt > 1 ? ` (${attempt} attempts in ${timeoutMs / 1000}s${backoffs.stopped ? ', then stopped' : ''})` : '';
+          const spent = backoffs.stopped ? `, stopped after ${((Date.now() + timeoutMs - deadline) / 1000).toFixed(1)}s` : ` in ${timeoutMs / 1000}s`;
+          const tries = attempt > 1 || backoffs.stopped ? ` (${attempt} attempt${attempt > 1 ? 's' : ''}${spent})` : '';
           throw new ConnectionError(`cannot reach Temporal at ${address}: ${failure.reason}${tries}`, { cause: error });
         }
         await backoffs.sleep(backoff);
