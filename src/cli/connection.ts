@@ -199,7 +199,7 @@ export function connectionSettings(config: RunConfig): ConnectionSettings & { co
     kind: config.connection,
     compression: config.grpcCompression,
     connectTimeoutMs: config.connectTimeout * 1000,
-    apiKey: config.apiKey,
+    apiKey: config.apiKey?.trim(), // a line break at the end (a key read from a file) is no part of it
     metadata: config.grpcMeta,
     ...(tlsOn ? { tlsOffHint: tlsOffHint(config) } : {}),
     tls: tlsOn
