@@ -17,9 +17,14 @@ export class EnvironmentError extends Error {
   override readonly name = 'EnvironmentError';
 }
 
-/** Why one workflow launch did not complete; counted per kind, never fatal to a run. */
+/**
+ * Why one workflow launch did not complete; counted per kind, never fatal to a run. `start_invalid`:
+ * the server rejects the start as sent, for good (INVALID_ARGUMENT, a payload or message over its size
+ * limit); `start_rejected`: any other refusal of the start (e.g. the id already started).
+ */
 export type FailureKind =
   | 'start_rejected'
+  | 'start_invalid'
   | 'server_unavailable'
   | 'throttled'
   | 'workflow_failed'

@@ -4,7 +4,7 @@ import { defaultCommand, readDotenv, resolveConfig, unknownVariableWarnings, typ
 import { ExitCode } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
-import { loadProfileDefaults } from './connection.js';
+import { connectionWarnings, loadProfileDefaults } from './connection.js';
 import { ShutdownSignals } from './signals.js';
 import { cliLookupOf } from '../temporal/temporal-cli.js';
 import { VERSION } from '../version.js';
@@ -168,6 +168,7 @@ export async function runCli(
     });
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
     if (!chosen) return ExitCode.ok;
+    if (chosen.command !== 'report') for (const warning of connectionWarnings(chosen.config)) io.err(warning);
     const lookupPath = cliLookupOf(env, io.err);
     // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.
     if (chosen.command === 'report') {

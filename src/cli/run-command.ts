@@ -252,6 +252,8 @@ export async function runLoad(
   let scheduler: SchedulerService | undefined;
   let watch: RunWatch | undefined;
   let stopRequested = false;
+  /** Aborted by the first signal: wakes every start (and connect) waiting to retry, so the stop is prompt. */
+  const stopRetries = new AbortController();
   let workerFailed = false;
   let metricsServer: { close: () => Promise<void> } | undefined;
   let exporter: PrometheusExporter | undefined;
@@ -340,6 +342,7 @@ export async function runLoad(
   const detachSignals = signals.attach({
     graceful: () => {
       stopRequested = true;
+      stopRetries.abort();
       io.err(INTERRUPT_LINE);
       if (!scheduler) return; // still starting up: the run will not begin
       scheduler.stop();
@@ -369,6 +372,7 @@ export async function runLoad(
       ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
       eagerStart,
       startDelayMs,
+      stopSignal: stopRetries.signal,
     });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
     let worker: EchoWorker | undefined;

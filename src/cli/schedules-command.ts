@@ -161,9 +161,12 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
 
   const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());
   process.on('exit', killDevServer);
+  /** Aborted by the first signal: the direct load's starts (and connect) stop waiting to retry. */
+  const stopRetries = new AbortController();
   const detachSignals = signals.attach({
     graceful: () => {
       stopRequested = true;
+      stopRetries.abort();
       io.err('Received interrupt signal, stopping: deleting the schedules...');
       observer?.stop();
       directLoad?.stop();
@@ -185,7 +188,9 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
       io.err(`Dev server started at ${devServer.address} (pid ${devServer.pid}, ${devServer.origin})`);
     }
     const address = devServer?.address ?? config.address;
-    const service = await TemporalService.connect({ ...settingsFor(config, devServer?.address), runId, health: serverHealth });
+    const service = await TemporalService.connect({
+      ...settingsFor(config, devServer?.address), runId, health: serverHealth, stopSignal: stopRetries.signal,
+    });
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);

@@ -10,17 +10,122 @@ import type { FailureKind } from '../errors.js';
 // gRPC status codes that mean "the server did not answer", as opposed to "the server said no".
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
-/** "Slow down": a rate limit of the namespace or the frontend (counted apart from real failures). */
+/** "Slow down" (a rate limit of the namespace or the frontend), or a message larger than the server takes. */
 const GRPC_RESOURCE_EXHAUSTED = 8;
+/** The request can never succeed as sent (bad field, a payload over the server's blob size limit). */
+const GRPC_INVALID_ARGUMENT = 3;
 
-/** The gRPC status code of an SDK error, looking through `cause` chains (ServiceError wraps it). */
-export function grpcCodeOf(error: unknown): number | undefined {
+/** Temporal's detail on a RESOURCE_EXHAUSTED from its own limiters (rate, concurrency, overload). */
+const RESOURCE_EXHAUSTED_DETAIL = 'temporal.api.errordetails.v1.ResourceExhaustedFailure';
+/**
+ * gRPC's own status messages (grpc-go on the server, grpc-js and tonic on the client) for a message over
+ * the maximum size, which gRPC sends as RESOURCE_EXHAUSTED though retrying can never help. The SDK core
+ * recognises them by the same prefixes (and then sets the `message-too-large` marker on the status).
+ * Anchored at the start of the status message: they are the library's words, never user input.
+ */
+const MESSAGE_TOO_LARGE =
+  /^(grpc: )?(received|sent|trying to send) message (after decompression )?larger than max|^Error, (en|de)coded message length too large/i;
+
+interface GrpcStatusLike {
+  code?: unknown;
+  message?: unknown;
+  details?: unknown;
+  metadata?: { get?(key: string): unknown[] };
+}
+
+/** The error in a cause chain that carries the gRPC status (ServiceError wraps it). */
+function grpcStatusOf(error: unknown): GrpcStatusLike | undefined {
   for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
+    if (typeof (current as GrpcStatusLike).code === 'number') return current as GrpcStatusLike;
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** The gRPC status code of an SDK error, looking through `cause` chains (ServiceError wraps it). */
+export function grpcCodeOf(error: unknown): number | undefined {
+  return grpcStatusOf(error)?.code as number | undefined;
+}
+
+/**
+ * The status message as the peer sent it: grpc-js keeps it in `details` (its `message` prefixes the
+ * code), the native connection's ServiceError in `message`.
+ */
+function statusMessageOf(status: GrpcStatusLike): string {
+  if (typeof status.details === 'string' && status.details !== '') return status.details;
+  return typeof status.message === 'string' ? status.message : '';
+}
+
+/**
+ * The fields of one protobuf message: field number → values (varints as numbers, length-delimited
+ * fields as bytes). Enough to read google.rpc.Status and its Any details; throws on malformed input.
+ */
+function protobufFields(bytes: Uint8Array): Map<number, Array<number | Uint8Array>> {
+  const fields = new Map<number, Array<number | Uint8Array>>();
+  let offset = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (offset >= bytes.length || shift > 49) throw new RangeError('bad varint');
+      const byte = bytes[offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (offset < bytes.length) {
+    const tag = varint();
+    const wireType = tag % 8;
+    let value: number | Uint8Array;
+    if (wireType === 0) value = varint();
+    else if (wireType === 2) {
+      const length = varint();
+      if (offset + length > bytes.length) throw new RangeError('truncated field');
+      value = bytes.subarray(offset, (offset += length));
+    } else if (wireType === 1 || wireType === 5) {
+      offset += wireType === 1 ? 8 : 4;
+      continue;
+    } else throw new RangeError(`unsupported wire type ${wireType}`);
+    const number = Math.floor(tag / 8);
+    fields.set(number, [...(fields.get(number) ?? []), value]);
+  }
+  return fields;
+}
+
+/** The type names of the details of a gRPC status (`grpc-status-details-bin`), e.g. Temporal's ResourceExhaustedFailure. */
+export function grpcDetailTypesOf(error: unknown): string[] {
+  const raw = grpcStatusOf(error)?.metadata?.get?.('grpc-status-details-bin')?.[0];
+  if (!(raw instanceof Uint8Array)) return [];
+  try {
+    // google.rpc.Status { 3: repeated Any details }; Any { 1: type_url }.
+    return (protobufFields(raw).get(3) ?? []).flatMap((detail) => {
+      if (!(detail instanceof Uint8Array)) return [];
+      const typeUrl = protobufFields(detail).get(1)?.[0];
+      return typeUrl instanceof Uint8Array ? [Buffer.from(typeUrl).toString('utf8').replace(/^.*\//, '')] : [];
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * RESOURCE_EXHAUSTED that retrying cannot cure: a message over gRPC's maximum size. Temporal's own
+ * limiters say so with a ResourceExhaustedFailure detail; without it, gRPC's message-size words decide.
+ */
+function isMessageTooLarge(error: unknown): boolean {
+  const status = grpcStatusOf(error);
+  if (!status || status.code !== GRPC_RESOURCE_EXHAUSTED) return false;
+  if (grpcDetailTypesOf(error).includes(RESOURCE_EXHAUSTED_DETAIL)) return false;
+  return (status.metadata?.get?.('message-too-large')?.length ?? 0) > 0 || MESSAGE_TOO_LARGE.test(statusMessageOf(status));
+}
+
+/** The server asks us to slow down: RESOURCE_EXHAUSTED other than a message too large to ever pass. */
+export function isThrottling(error: unknown): boolean {
+  return grpcCodeOf(error) === GRPC_RESOURCE_EXHAUSTED && !isMessageTooLarge(error);
+}
+
+/** A start the server rejects for good, as sent: INVALID_ARGUMENT (e.g. over the blob size limit) or a message too large. */
+function isInvalidRequest(error: unknown): boolean {
+  return grpcCodeOf(error) === GRPC_INVALID_ARGUMENT || isMessageTooLarge(error);
 }
 
 /** Core's "transport error" / "tcp connect error" (the connection broke or never came up), anywhere in the cause chain. */
@@ -40,7 +145,8 @@ function isServerUnavailable(error: unknown): boolean {
 /** Classifies a failed start RPC. */
 export function startFailureKind(error: unknown): FailureKind {
   if (error instanceof WorkflowExecutionAlreadyStartedError) return 'start_rejected';
-  if (grpcCodeOf(error) === GRPC_RESOURCE_EXHAUSTED) return 'throttled';
+  if (isInvalidRequest(error)) return 'start_invalid';
+  if (isThrottling(error)) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'start_rejected';
 }
 
@@ -52,6 +158,6 @@ export function resultFailureKind(error: unknown): FailureKind {
     if (error.cause instanceof CancelledFailure) return 'cancelled';
     return 'workflow_failed';
   }
-  if (grpcCodeOf(error) === GRPC_RESOURCE_EXHAUSTED) return 'throttled';
+  if (isThrottling(error)) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
 }

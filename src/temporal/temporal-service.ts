@@ -14,6 +14,7 @@ import { ConnectionError, firstLine, LaunchError, type FailureKind } from '../er
 import type { ServerHealth } from '../metrics/server-health.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
 import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
+import { classifyConnectFailure } from './connect-failure.js';
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
 import { firstTaskTimes } from './history.js';
@@ -62,6 +63,8 @@ export interface ConnectionSettings {
   kind?: 'native' | 'grpc';
   /** Request compression: gzip (the SDK's default for the native connection, and here when unset) or none. */
   compression?: 'gzip' | 'none';
+  /** For a TLS connection that meets a plain-text server: why TLS is on and how to turn it off (e.g. "drop --tls"). */
+  tlsOffHint?: string;
 }
 
 export interface TemporalServiceOptions extends ConnectionSettings {
@@ -84,6 +87,11 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   eagerStart?: boolean;
   /** Start every workflow with this start delay (ms). */
   startDelayMs?: number;
+  /**
+   * Aborted when the run is told to stop: every start waiting to retry then fails at once with its kind,
+   * and connect stops retrying. A result wait goes on (its workflow exists; the drain bounds it).
+   */
+  stopSignal?: AbortSignal;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -121,6 +129,8 @@ export class TemporalService implements WorkflowLauncher {
   private readonly startConnection: ConnectionLike;
   private nextSequence = 1;
   private closed = false;
+  /** Starts waiting to retry; a stop ends them all at once. */
+  private readonly startBackoffs: WakeableSleeps;
 
   /** The worker's connection: the client's own when it is native, else one opened on demand. */
   private workerConnection: Promise<NativeConnection> | undefined;
@@ -140,7 +150,9 @@ export class TemporalService implements WorkflowLauncher {
     private readonly retryBudgetMs: number,
     private readonly eagerStart: boolean,
     private readonly startDelayMs: number | undefined,
+    stopSignal: AbortSignal | undefined,
   ) {
+    this.startBackoffs = new WakeableSleeps(stopSignal);
     this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
     this.shard = shard;
     this.startConnection = connection;
@@ -162,21 +174,23 @@ export class TemporalService implements WorkflowLauncher {
     const { address } = options;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
+    const backoffs = new WakeableSleeps(options.stopSignal);
     for (let attempt = 1; ; attempt++) {
       const remaining = Math.max(1, deadline - Date.now());
       try {
         const connection = await connectOnce(options, remaining);
         return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard, options.health,
-          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false, options.startDelayMs,
+          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false, options.startDelayMs, options.stopSignal,
         );
       } catch (error) {
-        const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs / 1000}s` : connectFailureReason(error, options);
+        const failure = error instanceof TimeoutError ? { reason: `no answer within ${timeoutMs / 1000}s`, retryable: false } : classifyConnectFailure(error, options);
         const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attempt);
-        if (error instanceof TimeoutError || !isRetryableConnectFailure(error) || Date.now() + backoff >= deadline) {
-          const tries = attempt > 1 ? ` (${attempt} attempts in ${timeoutMs / 1000}s)` : '';
-          throw new ConnectionError(`cannot reach Temporal at ${address}: ${reason}${tries}`, { cause: error });
+        if (!failure.retryable || Date.now() + backoff >= deadline || backoffs.stopped) {
+          const spent = backoffs.stopped ? `, stopped after ${((Date.now() + timeoutMs - deadline) / 1000).toFixed(1)}s` : ` in ${timeoutMs / 1000}s`;
+          const tries = attempt > 1 || backoffs.stopped ? ` (${attempt} attempt${attempt > 1 ? 's' : ''}${spent})` : '';
+          throw new ConnectionError(`cannot reach Temporal at ${address}: ${failure.reason}${tries}`, { cause: error });
         }
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await backoffs.sleep(backoff);
       }
     }
   }
@@ -242,10 +256,14 @@ export class TemporalService implements WorkflowLauncher {
         }
         const kind = startFailureKind(error);
         const delay = this.retryDelay(kind, attempt, sentAt, now, error);
-        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
+        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs || this.startBackoffs.stopped) {
           throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)}`, { cause: error });
         }
-        await sleep(delay);
+        // A stop wakes this backoff: the start then fails with its kind rather than holding the run up.
+        await this.startBackoffs.sleep(delay);
+        if (this.startBackoffs.stopped) {
+          throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)} (not retried: stopping)`, { cause: error });
+        }
       }
     }
   }
@@ -408,6 +426,40 @@ class TimeoutError extends Error {}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Backoff sleeps that a stop signal ends at once, all of them: one listener on the signal, however
+ * many calls are waiting (a listener per call would pile up on the signal).
+ */
+class WakeableSleeps {
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(private readonly stopSignal: AbortSignal | undefined) {
+    stopSignal?.addEventListener('abort', () => this.wakeAll(), { once: true });
+  }
+
+  get stopped(): boolean {
+    return this.stopSignal?.aborted ?? false;
+  }
+
+  /** Resolves after `ms`, or as soon as the stop signal aborts. */
+  sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+}
+
 /** One connection attempt, given up after `timeoutMs` (a late connection is closed, not leaked). */
 async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): Promise<ConnectionLike & { close(): Promise<void> }> {
   const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
@@ -432,13 +484,6 @@ async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): 
   }
 }
 
-/** Not there (yet): worth another try. A server that answered with a refusal is not. */
-function isRetryableConnectFailure(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
-  return /Connection refused|ECONNREFUSED|tcp connect error|ConnectionReset|ECONNRESET|UNAVAILABLE|dns error|ENOTFOUND|EAI_AGAIN|Network is unreachable/i.test(text)
-    && !/certificate|tls|handshake|401|403|unauthenticated|permission/i.test(text);
-}
-
 /** grpc-js's number for gzip in `grpc.default_compression_algorithm`. */
 const GRPC_JS_GZIP = 2;
 
@@ -450,46 +495,6 @@ function nativeOptions(settings: ConnectionSettings): NativeConnectionOptions {
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
     ...(settings.metadata && Object.keys(settings.metadata).length > 0 ? { metadata: settings.metadata } : {}),
   };
-}
-
-const GRPC_UNAUTHENTICATED = 16;
-const GRPC_PERMISSION_DENIED = 7;
-
-/**
- * Why a connection failed, in a person's words. Core's transport errors are Rust debug dumps and
- * grpc-js's are OpenSSL's; keep the part that names the cause, and guess the likely fix for TLS.
- * Never includes secrets: the settings are only read for which options were used.
- */
-function connectFailureReason(error: unknown, settings: ConnectionSettings): string {
-  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : String(error);
-  const code = grpcCodeOf(error);
-  if (code === GRPC_UNAUTHENTICATED || /HTTP status code 401|status: 401|unauthenticated/i.test(text)) {
-    return settings.apiKey ? 'the API key was rejected (UNAUTHENTICATED)' : 'the server requires authentication (UNAUTHENTICATED): give --api-key';
-  }
-  if (code === GRPC_PERMISSION_DENIED || /HTTP status code 403|status: 403|permission denied/i.test(text)) {
-    return 'permission denied (PERMISSION_DENIED): check the API key or certificate and its namespace access';
-  }
-  const tls = settings.tls !== false && settings.tls !== undefined;
-  if (tls && /UnknownIssuer|unable to get local issuer|self[- ]signed|unable to verify|certificate verify failed|BadSignature/i.test(text)) {
-    return "TLS handshake failed: the server's certificate is not signed by a trusted CA (wrong or missing --tls-ca?)";
-  }
-  if (tls && /NotValidForName|altnames|hostname mismatch|does not match|CertNotValidForName/i.test(text)) {
-    return "TLS handshake failed: the server's certificate is not valid for this name (set --tls-server-name?)";
-  }
-  if (tls && /InvalidContentType|wrong version number|packet length too long|corrupt message|http2 error|frame with invalid size/i.test(text)) {
-    return 'TLS handshake failed: the server does not speak TLS here (plain-text server? drop --tls)';
-  }
-  if (tls && /certificate required|CertificateRequired|handshake failure|alert|status: 400|HTTP status code 400/i.test(text)) {
-    return 'TLS handshake failed: the server wants a client certificate (give --tls-cert and --tls-key) or rejected it';
-  }
-  if (!tls && /HTTP status code 400|status: 400|Broken pipe|connection reset|h2 protocol error|frame|operation was canceled/i.test(text)) {
-    return 'the connection was refused at the protocol level (a TLS-only server? add --tls)';
-  }
-  const osMessage = /message: "([^"]+)"/.exec(text)?.[1];
-  if (osMessage) return osMessage.toLowerCase();
-  if (/dns error|failed to lookup|ENOTFOUND|Name resolution/i.test(text)) return 'host name not found';
-  if (/ECONNREFUSED|Connection refused/i.test(text)) return 'connection refused';
-  return firstLine(error);
 }
 
 /** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
-import { CliProcess, emptyDir } from '../helpers/cli.js';
+import { CliProcess, emptyDir, runCli } from '../helpers/cli.js';
 import { RestartableDevServer } from '../helpers/restartable-server.js';
 
+const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
 const temporalBinary = inject('temporalBinary');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,5 +163,122 @@ describe('schedules through a server outage (--catchup-window)', () => {
     expect(result.schedules.caughtUp).toBeGreaterThan(0);
     expect(result.schedules.deleted).toBe(true);
     expect(stdout).toMatch(/taken more than an interval late: \d+ fires \(held back by the overlap policy, caught up after an outage, or a scheduler behind\); missed: [1-9]/);
+  });
+});
+
+/** A port nothing listens on whose number contains 401 or 403 (it once read as an authentication failure). */
+async function closedPortWith401Or403(): Promise<number> {
+  const candidates: number[] = [];
+  for (let port = 1024; port < 65536; port++) if (/40[13]/.test(String(port))) candidates.push(port);
+  candidates.sort(() => Math.random() - 0.5);
+  for (const port of candidates) {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port containing 401 or 403');
+}
+
+describe('a server not there (yet) on a port whose number contains 401 or 403', () => {
+  it('is retried until --connect-timeout and reported as refused, never as an authentication failure', async () => {
+    const port = await closedPortWith401Or403();
+    for (const tls of [[], ['--tls']]) {
+      const result = await runCli(['run', '--address', `127.0.0.1:${port}`, '--connect-timeout', '3', '--total', '1', ...tls]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr.trim()).toMatch(new RegExp(`^sched-bench: cannot reach Temporal at 127\\.0\\.0\\.1:${port}: connection refused \\(\\d+ attempts in 3s\\)$`));
+    }
+  });
+
+  it('the grpc connection gives up after the timeout, not as an authentication failure', async () => {
+    const port = await closedPortWith401Or403();
+    const result = await runCli(['run', '--connection', 'grpc', '--address', `127.0.0.1:${port}`, '--connect-timeout', '2', '--total', '1']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^sched-bench: cannot reach Temporal at /);
+    expect(result.stderr).not.toMatch(/authentication|UNAUTHENTICATED|permission|PERMISSION_DENIED|TLS/);
+  });
+
+  it('a signal ends the connect retries at once', async () => {
+    const port = await closedPortWith401Or403();
+    const run = new CliProcess(['run', '--address', `127.0.0.1:${port}`, '--connect-timeout', '120', '--total', '1']);
+    await sleep(3000);
+    const signalledAt = Date.now();
+    run.signal('SIGTERM');
+    const { code, stderr } = await run.exited;
+    expect(Date.now() - signalledAt).toBeLessThan(20_000);
+    expect(code, stderr).toBe(1);
+    expect(stderr).toMatch(/cannot reach Temporal at .*: connection refused \(\d+ attempts?, stopped after [\d.]+s\)/);
+  });
+});
+
+describe('a start the server rejects for good (a payload over its limits)', () => {
+  // 3 MB: over Temporal's blob size limit (INVALID_ARGUMENT). 5 MB: over gRPC's 4 MB message limit, which
+  // gRPC sends as RESOURCE_EXHAUSTED (gzip: "after decompression") — once retried for a minute as throttling.
+  it.each([
+    ['native', 'none', 3_000_000],
+    ['native', 'none', 5_000_000],
+    ['native', 'gzip', 5_000_000],
+    ['grpc', 'none', 5_000_000],
+  ])('fails at once as start_invalid (%s connection, %s compression, %d bytes)', async (connection, compression, size) => {
+    const json = join(emptyDir(), 'invalid.json');
+    const result = await runCli(['run', '--address', address, '--connection', connection, '--grpc-compression', compression,
+      '--payload-size', String(size), '--total', '3', '--concurrency', '3', '--no-wait', '--no-progress', '--json', json]);
+    expect(result.code, result.stderr).toBe(1);
+    const run = readResult(json);
+    expect(run.counts).toMatchObject({ launched: 3, started: 0, failed: 3, failuresByKind: { start_invalid: 3 } });
+    expect(run.serverHealth.throttledAttempts).toBe(0);
+    expect(run.elapsedSeconds).toBeLessThan(20); // the retry budget was 60 s
+    expect(result.stderr).toMatch(/First start_invalid failure: start of \S+ failed: /);
+    expect(result.stderr).not.toMatch(/throttling/);
+  });
+});
+
+describe('a stop (SIGTERM) while starts are backing off', () => {
+  let server: RestartableDevServer | undefined;
+  afterAll(async () => {
+    await server?.dispose();
+  });
+
+  async function stopWhenSeen(run: CliProcess, line: RegExp): Promise<{ elapsedMs: number; result: Awaited<CliProcess['exited']> }> {
+    await run.waitFor(line, 60_000);
+    const signalledAt = Date.now();
+    run.signal('SIGTERM');
+    const result = await run.exited;
+    return { elapsedMs: Date.now() - signalledAt, result };
+  }
+
+  it('ends every backoff at once: throttled starts, then starts to a dead server, fail by kind and the run ends with a valid result', { timeout: 180_000 }, async () => {
+    server = await RestartableDevServer.create(temporalBinary, temporalCli, [
+      '--dynamic-config-value', 'frontend.namespaceRPS=1', '--dynamic-config-value', 'frontend.namespaceBurstRatio=1',
+    ]);
+    await server.start();
+    const dir = emptyDir();
+    const common = ['infinite', '--address', server.address, '--no-wait', '--concurrency', '40', '--no-progress'];
+
+    // 40 starts in backoff against 1 start/s: retried to the end, they would hold the stop up for 40 s or more.
+    const throttled = new CliProcess([...common, '--json', join(dir, 'throttled.json')]);
+    const stopThrottled = await stopWhenSeen(throttled, /Server is throttling starts/);
+    expect(stopThrottled.elapsedMs).toBeLessThan(20_000);
+    const throttledResult = readResult(join(dir, 'throttled.json'));
+    expect(throttledResult.exitCode).toBe(stopThrottled.result.code);
+    expect(throttledResult.interrupted).toBe(true);
+    expectCountsAddUp(throttledResult);
+    expect(throttledResult.counts.inFlight).toBe(0);
+    expect(Object.keys(throttledResult.counts.failuresByKind)).toEqual(['throttled']);
+    expect(stopThrottled.result.stderr).toMatch(/not retried: stopping/);
+
+    // The server gone: starts back off (up to the 60 s retry budget) until the stop ends them.
+    const unavailable = new CliProcess([...common, '--json', join(dir, 'gone.json')]);
+    await unavailable.waitFor(/^Starting infinite scheduler/, 60_000);
+    await server.kill();
+    const stopUnavailable = await stopWhenSeen(unavailable, /Server unavailable since/);
+    expect(stopUnavailable.elapsedMs).toBeLessThan(20_000);
+    const goneResult = readResult(join(dir, 'gone.json'));
+    expect(goneResult.exitCode).toBe(stopUnavailable.result.code);
+    expectCountsAddUp(goneResult);
+    expect(goneResult.counts.inFlight).toBe(0);
+    expect(goneResult.counts.failuresByKind.server_unavailable ?? 0).toBeGreaterThan(0);
   });
 });

@@ -106,7 +106,12 @@ describe.skipIf(tools.skip)('TLS, mTLS and API keys through a real TLS-terminati
     ['mTLS without a client certificate', () => ['--address', proxy.mtlsAddress, '--tls-ca', proxy.certs.caCert], 1, /server wants a client certificate/],
     ['an untrusted server certificate', () => ['--address', proxy.tlsAddress, '--tls-ca', proxy.certs.otherCaCert], 1, /not signed by a trusted CA \(wrong or missing --tls-ca\?\)/],
     ['a server name the certificate does not cover', () => ['--address', proxy.tlsAddress, '--tls-ca', proxy.certs.caCert, '--tls-server-name', 'elsewhere.example'], 1, /not valid for this name \(set --tls-server-name\?\)/],
-    ['TLS to a plain-text server', () => ['--address', address, '--tls'], 1, /does not speak TLS here \(plain-text server\? drop --tls\)/],
+    ['TLS to a plain-text server', () => ['--address', address, '--tls'], 1, /does not speak TLS here \(plain-text server\? drop --tls, or set TEMPORAL_TLS=false\)/],
+    // The user never gave --tls: the API key turned TLS on, and the line says so and how to turn it off.
+    ['an API key to a plain-text server', () => ['--address', address, '--api-key', 'wrong-key-value'], 1,
+      /does not speak TLS here \(plain-text server\? an API key turns TLS on: set TEMPORAL_TLS=false to send it in plain text\)/],
+    ['a CA file to a plain-text server', () => ['--address', address, '--tls-ca', proxy.certs.caCert], 1,
+      /does not speak TLS here \(plain-text server\? the TLS options .* turn TLS on: drop them, or set TEMPORAL_TLS=false\)/],
     ['plain text to a TLS server', () => ['--address', proxy.tlsAddress], 1, /a TLS-only server\? add --tls/],
     ['a missing certificate file', () => ['--address', proxy.mtlsAddress, '--tls-cert', '/nonexistent/client.crt', '--tls-key', proxy.certs.clientKey], 2, /cannot read the TLS client certificate \/nonexistent\/client\.crt \(--tls-cert\): no such file/],
     ['a certificate without its key', () => ['--address', proxy.mtlsAddress, '--tls-cert', proxy.certs.clientCert], 2, /mTLS needs both --tls-cert and --tls-key/],
@@ -117,6 +122,29 @@ describe.skipIf(tools.skip)('TLS, mTLS and API keys through a real TLS-terminati
     const result = await runCli(['run', '--total', '1', ...args()], { env: { HOME: emptyDir() } });
     expectOneErrorLine(result, code, new RegExp(`^sched-bench: .*${pattern.source}`));
     expect(result.stderr).not.toContain('wrong-key-value');
+  });
+});
+
+describe.skipIf(tools.skip)('an API key with TLS turned off (TEMPORAL_TLS=false)', () => {
+  it('works against a plain-text server, with one warning line that the key goes in plain text (and not the key)', async () => {
+    const apiKey = `plain-key-${Math.random().toString(36).slice(2)}`;
+    const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('plain-key'), '--worker', '--total', '1'], {
+      env: { TEMPORAL_API_KEY: apiKey, TEMPORAL_TLS: 'false' },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split('\n').filter((line) => /warning/i.test(line));
+    expect(warnings).toEqual(['sched-bench: warning: TLS is off (TEMPORAL_TLS=false), so the API key is sent in plain text']);
+    expect(result.stdout + result.stderr).not.toContain(apiKey);
+  });
+
+  it('no warning without an API key, or with TLS on', async () => {
+    const plain = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('no-key'), '--worker', '--total', '1'], { env: { TEMPORAL_TLS: 'false' } });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toMatch(/warning/i);
+    const tls = await runCli(['run', '--address', proxy.apiKeyAddress, '--tls-ca', proxy.certs.caCert, '--api-key', proxy.apiKey,
+      '--task-queue', uniqueQueue('tls-key'), '--worker', '--total', '1']);
+    expect(tls.code, tls.stderr).toBe(0);
+    expect(tls.stderr).not.toMatch(/warning/i);
   });
 });
 
