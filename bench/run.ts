@@ -22,20 +22,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { startFakeFrontend } from './fake-frontend.js';
-import { updateReadme } from './readme-figures.js';
+import { updateReadme, type BenchFigure } from './readme-figures.js';
 
 // Compiled to dist/bench-build/bench/run.js: three levels below the project.
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'sched-bench');
 
-interface Figure {
-  scenario: string;
-  metric: string;
-  value: number;
-  unit: string;
-  target?: string;
-  pass?: boolean;
-}
+type Figure = BenchFigure;
 
 interface CliRun {
   code: number | null;
