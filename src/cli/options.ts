@@ -3,7 +3,7 @@
  * validation. README and .env.example list the same rows.
  */
 
-import { MAX_RATE, type Stage } from '../scheduler/load-model.js';
+import { MAX_CONCURRENCY, MAX_RATE, type Stage } from '../scheduler/load-model.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 import { parseDecimal, parseWholeNumber } from '../numbers.js';
 
@@ -269,6 +269,12 @@ export const parseOnConflict: Parser<OnConflictName> = (raw) => {
   return choice === 'fail' || choice === 'reuse' ? choice : expected('fail or reuse');
 };
 
+/** Workflows in flight at most: from 1 to MAX_CONCURRENCY. */
+export const parseConcurrency: Parser<number> = (raw) => {
+  const slots = parseInteger(1)(raw);
+  return slots <= MAX_CONCURRENCY ? slots : expected(`at most ${MAX_CONCURRENCY} in one process (spread more over several with a shared --run-id)`);
+};
+
 /** Starts per second of an open loop: ≥ 0 (0 only as the start of --stages), at most MAX_RATE. */
 export const parseRate: Parser<number> = (raw) => {
   const value = parseNonNegativeNumber(raw);
@@ -405,7 +411,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: undefined,
-    description: 'workflows in flight at most', parse: parseInteger(1), commands: LOAD_AND_SCHEDULES,
+    description: `workflows in flight at most (up to ${MAX_CONCURRENCY})`, parse: parseConcurrency, commands: LOAD_AND_SCHEDULES,
     defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
   }),
   option({

@@ -24,7 +24,7 @@ import type { EchoWorker } from '../temporal/echo-worker.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, TemporalService } from '../temporal/temporal-service.js';
 import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
 import { RunWatch } from '../scheduler/run-watch.js';
-import { MAX_RATE } from '../scheduler/load-model.js';
+import { MAX_CONCURRENCY, MAX_RATE } from '../scheduler/load-model.js';
 import { formatWatchEvent } from '../report/watch-lines.js';
 import { VERSION } from '../version.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
@@ -207,6 +207,9 @@ export async function runLoad(
   if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
   if (config.rate !== undefined && config.stages?.some((stage) => stage.target > MAX_RATE)) {
     throw new UsageError(`--stages: an open loop's rate must be at most ${MAX_RATE} per second`);
+  }
+  if (config.rate === undefined && config.stages?.some((stage) => stage.target > MAX_CONCURRENCY)) {
+    throw new UsageError(`--stages: a closed loop's concurrency must be at most ${MAX_CONCURRENCY}`);
   }
   if (config.eagerStart === true && !(config.worker || config.devServer)) {
     throw new UsageError('SCHEDULER_EAGER_START=true hands workflow tasks to the embedded worker: add --worker (or --dev-server)');

@@ -117,3 +117,10 @@ export function concurrencyAt(start: number, stages: readonly Stage[] | undefine
  * this, per-arrival timing and lateness mean nothing. For "as fast as it goes", use the closed loop.
  */
 export const MAX_RATE = 1_000_000;
+
+/**
+ * The most workflows one process keeps in flight. Each costs a few kilobytes of promises and buffers,
+ * and a closed loop launches all its slots at once: a million would exhaust the heap before the first
+ * answer. Past this, spread the load over processes (a shared --run-id).
+ */
+export const MAX_CONCURRENCY = 100_000;

@@ -4,7 +4,7 @@ import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
 import { systemClock } from './clock.js';
-import { ArrivalSchedule, concurrencyAt, MAX_RATE, stagesDurationMs, type Stage } from './load-model.js';
+import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs, type Stage } from './load-model.js';
 import type {
   BatchRunOptions,
   Clock,
@@ -155,6 +155,8 @@ export class SchedulerService {
     if (options.stages?.length === 0) throw new UsageError('stages must not be empty');
     const openLoopRates = options.rate === undefined ? [] : [options.rate, ...(options.stages ?? []).map((stage) => stage.target)];
     if (openLoopRates.some((rate) => rate > MAX_RATE)) throw new UsageError(`an open loop's rate must be at most ${MAX_RATE} per second`);
+    const concurrencies = [options.concurrency, ...(options.rate === undefined ? (options.stages ?? []).map((stage) => stage.target) : [])];
+    if (concurrencies.some((slots) => slots > MAX_CONCURRENCY)) throw new UsageError(`concurrency must be at most ${MAX_CONCURRENCY}`);
     this.launcher = options.temporalService;
     this.taskQueue = options.taskQueue;
     this.namespace = options.namespace;

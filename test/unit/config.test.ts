@@ -222,6 +222,13 @@ describe('durations past Node.js timer limit, and other values no timer can keep
     expect(resolveConfig('run', { ...none, flags: { reportInterval: '100ms' } }).reportInterval).toBe(0.1);
   });
 
+  it('--concurrency above 100000 is refused, in the flag and the variable', () => {
+    expect(resolveConfig('run', { ...none, flags: { concurrency: '100000' } }).concurrency).toBe(100_000);
+    expect(() => resolveConfig('run', { ...none, flags: { concurrency: '1000000000' } })).toThrow(/"1000000000" for --concurrency: expected at most 100000 in one process/);
+    expect(() => resolveConfig('infinite', { ...none, env: { SCHEDULER_CONCURRENCY: '200000' } })).toThrow(/SCHEDULER_CONCURRENCY: expected at most 100000/);
+    expect(() => resolveConfig('run', { ...none, flags: { concurrency: '0' } })).toThrow(/expected an integer ≥ 1/);
+  });
+
   it('--rate above 1e6/s is refused', () => {
     expect(parseRate('1000000')).toBe(1_000_000);
     expect(() => parseRate('1e12')).toThrow(/a rate of at most 1000000 per second/);

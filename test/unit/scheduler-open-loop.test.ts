@@ -136,8 +136,14 @@ describe('open loop: arrivals never started', () => {
   it('refuses a rate above MAX_RATE, in --rate and in the stages', () => {
     expect(() => setup({ concurrency: 5, rate: 1e12 })).toThrow(/at most 1000000 per second/);
     expect(() => setup({ concurrency: 5, rate: 0, stages: [{ durationMs: 1000, target: 2e6 }] })).toThrow(/at most 1000000/);
-    // A closed loop's stage targets are concurrencies, not rates.
-    expect(() => setup({ concurrency: 5, stages: [{ durationMs: 1000, target: 2e6 }] })).not.toThrow();
+    // A closed loop's stage targets are concurrencies, not rates: their own ceiling applies.
+    expect(() => setup({ concurrency: 5, stages: [{ durationMs: 1000, target: 50_000 }] })).not.toThrow();
+    expect(() => setup({ concurrency: 5, stages: [{ durationMs: 1000, target: 2e6 }] })).toThrow(/concurrency must be at most 100000/);
+  });
+
+  it('refuses more than MAX_CONCURRENCY in flight (a closed loop would launch them all at once)', () => {
+    expect(() => setup({ concurrency: 100_001 })).toThrow(/concurrency must be at most 100000/);
+    expect(() => setup({ concurrency: 100_000, rate: 10 })).not.toThrow();
   });
 
   it('a very low rate waits for its next arrival instead of firing early', async () => {
