@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -60,6 +60,65 @@ function classify(path: string): OutputTarget {
 }
 
 /**
+ * How long a write waits for a named pipe's reader (to open it, or to read what is queued) before it
+ * counts as lost. A blocking open or write would freeze the process, signals included, for as long as
+ * nobody reads.
+ */
+const PIPE_WAIT_MS = 5000;
+
+const pause = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+function isFifo(path: string): boolean {
+  try {
+    return lstatSync(path).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/** Opens an output for writing; a named pipe without blocking, waiting a bounded time for its reader. */
+function openOutput(target: string, flags: number): number {
+  if (!isFifo(target)) return openSync(target, flags);
+  const deadline = Date.now() + PIPE_WAIT_MS;
+  for (;;) {
+    try {
+      return openSync(target, flags | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENXIO') throw error;
+      if (Date.now() > deadline) throw new Error(`no process read the named pipe within ${PIPE_WAIT_MS / 1000}s`);
+      pause(10);
+    }
+  }
+}
+
+/** Writes all of `content`; a pipe that stays full longer than PIPE_WAIT_MS fails the write. */
+function writeAll(fd: number, content: string): void {
+  const bytes = Buffer.from(content);
+  const deadline = Date.now() + PIPE_WAIT_MS;
+  for (let offset = 0; offset < bytes.length; ) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      if (Date.now() > deadline) throw new Error(`the named pipe's reader took nothing for ${PIPE_WAIT_MS / 1000}s`);
+      pause(1);
+    }
+  }
+}
+
+/** Writes through to a device or a named pipe (never replaced by a file). */
+function writeThrough(target: string, content: string): void {
+  const fd = openOutput(target, constants.O_WRONLY);
+  try {
+    writeAll(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Writes a whole output file. A regular file (or a new one) is replaced atomically; a symlink's target
  * is written, the link kept; a device or FIFO (/dev/null, a named pipe) is written through, and
  * /dev/stdout appended to: never replaced by a file. Synchronous, so it also works on the way out of
@@ -70,7 +129,7 @@ export function writeFileAtomic(path: string, content: string): void {
   try {
     if (kind === 'directory') throw new Error('it is a directory');
     if (kind === 'descriptor') writeFileSync(target, content, { flag: 'a' });
-    else if (kind === 'other') writeFileSync(target, content);
+    else if (kind === 'other') writeThrough(target, content);
     else replaceAtomically(target, content);
   } catch (error) {
     throw new UsageError(`cannot write ${path}: ${(error as Error).message}`);
@@ -155,8 +214,8 @@ export class NdjsonWriter {
   write(record: object): void {
     if (this.failure) return;
     try {
-      this.fd ??= this.target === STDOUT ? 1 : openSync(classify(this.target).target, 'a');
-      writeFileSync(this.fd, `${JSON.stringify(record)}\n`);
+      this.fd ??= this.target === STDOUT ? 1 : openOutput(classify(this.target).target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+      writeAll(this.fd, `${JSON.stringify(record)}\n`);
     } catch (error) {
       this.failure = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       this.onFailed(`--ndjson ${this.target}: ${this.failure}; no more records`);

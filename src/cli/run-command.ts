@@ -342,8 +342,11 @@ export async function runLoad(
   const killDevServer = () => (devServer ? devServer.kill() : killStartingDevServer?.());
   // Last line of defence against an orphaned dev server, whatever path ends the process.
   process.on('exit', killDevServer);
+  /** Set once the results are written: a signal during tear-down must not rewrite them as interrupted. */
+  let finalExitCode: number | undefined;
   const detachSignals = signals.attach({
     graceful: () => {
+      if (finalExitCode !== undefined) return; // the run is over; tear-down goes on
       stopRequested = true;
       stopRetries.abort();
       io.err(INTERRUPT_LINE);
@@ -353,6 +356,10 @@ export async function runLoad(
       if (inFlight > 0) io.err(formatWaitingLine(inFlight));
     },
     forced: () => {
+      if (finalExitCode !== undefined) {
+        killDevServer();
+        process.exit(finalExitCode);
+      }
       live?.stop();
       const stats = scheduler?.snapshot() ?? emptyRunStats(mode, loadModelKind);
       reportIO.out(formatFinalLine(stats, true));
@@ -485,7 +492,8 @@ export async function runLoad(
       endNdjson(stats, exitCode, interrupted, thresholds);
       exitCode = exitCodeAfterLostOutput(exitCode, ndjson?.lost ?? false);
       const written = writeJson(resultOf(stats, exitCode, interrupted, thresholds, verification));
-      return exitCodeAfterLostOutput(exitCode, !written);
+      finalExitCode = exitCodeAfterLostOutput(exitCode, !written);
+      return finalExitCode;
     } finally {
       await worker?.shutdown();
       await service.close();

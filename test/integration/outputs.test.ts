@@ -46,6 +46,17 @@ describe('outputs that are not regular files', () => {
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
+  it('--ndjson to a FIFO nobody reads: the run still ends, and the lost output makes it exit 1 with one line', async () => {
+    const dir = emptyDir();
+    const fifo = join(dir, 'records.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const json = join(dir, 'result.json');
+    const result = await new CliProcess(batch('fifo-unread', '--ndjson', fifo, '--json', json)).exitedWithin(60_000);
+    expect(result.code, result.stderr).toBe(1);
+    expect(sbLines(result.stderr)).toEqual([expect.stringMatching(/--ndjson .*records\.pipe: no process read the named pipe within 5s; no more records/)]);
+    expect(parseResult(readFileSync(json, 'utf8'))).toMatchObject({ exitCode: 1, counts: { completed: 5 } });
+  });
+
   it('--json and --ndjson through symlinks write their targets and keep the links', async () => {
     const dir = emptyDir();
     mkdirSync(join(dir, 'real'));

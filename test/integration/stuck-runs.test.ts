@@ -125,19 +125,29 @@ describe('the server gone for good', () => {
     servers.push(server);
     await server.start();
     const json = join(emptyDir(), 'outage.json');
+    const ndjson = `${json}.ndjson`;
     const run = new CliProcess([
       'infinite', '--address', server.address, '--worker', '--concurrency', '5', '--max-outage', '3s',
-      '--task-queue', 'max-outage', '--report-interval', '0.5', '--no-progress', '--json', json,
+      '--task-queue', 'max-outage', '--report-interval', '0.5', '--no-progress', '--json', json, '--ndjson', ndjson,
     ]);
     await run.waitFor(/Workflows: [1-9]\d*/, 60_000);
     await server.kill();
     const killedAt = Date.now();
+    // Two signals once the summary is out (tear-down with the server gone takes a while): the run is
+    // over, so they must not rewrite its results as interrupted (130) or append a second end record.
+    await run.waitFor(/^Summary: /m, 60_000);
+    run.signal('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    run.signal('SIGINT');
     const result = await run.exited;
     expect(secondsSince(killedAt)).toBeLessThan(45);
     expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).not.toMatch(/Received interrupt/);
     expect(result.stderr).toMatch(new RegExp(`sched-bench: the server at ${server.address} has been unreachable for [\\d.]+s \\(--max-outage 3s\\): giving up`));
     const saved = readResult(json);
     expect(saved).toMatchObject({ exitCode: 1, stopReason: 'aborted' });
+    const ends = readFileSync(ndjson, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((record) => record.type === 'end');
+    expect(ends).toMatchObject([{ exitCode: 1, interrupted: false }]);
     const lastOutage = saved.serverHealth.outages.at(-1)!;
     expect(lastOutage.end).toBeNull(); // still away when the run ended
     expect(lastOutage.seconds).toBeGreaterThan(3);

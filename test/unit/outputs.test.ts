@@ -60,6 +60,15 @@ describe('writeFileAtomic writes files atomically and anything else through', ()
     expect(lstatSync(fifo).isFIFO()).toBe(true);
   });
 
+  it('a FIFO nobody reads fails the write within a bounded time instead of freezing the process', () => {
+    const fifo = join(tempDir(), 'unread');
+    execFileSync('mkfifo', [fifo]);
+    const startedAt = Date.now();
+    expect(() => writeFileAtomic(fifo, 'nobody listens\n')).toThrow(/cannot write .*unread: no process read the named pipe within 5s/);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
   it('appends to /dev/fd/N (as /dev/stdout): the file the shell opened keeps what went before', () => {
     const file = join(tempDir(), 'stdout.txt');
     const fd = openSync(file, 'w');

@@ -11,4 +11,17 @@ describe('the JSON Schemas of the results', () => {
     new Ajv({ allErrors: true, logger }).compile(schema);
     expect(warnings).toEqual([]);
   });
+
+  it('every schema names exactly the failure kinds of FailureKind (src/errors.ts)', () => {
+    const source = readFileSync(new URL('../../src/errors.ts', import.meta.url), 'utf8');
+    const union = /export type FailureKind =([^;]+);/.exec(source)![1]!;
+    const kinds = [...union.matchAll(/'([a-z_]+)'/g)].map((match) => match[1]).sort();
+    expect(kinds).toContain('start_invalid');
+    for (const file of ['result.schema.json', 'ndjson-record.schema.json']) {
+      const text = readFileSync(new URL(`../../src/report/${file}`, import.meta.url), 'utf8');
+      const patterns = [...text.matchAll(/"\^\((start_rejected[a-z_|]+)\)\$"/g)].map((match) => match[1]!);
+      expect(patterns.length, file).toBeGreaterThan(0);
+      for (const pattern of patterns) expect(pattern.split('|').sort(), file).toEqual(kinds);
+    }
+  });
 });
