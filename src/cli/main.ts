@@ -67,7 +67,9 @@ function examplesHelp(command?: CommandName): string {
 /** What each exit code means (README "Signals and exit codes" has the same table). */
 export const EXIT_CODE_MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = {
   [ExitCode.ok]: 'the run finished and nothing failed (with thresholds: they all held)',
-  [ExitCode.failure]: 'a workflow failed, the server could not be reached, --verify differed,\n       or the results could not be written',
+  [ExitCode.failure]: 'a workflow failed; the run was cut short (the embedded worker died, the server\n' +
+    '       stayed away past --max-outage, the drain gave up); the server could not be\n' +
+    '       reached; --verify differed; or output could not be written',
   [ExitCode.usage]: 'bad usage: unknown command or flag, bad flag or environment value',
   [ExitCode.thresholdsFailed]: 'a --threshold did not hold',
   [ExitCode.interrupted]: 'a batch was interrupted before its total, or a second signal forced the exit',

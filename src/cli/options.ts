@@ -411,7 +411,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: undefined,
-    description: `workflows in flight at most (up to ${MAX_CONCURRENCY})`, parse: parseConcurrency, commands: LOAD_AND_SCHEDULES,
+    description: `workflows in flight at most, up to ${MAX_CONCURRENCY}`, parse: parseConcurrency, commands: LOAD_AND_SCHEDULES,
     defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
   }),
   option({

@@ -201,7 +201,3 @@ export function checkResult(parsed: unknown): AnyResult {
   runResult(parsed, '');
   return parsed as unknown as RunResult;
 }
-
-export function isSchedulesResult(result: AnyResult): result is SchedulesResult {
-  return result.command === 'schedules';
-}

@@ -17,7 +17,7 @@ export function formatWatchEvent(event: RunWatchEvent, context: WatchContext): s
   switch (event.type) {
     case 'no-pollers': {
       const remedy = context.echo ? `start \`sched-bench worker --task-queue ${taskQueue}\` or add --worker` : `start a worker of ${workflowType} on it`;
-      return `sched-bench: no worker is polling task queue ${taskQueue} in namespace ${namespace}: ${remedy} (the run waits for one)`;
+      return `sched-bench: no worker is polling task queue ${taskQueue} in namespace ${namespace}: ${remedy} (the run waits for one; nothing finishes without it)`;
     }
     case 'workflow-task-failing': {
       const message = event.message.split('\n')[0];

@@ -79,7 +79,7 @@ describe('workflows nobody picks up', () => {
     expect(secondsSince(startedAt)).toBeLessThan(30);
     expect(line).toBe(
       `sched-bench: no worker is polling task queue ${queue} in namespace default: start \`sched-bench worker --task-queue ${queue}\` ` +
-        'or add --worker (the run waits for one)',
+        'or add --worker (the run waits for one; nothing finishes without it)',
     );
     run.signal('SIGTERM');
     const signalledAt = Date.now();

@@ -89,6 +89,6 @@ describe('option help reads the way the flag works', () => {
 
   it('an option with a value keeps its variable and default as before', () => {
     const concurrency = (OPTION_SPECS as readonly OptionSpec[]).find((spec) => spec.key === 'concurrency')!;
-    expect(describeOption(concurrency)).toBe('workflows in flight at most (env: SCHEDULER_CONCURRENCY; default: 10; with --rate 1000)');
+    expect(describeOption(concurrency)).toBe('workflows in flight at most, up to 100000 (env: SCHEDULER_CONCURRENCY; default: 10; with --rate 1000)');
   });
 });
