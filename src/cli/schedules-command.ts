@@ -2,11 +2,12 @@ import pLimit from 'p-limit';
 import { UsageError, firstLine } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { ServerHealth } from '../metrics/server-health.js';
-import { checkOverlapPromise, type FiredRun } from '../metrics/overlap-check.js';
-import { evaluateThresholds } from '../metrics/thresholds.js';
+import { checkOverlapPromise, type FiredRun, type PromiseCheck } from '../metrics/overlap-check.js';
+import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
 import { formatScheduleLine, formatScheduleSummary, type SchedulesResult } from '../report/schedule-report.js';
 import { fireTimesBetween, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
 import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
+import type { RecordedFire, ScheduleCounts } from '../scheduler/schedule-types.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunStats } from '../scheduler/types.js';
 import { formatFinalLine, formatIntervalLine, formatLoadModel, formatServerHealthEvent } from '../report/lines.js';
@@ -19,10 +20,10 @@ import type { FiredWorkflow, ScheduleService } from '../temporal/schedule-servic
 import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
 import { connectionSettings, settingsFor } from './connection.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
+import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, STDOUT, usesStdout, writeOutput } from './outputs.js';
 import { serveMetrics } from './metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
@@ -129,6 +130,8 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
   let directLoad: SchedulerService | undefined;
   let stopRequested = false;
   let schedules: ScheduleService | undefined;
+  /** What a forced exit reports from; unset before the observer exists (no window counted: nothing to report). */
+  let forcedEnd: ForcedEndParts | undefined;
 
   /** Creates under way: waited for before deleting, so none lands after the clean-up. */
   const creating = new Set<Promise<unknown>>();
@@ -178,7 +181,18 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
         process.exit(ExitCode.interrupted);
       };
       setTimeout(exit, 5_000).unref();
-      void deleteCreated().finally(exit);
+      // The results first, synchronously: the deletion may outlast the bound above.
+      const deletedAlready = created.size === 0 && creating.size === 0;
+      const outcome = forcedEnd ? writeForcedEnd(forcedEnd, deletedAlready) : undefined;
+      void deleteCreated()
+        .then((left) => {
+          for (const id of left) io.err(`sched-bench: could not delete schedule ${id}`);
+          // The result said "not deleted" while they were being deleted; stdout cannot take a second one.
+          if (forcedEnd && outcome && !deletedAlready && left.length === 0 && config.json !== STDOUT) {
+            writeForcedResult(forcedEnd, { ...outcome, deleted: true });
+          }
+        })
+        .finally(exit);
     },
   });
 
@@ -273,16 +287,26 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
       const settleMs = Math.min(MAX_SETTLE_MS, BASE_SETTLE_MS + config.jitter * 1000 +
         (config.overlap.startsWith('buffer') ? firesEach * (config.activityDelay + 1000) : 0));
       let exporter: ScheduleExporter | undefined;
+      const seenFires: RecordedFire[] = [];
+      const outcomeBase = { runId, config, startedAt, address, scheduleIds, spec, window, firesEach, serverHealth };
       const watching: ScheduleObserver = new ScheduleObserver({
         source: schedules, scheduleIds, spec, window, pollIntervalMs: POLL_INTERVAL_MS, reportIntervalMs: config.reportInterval * 1000, settleMs,
         onReport: (report) => {
           if (!config.quiet) io.out(formatScheduleLine(report));
           ndjson?.write(scheduleRecord(runId, report));
         },
-        onFire: (_, lagMs) => exporter?.observeFireLag(lagMs),
+        onFire: (fire, lagMs) => {
+          seenFires.push(fire);
+          exporter?.observeFireLag(lagMs);
+        },
         onPollError: (error) => io.err(`sched-bench: could not describe a schedule (retrying): ${firstLine(error)}`),
       });
       observer = watching;
+      let serverVersion: string | null = null;
+      void service.serverVersion().then((version) => (serverVersion = version ?? null));
+      forcedEnd = {
+        io, ndjson, base: outcomeBase, observer: watching, fires: seenFires, observingSinceMs: Date.now(), directLoad, serverVersion: () => serverVersion,
+      };
       if (config.metricsPort !== undefined) {
         exporter = new ScheduleExporter(runId, () => watching.currentCounts(), () => serverHealth.snapshot(Date.now()));
         metricsServer = await serveMetrics(exporter, config.metricsPort);
@@ -302,11 +326,7 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
       const checks = checkOverlapPromise(config.overlap, result.counts, runsBySchedule, Date.now());
       if (listing.error) checks.push({ what: 'the fired runs could be listed', passed: false, detail: listing.error });
       const pickup = await pickupLags(schedules, result);
-      // A fire taken more than an interval after it was due came late: after an outage, a catch-up.
-      const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
-      const caughtUp = result.fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length;
-      // The server's jitter: how far each fire's due time lies after its nominal time (within [0, --jitter)).
-      const jitterMaxMs = result.fires.reduce((most, fire) => Math.max(most, fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)), 0);
+      const { caughtUp, jitterMaxMs } = fireTimingOf(spec, result.fires);
       const failedFires = fired.filter((run) => ['FAILED', 'TIMED_OUT'].includes(run.status)).length;
       // Check with the server: describe each, since its schedule list catches up with deletes only later.
       const scheduleService = schedules;
@@ -339,10 +359,7 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
         }),
       );
       const interrupted = result.stopReason === 'stopped';
-      const verdict =
-        left.length + remaining.length > 0 ? ExitCode.failure
-        : thresholds.length > 0 && !thresholds.every((threshold) => threshold.passed) ? ExitCode.thresholdsFailed
-        : ExitCode.ok;
+      const verdict = schedulesVerdict({ schedulesLeft: left.length + remaining.length, thresholds, directLoad: loadStats });
       // Lost output makes an otherwise good run fail; a worse code stays.
       let exitCode = exitCodeAfterLostOutput(verdict, ndjson?.lost ?? false);
       if (ndjson) {
@@ -357,29 +374,12 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
         exitCode = exitCodeAfterLostOutput(exitCode, ndjson.lost);
       }
       if (config.json) {
-        const endedAt = new Date();
-        const document: SchedulesResult = {
-          schemaVersion: 1, tool: { name: 'sched-bench', version: VERSION }, runId, command: 'schedules',
-          config: redactedConfig('schedules', config), startedAt: startedAt.toISOString(), endedAt: endedAt.toISOString(),
-          interrupted, exitCode,
-          server: { address, namespace: config.namespace, taskQueue: config.taskQueue, version: (await service.serverVersion()) ?? null },
-          schedules: {
-            ids: scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
-            window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach },
-            observedUntil: new Date(result.observedUntilMs).toISOString(), counts: result.counts, notPickedUp: pickup.notPickedUp, caughtUp,
-            failed: failedFires, jitterMaxMs,
-            deleted: left.length + remaining.length === 0,
-          },
-          latency: { fireLag: latencyResult(result.fireLag), pickupLag: latencyResult(pickup.histogram) },
-          overlapChecks: checks,
-          thresholds: thresholdRecords(thresholds),
-          directLoad: loadStats && directLoad ? directLoadResult(loadStats, directLoad) : null,
-          fires: result.fires.map((fire) => ({
-            scheduleId: fire.scheduleId, workflowId: fire.workflowId,
-            scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
-          })),
-          serverHealth: serverHealthResult(serverHealth.snapshot(endedAt.getTime()), endedAt.getTime()),
-        };
+        const document = schedulesDocument({
+          ...outcomeBase, interrupted, exitCode, serverVersion: (await service.serverVersion()) ?? null,
+          observedUntilMs: result.observedUntilMs, counts: result.counts, notPickedUp: pickup.notPickedUp, failedFires,
+          deleted: left.length + remaining.length === 0, fires: result.fires, fireLag: result.fireLag, pickupLag: pickup.histogram,
+          checks, thresholds, directLoad: loadStats && directLoad ? { stats: loadStats, load: directLoad } : undefined,
+        });
         try {
           writeOutput(config.json, `${JSON.stringify(document, null, 2)}\n`);
         } catch (error) {
@@ -414,4 +414,141 @@ function directLoadResult(stats: RunStats, load: SchedulerService) {
     throughput: { completedPerSecond: stats.measured.completedPerSecond, startedPerSecond: stats.measured.startedPerSecond },
     latency: { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary() },
   };
+}
+
+/** Recorded fires taken late (more than an interval after they were due: caught up), and the largest jitter the server applied. */
+function fireTimingOf(spec: FireSpec, fires: readonly RecordedFire[]): { caughtUp: number; jitterMaxMs: number } {
+  const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
+  return {
+    caughtUp: fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length,
+    // How far each fire's due time lies after its nominal time (within [0, --jitter)).
+    jitterMaxMs: fires.reduce((most, fire) => Math.max(most, fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)), 0),
+  };
+}
+
+/**
+ * The exit code of a schedules run that ended. The direct load is judged as `infinite` judges its run
+ * (a dead worker aborts it; failures and workflows a cut-short drain left behind fail it); the
+ * thresholds are the schedules' and do not excuse it.
+ */
+export function schedulesVerdict(input: { schedulesLeft: number; thresholds: readonly ThresholdResult[]; directLoad?: RunStats }): number {
+  if (input.schedulesLeft > 0) return ExitCode.failure;
+  if (input.directLoad && exitCodeFor(input.directLoad) === ExitCode.failure) return ExitCode.failure;
+  if (input.thresholds.length > 0 && !input.thresholds.every((threshold) => threshold.passed)) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+/** What the --json result is made of. */
+interface SchedulesOutcome {
+  runId: string;
+  config: RunConfig;
+  startedAt: Date;
+  interrupted: boolean;
+  exitCode: number;
+  address: string;
+  serverVersion: string | null;
+  scheduleIds: string[];
+  spec: FireSpec;
+  window: { startMs: number; endMs: number };
+  firesEach: number;
+  observedUntilMs: number;
+  counts: ScheduleCounts;
+  notPickedUp: number;
+  failedFires: number;
+  deleted: boolean;
+  fires: readonly RecordedFire[];
+  fireLag: LatencyHistogram;
+  pickupLag: LatencyHistogram;
+  checks: PromiseCheck[];
+  thresholds: readonly ThresholdResult[];
+  directLoad: { stats: RunStats; load: SchedulerService } | undefined;
+  serverHealth: ServerHealth;
+}
+
+/** The --json document (src/report/schedules-result.schema.json). */
+function schedulesDocument(outcome: SchedulesOutcome): SchedulesResult {
+  const { config, spec, window } = outcome;
+  const endedAt = new Date();
+  return {
+    schemaVersion: 1, tool: { name: 'sched-bench', version: VERSION }, runId: outcome.runId, command: 'schedules',
+    config: redactedConfig('schedules', config), startedAt: outcome.startedAt.toISOString(), endedAt: endedAt.toISOString(),
+    interrupted: outcome.interrupted, exitCode: outcome.exitCode,
+    server: { address: outcome.address, namespace: config.namespace, taskQueue: config.taskQueue, version: outcome.serverVersion },
+    schedules: {
+      ids: outcome.scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
+      window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach: outcome.firesEach },
+      observedUntil: new Date(outcome.observedUntilMs).toISOString(), counts: outcome.counts, notPickedUp: outcome.notPickedUp,
+      ...fireTimingOf(spec, outcome.fires), failed: outcome.failedFires, deleted: outcome.deleted,
+    },
+    latency: { fireLag: latencyResult(outcome.fireLag), pickupLag: latencyResult(outcome.pickupLag) },
+    overlapChecks: outcome.checks,
+    thresholds: thresholdRecords(outcome.thresholds),
+    directLoad: outcome.directLoad ? directLoadResult(outcome.directLoad.stats, outcome.directLoad.load) : null,
+    fires: outcome.fires.map((fire) => ({
+      scheduleId: fire.scheduleId, workflowId: fire.workflowId,
+      scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
+    })),
+    serverHealth: serverHealthResult(outcome.serverHealth.snapshot(endedAt.getTime()), endedAt.getTime()),
+  };
+}
+
+/** What a forced exit knows: set once the observer exists (before, there is no counted window to report). */
+interface ForcedEndParts {
+  io: CliIO;
+  ndjson: NdjsonWriter | undefined;
+  base: Pick<SchedulesOutcome, 'runId' | 'config' | 'startedAt' | 'address' | 'scheduleIds' | 'spec' | 'window' | 'firesEach' | 'serverHealth'>;
+  observer: ScheduleObserver;
+  /** Every fire the observer recorded, in the order seen. */
+  fires: readonly RecordedFire[];
+  observingSinceMs: number;
+  directLoad: SchedulerService | undefined;
+  serverVersion: () => string | null;
+}
+
+/**
+ * A forced exit's end lines, NDJSON end record and --json result, from what is known at that moment:
+ * the counts and fire lags seen so far and the direct load's stats. What needs the server (pickup lags,
+ * failed fires, the overlap checks) is left empty, and thresholds are not judged: the exit code is 130
+ * whatever they say. Synchronous, so the exit loses nothing. Returns the result's outcome.
+ */
+function writeForcedEnd(parts: ForcedEndParts, deleted: boolean): SchedulesOutcome {
+  const { io, ndjson, base, observer } = parts;
+  const now = Date.now();
+  const observedUntilMs = Math.min(base.window.endMs, now);
+  const counts = observer.counts(observedUntilMs);
+  const elapsedMs = now - parts.observingSinceMs;
+  const loadStats = parts.directLoad?.snapshot();
+  io.out(
+    `Schedules interrupted (forced): ${counts.taken} fires of ${counts.expected} expected in ${(elapsedMs / 1000).toFixed(2)}s; ` +
+      `${deleted ? 'schedules deleted' : 'deleting the schedules'}`,
+  );
+  if (loadStats) io.out(formatFinalLine(loadStats, true));
+  const outcome: SchedulesOutcome = {
+    ...base, interrupted: true, exitCode: ExitCode.interrupted, serverVersion: parts.serverVersion(), observedUntilMs, counts,
+    notPickedUp: 0, failedFires: 0, deleted, fires: [...parts.fires].sort((a, b) => a.scheduledAtMs - b.scheduledAtMs),
+    fireLag: observer.fireLag, pickupLag: LatencyHistogram.create(), checks: [], thresholds: [],
+    directLoad: loadStats && parts.directLoad ? { stats: loadStats, load: parts.directLoad } : undefined,
+  };
+  if (ndjson) {
+    ndjson.write(scheduleRecord(base.runId, {
+      ...counts, elapsedMs, fireLagP50Ms: observer.fireLag.percentileMillis(50), fireLagP99Ms: observer.fireLag.percentileMillis(99),
+    }));
+    ndjson.write(schedulesEndRecord({
+      runId: base.runId, elapsedMs, stopReason: 'stopped', exitCode: ExitCode.interrupted, counts, failedFires: 0,
+      latency: { fireLag: observer.fireLag.summary(), pickupLag: outcome.pickupLag.summary() }, thresholds: [],
+    }));
+  }
+  writeForcedResult(parts, outcome);
+  return outcome;
+}
+
+/** Writes a forced exit's --json result; a failure is told in one line (the exit code is 130 anyway). */
+function writeForcedResult(parts: ForcedEndParts, outcome: SchedulesOutcome): void {
+  const path = parts.base.config.json;
+  if (!path) return;
+  try {
+    writeOutput(path, `${JSON.stringify(schedulesDocument(outcome), null, 2)}\n`);
+  } catch (error) {
+    parts.io.err(`sched-bench: ${(error as Error).message}`);
+  }
 }
