@@ -28,13 +28,15 @@ function readResult(path: string): SchedulesResult {
 }
 
 describe('sched-bench schedules against a real dev server', () => {
+  // --overlap allow-all where a test counts every fire: on a loaded machine a workflow can outlast the
+  // 1 s interval, and the default (skip) would then rightly skip fires. Overlap has its own tests below.
   it('creates the schedules, counts every fire from the server, measures fire and pickup lag, and deletes them', { timeout: 60_000 }, async () => {
     const dir = emptyDir();
     const json = join(dir, 'schedules.json');
     const ndjson = join(dir, 'schedules.ndjson');
     const result = await runCli([
       'schedules', '--address', address, '--task-queue', uniqueQueue('sched'), '--worker', '--schedules', '2', '--every', '1s',
-      '--fires', '4', '--report-interval', '1', '--json', json, '--ndjson', ndjson, '--threshold', 'fire_lag.p99<2s', '--threshold', 'missed==0',
+      '--fires', '4', '--overlap', 'allow-all', '--report-interval', '1', '--json', json, '--ndjson', ndjson, '--threshold', 'fire_lag.p99<2s', '--threshold', 'missed==0',
     ]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Starting schedules: schedules=2 every=1s jitter=0s fires=4 each /m);
@@ -117,7 +119,7 @@ describe('sched-bench schedules against a real dev server', () => {
   it('runs direct load next to the schedules (--concurrency), so fire lag is measured on a busy cluster', { timeout: 60_000 }, async () => {
     const json = join(emptyDir(), 'busy.json');
     const result = await runCli(['schedules', '--address', address, '--task-queue', uniqueQueue('sched-busy'), '--worker', '--schedules', '2',
-      '--every', '1s', '--fires', '3', '--concurrency', '5', '--report-interval', '1', '--json', json]);
+      '--every', '1s', '--fires', '3', '--overlap', 'allow-all', '--concurrency', '5', '--report-interval', '1', '--json', json]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     // The start line says the direct load runs too, and how.
     expect(result.stdout).toMatch(/^Starting schedules: .* directLoad: loop=closed concurrency=5 wait=true taskQueue=/m);
@@ -134,7 +136,7 @@ describe('sched-bench schedules against a real dev server', () => {
     const workers = [0, 1].map(() => new CliProcess(['worker', '--address', address, '--task-queue', taskQueue]));
     await Promise.all(workers.map((worker) => worker.waitFor(/^Worker started: taskQueue=/)));
     const json = join(emptyDir(), 'two-workers.json');
-    const result = await runCli(['schedules', '--address', address, '--task-queue', taskQueue, '--schedules', '3', '--every', '1s', '--fires', '5', '--json', json]);
+    const result = await runCli(['schedules', '--address', address, '--task-queue', taskQueue, '--schedules', '3', '--every', '1s', '--fires', '5', '--overlap', 'allow-all', '--json', json]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const run = readResult(json);
     expect(run.schedules.counts).toMatchObject({ expected: 15, taken: 15, unaccounted: 0 });
