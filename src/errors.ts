@@ -45,6 +45,13 @@ export class LaunchError extends Error {
   }
 }
 
+/**
+ * A start given up because the run is stopping (the stop ended its retry backoff): not a failure of the
+ * server or the workload. The scheduler counts it as never launched (open loop: an arrival never started).
+ * `kind` is why the last attempt was refused.
+ */
+export class StartAbandonedError extends LaunchError {}
+
 export function failureKindOf(error: unknown): FailureKind {
   return error instanceof LaunchError ? error.kind : 'unknown';
 }

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import { failureKindOf, UsageError } from '../errors.js';
+import { failureKindOf, StartAbandonedError, UsageError } from '../errors.js';
 import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
@@ -363,12 +363,26 @@ export class SchedulerService {
     const origin = intendedAt ?? now;
     const phase: Phase = origin - this.startedAt >= this.warmupMs ? 'measured' : 'warmup';
     const lateness = intendedAt === undefined ? undefined : now - intendedAt;
-    this.metrics.recordLaunch(phase, lateness, lateness !== undefined && lateness > this.lateStartToleranceMs);
+    const late = lateness !== undefined && lateness > this.lateStartToleranceMs;
+    this.metrics.recordLaunch(phase, lateness, late);
     if (this.limit.concurrency !== slots) this.limit.concurrency = slots;
-    void this.limit(() => this.launchOne(workload, origin, phase));
+    void this.limit(() => this.launchOne(workload, origin, phase, late, intendedAt !== undefined));
   }
 
-  private async launchOne(startOne: StartOne, origin: number, phase: Phase): Promise<void> {
+  /**
+   * A start the stop abandoned (it was backing off when the stop came) never launched: it is taken out
+   * of the counts again, so it is neither failed nor in flight. In the open loop its arrival was due and
+   * never started: a missed arrival. (Its lateness sample, if any, stays: that lateness did happen.)
+   */
+  private forgetLaunch(phase: Phase, late: boolean, openLoop: boolean): void {
+    for (const counts of [this.metrics.all, phase === 'warmup' ? this.metrics.warmup : this.metrics.measured]) {
+      counts.launched--;
+      if (late) counts.lateStarts--;
+    }
+    if (openLoop) this.metrics.recordMissedArrival();
+  }
+
+  private async launchOne(startOne: StartOne, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
     try {
       const workflowId = await startOne();
       this.refusalsInARow = 0;
@@ -398,6 +412,11 @@ export class SchedulerService {
         this.metrics.recordCompleted(phase, undefined);
       }
     } catch (error) {
+      if (error instanceof StartAbandonedError) {
+        this.forgetLaunch(phase, late, openLoop);
+        if (isRefusal(error.kind)) this.pauseLaunching(error.kind); // no hot loop if the run goes on regardless
+        return;
+      }
       // Isolated: a failed launch is counted by kind and the run goes on.
       const kind = failureKindOf(error);
       this.metrics.recordFailure(phase, kind);

@@ -10,7 +10,7 @@ import {
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
-import { ConnectionError, firstLine, LaunchError, type FailureKind } from '../errors.js';
+import { ConnectionError, firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
 import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
@@ -256,13 +256,13 @@ export class TemporalService implements WorkflowLauncher {
         }
         const kind = startFailureKind(error);
         const delay = this.retryDelay(kind, attempt, sentAt, now, error);
-        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs || this.startBackoffs.stopped) {
+        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
           throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)}`, { cause: error });
         }
-        // A stop wakes this backoff: the start then fails with its kind rather than holding the run up.
+        // A stop wakes this backoff: the start is then abandoned (not a failure) rather than holding the run up.
         await this.startBackoffs.sleep(delay);
         if (this.startBackoffs.stopped) {
-          throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)} (not retried: stopping)`, { cause: error });
+          throw new StartAbandonedError(kind, `start of ${workflowId} abandoned: ${describeFailure(error)} (not retried: stopping)`, { cause: error });
         }
       }
     }
