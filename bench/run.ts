@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/temporal/dev-server.js';
+import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
 import { updateReadme, type BenchFigure } from './readme-figures.js';
 
@@ -269,10 +270,8 @@ function markdown(figures: Figure[], when: string): string {
 async function main(): Promise<void> {
   const durationSeconds = Number(process.env.BENCH_DURATION ?? 60);
   const chosen = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',');
-  const server = await startDevServer({
-    explicitPath: process.env.TEMPORAL_CLI_PATH || undefined,
-    searchPath: process.env.PATH,
-  });
+  // The CLI's own lookup: TEMPORAL_CLI_PATH, PATH, the cache, else an install into the cache.
+  const server = await startDevServer(cliLookupOf(process.env, (line) => process.stderr.write(`${line}\n`)));
   const figures: Figure[] = [];
   try {
     for (const name of chosen) {
