@@ -160,7 +160,7 @@ export const parseInteger =
   (min: number): Parser<number> =>
   (raw) => {
     const value = parseWholeNumber(raw);
-    return value !== undefined && value >= min ? value : expected(`an integer ≥ ${min}`);
+    return value !== undefined && value >= min ? value : expected(`an integer ≥ ${min} in plain digits`);
   };
 
 export const parseBoolean: Parser<boolean> = (raw) => {

@@ -51,10 +51,10 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
 
   it('names the option, the value and where it came from when a value is bad', () => {
     expect(() => resolveConfig('run', { ...none, flags: { concurrency: 'abc' } })).toThrow(
-      new UsageError('invalid value "abc" for --concurrency: expected an integer ≥ 1'),
+      new UsageError('invalid value "abc" for --concurrency: expected an integer ≥ 1 in plain digits'),
     );
     expect(() => resolveConfig('run', { ...none, env: { SCHEDULER_COUNT: '0' } })).toThrow(
-      new UsageError('invalid value "0" for SCHEDULER_COUNT: expected an integer ≥ 1'),
+      new UsageError('invalid value "0" for SCHEDULER_COUNT: expected an integer ≥ 1 in plain digits'),
     );
     expect(() => resolveConfig('infinite', { ...none, dotenv: { SCHEDULER_MAX_RUNTIME: 'x' } })).toThrow(
       new UsageError('invalid value "x" for SCHEDULER_MAX_RUNTIME (in .env): expected a duration ≥ 0 such as 30s, 1m, 1h or 90 (seconds)'),

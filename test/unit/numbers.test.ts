@@ -66,6 +66,7 @@ describe('one number grammar for every numeric option and variable', () => {
 
   it('a refusal says what was expected', () => {
     expect(() => parseInteger(1)('0x10')).toThrow('expected an integer ≥ 1');
+    expect(() => parseInteger(1)('1e9')).toThrow('expected an integer ≥ 1 in plain digits');
     expect(() => parseNonNegativeNumber('0x10')).toThrow('expected a number ≥ 0');
   });
 
