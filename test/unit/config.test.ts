@@ -256,6 +256,18 @@ describe('the options table', () => {
       }
     }
   });
+
+  it('documents in .env.example every SCHED_BENCH_* variable the bin or the source reads', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const envExample = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    const sources = [new URL('../../bin/sched-bench', import.meta.url)];
+    for (const entry of readdirSync(new URL('../../src', import.meta.url), { recursive: true, encoding: 'utf8' })) {
+      if (entry.endsWith('.ts')) sources.push(new URL(`../../src/${entry}`, import.meta.url));
+    }
+    const names = new Set(sources.flatMap((file) => readFileSync(file, 'utf8').match(/SCHED_BENCH_[A-Z_]+/g) ?? []));
+    expect(names.size).toBeGreaterThan(0);
+    for (const name of names) expect(envExample, name).toContain(name);
+  });
 });
 
 describe('thresholds are checked against what the command measures, before the run', () => {
