@@ -57,7 +57,7 @@ export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> 
   const service = await TemporalService.connect(connectionSettings(config));
   try {
     await service.checkNamespace(config.namespace);
-    const schedules = service.scheduleService(config.namespace);
+    const schedules = await service.scheduleService(config.namespace);
     const scope = config.runId ? `run ${config.runId}` : `all runs with id prefix "${config.idPrefix}"`;
     const found = await findSchedules(schedules, config);
     const strangers = found.notOurs > 0 ? `; ${found.notOurs} with a matching id not created by sched-bench, left alone` : '';

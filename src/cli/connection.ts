@@ -4,7 +4,7 @@ import { loadClientConfigProfile, type ConfigDataSource } from '@temporalio/envc
 import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import type { ConnectionSettings } from '../temporal/temporal-service.js';
 import type { Environment } from './config.js';
-import type { PemSource, RunConfig } from './options.js';
+import type { ConnectionKind, PemSource, RunConfig } from './options.js';
 
 /** A PEM source with where it came from when that is not the option's own flag or variable (a profile). */
 type NamedPemSource = PemSource & { origin?: string };
@@ -171,13 +171,21 @@ export function connectionWarnings(config: RunConfig): string[] {
 }
 
 /**
+ * The client's connection kind: as given, else sched-bench's own HTTP/2 client, except beside an
+ * embedded worker, whose native connection the client then shares (eager start needs that).
+ */
+export function connectionKindOf(config: RunConfig): ConnectionKind {
+  return config.connection ?? (config.worker || config.devServer ? 'native' : 'http2');
+}
+
+/**
  * What to connect to: a private dev server (plain text on loopback: the cluster's TLS and credentials
  * do not apply) when its address is given, else the configured cluster.
  */
 export function settingsFor(config: RunConfig, devServerAddress: string | undefined): ConnectionSettings & { connectTimeoutMs: number } {
   const connectTimeoutMs = config.connectTimeout * 1000;
   return devServerAddress
-    ? { address: devServerAddress, kind: config.connection, compression: config.grpcCompression, connectTimeoutMs }
+    ? { address: devServerAddress, kind: connectionKindOf(config), compression: config.grpcCompression, connectTimeoutMs }
     : connectionSettings(config);
 }
 
@@ -196,7 +204,7 @@ export function connectionSettings(config: RunConfig): ConnectionSettings & { co
   checkMetadata(config.grpcMeta);
   return {
     address: config.address,
-    kind: config.connection,
+    kind: connectionKindOf(config),
     compression: config.grpcCompression,
     connectTimeoutMs: config.connectTimeout * 1000,
     apiKey: config.apiKey?.trim(), // a line break at the end (a key read from a file) is no part of it

@@ -15,7 +15,7 @@ export type OnConflictName = 'fail' | 'reuse';
 /** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */
 export type PemSource = { path: string } | { data: string };
 
-export type ConnectionKind = 'native' | 'grpc';
+export type ConnectionKind = 'http2' | 'native' | 'grpc';
 export type GrpcCompression = 'gzip' | 'none';
 
 /** In-flight cap of an open loop when --concurrency is not given. */
@@ -42,7 +42,7 @@ export interface RunConfig {
   tlsServerName: string | undefined;
   /** gRPC metadata (HTTP/2 headers) sent with every request. */
   grpcMeta: Record<string, string>;
-  connection: ConnectionKind;
+  connection: ConnectionKind | undefined;
   grpcCompression: GrpcCompression;
   /** Seconds to keep trying to connect (a server that is not up yet). */
   connectTimeout: number;
@@ -249,7 +249,7 @@ export const parsePemPath: Parser<PemSource> = (raw) => ({ path: parseText(raw) 
 
 export const parseConnectionKind: Parser<ConnectionKind> = (raw) => {
   const kind = raw.trim().toLowerCase();
-  return kind === 'native' || kind === 'grpc' ? kind : expected('native or grpc');
+  return kind === 'http2' || kind === 'native' || kind === 'grpc' ? kind : expected('http2, native or grpc');
 };
 
 export const parseGrpcCompression: Parser<GrpcCompression> = (raw) => {
@@ -394,8 +394,12 @@ export const OPTION_SPECS = [
     parse: parseDuration({ allowZero: true }), commands: LOAD,
   }),
   option({
-    key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: 'native',
-    description: "client connection: native (the SDK's Rust core) or grpc (grpc-js)", parse: parseConnectionKind,
+    key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: undefined,
+    defaultText: 'http2; native with the embedded worker',
+    description:
+      "client connection: http2 (sched-bench's own gRPC client on Node's HTTP/2: the least CPU and memory per start, " +
+      "measured: README \"Benchmark\"), native (the SDK's Rust core; needed for eager start) or grpc (the SDK's grpc-js)",
+    parse: parseConnectionKind,
     commands: LOAD_AND_SCHEDULES,
   }),
   option({

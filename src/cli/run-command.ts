@@ -39,14 +39,11 @@ import {
 } from './options.js';
 import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
 import type { ShutdownSignals } from './signals.js';
-import { connectionSettings, settingsFor } from './connection.js';
+import { connectionKindOf, connectionSettings, settingsFor } from './connection.js';
 import { workloadOf } from './workload.js';
-import { LiveProgress } from './live-progress.js';
+import type { LiveProgress } from './live-progress.js';
 import { serveMetrics } from './metrics-server.js';
-import { chartAssets } from './report-command.js';
-import { renderHtmlReport } from '../report/html.js';
-import { PrometheusExporter } from '../report/prometheus.js';
-import { installRuntime } from '../temporal/runtime.js';
+import type { PrometheusExporter } from '../report/prometheus.js';
 import { outputMode, type OutputMode } from './terminal.js';
 import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
@@ -81,6 +78,12 @@ export function redactedConfig(command: CommandName, config: RunConfig, output?:
 }
 
 /** Prints interval lines, and the first failure of each kind so the cause is visible once. */
+/** The HTML report's renderer with its chart assets, loaded when --html asks for it. */
+async function loadHtmlReport(): Promise<(results: RunResult[]) => string> {
+  const [{ renderHtmlReport }, { chartAssets }] = await Promise.all([import('../report/html.js'), import('./report-command.js')]);
+  return (results) => renderHtmlReport(results, chartAssets());
+}
+
 function printingSink(io: CliIO, onInterval: SchedulerSink['interval']): SchedulerSink {
   const reportedKinds = new Set<FailureKind>();
   return {
@@ -177,7 +180,7 @@ function runWatchOf(
       return completed + failed;
     },
     inFlightWorkflowIds: () => scheduler.inFlightWorkflowIds(),
-    probe: new TaskQueueProbe(service.rawWorkflowService(), config.namespace, config.taskQueue),
+    probe: new TaskQueueProbe({ rootPollers: () => service.workflowTaskPollers(config.namespace, config.taskQueue), workflowService: () => service.rawWorkflowService() }, config.namespace, config.taskQueue),
     wait: config.wait,
     embeddedWorker: config.worker || config.devServer,
     workflowType,
@@ -214,11 +217,11 @@ export async function runLoad(
   if (config.eagerStart === true && !(config.worker || config.devServer)) {
     throw new UsageError('SCHEDULER_EAGER_START=true hands workflow tasks to the embedded worker: add --worker (or --dev-server)');
   }
-  if (config.eagerStart === true && config.connection !== 'native') {
+  if (config.eagerStart === true && connectionKindOf(config) !== 'native') {
     throw new UsageError('SCHEDULER_EAGER_START=true needs --connection native (the worker and the client share its connection)');
   }
   // Eager start was measured faster wherever it applies: on unless turned off.
-  const eagerStart = config.eagerStart ?? ((config.worker || config.devServer) && config.connection === 'native');
+  const eagerStart = config.eagerStart ?? ((config.worker || config.devServer) && connectionKindOf(config) === 'native');
   const workload = workloadOf(config);
   checkOutputs(config);
   // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
@@ -262,8 +265,10 @@ export async function runLoad(
   let exporter: PrometheusExporter | undefined;
   if (config.metricsPort !== undefined) {
     // Before anything else touches the SDK: its runtime is created once, with the exporter or without.
-    installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
+    (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
   }
+  // Modules a run needs only for some options are loaded only then (start-up time and memory).
+  const htmlReport = config.html ? await loadHtmlReport() : undefined;
   /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
   let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 
@@ -326,7 +331,7 @@ export async function runLoad(
     let written = true;
     for (const [path, write] of [
       [config.json, (file: string) => writeOutput(file, `${JSON.stringify(result, null, 2)}\n`)],
-      [config.html, (file: string) => writeOutput(file, renderHtmlReport([result], chartAssets()))],
+      [config.html, (file: string) => writeOutput(file, htmlReport!([result]))],
     ] as const) {
       if (!path) continue;
       try {
@@ -429,6 +434,7 @@ export async function runLoad(
       });
       if (config.metricsPort !== undefined) {
         const running = scheduler;
+        const { PrometheusExporter } = await import('../report/prometheus.js');
         exporter = new PrometheusExporter({
           runId, stats: () => running.snapshot(), targetRate: config.rate, concurrency, serverHealth: () => serverHealth.snapshot(Date.now()),
         });
@@ -446,7 +452,7 @@ export async function runLoad(
       if (stopRequested) scheduler.stop(); // a signal arrived during start-up
       if (workerFailed) scheduler.abort();
       cpuAtRunStart = process.cpuUsage();
-      if (output === 'live') live = new LiveProgress(liveStatusReader(scheduler, config, () => series.lastP99()));
+      if (output === 'live') live = new (await import('./live-progress.js')).LiveProgress(liveStatusReader(scheduler, config, () => series.lastP99()));
       watch = runWatchOf(scheduler, service, serverHealth, config, server.address, io);
       watch.start();
       const stats =

@@ -208,7 +208,7 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
     let worker: EchoWorker | undefined;
     try {
       await service.checkNamespace(config.namespace);
-      schedules = service.scheduleService(config.namespace).reportHealthTo(serverHealth);
+      schedules = (await service.scheduleService(config.namespace)).reportHealthTo(serverHealth);
       if (config.concurrency !== undefined || config.rate !== undefined) {
         const workload = workloadOf(config);
         const load = new SchedulerService({

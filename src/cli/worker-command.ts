@@ -9,7 +9,8 @@ import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
 
 /** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
-  const service = await TemporalService.connect(connectionSettings(config));
+  // A worker polls over the SDK's native connection whatever the client connection would be.
+  const service = await TemporalService.connect({ ...connectionSettings(config), kind: 'native' });
   try {
     await service.checkNamespace(config.namespace);
     const worker = await service.createEchoWorker(config.namespace, config.taskQueue, workerTuningOf(config));

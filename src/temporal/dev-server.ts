@@ -3,9 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
 import { EnvironmentError, firstLine } from '../errors.js';
-import { installRuntime } from './runtime.js';
 import { INSTALL_HINT, installedTemporalCli, installTemporalCli, type CliLookup } from './temporal-cli.js';
 
 /** Registered on every private dev server, so runs there carry their run id as a search attribute. */
@@ -120,7 +118,7 @@ export class SpawnedDevServer implements DevServer {
   }
 
   static async start(options: DevServerOptions): Promise<SpawnedDevServer> {
-    installRuntime();
+    (await import('./runtime.js')).installRuntime();
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
     const args = [
@@ -180,6 +178,7 @@ export class SpawnedDevServer implements DevServer {
 
   private async waitUntilServing(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    const { NativeConnection } = await import('@temporalio/worker');
     for (;;) {
       if (this.exited) return; // the spawnFailed race reports why
       try {

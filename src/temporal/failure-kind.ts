@@ -1,11 +1,5 @@
-import {
-  CancelledFailure,
-  TerminatedFailure,
-  TimeoutFailure,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-} from '@temporalio/client';
 import type { FailureKind } from '../errors.js';
+import { WorkflowClosedError } from './wire/workflow-wire.js';
 
 // gRPC status codes that mean "the server did not answer", as opposed to "the server said no".
 const GRPC_UNAVAILABLE = 14;
@@ -14,6 +8,19 @@ const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 /** The request can never succeed as sent (bad field, a payload over the server's blob size limit). */
 const GRPC_INVALID_ARGUMENT = 3;
+/** The workflow id is taken (a start with REJECT_DUPLICATE of an id that exists). */
+const GRPC_ALREADY_EXISTS = 6;
+
+/**
+ * The SDK's errors by name: the SDK module is loaded only when its transport is used, so its classes
+ * cannot be imported here (its errors carry their class name in `name`).
+ */
+const nameOf = (error: unknown): string | undefined => (error instanceof Error ? error.name : undefined);
+
+/** The start was refused because the workflow id is taken: the SDK's error, or the bare gRPC status. */
+export function isAlreadyStarted(error: unknown): boolean {
+  return nameOf(error) === 'WorkflowExecutionAlreadyStartedError' || grpcCodeOf(error) === GRPC_ALREADY_EXISTS;
+}
 
 /** Temporal's detail on a RESOURCE_EXHAUSTED from its own limiters (rate, concurrency, overload). */
 const RESOURCE_EXHAUSTED_DETAIL = 'temporal.api.errordetails.v1.ResourceExhaustedFailure';
@@ -144,7 +151,7 @@ function isServerUnavailable(error: unknown): boolean {
 
 /** Classifies a failed start RPC. */
 export function startFailureKind(error: unknown): FailureKind {
-  if (error instanceof WorkflowExecutionAlreadyStartedError) return 'start_rejected';
+  if (isAlreadyStarted(error)) return 'start_rejected';
   if (isInvalidRequest(error)) return 'start_invalid';
   if (isThrottling(error)) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'start_rejected';
@@ -152,10 +159,12 @@ export function startFailureKind(error: unknown): FailureKind {
 
 /** Classifies a failure while waiting for a workflow's result. */
 export function resultFailureKind(error: unknown): FailureKind {
-  if (error instanceof WorkflowFailedError) {
-    if (error.cause instanceof TimeoutFailure) return 'timed_out';
-    if (error.cause instanceof TerminatedFailure) return 'terminated';
-    if (error.cause instanceof CancelledFailure) return 'cancelled';
+  if (error instanceof WorkflowClosedError) return error.kind;
+  if (nameOf(error) === 'WorkflowFailedError') {
+    const cause = nameOf((error as Error).cause);
+    if (cause === 'TimeoutFailure') return 'timed_out';
+    if (cause === 'TerminatedFailure') return 'terminated';
+    if (cause === 'CancelledFailure') return 'cancelled';
     return 'workflow_failed';
   }
   if (isThrottling(error)) return 'throttled';

@@ -15,8 +15,12 @@ type WorkflowService = ConnectionLike['workflowService'];
  * attempt, and the failure the history keeps of the first failed attempt)?
  */
 export class TaskQueueProbe implements PickupProbe {
+  /**
+   * `rootPollers` answers the common question cheaply (sched-bench's own channel); `workflowService`
+   * (the SDK's, opened on first use) the rarer ones.
+   */
   constructor(
-    private readonly workflowService: WorkflowService,
+    private readonly sources: { rootPollers: () => Promise<number>; workflowService: () => Promise<WorkflowService> },
     private readonly namespace: string,
     private readonly taskQueue: string,
   ) {}
@@ -28,10 +32,11 @@ export class TaskQueueProbe implements PickupProbe {
    */
   async pollerCount(): Promise<number> {
     const taskQueue = { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
-    const { pollers } = await this.workflowService.describeTaskQueue({ namespace: this.namespace, taskQueue, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
-    if (pollers && pollers.length > 0) return pollers.length;
+    const pollers = await this.sources.rootPollers();
+    if (pollers > 0) return pollers;
     try {
-      const { versionsInfo } = await this.workflowService.describeTaskQueue({
+      const service = await this.sources.workflowService();
+      const { versionsInfo } = await service.describeTaskQueue({
         namespace: this.namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true,
         taskQueueTypes: [TASK_QUEUE_TYPE_WORKFLOW],
       });
@@ -47,10 +52,11 @@ export class TaskQueueProbe implements PickupProbe {
    */
   async workflowTaskFailure(workflowId: string): Promise<string | undefined> {
     const execution = { workflowId };
-    const { pendingWorkflowTask } = await this.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution });
+    const service = await this.sources.workflowService();
+    const { pendingWorkflowTask } = await service.describeWorkflowExecution({ namespace: this.namespace, execution });
     const attempt = pendingWorkflowTask?.attempt ?? 0;
     if (attempt < 2) return undefined;
-    const { history } = await this.workflowService.getWorkflowExecutionHistory({ namespace: this.namespace, execution, maximumPageSize: 100 });
+    const { history } = await service.getWorkflowExecutionHistory({ namespace: this.namespace, execution, maximumPageSize: 100 });
     const failed = (history?.events ?? []).filter((event) => Number(event.eventType) === EVENT_TYPE_WORKFLOW_TASK_FAILED).at(-1);
     return failed?.workflowTaskFailedEventAttributes?.failure?.message || `workflow task attempt ${attempt} without a recorded failure`;
   }

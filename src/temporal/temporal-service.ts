@@ -1,26 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import {
-  Client,
-  Connection,
-  WorkflowExecutionAlreadyStartedError,
-  type ConnectionLike,
-  type WorkflowStartOptions,
-} from '@temporalio/client';
-import { defineSearchAttributeKey } from '@temporalio/common';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { ConnectionLike } from '@temporalio/client';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
 import type { WorkflowLauncher } from '../scheduler/types.js';
 import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
 import { classifyConnectFailure } from './connect-failure.js';
-import { EchoWorker, type WorkerTuning } from './echo-worker.js';
-import { grpcCodeOf, resultFailureKind, startFailureKind } from './failure-kind.js';
-import { firstTaskTimes } from './history.js';
-import { installRuntime } from './runtime.js';
-import { ScheduleService } from './schedule-service.js';
-import { withoutCoreRetries } from './start-connection.js';
+import type { EchoWorker, WorkerTuning } from './echo-worker.js';
+import { grpcCodeOf, isAlreadyStarted, resultFailureKind, startFailureKind } from './failure-kind.js';
+import type { ScheduleService } from './schedule-service.js';
+import type { SdkConnection, SdkSide } from './sdk-connection.js';
+import { PreparedStart, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, WorkflowWire } from './wire/workflow-wire.js';
 
 const require = createRequire(import.meta.url);
 
@@ -31,7 +22,6 @@ export const RUN_ID_SEARCH_ATTRIBUTE = 'SchedBenchRunId';
 /** Memo key that marks a workflow as started by sched-bench (cleanup checks it). */
 export const RUN_ID_MEMO_KEY = 'schedBenchRunId';
 const KEYWORD_INDEXED_VALUE_TYPE = 2;
-const runIdSearchAttribute = defineSearchAttributeKey(RUN_ID_SEARCH_ATTRIBUTE, 'KEYWORD');
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const GRPC_NOT_FOUND = 5;
 /**
@@ -42,6 +32,8 @@ const GRPC_NOT_FOUND = 5;
 export const DEFAULT_RETRY_BUDGET_MS = 60_000;
 /** One start attempt without an answer for this long counts as unavailable (and is retried). */
 const START_ATTEMPT_TIMEOUT_MS = 20_000;
+/** Start requests encoded once per workflow type and input; a run has one or a few. */
+const PREPARED_STARTS_KEPT = 16;
 
 /** TLS as the SDK takes it (PEM contents, not paths). */
 export interface TlsSettings {
@@ -59,9 +51,13 @@ export interface ConnectionSettings {
   apiKey?: string;
   /** gRPC metadata sent with every request. */
   metadata?: Record<string, string>;
-  /** native: the SDK's Rust-core NativeConnection (default); grpc: the grpc-js Connection. */
-  kind?: 'native' | 'grpc';
-  /** Request compression: gzip (the SDK's default for the native connection, and here when unset) or none. */
+  /**
+   * http2: sched-bench's own gRPC client on Node's HTTP/2 for starts and result waits (default; the SDK
+   * is loaded only for what needs it: workers, schedules, cleanup); native: the SDK's Rust-core
+   * NativeConnection; grpc: the SDK's grpc-js Connection.
+   */
+  kind?: 'http2' | 'native' | 'grpc';
+  /** Request compression: none (when unset) or gzip. */
   compression?: 'gzip' | 'none';
   /** For a TLS connection that meets a plain-text server: why TLS is on and how to turn it off (e.g. "drop --tls"). */
   tlsOffHint?: string;
@@ -121,19 +117,19 @@ export function newRunId(): string {
 /**
  * Everything that talks to Temporal: one shared connection, workflow starts and results, workers,
  * and server-side counts. The rest of sched-bench sees only this class (as a WorkflowLauncher).
+ *
+ * Two transports: with `kind: 'http2'` starts, result waits and the run's admin calls go over
+ * sched-bench's own gRPC channel (WorkflowWire) and the SDK is loaded only when something needs it
+ * (a worker, schedules, listing, history); otherwise everything goes through the SDK's connection.
  */
 export class TemporalService implements WorkflowLauncher {
-  private readonly clients = new Map<string, Client>();
-  /** Clients for starts: on a connection without the SDK's own retries (see withoutCoreRetries). */
-  private readonly startClients = new Map<string, Client>();
-  private readonly startConnection: ConnectionLike;
   private nextSequence = 1;
   private closed = false;
   /** Starts waiting to retry; a stop ends them all at once. */
   private readonly startBackoffs: WakeableSleeps;
-
-  /** The worker's connection: the client's own when it is native, else one opened on demand. */
-  private workerConnection: Promise<NativeConnection> | undefined;
+  /** The SDK side: opened at connect for the SDK transports, on first need for http2. */
+  private sdkSide: Promise<SdkSide> | undefined;
+  private readonly preparedStarts = new Map<string, PreparedStart>();
   /** Namespaces where the run-id search attribute is registered (checked once per namespace). */
   private readonly searchAttributeIn = new Map<string, boolean>();
   readonly idPrefix: string;
@@ -142,26 +138,21 @@ export class TemporalService implements WorkflowLauncher {
   private constructor(
     readonly address: string,
     readonly runId: string,
-    private readonly connection: ConnectionLike & { close(): Promise<void> },
-    private readonly settings: ConnectionSettings,
-    idPrefix: string | undefined,
-    shard: string | undefined,
-    private readonly health: ServerHealth | undefined,
-    private readonly retryBudgetMs: number,
-    private readonly eagerStart: boolean,
-    private readonly startDelayMs: number | undefined,
-    stopSignal: AbortSignal | undefined,
+    private readonly transport: { wire: WorkflowWire } | { sdk: SdkSide },
+    private readonly settings: TemporalServiceOptions,
   ) {
-    this.startBackoffs = new WakeableSleeps(stopSignal);
-    this.idPrefix = idPrefix ?? DEFAULT_ID_PREFIX;
-    this.shard = shard;
-    this.startConnection = connection;
-    if (connection instanceof NativeConnection) {
-      this.workerConnection = Promise.resolve(connection);
-      // Eager dispatch of the first workflow task happens in core's retrying client path only (measured:
-      // without it the eager task is dropped and the workflow waits out its 10 s task timeout).
-      this.startConnection = eagerStart ? connection : (withoutCoreRetries(connection, START_ATTEMPT_TIMEOUT_MS) ?? connection);
-    }
+    this.startBackoffs = new WakeableSleeps(settings.stopSignal);
+    this.idPrefix = settings.idPrefix ?? DEFAULT_ID_PREFIX;
+    this.shard = settings.shard;
+    if ('sdk' in transport) this.sdkSide = Promise.resolve(transport.sdk);
+  }
+
+  private get wire(): WorkflowWire | undefined {
+    return 'wire' in this.transport ? this.transport.wire : undefined;
+  }
+
+  private get retryBudgetMs(): number {
+    return this.settings.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
   }
 
   /**
@@ -170,18 +161,16 @@ export class TemporalService implements WorkflowLauncher {
    * "no" (TLS, credentials) fails at once. Either way: a ConnectionError naming the address.
    */
   static async connect(options: TemporalServiceOptions): Promise<TemporalService> {
-    installRuntime();
     const { address } = options;
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
     const backoffs = new WakeableSleeps(options.stopSignal);
+    const runId = options.runId ?? newRunId();
     for (let attempt = 1; ; attempt++) {
       const remaining = Math.max(1, deadline - Date.now());
       try {
-        const connection = await connectOnce(options, remaining);
-        return new TemporalService(address, options.runId ?? newRunId(), connection, options, options.idPrefix, options.shard, options.health,
-          options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, options.eagerStart ?? false, options.startDelayMs, options.stopSignal,
-        );
+        const transport = await connectTransport(options, remaining);
+        return new TemporalService(address, runId, transport, options);
       } catch (error) {
         const failure = error instanceof TimeoutError ? { reason: `no answer within ${timeoutMs / 1000}s`, retryable: false } : classifyConnectFailure(error, options);
         const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attempt);
@@ -195,13 +184,24 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /** The SDK side, opened (and the SDK loaded) on first need. */
+  private sdk(): Promise<SdkSide> {
+    this.sdkSide ??= (async () => {
+      const sdk = await import('./sdk-connection.js');
+      const connection = await sdk.connectOnce({ ...this.settings, kind: 'native' }, this.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => new TimeoutError('connect timeout'));
+      return new sdk.SdkSide(connection, this.settings, false);
+    })();
+    return this.sdkSide;
+  }
+
   /**
    * Throws a ConnectionError naming the namespace when the server does not know it, and notes whether
    * the run-id search attribute is registered there (then every start carries it).
    */
   async checkNamespace(namespace: string): Promise<void> {
     try {
-      await this.connection.workflowService.describeNamespace({ namespace });
+      if (this.wire) await this.wire.describeNamespace(namespace);
+      else await (await this.sdk()).connection.workflowService.describeNamespace({ namespace });
       this.searchAttributeIn.set(namespace, await this.hasRunIdSearchAttribute(namespace));
     } catch (error) {
       if (grpcCodeOf(error) === GRPC_NOT_FOUND) {
@@ -228,34 +228,23 @@ export class TemporalService implements WorkflowLauncher {
   /** Starts any workflow type (hosted by the user's own workers) with these arguments. */
   async startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
     const workflowId = `${this.workflowIdPrefix()}${this.nextSequence++}`;
-    const options: WorkflowStartOptions = {
-      workflowId,
-      taskQueue,
-      args,
-      memo: { [RUN_ID_MEMO_KEY]: this.runId },
-      // Ids are unique per run; a second start of one means two processes share a run id: make it visible.
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      ...(this.eagerStart ? { requestEagerStart: true } : {}),
-      ...(this.startDelayMs ? { startDelay: this.startDelayMs } : {}),
-    };
-    if (this.searchAttributeIn.get(namespace)) options.typedSearchAttributes = [{ key: runIdSearchAttribute, value: this.runId }];
-    const client = this.client(namespace, this.startClients, this.startConnection);
+    const attempt = this.startAttempt(namespace, taskQueue, workflowType, args, workflowId);
     const firstSentAt = Date.now();
-    for (let attempt = 1; ; attempt++) {
+    for (let attemptNumber = 1; ; attemptNumber++) {
       const sentAt = Date.now();
       try {
-        await client.workflow.start(workflowType, options);
-        this.health?.answered(sentAt, Date.now());
+        await attempt();
+        this.settings.health?.answered(sentAt, Date.now());
         return workflowId;
       } catch (error) {
         const now = Date.now();
         // On a retry, "already started" means an earlier attempt landed and only its answer was lost.
-        if (attempt > 1 && error instanceof WorkflowExecutionAlreadyStartedError) {
-          this.health?.answered(sentAt, now);
+        if (attemptNumber > 1 && isAlreadyStarted(error)) {
+          this.settings.health?.answered(sentAt, now);
           return workflowId;
         }
         const kind = startFailureKind(error);
-        const delay = this.retryDelay(kind, attempt, sentAt, now, error);
+        const delay = this.retryDelay(kind, attemptNumber, sentAt, now, error);
         if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
           throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)}`, { cause: error });
         }
@@ -268,19 +257,53 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /** One attempt at starting `workflowId`, over whichever transport this service has. */
+  private startAttempt(namespace: string, taskQueue: string, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
+    const searchAttribute = this.searchAttributeIn.get(namespace) ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
+    const { wire } = this;
+    if (wire) {
+      const prepared = this.preparedStart(wire, namespace, taskQueue, workflowType, args, searchAttribute);
+      return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
+    }
+    const { eagerStart = false, startDelayMs } = this.settings;
+    const memo = { [RUN_ID_MEMO_KEY]: this.runId };
+    return async () => (await this.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
+  }
+
+  /** The constant part of a start request, encoded once per namespace, task queue, type and input. */
+  private preparedStart(
+    wire: WorkflowWire, namespace: string, taskQueue: string, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
+  ): PreparedStart {
+    const key = `${namespace}\0${taskQueue}\0${workflowType}\0${searchAttribute ? 1 : 0}\0${JSON.stringify(args)}`;
+    let prepared = this.preparedStarts.get(key);
+    if (!prepared) {
+      if (this.preparedStarts.size >= PREPARED_STARTS_KEPT) this.preparedStarts.clear();
+      prepared = wire.prepareStart({
+        namespace, taskQueue, workflowType, args,
+        memo: { [RUN_ID_MEMO_KEY]: this.runId },
+        keywordSearchAttributes: searchAttribute ? { [searchAttribute.name]: searchAttribute.value } : undefined,
+        workflowIdReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+        startDelayMs: this.settings.startDelayMs,
+      });
+      this.preparedStarts.set(key, prepared);
+    }
+    return prepared;
+  }
+
   /**
-   * Resolves with the workflow's result; rejects with a LaunchError of the failure's kind. The workflow
+   * Resolves when the workflow completed; rejects with a LaunchError of the failure's kind. The workflow
    * exists, so a server that went away is waited for (with backoff) rather than counted as a failure.
    */
   async awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown> {
-    const client = this.client(namespace, this.clients, this.connection);
+    const { wire } = this;
+    const wait = wire ? () => wire.awaitClose(namespace, workflowId) : async () => (await this.sdk()).result(namespace, workflowId);
     let firstRefusalAt: number | undefined;
     let lastRefusalAt: number | undefined;
     for (let attempt = 1; ; attempt++) {
       const sentAt = Date.now();
       try {
-        const result = await client.workflow.result(workflowId);
-        this.health?.answered(sentAt, Date.now());
+        const result = await wait();
+        this.settings.health?.answered(sentAt, Date.now());
         return result;
       } catch (error) {
         const now = Date.now();
@@ -302,10 +325,10 @@ export class TemporalService implements WorkflowLauncher {
     const policy: BackoffPolicy | undefined =
       kind === 'throttled' ? THROTTLED_BACKOFF : kind === 'server_unavailable' ? UNAVAILABLE_BACKOFF : undefined;
     if (!policy) {
-      this.health?.answered(sentAt, now);
+      this.settings.health?.answered(sentAt, now);
       return undefined;
     }
-    this.health?.refused(kind as 'throttled' | 'server_unavailable', sentAt, now, describeFailure(error));
+    this.settings.health?.refused(kind as 'throttled' | 'server_unavailable', sentAt, now, describeFailure(error));
     return this.closed ? undefined : backoffDelay(policy, attempt);
   }
 
@@ -320,7 +343,8 @@ export class TemporalService implements WorkflowLauncher {
    */
   async *listWorkflows(namespace: string, selection: { idPrefix: string; runId?: string }): AsyncGenerator<ListedWorkflow> {
     const prefix = selection.runId ? `${selection.idPrefix}-${selection.runId}-` : `${selection.idPrefix}-`;
-    for await (const info of this.client(namespace).workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
+    const client = (await this.sdk()).client(namespace);
+    for await (const info of client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix}"` })) {
       const memoRunId = info.memo?.[RUN_ID_MEMO_KEY];
       yield {
         workflowId: info.workflowId,
@@ -333,28 +357,30 @@ export class TemporalService implements WorkflowLauncher {
 
   /** How late the first workflow task ran after the start delay, from the history (server times only). */
   async delayLagOf(namespace: string, workflowId: string, delayMs: number): Promise<number | undefined> {
-    const { startedMs, firstTaskMs } = await firstTaskTimes(this.client(namespace), workflowId, undefined);
+    const { firstTaskTimes } = await import('./history.js');
+    const { startedMs, firstTaskMs } = await firstTaskTimes((await this.sdk()).client(namespace), workflowId, undefined);
     return firstTaskMs === undefined ? undefined : firstTaskMs - startedMs - delayMs;
   }
 
-  /** Schedules in a namespace (create, observe, delete), over this service's connection. */
-  scheduleService(namespace: string): ScheduleService {
-    return new ScheduleService(this.client(namespace), namespace);
+  /** Schedules in a namespace (create, observe, delete), over this service's SDK connection. */
+  async scheduleService(namespace: string): Promise<ScheduleService> {
+    return (await this.sdk()).scheduleService(namespace);
   }
 
   /** Terminates one running workflow of this run (e.g. left behind by a cut-short drain). */
   async terminateWorkflow(namespace: string, workflowId: string, reason: string): Promise<void> {
-    await this.client(namespace).workflow.getHandle(workflowId).terminate(reason);
+    await (await this.sdk()).client(namespace).workflow.getHandle(workflowId).terminate(reason);
   }
 
   /** Deletes one workflow execution (the server terminates it first when it is still running). */
   async deleteWorkflow(namespace: string, workflowId: string, runId: string): Promise<void> {
-    await this.connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
+    await (await this.sdk()).connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
   }
 
   private async hasRunIdSearchAttribute(namespace: string): Promise<boolean> {
     try {
-      const { customAttributes } = await this.connection.operatorService.listSearchAttributes({ namespace });
+      if (this.wire) return (await this.wire.customSearchAttributes(namespace)).get(RUN_ID_SEARCH_ATTRIBUTE) === KEYWORD_INDEXED_VALUE_TYPE;
+      const { customAttributes } = await (await this.sdk()).connection.operatorService.listSearchAttributes({ namespace });
       return customAttributes?.[RUN_ID_SEARCH_ATTRIBUTE] === KEYWORD_INDEXED_VALUE_TYPE;
     } catch {
       return false; // not allowed to ask (e.g. a restricted API key): do without it
@@ -364,8 +390,12 @@ export class TemporalService implements WorkflowLauncher {
   /** Counts this run's workflows on the server (visibility), grouped by execution status. */
   async countRunWorkflows(namespace: string): Promise<WorkflowCountsByStatus> {
     const query = `WorkflowId STARTS_WITH "${this.workflowIdPrefix()}" GROUP BY ExecutionStatus`;
-    const { groups } = await this.client(namespace).workflow.count(query);
     const counts: WorkflowCountsByStatus = {};
+    if (this.wire) {
+      for (const group of (await this.wire.countWorkflows(namespace, query)).groups) counts[String(group.value)] = group.count;
+      return counts;
+    }
+    const { groups } = await (await this.sdk()).client(namespace).workflow.count(query);
     for (const group of groups) counts[String(group.groupValues[0])] = group.count;
     return counts;
   }
@@ -373,7 +403,8 @@ export class TemporalService implements WorkflowLauncher {
   /** The server's version (GetSystemInfo), or undefined when the server does not say. */
   async serverVersion(): Promise<string | undefined> {
     try {
-      const info = await this.connection.workflowService.getSystemInfo({});
+      if (this.wire) return await this.wire.serverVersion(DEFAULT_CONNECT_TIMEOUT_MS);
+      const info = await (await this.sdk()).connection.workflowService.getSystemInfo({});
       return info.serverVersion || undefined;
     } catch {
       return undefined;
@@ -393,32 +424,29 @@ export class TemporalService implements WorkflowLauncher {
     return versions;
   }
 
-  /** Creates (does not start) a worker for the EchoWorkflow on this service's (native) connection. */
+  /** Creates (does not start) a worker for the EchoWorkflow (on a native connection of its own when needed). */
   async createEchoWorker(namespace: string, taskQueue: string, tuning?: WorkerTuning): Promise<EchoWorker> {
-    const connect = () => NativeConnection.connect(nativeOptions(this.settings));
-    this.workerConnection ??= connect();
-    return EchoWorker.create({ connection: await this.workerConnection, connect, namespace, taskQueue, tuning });
+    return (await this.sdk()).createEchoWorker(namespace, taskQueue, tuning);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const worker = await this.workerConnection?.catch(() => undefined);
-    if (worker && worker !== this.connection) await worker.close();
-    await this.connection.close();
+    const sdk = await this.sdkSide?.catch(() => undefined);
+    await sdk?.close();
+    await this.wire?.close();
   }
 
-  private client(namespace: string, cache = this.clients, connection: ConnectionLike = this.connection): Client {
-    let client = cache.get(namespace);
-    if (!client) {
-      client = new Client({ connection, namespace });
-      cache.set(namespace, client);
-    }
-    return client;
+  /** Workers polling the workflow task queue lately, as its root partition saw them. */
+  async workflowTaskPollers(namespace: string, taskQueue: string): Promise<number> {
+    if (this.wire) return this.wire.workflowTaskPollers(namespace, taskQueue);
+    const taskQueueSpec = { name: taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
+    const { pollers } = await (await this.sdk()).connection.workflowService.describeTaskQueue({ namespace, taskQueue: taskQueueSpec, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
+    return pollers?.length ?? 0;
   }
 
-  /** The connection's raw WorkflowService, for probes of the server's state (TaskQueueProbe). */
-  rawWorkflowService(): ConnectionLike['workflowService'] {
-    return this.connection.workflowService;
+  /** The SDK connection's raw WorkflowService, for probes of the server's state (TaskQueueProbe). */
+  async rawWorkflowService(): Promise<ConnectionLike['workflowService']> {
+    return (await this.sdk()).connection.workflowService;
   }
 }
 
@@ -460,46 +488,42 @@ class WakeableSleeps {
   }
 }
 
-/** One connection attempt, given up after `timeoutMs` (a late connection is closed, not leaked). */
-async function connectOnce(options: TemporalServiceOptions, timeoutMs: number): Promise<ConnectionLike & { close(): Promise<void> }> {
-  const connecting: Promise<ConnectionLike & { close(): Promise<void> }> =
-    options.kind === 'grpc'
-      ? // No retry interceptor: sched-bench retries starts and result waits itself, counting each refusal.
-        Connection.connect({
-          ...nativeOptions(options), connectTimeout: timeoutMs, interceptors: [],
-          ...(options.compression !== 'none' ? { channelArgs: { 'grpc.default_compression_algorithm': GRPC_JS_GZIP } } : {}),
-        })
-      : NativeConnection.connect(nativeOptions(options));
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError('connect timeout')), timeoutMs);
-  });
+/** The version sched-bench names itself with on its own channel (client-version). */
+const OWN_VERSION = (() => {
   try {
-    return await Promise.race([connecting, timeout]);
-  } catch (error) {
-    connecting.then((late) => late.close()).catch(() => undefined);
-    throw error;
-  } finally {
-    clearTimeout(timer);
+    return (require('../../../package.json') as { version: string }).version;
+  } catch {
+    return '0';
   }
+})();
+
+/**
+ * One connection attempt. http2: sched-bench's own channel, proven by a GetSystemInfo answer within
+ * `timeoutMs`; otherwise the SDK's connection (its module loaded here).
+ */
+async function connectTransport(options: TemporalServiceOptions, timeoutMs: number): Promise<{ wire: WorkflowWire } | { sdk: SdkSide }> {
+  if ((options.kind ?? 'http2') === 'http2') {
+    const wire = new WorkflowWire({ ...options, tls: options.tls || undefined, clientVersion: OWN_VERSION });
+    try {
+      await wire.serverVersion(timeoutMs);
+      return { wire };
+    } catch (error) {
+      await wire.close();
+      throw grpcCodeOf(error) === GRPC_DEADLINE_EXCEEDED ? new TimeoutError('connect timeout', { cause: error }) : error;
+    }
+  }
+  const sdk = await import('./sdk-connection.js');
+  const connection: SdkConnection = await sdk.connectOnce(options, timeoutMs, () => new TimeoutError('connect timeout'));
+  return { sdk: new sdk.SdkSide(connection, options, options.eagerStart ?? false) };
 }
 
-/** grpc-js's number for gzip in `grpc.default_compression_algorithm`. */
-const GRPC_JS_GZIP = 2;
-
-function nativeOptions(settings: ConnectionSettings): NativeConnectionOptions {
-  return {
-    address: settings.address,
-    grpcCompression: { codec: settings.compression === 'none' ? 'none' : 'gzip' },
-    tls: settings.tls === false ? false : settings.tls,
-    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
-    ...(settings.metadata && Object.keys(settings.metadata).length > 0 ? { metadata: settings.metadata } : {}),
-  };
-}
+const GRPC_DEADLINE_EXCEEDED = 4;
+/** Enum values of the Temporal API (temporal.api.enums.v1). */
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
 /** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */
 function describeFailure(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause instanceof Error && cause.message ? `${firstLine(error)}: ${firstLine(cause)}` : firstLine(error);
 }
-

@@ -41,7 +41,7 @@ describe('sched-bench run against a real dev server', () => {
     expect(latency.e2e.max).toBeLessThan(5000);
   });
 
-  it.each(['native', 'grpc'])('sends gzip-compressed requests on request (--grpc-compression gzip, %s)', async (connection) => {
+  it.each(['http2', 'native', 'grpc'])('sends gzip-compressed requests on request (--grpc-compression gzip, %s)', async (connection) => {
     const result = await runCli([
       'run', '--address', address, '--task-queue', uniqueQueue('gzip'), '--total', '10', '--worker', '--connection', connection, '--grpc-compression', 'gzip',
     ]);

@@ -228,6 +228,9 @@ describe('a start the server rejects for good (a payload over its limits)', () =
   // 3 MB: over Temporal's blob size limit (INVALID_ARGUMENT). 5 MB: over gRPC's 4 MB message limit, which
   // gRPC sends as RESOURCE_EXHAUSTED (gzip: "after decompression") — once retried for a minute as throttling.
   it.each([
+    ['http2', 'none', 3_000_000],
+    ['http2', 'none', 5_000_000],
+    ['http2', 'gzip', 5_000_000],
     ['native', 'none', 3_000_000],
     ['native', 'none', 5_000_000],
     ['native', 'gzip', 5_000_000],

@@ -28,7 +28,7 @@ function expectOneErrorLine(result: { code: number | null; stderr: string; stdou
 }
 
 describe.skipIf(tools.skip)('TLS, mTLS and API keys through a real TLS-terminating gRPC proxy (nginx)', () => {
-  it.each(['native', 'grpc'])('runs a batch over TLS with the %s connection', async (connection) => {
+  it.each(['http2', 'native', 'grpc'])('runs a batch over TLS with the %s connection', async (connection) => {
     const result = await runCli([
       'run', '--connection', connection, '--address', proxy.tlsAddress, '--tls-ca', proxy.certs.caCert,
       '--task-queue', uniqueQueue(`tls-${connection}`), '--worker', '--total', '6',

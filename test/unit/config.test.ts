@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCommand, editDistance, resolveConfig, unknownVariableWarnings } from '../../src/cli/config.js';
 import { MAX_DURATION_SECONDS, parseAddress, parseBoolean, parseDuration, parseInteger, parseRate, parseStages, specsFor } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
+import { connectionKindOf, connectionSettings, settingsFor } from '../../src/cli/connection.js';
 
 const none = { flags: {}, env: {}, dotenv: {} };
 
@@ -9,7 +10,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
   it('uses the documented defaults', () => {
     expect(resolveConfig('run', none)).toEqual({
       address: 'localhost:7233', namespace: 'default', profile: undefined, apiKey: undefined, tls: undefined,
-      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: 'native', grpcCompression: 'none', connectTimeout: 10, retryTimeout: 60,
+      tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: undefined, grpcCompression: 'none', connectTimeout: 10, retryTimeout: 60,
       taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
       reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
@@ -117,7 +118,17 @@ describe('connection options', () => {
 
   it('checks --connection', () => {
     expect(resolveConfig('run', { ...none, flags: { connection: 'GRPC' } }).connection).toBe('grpc');
-    expect(() => resolveConfig('run', { ...none, flags: { connection: 'http' } })).toThrow(/"http" for --connection: expected native or grpc/);
+    expect(resolveConfig('run', { ...none, flags: { connection: 'http2' } }).connection).toBe('http2');
+    expect(() => resolveConfig('run', { ...none, flags: { connection: 'http' } })).toThrow(/"http" for --connection: expected http2, native or grpc/);
+  });
+
+  it("defaults to sched-bench's own HTTP/2 client, and to the native connection beside an embedded worker", () => {
+    expect(connectionKindOf(resolveConfig('run', none))).toBe('http2');
+    expect(connectionSettings(resolveConfig('run', none)).kind).toBe('http2');
+    expect(connectionKindOf(resolveConfig('run', { ...none, flags: { worker: true } }))).toBe('native');
+    expect(connectionKindOf(resolveConfig('run', { ...none, flags: { devServer: true } }))).toBe('native');
+    expect(connectionKindOf(resolveConfig('run', { ...none, flags: { devServer: true, connection: 'grpc' } }))).toBe('grpc');
+    expect(settingsFor(resolveConfig('run', { ...none, flags: { devServer: true } }), '127.0.0.1:7000').kind).toBe('native');
   });
 });
 

@@ -1,0 +1,138 @@
+/**
+ * The few protobuf wire-format primitives sched-bench's own gRPC client needs: writing the handful of
+ * Temporal requests it sends and reading the fields it uses of the answers. Field numbers come from the
+ * Temporal API protos (temporal.api.*); a unit test checks every message against the SDK's protobufjs
+ * definitions, so a wrong number cannot go unnoticed.
+ */
+
+const WIRE_VARINT = 0;
+const WIRE_64BIT = 1;
+const WIRE_BYTES = 2;
+const WIRE_32BIT = 5;
+
+/** Builds one message; fields are appended in call order (protobuf accepts any order). */
+export class ProtoWriter {
+  private readonly chunks: Uint8Array[] = [];
+  private length = 0;
+
+  private push(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+
+  private tag(field: number, wireType: number): void {
+    this.push(varintBytes(field * 8 + wireType));
+  }
+
+  /** A non-negative integer, bool or enum (zero is the default and is left out, as protobuf does). */
+  uint(field: number, value: number | boolean): this {
+    const number = Number(value);
+    if (number !== 0) {
+      this.tag(field, WIRE_VARINT);
+      this.push(varintBytes(number));
+    }
+    return this;
+  }
+
+  string(field: number, value: string | undefined): this {
+    return value ? this.bytes(field, Buffer.from(value, 'utf8')) : this;
+  }
+
+  bytes(field: number, value: Uint8Array): this {
+    this.tag(field, WIRE_BYTES);
+    this.push(varintBytes(value.length));
+    this.push(value);
+    return this;
+  }
+
+  /** A nested message, written even when empty (presence matters for some fields). */
+  message(field: number, build: (writer: ProtoWriter) => void): this {
+    const nested = new ProtoWriter();
+    build(nested);
+    return this.bytes(field, nested.finish());
+  }
+
+  /** One entry of a `map<string, V>` field (V a message): key 1, value 2. */
+  mapEntry(field: number, key: string, value: (writer: ProtoWriter) => void): this {
+    return this.message(field, (entry) => entry.string(1, key).message(2, value));
+  }
+
+  /** One entry of a `map<string, bytes>` field. */
+  bytesMapEntry(field: number, key: string, value: Uint8Array): this {
+    return this.message(field, (entry) => entry.string(1, key).bytes(2, value));
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.chunks, this.length);
+  }
+}
+
+export function varintBytes(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a protobuf varint: ${value}`);
+  const bytes: number[] = [];
+  while (value >= 0x80) {
+    bytes.push((value % 0x80) | 0x80);
+    value = Math.floor(value / 0x80);
+  }
+  bytes.push(value);
+  return Uint8Array.from(bytes);
+}
+
+/** One field as read: its number and its value (varints as numbers, length-delimited fields as bytes). */
+export interface ProtoField {
+  number: number;
+  value: number | Uint8Array;
+}
+
+/** The fields of one message in wire order; fixed-width fields are skipped. Throws on malformed input. */
+export function* readFields(bytes: Uint8Array): Generator<ProtoField> {
+  let offset = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (offset >= bytes.length || shift > 63) throw new RangeError('bad varint');
+      const byte = bytes[offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (offset < bytes.length) {
+    const tag = varint();
+    const wireType = tag % 8;
+    const number = Math.floor(tag / 8);
+    if (wireType === WIRE_VARINT) yield { number, value: varint() };
+    else if (wireType === WIRE_BYTES) {
+      const length = varint();
+      if (offset + length > bytes.length) throw new RangeError('truncated field');
+      yield { number, value: bytes.subarray(offset, (offset += length)) };
+    } else if (wireType === WIRE_64BIT || wireType === WIRE_32BIT) {
+      offset += wireType === WIRE_64BIT ? 8 : 4;
+      if (offset > bytes.length) throw new RangeError('truncated field');
+    } else throw new RangeError(`unsupported wire type ${wireType}`);
+  }
+}
+
+/** Every value of field `number` (repeated fields in order). */
+export function fieldValues(bytes: Uint8Array, number: number): Array<number | Uint8Array> {
+  const values: Array<number | Uint8Array> = [];
+  for (const field of readFields(bytes)) if (field.number === number) values.push(field.value);
+  return values;
+}
+
+/** The last value of a length-delimited field (a message, string or bytes), or undefined. */
+export function bytesField(bytes: Uint8Array, number: number): Uint8Array | undefined {
+  let found: Uint8Array | undefined;
+  for (const field of readFields(bytes)) if (field.number === number && field.value instanceof Uint8Array) found = field.value;
+  return found;
+}
+
+export function stringField(bytes: Uint8Array, number: number): string | undefined {
+  const value = bytesField(bytes, number);
+  return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.length).toString('utf8');
+}
+
+export function numberField(bytes: Uint8Array, number: number): number {
+  let found = 0;
+  for (const field of readFields(bytes)) if (field.number === number && typeof field.value === 'number') found = field.value;
+  return found;
+}
