@@ -5,8 +5,8 @@
  * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
  * worker` serve both tools; rounds alternate Go, sched-bench, Go, sched-bench; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
- * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round):
- * the server-side count and the tool's CPU (/proc/<pid>/stat, all threads) between the warm-up and the
+ * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round, or
+ * later if the tool has counted nothing by then): the server-side count and the tool's CPU (/proc/<pid>/stat, all threads) between the warm-up and the
  * end of the round, so start-up costs are left out; peak RSS is the process's high-water mark.
  * Against the fake frontend (bench/fake-frontend.ts) the count is the fake's own: there the client
  * alone is the limit, so the figures are the highest start rate each tool drives and its CPU per start.
@@ -124,6 +124,7 @@ interface Command {
  * stops it with SIGTERM (SIGKILL after a minute). A tool that dies early is an error naming its stderr.
  */
 async function measureRound(tool: Tool, command: Command, seconds: number, warmupSeconds: number, count: () => Promise<number> | number): Promise<RoundMeasure> {
+  const countAtLaunch = await count();
   const launched = performance.now();
   const child = spawn(command.file, command.args, { env: command.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -136,12 +137,24 @@ async function measureRound(tool: Tool, command: Command, seconds: number, warmu
     exited = true;
   });
   const died = () => new Error(`peer: ${tool} (${command.file}) stopped before its round ended: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+  const roundEnd = launched + seconds * 1000;
   try {
-    await sleep(warmupSeconds * 1000);
+    await sleep(launched + warmupSeconds * 1000 - performance.now());
+    // On a loaded machine a tool may still be starting up when the warm-up ends: the window then opens
+    // once the count moves, so the steady figures never hold start-up costs.
+    let count0 = await count();
+    while (count0 === countAtLaunch && !exited && performance.now() < roundEnd) {
+      await sleep(500);
+      count0 = await count();
+    }
     if (exited || child.pid === undefined) throw died();
+    if (count0 === countAtLaunch) throw new Error(`peer: ${tool} (${command.file}) got nothing done in its ${seconds} s round`);
     const pid = child.pid;
-    const [count0, cpu0, at0] = [await count(), cpuSecondsOf(pid), performance.now()];
-    await sleep(launched + seconds * 1000 - performance.now());
+    const [cpu0, at0] = [cpuSecondsOf(pid), performance.now()];
+    if (at0 > launched + warmupSeconds * 1000 + 1000) {
+      process.stderr.write(`bench: peer: ${tool} counted nothing in its warm-up; its window opened ${((at0 - launched) / 1000).toFixed(1)} s after launch\n`);
+    }
+    await sleep(roundEnd - performance.now());
     if (exited) throw died();
     const [count1, cpu1, at1] = [await count(), cpuSecondsOf(pid), performance.now()];
     const peakRssMegabytes = peakRssMegabytesOf(pid);
