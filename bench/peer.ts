@@ -267,18 +267,37 @@ async function againstFakeFrontend(runner: string, rounds: number, seconds: numb
   }
 }
 
+export interface PeerSettings {
+  runner: string;
+  rounds: number;
+  /** per round against the dev server */
+  seconds: number;
+  /** per round against the fake frontend */
+  fakeSeconds: number;
+}
+
+/**
+ * The scenario's settings from the environment: undefined without BENCH_GO_RUNNER (the scenario is
+ * skipped); a bad value is one clear line. bench/run.ts checks them before running any scenario.
+ */
+export function peerSettingsOf(env: Record<string, string | undefined>): PeerSettings | undefined {
+  const runner = goRunnerOf(env);
+  const rounds = Math.max(1, Math.round(positiveNumberOf(env, 'BENCH_PEER_ROUNDS', 2)));
+  const seconds = positiveNumberOf(env, 'BENCH_PEER_SECONDS', 40);
+  const fakeSeconds = positiveNumberOf(env, 'BENCH_PEER_FAKE_SECONDS', 15);
+  return runner ? { runner, rounds, seconds, fakeSeconds } : undefined;
+}
+
 /**
  * The scenario: skipped (one line, no figures) without BENCH_GO_RUNNER. Round lengths: BENCH_PEER_SECONDS
  * (40) against the dev server, BENCH_PEER_FAKE_SECONDS (15) against the fake; BENCH_PEER_ROUNDS (2) each.
  */
 export async function peer(address: string): Promise<BenchFigure[]> {
-  const runner = goRunnerOf(process.env);
-  if (!runner) {
+  const settings = peerSettingsOf(process.env);
+  if (!settings) {
     process.stderr.write('bench: peer skipped: set BENCH_GO_RUNNER=<path of the runner built from temporalio/benchmark-workers cmd/runner>\n');
     return [];
   }
-  const rounds = Math.max(1, Math.round(positiveNumberOf(process.env, 'BENCH_PEER_ROUNDS', 2)));
-  const seconds = positiveNumberOf(process.env, 'BENCH_PEER_SECONDS', 40);
-  const fakeSeconds = positiveNumberOf(process.env, 'BENCH_PEER_FAKE_SECONDS', 15);
+  const { runner, rounds, seconds, fakeSeconds } = settings;
   return [...(await againstDevServer(runner, address, rounds, seconds)), ...(await againstFakeFrontend(runner, rounds, fakeSeconds))];
 }

@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
-import { peer } from './peer.js';
+import { peer, peerSettingsOf } from './peer.js';
 import { BIN, ROOT, startWorker } from './processes.js';
 import { updateReadme, type BenchFigure } from './readme-figures.js';
 import { startup } from './startup.js';
@@ -273,18 +273,25 @@ function markdown(figures: Figure[], when: string): string {
 async function main(): Promise<void> {
   const durationSeconds = Number(process.env.BENCH_DURATION ?? 60);
   const chosen = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',');
+  const unknown = chosen.filter((name) => !SCENARIOS[name]);
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  // Bad settings fail now, not after the scenarios before the one that reads them.
+  if (chosen.includes('peer') || chosen.includes('startup')) peerSettingsOf(process.env);
   // The CLI's own lookup: TEMPORAL_CLI_PATH, PATH, the cache, else an install into the cache.
   const server = await startDevServer(cliLookupOf(process.env, (line) => process.stderr.write(`${line}\n`)));
   const figures: Figure[] = [];
   try {
     for (const name of chosen) {
-      const scenario = SCENARIOS[name];
-      if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+      const scenario = SCENARIOS[name]!;
       process.stderr.write(`bench: ${name}…\n`);
       figures.push(...(await scenario(server.address, durationSeconds)));
     }
   } finally {
     await server.stop();
+  }
+  if (figures.length === 0) {
+    process.stdout.write('bench: no figures (every scenario chosen was skipped); bench/results unchanged\n');
+    return;
   }
   const when = new Date().toISOString();
   const directory = join(ROOT, 'bench', 'results');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countOfOutput, goRunnerOf, peerFigures, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
+import { countOfOutput, goRunnerOf, peerFigures, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
 import { cpuSecondsOf, cpuSecondsOfStat, median, peakRssMegabytesOf, peakRssMegabytesOfStatus } from '../../bench/proc.js';
 
 describe('/proc parsing', () => {
@@ -101,6 +101,17 @@ describe('peer settings from the environment', () => {
     for (const path of [join(directory, 'missing'), notExecutable, directory]) {
       expect(() => goRunnerOf({ BENCH_GO_RUNNER: path })).toThrow(new RegExp(`^BENCH_GO_RUNNER=${path} is not an executable file`));
     }
+  });
+
+  it('settings: none without a runner (skipped), defaults 2 × 40 s and 15 s, whole rounds; bad values fail even when skipped', () => {
+    expect(peerSettingsOf({})).toBeUndefined();
+    expect(() => peerSettingsOf({ BENCH_PEER_ROUNDS: 'two' })).toThrow('BENCH_PEER_ROUNDS=two is not a positive number');
+    const runner = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'runner');
+    writeFileSync(runner, '#!/bin/sh\n', { mode: 0o755 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 2, seconds: 40, fakeSeconds: 15 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner, BENCH_PEER_ROUNDS: '0.2', BENCH_PEER_SECONDS: '20', BENCH_PEER_FAKE_SECONDS: '8' })).toEqual({
+      runner, rounds: 1, seconds: 20, fakeSeconds: 8,
+    });
   });
 
   it('round lengths: the default when unset, a positive number, else one clear line', () => {
