@@ -5,9 +5,10 @@
  * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
  * worker` serve both tools; rounds alternate Go, sched-bench, Go, sched-bench; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
- * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round, or
- * later if the tool has counted nothing by then): the server-side count and the tool's CPU (/proc/<pid>/stat, all threads) between the warm-up and the
- * end of the round, so start-up costs are left out; peak RSS is the process's high-water mark.
+ * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round,
+ * or later if the tool has counted nothing by then): the server-side count and the tool's CPU
+ * (/proc/<pid>/stat, all threads) from there to the end of the round, so start-up costs are left out;
+ * peak RSS is the process's high-water mark (VmHWM) at the end of the round.
  * Against the fake frontend (bench/fake-frontend.ts) the count is the fake's own: there the client
  * alone is the limit, so the figures are the highest start rate each tool drives and its CPU per start.
  */
