@@ -9,6 +9,8 @@
  * - WorkflowService StartWorkflowExecution: started, with a fresh run id; nothing is stored, only counted;
  * - OperatorService ListSearchAttributes: none registered (so starts carry no search attribute).
  * Everything else gets grpc-js's default UNIMPLEMENTED. Workflows never run: use it with `--no-wait`.
+ * The Go runner of temporalio/benchmark-workers (bench's `peer` scenario) needs nothing more: its
+ * client.Dial calls GetSystemInfo only (Go SDK 1.37), then it starts workflows.
  * No gRPC health service: neither connection kind (core's nor grpc-js's) probes it on connect.
  *
  * Handlers do as little as possible (no logging, no state but one counter, constant answers encoded
@@ -31,6 +33,8 @@ export interface FakeFrontend {
   address: string;
   /** StartWorkflowExecution requests answered */
   readonly startsAnswered: number;
+  /** When the first StartWorkflowExecution request arrived (`performance.now()` of this process), if one did. */
+  readonly firstStartAt: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -152,6 +156,7 @@ const OPERATOR_SERVICE_DEFINITION: ServiceDefinition = {
  */
 export async function startFakeFrontend(options: { port?: number } = {}): Promise<FakeFrontend> {
   let startsAnswered = 0;
+  let firstStartAt: number | undefined;
 
   const workflowHandlers: UntypedServiceImplementation = {
     // Answers are pre-encoded: the handlers only pass the call on (the value given is not read).
@@ -164,7 +169,7 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
       else callback({ code: status.NOT_FOUND, details: `Namespace ${call.request.namespace ?? ''} is not found.` });
     },
     StartWorkflowExecution: (_call: unknown, callback: (error: null, response: object) => void) => {
-      startsAnswered++;
+      if (startsAnswered++ === 0) firstStartAt = performance.now();
       callback(null, { runId: randomUUID(), started: true, status: enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING });
     },
   };
@@ -187,6 +192,9 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
     address: `127.0.0.1:${port}`,
     get startsAnswered() {
       return startsAnswered;
+    },
+    get firstStartAt() {
+      return firstStartAt;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -49,6 +49,10 @@ class Scenario {
     return found;
   }
 
+  has(metric: string): boolean {
+    return this.figures.some((figure) => figure.metric === metric);
+  }
+
   value(metric: string | RegExp): number {
     return this.one(metric).value;
   }
@@ -94,9 +98,12 @@ function memory(scenario: Scenario): string {
   const drift = scenario.one('drift: second half mean vs first half');
   const minMax = scenario.one('RSS after warm-up, min / max');
   const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
+  // Results from before the peak was measured have no such figure: nothing is said of it then.
+  const peak = scenario.has('peak RSS of the client-only run') ? scenario.one('peak RSS of the client-only run') : undefined;
   return (
     `${formatFigure(started.value)} workflows${check(started)}; RSS after warm-up: mean ${formatFigure(scenario.value(/^RSS after warm-up, mean/))} MB ` +
-    `(${range([minMax.value, max], 'MB')}), largest deviation ${percent(spread.value)}${check(spread)}, drift ${percent(drift.value)}${check(drift)}`
+    `(${range([minMax.value, max], 'MB')}), largest deviation ${percent(spread.value)}${check(spread)}, drift ${percent(drift.value)}${check(drift)}` +
+    (peak ? `; peak ${formatFigure(peak.value)} MB${check(peak)} (target ${peak.target ?? '?'})` : '')
   );
 }
 
@@ -133,6 +140,38 @@ function eagerStart(scenario: Scenario): string {
     .join('; ');
 }
 
+/** The peer cases run against one target (`dev server` or `fake frontend`): ratios first, then both tools' own figures. */
+function peer(scenario: Scenario, target: 'dev server' | 'fake frontend'): string {
+  const cases = scenario.metrics(new RegExp(`^throughput ratio sched-bench/Go \\(${target}, `)).map((metric) => /\((.*)\)$/.exec(metric)![1]!);
+  if (cases.length === 0) throw new Error(`bench results: peer has no figure against the ${target}; update bench/readme-figures.ts`);
+  return cases
+    .map((label) => {
+      const of = (metric: string) => scenario.one(`${metric} (${label})`);
+      const per = scenario.has(`CPU per workflow ratio sched-bench/Go (${label})`) ? 'workflow' : 'start';
+      const [throughput, cpu, rss] = [of('throughput ratio sched-bench/Go'), of(`CPU per ${per} ratio sched-bench/Go`), of('peak RSS ratio sched-bench/Go')];
+      const unit = of('throughput, sched-bench').unit;
+      return (
+        `${label.replace(`${target}, `, '').replace(/, steady$/, '')}: throughput ${formatFigure(throughput.value)}×${check(throughput)} ` +
+        `(${formatFigure(of('throughput, sched-bench').value)} vs ${formatFigure(of('throughput, Go runner').value)} ${unit}), ` +
+        `CPU per ${per} ${formatFigure(cpu.value)}×${check(cpu)} (${ms(of(`CPU per ${per}, sched-bench`).value)} vs ${ms(of(`CPU per ${per}, Go runner`).value)}), ` +
+        `peak RSS ${formatFigure(rss.value)}× (${formatFigure(of('peak RSS, sched-bench').value)} vs ${formatFigure(of('peak RSS, Go runner').value)} MB)`
+      );
+    })
+    .join('; ');
+}
+
+function startup(scenario: Scenario): string {
+  const ours = scenario.one(/^launch → first start request, median of \d+ \(sched-bench/);
+  const minMax = scenario.one('launch → first start request, min / max (sched-bench)');
+  const max = Number(/([\d.]+) ms$/.exec(minMax.unit)?.[1]);
+  const go = scenario.metrics(/\(Go runner\)$/).length > 0 ? scenario.value(/^launch → first start request, median of \d+ \(Go runner\)$/) : undefined;
+  const launches = /median of (\d+)/.exec(ours.metric)?.[1] ?? '?';
+  return (
+    `median of ${launches} launches ${ms(ours.value)}${check(ours)} (target ${ours.target ?? '?'}; ${ms(minMax.value)}–${ms(max)})` +
+    (go === undefined ? '' : `; Go runner ${ms(go)}`)
+  );
+}
+
 /** Each row: a scenario of bench/run.ts, and how its figures read. */
 const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Scenario) => string }> = [
   { scenario: 'open-loop-accuracy', label: '`open-loop-accuracy`', text: openLoopAccuracy },
@@ -141,6 +180,9 @@ const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Sc
   { scenario: 'max-start-rate', label: '`max-start-rate`, the tool alone (fake frontend)', text: (scenario) => maxStartRate(scenario, 'fake frontend') },
   { scenario: 'max-start-rate', label: '`max-start-rate`, the dev server', text: (scenario) => maxStartRate(scenario, 'dev server') },
   { scenario: 'eager-start', label: '`eager-start`, eager off → on', text: eagerStart },
+  { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the dev server', text: (scenario) => peer(scenario, 'dev server') },
+  { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the tool alone (fake frontend)', text: (scenario) => peer(scenario, 'fake frontend') },
+  { scenario: 'startup', label: '`startup`, launch → first start request', text: startup },
 ];
 
 /** The README block: for each scenario, the figures of the newest results file that has it. */

@@ -14,20 +14,30 @@
  *   without gzip (BENCH_RATE_SECONDS per case, 10).
  * - eager-start: start+wait with the embedded worker, eager start off and on, concurrency 10 and 50
  *   (BENCH_CLIENT_SECONDS per case).
+ * - peer: sched-bench side by side with the Go runner of temporalio/benchmark-workers, whose binary
+ *   (built from its cmd/runner) BENCH_GO_RUNNER names; skipped in one line without it. One dev server,
+ *   one separate `sched-bench worker`, alternating rounds Go / sched-bench, counts taken on the server,
+ *   CPU from /proc between the warm-up (a quarter of the round) and the end: closed loop start+wait and
+ *   start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds of BENCH_PEER_SECONDS (40) per tool; then
+ *   start-only at concurrency 100 against the fake frontend, rounds of BENCH_PEER_FAKE_SECONDS (15).
+ *   Figures: sched-bench/Go ratios of throughput, CPU per workflow (or start) and peak RSS, and both
+ *   tools' own figures (see bench/peer.ts).
+ * - startup: from launch to the first StartWorkflowExecution arriving at the fake frontend, median of 5
+ *   launches of `sched-bench run --total 1 --no-wait` (target ≤ 0.5 s), and of the Go runner when
+ *   BENCH_GO_RUNNER is set.
+ * The memory scenario also gives the client-only run's peak RSS (target ≤ 100 MB).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
+import { peer, peerSettingsOf } from './peer.js';
+import { BIN, ROOT, startWorker } from './processes.js';
 import { updateReadme, type BenchFigure } from './readme-figures.js';
-
-// Compiled to dist/bench-build/bench/run.js: three levels below the project.
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const BIN = join(ROOT, 'bin', 'sched-bench');
+import { startup } from './startup.js';
 
 type Figure = BenchFigure;
 
@@ -71,17 +81,6 @@ function runCli(args: string[], onSpawn?: (pid: number) => void, nodeOptions: st
       }
     });
   });
-}
-
-function startWorker(address: string, taskQueue: string): { stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  return {
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 async function openLoopAccuracy(address: string, durationSeconds: number): Promise<Figure[]> {
@@ -188,6 +187,8 @@ async function memory(): Promise<Figure[]> {
       { scenario: 'memory', metric: 'RSS after warm-up, min / max', value: Math.min(...steady), unit: `MB / ${Math.max(...steady).toFixed(1)} MB` },
       { scenario: 'memory', metric: 'largest deviation from the mean', value: spread * 100, unit: '%', target: '≤ 10%', pass: spread <= 0.1 },
       { scenario: 'memory', metric: 'drift: second half mean vs first half', value: drift * 100, unit: '%', target: '≤ 10%', pass: Math.abs(drift) <= 0.1 },
+      // Issue 14's target for a client-only run (no embedded worker, no dev server in the process).
+      { scenario: 'memory', metric: 'peak RSS of the client-only run', value: run.result.client.maxRssMegabytes, unit: 'MB', target: '≤ 100 MB', pass: run.result.client.maxRssMegabytes <= 100 },
     ];
   } finally {
     clearInterval(sampler);
@@ -258,6 +259,8 @@ const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Pr
   'client-cost': clientCost,
   'max-start-rate': maxStartRate,
   'eager-start': eagerStart,
+  peer,
+  startup,
 };
 
 function markdown(figures: Figure[], when: string): string {
@@ -270,18 +273,25 @@ function markdown(figures: Figure[], when: string): string {
 async function main(): Promise<void> {
   const durationSeconds = Number(process.env.BENCH_DURATION ?? 60);
   const chosen = (process.env.BENCH_SCENARIOS ?? Object.keys(SCENARIOS).join(',')).split(',');
+  const unknown = chosen.filter((name) => !SCENARIOS[name]);
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  // Bad settings fail now, not after the scenarios before the one that reads them.
+  if (chosen.includes('peer') || chosen.includes('startup')) peerSettingsOf(process.env);
   // The CLI's own lookup: TEMPORAL_CLI_PATH, PATH, the cache, else an install into the cache.
   const server = await startDevServer(cliLookupOf(process.env, (line) => process.stderr.write(`${line}\n`)));
   const figures: Figure[] = [];
   try {
     for (const name of chosen) {
-      const scenario = SCENARIOS[name];
-      if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+      const scenario = SCENARIOS[name]!;
       process.stderr.write(`bench: ${name}…\n`);
       figures.push(...(await scenario(server.address, durationSeconds)));
     }
   } finally {
     await server.stop();
+  }
+  if (figures.length === 0) {
+    process.stdout.write('bench: no figures (every scenario chosen was skipped); bench/results unchanged\n');
+    return;
   }
   const when = new Date().toISOString();
   const directory = join(ROOT, 'bench', 'results');
@@ -290,7 +300,9 @@ async function main(): Promise<void> {
   const machine = { cpus: (await import('node:os')).cpus().length, node: process.version };
   // The day's file keeps the figures of scenarios not run this time (BENCH_SCENARIOS picks a few).
   const earlier = existsSync(`${base}.json`) ? (JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { figures?: Figure[] }).figures ?? [] : [];
-  const dayFigures = [...earlier.filter((figure) => !chosen.includes(figure.scenario)), ...figures];
+  // A scenario skipped (peer without BENCH_GO_RUNNER) gave no figures: its earlier ones stay.
+  const ran = new Set(figures.map((figure) => figure.scenario));
+  const dayFigures = [...earlier.filter((figure) => !ran.has(figure.scenario)), ...figures];
   writeFileSync(`${base}.json`, `${JSON.stringify({ when, machine, durationSeconds, figures: dayFigures }, null, 2)}\n`);
   writeFileSync(`${base}.md`, markdown(dayFigures, when));
   process.stdout.write(markdown(figures, when));

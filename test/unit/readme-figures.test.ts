@@ -10,6 +10,8 @@ import {
   type BenchFigure,
   type ResultsFile,
 } from '../../bench/readme-figures.js';
+import { peerFigures, type RoundMeasure } from '../../bench/peer.js';
+import { startupFigures } from '../../bench/startup.js';
 import { OPTION_SPECS, type OptionSpec } from '../../src/cli/options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,6 +71,54 @@ describe('figuresBlock', () => {
     const after = withFiguresBlock(before, block);
     expect(after).toBe(`intro\n${block}\noutro`);
     expect(() => withFiguresBlock('no markers', block)).toThrow(/has no/);
+  });
+
+  // Figures made by the scenarios' own functions, so the README reads what the bench writes.
+  const rounds = (go: [number, number, number], ours: [number, number, number]): RoundMeasure[] => [
+    { tool: 'go-runner', count: go[0], seconds: 30, cpuSeconds: go[1], peakRssMegabytes: go[2] },
+    { tool: 'sched-bench', count: ours[0], seconds: 30, cpuSeconds: ours[1], peakRssMegabytes: ours[2] },
+  ];
+  const peer: BenchFigure[] = [
+    ...peerFigures({ label: 'dev server, start+wait, c50, steady', per: 'workflow', rateUnit: 'wf/s' }, rounds([1500, 2.1, 27.5], [1485, 4.9, 145])),
+    ...peerFigures({ label: 'dev server, start-only, c50, steady', per: 'start', rateUnit: 'wf/s' }, rounds([3000, 2.0, 27.5], [3300, 1.98, 156])),
+    ...peerFigures({ label: 'fake frontend, start-only, c100, steady', per: 'start', rateUnit: 'starts/s' }, rounds([210_000, 14.7, 31], [165_000, 23.1, 160])),
+  ];
+
+  it('quotes the peer ratios (with the bench\'s targets) and both tools\' figures, against the dev server and the fake', () => {
+    const block = figuresBlock([{ date: '2026-11-30', machine: { cpus: 2 }, figures: peer }]);
+    expect(block).toContain('Figures of [2026-11-30](bench/results/2026-11-30.md) (2 CPUs)');
+    expect(block).toContain(
+      '| `peer`, sched-bench/Go, steady state, the dev server | start+wait, c50: throughput 0.99× ✗ (49.5 vs 50 wf/s), CPU per workflow 2.36× ✗ (3.30ms vs 1.40ms), ' +
+        'peak RSS 5.27× (145 vs 27.5 MB); start-only, c50: throughput 1.1× ✓ (110 vs 100 wf/s), CPU per start 0.9× ✓ (600µs vs 667µs), peak RSS 5.67× (156 vs 27.5 MB) |',
+    );
+    expect(block).toContain(
+      '| `peer`, sched-bench/Go, steady state, the tool alone (fake frontend) | start-only, c100: throughput 0.786× ✗ (5 500 vs 7 000 starts/s), ' +
+        'CPU per start 2× ✗ (140µs vs 70µs), peak RSS 5.16× (160 vs 31 MB) |',
+    );
+  });
+
+  it('quotes the memory scenario\'s client-only peak RSS against its target when the results have it', () => {
+    const memory = (peak?: number): ResultsFile => ({
+      date: '2026-11-30',
+      figures: [
+        { ...figure('memory', 'workflows started (infinite, start-only, open loop 1000/s, fake frontend)', 100_000, 'workflows'), target: '100000', pass: true },
+        figure('memory', 'RSS after warm-up, mean (node --max-old-space-size=256)', 146.2, 'MB'),
+        figure('memory', 'RSS after warm-up, min / max', 145, 'MB / 147.4 MB'),
+        { ...figure('memory', 'largest deviation from the mean', 1, '%'), target: '≤ 10%', pass: true },
+        { ...figure('memory', 'drift: second half mean vs first half', 0.3, '%'), target: '≤ 10%', pass: true },
+        ...(peak === undefined ? [] : [{ ...figure('memory', 'peak RSS of the client-only run', peak, 'MB'), target: '≤ 100 MB', pass: peak <= 100 }]),
+      ],
+    });
+    expect(figuresBlock([memory(151.3)])).toContain('drift 0.3% ✓; peak 151 MB ✗ (target ≤ 100 MB) |');
+    expect(figuresBlock([memory(88)])).toContain('drift 0.3% ✓; peak 88 MB ✓ (target ≤ 100 MB) |');
+    expect(figuresBlock([memory()])).toContain('drift 0.3% ✓ |');
+  });
+
+  it('quotes the start-up median against its target, and the Go runner\'s when measured', () => {
+    const withGo = figuresBlock([{ date: '2026-11-30', figures: startupFigures({ median: 1234.5, min: 900, max: 2500 }, { median: 25.6, min: 20, max: 30 }) }]);
+    expect(withGo).toContain('| `startup`, launch → first start request | median of 5 launches 1.23s ✗ (target ≤ 500 ms; 900ms–2.50s); Go runner 25.6ms |');
+    const alone = figuresBlock([{ date: '2026-11-30', figures: startupFigures({ median: 420, min: 400, max: 480 }, undefined) }]);
+    expect(alone).toContain('| `startup`, launch → first start request | median of 5 launches 420ms ✓ (target ≤ 500 ms; 400ms–480ms) |');
   });
 
   it.each([

@@ -1,0 +1,304 @@
+/**
+ * The `peer` scenario: sched-bench side by side with the Go runner of temporalio/benchmark-workers
+ * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
+ *
+ * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
+ * worker` serve both tools; rounds alternate Go, sched-bench, Go, sched-bench; what a tool did is
+ * counted on the server (completed workflows, or started ones for start-only), not taken from the
+ * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round,
+ * or later if the tool has counted nothing by then): the server-side count and the tool's CPU
+ * (/proc/<pid>/stat, all threads) from there to the end of the round, so start-up costs are left out;
+ * peak RSS is the process's high-water mark (VmHWM) at the end of the round.
+ * Against the fake frontend (bench/fake-frontend.ts) the count is the fake's own: there the client
+ * alone is the limit, so the figures are the highest start rate each tool drives and its CPU per start.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { findTemporalCli } from '../src/temporal/dev-server.js';
+import { cliLookupOf } from '../src/temporal/temporal-cli.js';
+import { startFakeFrontend } from './fake-frontend.js';
+import { cpuSecondsOf, peakRssMegabytesOf } from './proc.js';
+import { BIN, sleep, startWorker } from './processes.js';
+import type { BenchFigure } from './readme-figures.js';
+
+export type Tool = 'go-runner' | 'sched-bench';
+
+/** What one round of one tool measured. */
+export interface RoundMeasure {
+  tool: Tool;
+  /** Workflows completed (or started, start-only) in the steady window, counted by the server or the fake. */
+  count: number;
+  /** Length of the steady window, s. */
+  seconds: number;
+  /** The tool's CPU (user + system) in the steady window, s. */
+  cpuSeconds: number;
+  peakRssMegabytes: number;
+}
+
+export interface ToolTotals {
+  /** per second, over all rounds' steady windows */
+  throughput: number;
+  /** CPU ms per counted workflow (or start), over all rounds' steady windows */
+  cpuMsPerWorkflow: number;
+  /** the highest of the rounds */
+  peakRssMegabytes: number;
+}
+
+/** A tool's figures over its rounds: sums of counts, CPU and time (not a mean of per-round ratios). */
+export function totalsOf(rounds: readonly RoundMeasure[], tool: Tool, caseLabel: string): ToolTotals {
+  const mine = rounds.filter((round) => round.tool === tool);
+  const count = mine.reduce((sum, round) => sum + round.count, 0);
+  if (count <= 0) throw new Error(`peer (${caseLabel}): ${tool} finished no workflow in its steady windows; nothing to compare`);
+  const seconds = mine.reduce((sum, round) => sum + round.seconds, 0);
+  const cpuSeconds = mine.reduce((sum, round) => sum + round.cpuSeconds, 0);
+  return { throughput: count / seconds, cpuMsPerWorkflow: (1000 * cpuSeconds) / count, peakRssMegabytes: Math.max(...mine.map((round) => round.peakRssMegabytes)) };
+}
+
+/** How a case names what it counts. */
+export interface CaseWording {
+  /** `dev server, start+wait, c50` */
+  label: string;
+  /** `workflow` or `start` */
+  per: string;
+  /** `wf/s` or `starts/s` */
+  rateUnit: string;
+}
+
+/** The figures of one case: sched-bench/Go ratios first (with the issue's targets), then both tools' own. */
+export function peerFigures(wording: CaseWording, rounds: readonly RoundMeasure[]): BenchFigure[] {
+  const { label, per, rateUnit } = wording;
+  const ours = totalsOf(rounds, 'sched-bench', label);
+  const go = totalsOf(rounds, 'go-runner', label);
+  const throughputRatio = ours.throughput / go.throughput;
+  const cpuRatio = ours.cpuMsPerWorkflow / go.cpuMsPerWorkflow;
+  const figure = (metric: string, value: number, unit: string): BenchFigure => ({ scenario: 'peer', metric: `${metric} (${label})`, value, unit });
+  return [
+    { ...figure('throughput ratio sched-bench/Go', throughputRatio, '×'), target: '≥ 1.0', pass: throughputRatio >= 1 },
+    { ...figure(`CPU per ${per} ratio sched-bench/Go`, cpuRatio, '×'), target: '≤ 1.0', pass: cpuRatio <= 1 },
+    figure('peak RSS ratio sched-bench/Go', ours.peakRssMegabytes / go.peakRssMegabytes, '×'),
+    figure('throughput, sched-bench', ours.throughput, rateUnit),
+    figure('throughput, Go runner', go.throughput, rateUnit),
+    figure(`CPU per ${per}, sched-bench`, ours.cpuMsPerWorkflow, 'ms'),
+    figure(`CPU per ${per}, Go runner`, go.cpuMsPerWorkflow, 'ms'),
+    figure('peak RSS, sched-bench', ours.peakRssMegabytes, 'MB'),
+    figure('peak RSS, Go runner', go.peakRssMegabytes, 'MB'),
+  ];
+}
+
+/** The number `temporal workflow count` prints (`Total: 123`). */
+export function countOfOutput(output: string): number {
+  const match = /(\d+)/.exec(output);
+  if (!match) throw new Error(`temporal workflow count printed no number: ${output.trim().slice(0, 200)}`);
+  return Number(match[1]);
+}
+
+/** BENCH_GO_RUNNER, checked: undefined when unset; one clear line when it names no executable file. */
+export function goRunnerOf(env: Record<string, string | undefined>): string | undefined {
+  const path = env.BENCH_GO_RUNNER;
+  if (!path) return undefined;
+  try {
+    accessSync(path, constants.X_OK);
+    if (!statSync(path).isFile()) throw new Error('not a file');
+  } catch {
+    throw new Error(`BENCH_GO_RUNNER=${path} is not an executable file (build it: go build -o runner ./cmd/runner in temporalio/benchmark-workers)`);
+  }
+  return path;
+}
+
+/** Positive number from the environment, else the default; one clear line for anything else. */
+export function positiveNumberOf(env: Record<string, string | undefined>, name: string, defaultValue: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return defaultValue;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${text} is not a positive number`);
+  return value;
+}
+
+interface Command {
+  file: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs one tool for `seconds`, measures its steady window (from `warmupSeconds` to the end), then
+ * stops it with SIGTERM (SIGKILL after a minute). A tool that dies early is an error naming its stderr.
+ */
+async function measureRound(tool: Tool, command: Command, seconds: number, warmupSeconds: number, count: () => Promise<number> | number): Promise<RoundMeasure> {
+  const countAtLaunch = await count();
+  const launched = performance.now();
+  const child = spawn(command.file, command.args, { env: command.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-1000)));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  }).then(() => {
+    exited = true;
+  });
+  const died = () => new Error(`peer: ${tool} (${command.file}) stopped before its round ended: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+  const roundEnd = launched + seconds * 1000;
+  try {
+    await sleep(launched + warmupSeconds * 1000 - performance.now());
+    // On a loaded machine a tool may still be starting up when the warm-up ends: the window then opens
+    // once the count moves, so the steady figures never hold start-up costs.
+    let count0 = await count();
+    while (count0 === countAtLaunch && !exited && performance.now() < roundEnd) {
+      await sleep(500);
+      count0 = await count();
+    }
+    if (exited || child.pid === undefined) throw died();
+    if (count0 === countAtLaunch) throw new Error(`peer: ${tool} (${command.file}) got nothing done in its ${seconds} s round`);
+    const pid = child.pid;
+    const [cpu0, at0] = [cpuSecondsOf(pid), performance.now()];
+    if (at0 > launched + warmupSeconds * 1000 + 1000) {
+      process.stderr.write(`bench: peer: ${tool} counted nothing in its warm-up; its window opened ${((at0 - launched) / 1000).toFixed(1)} s after launch\n`);
+    }
+    await sleep(roundEnd - performance.now());
+    if (exited) throw died();
+    const [count1, cpu1, at1] = [await count(), cpuSecondsOf(pid), performance.now()];
+    const peakRssMegabytes = peakRssMegabytesOf(pid);
+    return { tool, count: count1 - count0, seconds: (at1 - at0) / 1000, cpuSeconds: cpu1 - cpu0, peakRssMegabytes };
+  } finally {
+    child.kill('SIGTERM');
+    const force = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await exit;
+    clearTimeout(force);
+  }
+}
+
+/** Alternating rounds, Go first: go, sched-bench, go, sched-bench… */
+async function alternate(
+  rounds: number,
+  commands: Record<Tool, Command>,
+  timing: { seconds: number; warmupSeconds: number; settleSeconds: number },
+  count: () => Promise<number> | number,
+): Promise<RoundMeasure[]> {
+  const measured: RoundMeasure[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    for (const tool of ['go-runner', 'sched-bench'] as const) {
+      const result = await measureRound(tool, commands[tool], timing.seconds, timing.warmupSeconds, count);
+      process.stderr.write(
+        `bench: peer round ${round} ${tool}: ${result.count} in ${result.seconds.toFixed(1)} s, ` +
+          `${((1000 * result.cpuSeconds) / Math.max(1, result.count)).toFixed(3)} ms CPU each, peak RSS ${result.peakRssMegabytes.toFixed(1)} MB\n`,
+      );
+      measured.push(result);
+      await sleep(timing.settleSeconds * 1000); // in-flight workflows of this round finish before the next
+    }
+  }
+  return measured;
+}
+
+const WORKFLOW_TYPE = 'EchoWorkflow';
+/** sched-bench's default EchoWorkflow input (--message, --count), given to the Go runner too. */
+const ECHO_INPUT = JSON.stringify({ message: 'Test scheduler', count: 1 });
+const TASK_QUEUE = 'bench-peer';
+
+function goCommand(runner: string, address: string, concurrency: number, wait: boolean): Command {
+  // Every setting as a flag: the runner reads TEMPORAL_* variables for flags not given.
+  return {
+    file: runner,
+    args: ['-c', String(concurrency), '-t', WORKFLOW_TYPE, '-tq', TASK_QUEUE, '-n', 'default', `-w=${wait}`, ECHO_INPUT],
+    env: { ...process.env, TEMPORAL_GRPC_ENDPOINT: address },
+  };
+}
+
+function schedBenchCommand(address: string, concurrency: number, wait: boolean): Command {
+  return {
+    file: process.execPath,
+    args: [BIN, 'infinite', '--address', address, '--task-queue', TASK_QUEUE, '--concurrency', String(concurrency), '--report-interval', '60', ...(wait ? [] : ['--no-wait'])],
+  };
+}
+
+/** Counts workflows of the peer task queue on the server, as `temporal workflow count` reports them. */
+function serverCounter(cli: string, address: string, completedOnly: boolean): () => Promise<number> {
+  const query = `WorkflowType="${WORKFLOW_TYPE}" AND TaskQueue="${TASK_QUEUE}"${completedOnly ? ' AND ExecutionStatus="Completed"' : ''}`;
+  return () =>
+    new Promise((resolve, reject) => {
+      execFile(cli, ['workflow', 'count', '--address', address, '--query', query], (error, stdout, stderr) => {
+        if (error) reject(new Error(`temporal workflow count failed: ${stderr.trim() || error.message}`));
+        else {
+          try {
+            resolve(countOfOutput(stdout));
+          } catch (parseError) {
+            reject(parseError);
+          }
+        }
+      });
+    });
+}
+
+/** Both tools against the dev server: closed loop start+wait and start-only, concurrency 50. */
+async function againstDevServer(runner: string, address: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
+  const cli = findTemporalCli(cliLookupOf(process.env));
+  const worker = startWorker(address, TASK_QUEUE);
+  const figures: BenchFigure[] = [];
+  try {
+    await sleep(5000); // the worker loads and polls before the first round
+    for (const wait of [true, false]) {
+      const label = `dev server, ${wait ? 'start+wait' : 'start-only'}, c50, steady`;
+      const measured = await alternate(
+        rounds,
+        { 'go-runner': goCommand(runner, address, 50, wait), 'sched-bench': schedBenchCommand(address, 50, wait) },
+        { seconds, warmupSeconds: seconds / 4, settleSeconds: 5 },
+        serverCounter(cli, address, wait),
+      );
+      figures.push(...peerFigures({ label, per: wait ? 'workflow' : 'start', rateUnit: 'wf/s' }, measured));
+    }
+  } finally {
+    await worker.stop();
+  }
+  return figures;
+}
+
+/** Both tools start-only at concurrency 100 against the fake frontend: the client alone is the limit. */
+async function againstFakeFrontend(runner: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
+  const fake = await startFakeFrontend();
+  try {
+    const measured = await alternate(
+      rounds,
+      { 'go-runner': goCommand(runner, fake.address, 100, false), 'sched-bench': schedBenchCommand(fake.address, 100, false) },
+      { seconds, warmupSeconds: seconds / 4, settleSeconds: 1 },
+      () => fake.startsAnswered,
+    );
+    return peerFigures({ label: 'fake frontend, start-only, c100, steady', per: 'start', rateUnit: 'starts/s' }, measured);
+  } finally {
+    await fake.stop();
+  }
+}
+
+export interface PeerSettings {
+  runner: string;
+  rounds: number;
+  /** per round against the dev server */
+  seconds: number;
+  /** per round against the fake frontend */
+  fakeSeconds: number;
+}
+
+/**
+ * The scenario's settings from the environment: undefined without BENCH_GO_RUNNER (the scenario is
+ * skipped); a bad value is one clear line. bench/run.ts checks them before running any scenario.
+ */
+export function peerSettingsOf(env: Record<string, string | undefined>): PeerSettings | undefined {
+  const runner = goRunnerOf(env);
+  const rounds = Math.max(1, Math.round(positiveNumberOf(env, 'BENCH_PEER_ROUNDS', 2)));
+  const seconds = positiveNumberOf(env, 'BENCH_PEER_SECONDS', 40);
+  const fakeSeconds = positiveNumberOf(env, 'BENCH_PEER_FAKE_SECONDS', 15);
+  return runner ? { runner, rounds, seconds, fakeSeconds } : undefined;
+}
+
+/**
+ * The scenario: skipped (one line, no figures) without BENCH_GO_RUNNER. Round lengths: BENCH_PEER_SECONDS
+ * (40) against the dev server, BENCH_PEER_FAKE_SECONDS (15) against the fake; BENCH_PEER_ROUNDS (2) each.
+ */
+export async function peer(address: string): Promise<BenchFigure[]> {
+  const settings = peerSettingsOf(process.env);
+  if (!settings) {
+    process.stderr.write('bench: peer skipped: set BENCH_GO_RUNNER=<path of the runner built from temporalio/benchmark-workers cmd/runner>\n');
+    return [];
+  }
+  const { runner, rounds, seconds, fakeSeconds } = settings;
+  return [...(await againstDevServer(runner, address, rounds, seconds)), ...(await againstFakeFrontend(runner, rounds, fakeSeconds))];
+}

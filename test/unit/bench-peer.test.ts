@@ -1,0 +1,124 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { countOfOutput, goRunnerOf, peerFigures, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
+import { cpuSecondsOf, cpuSecondsOfStat, median, peakRssMegabytesOf, peakRssMegabytesOfStatus } from '../../bench/proc.js';
+
+describe('/proc parsing', () => {
+  // utime 250, stime 50 ticks: fields 14 and 15 of the line.
+  const stat = (name: string) => `4242 (${name}) S 1 4242 4242 0 -1 4194560 500 0 0 0 250 50 0 0 20 0 9 0 12345 1000000 5000 18446744073709551615`;
+
+  it('reads user + system CPU seconds from /proc/<pid>/stat', () => {
+    expect(cpuSecondsOfStat(stat('runner'), 100)).toBeCloseTo(3.0);
+    expect(cpuSecondsOfStat(stat('runner'), 250)).toBeCloseTo(1.2);
+  });
+
+  it('counts fields after the last ")": a command name may hold spaces and parentheses', () => {
+    expect(cpuSecondsOfStat(stat('a) b (c d)'), 100)).toBeCloseTo(3.0);
+  });
+
+  it('refuses what is not a stat line rather than returning a wrong figure', () => {
+    expect(() => cpuSecondsOfStat('garbage', 100)).toThrow(/not a \/proc/);
+    expect(() => cpuSecondsOfStat('1 (x) S 1 2', 100)).toThrow(/not a \/proc/);
+  });
+
+  it('reads peak RSS (VmHWM, not VmRSS) from /proc/<pid>/status', () => {
+    const status = 'Name:\tnode\nVmPeak:\t 900000 kB\nVmHWM:\t  153600 kB\nVmRSS:\t  102400 kB\n';
+    expect(peakRssMegabytesOfStatus(status)).toBe(150);
+    expect(() => peakRssMegabytesOfStatus('Name:\tnode\n')).toThrow(/VmHWM/);
+  });
+
+  it('reads a live process: this one', () => {
+    const before = cpuSecondsOf(process.pid);
+    let spin = 0;
+    for (const end = Date.now() + 50; Date.now() < end; ) spin++;
+    expect(spin).toBeGreaterThan(0);
+    expect(cpuSecondsOf(process.pid)).toBeGreaterThanOrEqual(before);
+    expect(peakRssMegabytesOf(process.pid)).toBeGreaterThan(1);
+  });
+
+  it.each([
+    [[3], 3],
+    [[5, 1, 3], 3],
+    [[4, 1, 3, 2], 2.5],
+    [[900, 100, 300, 200, 250], 250],
+  ])('median(%j) = %d', (values, expected) => expect(median(values)).toBe(expected));
+
+  it('has no median of nothing', () => expect(() => median([])).toThrow());
+});
+
+describe('peer figures', () => {
+  const round = (tool: RoundMeasure['tool'], count: number, seconds: number, cpuSeconds: number, peakRssMegabytes: number): RoundMeasure => ({
+    tool, count, seconds, cpuSeconds, peakRssMegabytes,
+  });
+  const rounds = [
+    round('go-runner', 300, 30, 0.6, 27),
+    round('sched-bench', 330, 30, 1.0, 140),
+    round('go-runner', 300, 30, 0.6, 28),
+    round('sched-bench', 270, 30, 0.8, 150),
+  ];
+
+  it('sums counts, CPU and time over the rounds; peak RSS is the highest', () => {
+    expect(totalsOf(rounds, 'go-runner', 'x')).toEqual({ throughput: 10, cpuMsPerWorkflow: 2, peakRssMegabytes: 28 });
+    expect(totalsOf(rounds, 'sched-bench', 'x')).toEqual({ throughput: 10, cpuMsPerWorkflow: 3, peakRssMegabytes: 150 });
+  });
+
+  it('gives sched-bench/Go ratios against the targets, then both tools’ own figures', () => {
+    const figures = peerFigures({ label: 'dev server, start+wait, c50, steady', per: 'workflow', rateUnit: 'wf/s' }, rounds);
+    const byMetric = Object.fromEntries(figures.map((figure) => [figure.metric, figure]));
+    expect(figures.every((figure) => figure.scenario === 'peer')).toBe(true);
+    expect(byMetric['throughput ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1, unit: '×', target: '≥ 1.0', pass: true });
+    expect(byMetric['CPU per workflow ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1.5, target: '≤ 1.0', pass: false });
+    expect(byMetric['peak RSS ratio sched-bench/Go (dev server, start+wait, c50, steady)']!.value).toBeCloseTo(150 / 28);
+    expect(byMetric['CPU per workflow, Go runner (dev server, start+wait, c50, steady)']).toMatchObject({ value: 2, unit: 'ms' });
+    expect(byMetric['throughput, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 10, unit: 'wf/s' });
+    expect(byMetric['peak RSS, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 150, unit: 'MB' });
+  });
+
+  it('names a tool that finished nothing instead of dividing by zero', () => {
+    const idle = [round('go-runner', 300, 30, 0.6, 27), round('sched-bench', 0, 30, 1.0, 140)];
+    expect(() => peerFigures({ label: 'fake frontend, start-only, c100, steady', per: 'start', rateUnit: 'starts/s' }, idle)).toThrow(
+      /peer \(fake frontend, start-only, c100, steady\): sched-bench finished no workflow/,
+    );
+  });
+
+  it('reads the number `temporal workflow count` prints', () => {
+    expect(countOfOutput('Total: 1234\n')).toBe(1234);
+    expect(() => countOfOutput('Error: no connection\n')).toThrow(/printed no number/);
+  });
+});
+
+describe('peer settings from the environment', () => {
+  it('BENCH_GO_RUNNER: unset skips; an executable file is taken; anything else is one clear line', () => {
+    expect(goRunnerOf({})).toBeUndefined();
+    const directory = mkdtempSync(join(tmpdir(), 'bench-peer-'));
+    const runner = join(directory, 'runner');
+    writeFileSync(runner, '#!/bin/sh\n', { mode: 0o755 });
+    const notExecutable = join(directory, 'plain');
+    writeFileSync(notExecutable, '', { mode: 0o644 });
+    expect(goRunnerOf({ BENCH_GO_RUNNER: runner })).toBe(runner);
+    for (const path of [join(directory, 'missing'), notExecutable, directory]) {
+      expect(() => goRunnerOf({ BENCH_GO_RUNNER: path })).toThrow(new RegExp(`^BENCH_GO_RUNNER=${path} is not an executable file`));
+    }
+  });
+
+  it('settings: none without a runner (skipped), defaults 2 × 40 s and 15 s, whole rounds; bad values fail even when skipped', () => {
+    expect(peerSettingsOf({})).toBeUndefined();
+    expect(() => peerSettingsOf({ BENCH_PEER_ROUNDS: 'two' })).toThrow('BENCH_PEER_ROUNDS=two is not a positive number');
+    const runner = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'runner');
+    writeFileSync(runner, '#!/bin/sh\n', { mode: 0o755 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 2, seconds: 40, fakeSeconds: 15 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner, BENCH_PEER_ROUNDS: '0.2', BENCH_PEER_SECONDS: '20', BENCH_PEER_FAKE_SECONDS: '8' })).toEqual({
+      runner, rounds: 1, seconds: 20, fakeSeconds: 8,
+    });
+  });
+
+  it('round lengths: the default when unset, a positive number, else one clear line', () => {
+    expect(positiveNumberOf({}, 'BENCH_PEER_SECONDS', 40)).toBe(40);
+    expect(positiveNumberOf({ BENCH_PEER_SECONDS: '20' }, 'BENCH_PEER_SECONDS', 40)).toBe(20);
+    for (const text of ['0', '-5', 'abc', 'Infinity']) {
+      expect(() => positiveNumberOf({ BENCH_PEER_SECONDS: text }, 'BENCH_PEER_SECONDS', 40)).toThrow(`BENCH_PEER_SECONDS=${text} is not a positive number`);
+    }
+  });
+});
