@@ -61,3 +61,20 @@ describe('LatencyHistogram', () => {
     expect(LatencyHistogram.decode(together.encode()).summary().p999).toBe(together.summary().p999);
   });
 });
+
+describe('LatencyHistogram mean', () => {
+  it("is the library's own mean (each sample at its bucket's median), computed without its iterator", async () => {
+    const { build } = await import('hdr-histogram-js');
+    const reference = build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 24 * 3600 * 1e6, numberOfSignificantValueDigits: 3 });
+    const ours = LatencyHistogram.create();
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let i = 0; i < 5000; i++) {
+      const millis = random() ** 3 * 10 ** (random() * 6);
+      ours.recordMillis(millis);
+      reference.recordValue(Math.min(24 * 3600 * 1e6, Math.max(1, Math.round(millis * 1000))));
+    }
+    expect(ours.summary().mean).toBe(reference.mean / 1000);
+    expect(LatencyHistogram.decode(ours.encode()).summary().mean).toBe(ours.summary().mean);
+  });
+});
