@@ -172,10 +172,11 @@ export function connectionWarnings(config: RunConfig): string[] {
 
 /**
  * The client's connection kind: as given, else sched-bench's own HTTP/2 client, except beside an
- * embedded worker, whose native connection the client then shares (eager start needs that).
+ * embedded worker, whose native connection the client then shares (eager start needs that), and with
+ * --metrics-port, whose SDK endpoint reports the SDK connection's requests.
  */
 export function connectionKindOf(config: RunConfig): ConnectionKind {
-  return config.connection ?? (config.worker || config.devServer ? 'native' : 'http2');
+  return config.connection ?? (config.worker || config.devServer || config.metricsPort !== undefined ? 'native' : 'http2');
 }
 
 /**

@@ -34,6 +34,8 @@ export const DEFAULT_RETRY_BUDGET_MS = 60_000;
 const START_ATTEMPT_TIMEOUT_MS = 20_000;
 /** Start requests encoded once per workflow type and input; a run has one or a few. */
 const PREPARED_STARTS_KEPT = 16;
+/** The least time an admin call keeps retrying a throttling or absent server (even with --retry-timeout 0). */
+const ADMIN_RETRY_MIN_MS = 10_000;
 
 /** TLS as the SDK takes it (PEM contents, not paths). */
 export interface TlsSettings {
@@ -184,6 +186,27 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /**
+   * A call of the wire's besides starts and result waits (namespace, search attributes, counts, task
+   * queue), retried while the server throttles or is away, as the SDK's own connection retries them;
+   * within the retry budget (at least ADMIN_RETRY_MIN_MS), and ended by a stop.
+   */
+  private async retried<T>(call: () => Promise<T>): Promise<T> {
+    const startedAt = Date.now();
+    const budgetMs = Math.max(this.retryBudgetMs, ADMIN_RETRY_MIN_MS);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const kind = startFailureKind(error);
+        const policy = kind === 'throttled' ? THROTTLED_BACKOFF : kind === 'server_unavailable' ? UNAVAILABLE_BACKOFF : undefined;
+        const delay = policy && backoffDelay(policy, attempt);
+        if (delay === undefined || Date.now() + delay - startedAt > budgetMs || this.startBackoffs.stopped || this.closed) throw error;
+        await this.startBackoffs.sleep(delay);
+      }
+    }
+  }
+
   /** The SDK side, opened (and the SDK loaded) on first need. */
   private sdk(): Promise<SdkSide> {
     this.sdkSide ??= (async () => {
@@ -199,8 +222,9 @@ export class TemporalService implements WorkflowLauncher {
    * the run-id search attribute is registered there (then every start carries it).
    */
   async checkNamespace(namespace: string): Promise<void> {
+    const { wire } = this;
     try {
-      if (this.wire) await this.wire.describeNamespace(namespace);
+      if (wire) await this.retried(() => wire.describeNamespace(namespace));
       else await (await this.sdk()).connection.workflowService.describeNamespace({ namespace });
       this.searchAttributeIn.set(namespace, await this.hasRunIdSearchAttribute(namespace));
     } catch (error) {
@@ -378,8 +402,9 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   private async hasRunIdSearchAttribute(namespace: string): Promise<boolean> {
+    const { wire } = this;
     try {
-      if (this.wire) return (await this.wire.customSearchAttributes(namespace)).get(RUN_ID_SEARCH_ATTRIBUTE) === KEYWORD_INDEXED_VALUE_TYPE;
+      if (wire) return (await this.retried(() => wire.customSearchAttributes(namespace))).get(RUN_ID_SEARCH_ATTRIBUTE) === KEYWORD_INDEXED_VALUE_TYPE;
       const { customAttributes } = await (await this.sdk()).connection.operatorService.listSearchAttributes({ namespace });
       return customAttributes?.[RUN_ID_SEARCH_ATTRIBUTE] === KEYWORD_INDEXED_VALUE_TYPE;
     } catch {
@@ -389,10 +414,11 @@ export class TemporalService implements WorkflowLauncher {
 
   /** Counts this run's workflows on the server (visibility), grouped by execution status. */
   async countRunWorkflows(namespace: string): Promise<WorkflowCountsByStatus> {
+    const { wire } = this;
     const query = `WorkflowId STARTS_WITH "${this.workflowIdPrefix()}" GROUP BY ExecutionStatus`;
     const counts: WorkflowCountsByStatus = {};
-    if (this.wire) {
-      for (const group of (await this.wire.countWorkflows(namespace, query)).groups) counts[String(group.value)] = group.count;
+    if (wire) {
+      for (const group of (await this.retried(() => wire.countWorkflows(namespace, query))).groups) counts[String(group.value)] = group.count;
       return counts;
     }
     const { groups } = await (await this.sdk()).client(namespace).workflow.count(query);
@@ -402,8 +428,9 @@ export class TemporalService implements WorkflowLauncher {
 
   /** The server's version (GetSystemInfo), or undefined when the server does not say. */
   async serverVersion(): Promise<string | undefined> {
+    const { wire } = this;
     try {
-      if (this.wire) return await this.wire.serverVersion(DEFAULT_CONNECT_TIMEOUT_MS);
+      if (wire) return await this.retried(() => wire.serverVersion(DEFAULT_CONNECT_TIMEOUT_MS));
       const info = await (await this.sdk()).connection.workflowService.getSystemInfo({});
       return info.serverVersion || undefined;
     } catch {
@@ -438,7 +465,8 @@ export class TemporalService implements WorkflowLauncher {
 
   /** Workers polling the workflow task queue lately, as its root partition saw them. */
   async workflowTaskPollers(namespace: string, taskQueue: string): Promise<number> {
-    if (this.wire) return this.wire.workflowTaskPollers(namespace, taskQueue);
+    const { wire } = this;
+    if (wire) return this.retried(() => wire.workflowTaskPollers(namespace, taskQueue));
     const taskQueueSpec = { name: taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
     const { pollers } = await (await this.sdk()).connection.workflowService.describeTaskQueue({ namespace, taskQueue: taskQueueSpec, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
     return pollers?.length ?? 0;

@@ -128,6 +128,8 @@ describe('connection options', () => {
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { worker: true } }))).toBe('native');
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { devServer: true } }))).toBe('native');
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { devServer: true, connection: 'grpc' } }))).toBe('grpc');
+    expect(connectionKindOf(resolveConfig('run', { ...none, flags: { metricsPort: '9464' } }))).toBe('native'); // the SDK's request metrics
+    expect(connectionKindOf(resolveConfig('run', { ...none, flags: { metricsPort: '9464', connection: 'http2' } }))).toBe('http2');
     expect(settingsFor(resolveConfig('run', { ...none, flags: { devServer: true } }), '127.0.0.1:7000').kind).toBe('native');
   });
 });

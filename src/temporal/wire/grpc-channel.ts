@@ -140,12 +140,24 @@ export class GrpcChannel {
               settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded (client)', new TrailerMetadata({})));
               stream.close(constants.NGHTTP2_CANCEL);
             }, options.timeoutMs);
-      stream.on('response', (received) => (responseHeaders = received));
-      stream.on('trailers', (received) => (trailers = received));
+      // The status decides as soon as it is here: a server that refused a request it had not fully
+      // received (a message too large) may never take the rest of its body, and the stream then stays open.
+      stream.on('response', (received) => {
+        responseHeaders = received;
+        if (received['grpc-status'] !== undefined) finish(); // trailers-only: an answer without a body
+      });
+      stream.on('trailers', (received) => {
+        trailers = received;
+        finish();
+      });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', (error) => settle(new TransportError(error)));
-      stream.on('close', () => {
+      // An error (e.g. a reset after the server refused a message too large) decides only when no status came.
+      let streamError: Error | undefined;
+      stream.on('error', (error) => (streamError = error));
+      stream.on('close', () => finish());
+      const finish = () => {
         if (settled) return;
+        if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
         // A trailers-only answer (an error without a body) carries its status in the headers.
         const status = trailers ?? (responseHeaders['grpc-status'] !== undefined ? responseHeaders : undefined);
         const httpStatus = Number(responseHeaders[':status'] ?? 0);
@@ -154,7 +166,7 @@ export class GrpcChannel {
           return;
         }
         if (!status) {
-          settle(new TransportError(new Error(`stream closed without a gRPC status (HTTP ${responseHeaders[':status'] ?? 'none'}, code ${stream.rstCode})`)));
+          settle(new TransportError(streamError ?? new Error(`stream closed without a gRPC status (HTTP ${responseHeaders[':status'] ?? 'none'}, code ${stream.rstCode})`)));
           return;
         }
         const code = Number(status['grpc-status']);
@@ -167,7 +179,7 @@ export class GrpcChannel {
         } catch (error) {
           settle(new GrpcStatusError(GRPC_INTERNAL, (error as Error).message, new TrailerMetadata(status)));
         }
-      });
+      };
       stream.end(frame(request, this.options.compression === 'gzip'));
     });
   }
@@ -206,6 +218,9 @@ export class GrpcChannel {
       createConnection: () => this.openSocket(),
       // Node assumes 100 concurrent streams until the server says; gRPC servers usually say nothing (unlimited).
       peerMaxConcurrentStreams: 2 ** 31 - 1,
+      // Node's default of 10 MB for data in flight stalls a session carrying a few large payloads at once;
+      // what is in flight is bounded by the run's concurrency and the payload size the user chose.
+      maxSessionMemory: Number.MAX_SAFE_INTEGER,
     });
     const forget = () => {
       if (this.session === session) this.session = undefined;
