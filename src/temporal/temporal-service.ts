@@ -140,7 +140,7 @@ export class TemporalService implements WorkflowLauncher {
   private constructor(
     readonly address: string,
     readonly runId: string,
-    private readonly transport: { wire: WorkflowWire } | { sdk: SdkSide },
+    private readonly transport: { wire: WorkflowWire; serverVersion: string | undefined } | { sdk: SdkSide },
     private readonly settings: TemporalServiceOptions,
   ) {
     this.startBackoffs = new WakeableSleeps(settings.stopSignal);
@@ -224,9 +224,12 @@ export class TemporalService implements WorkflowLauncher {
   async checkNamespace(namespace: string): Promise<void> {
     const { wire } = this;
     try {
-      if (wire) await this.retried(() => wire.describeNamespace(namespace));
-      else await (await this.sdk()).connection.workflowService.describeNamespace({ namespace });
-      this.searchAttributeIn.set(namespace, await this.hasRunIdSearchAttribute(namespace));
+      // Both at once: each round trip before the first start is start-up time.
+      const [, hasAttribute] = await Promise.all([
+        wire ? this.retried(() => wire.describeNamespace(namespace)) : this.sdk().then((sdk) => sdk.connection.workflowService.describeNamespace({ namespace })),
+        this.hasRunIdSearchAttribute(namespace),
+      ]);
+      this.searchAttributeIn.set(namespace, hasAttribute);
     } catch (error) {
       if (grpcCodeOf(error) === GRPC_NOT_FOUND) {
         throw new ConnectionError(`namespace "${namespace}" does not exist on ${this.address}`);
@@ -430,6 +433,7 @@ export class TemporalService implements WorkflowLauncher {
   async serverVersion(): Promise<string | undefined> {
     const { wire } = this;
     try {
+      if ('serverVersion' in this.transport && this.transport.serverVersion) return this.transport.serverVersion; // asked at connect
       if (wire) return await this.retried(() => wire.serverVersion(DEFAULT_CONNECT_TIMEOUT_MS));
       const info = await (await this.sdk()).connection.workflowService.getSystemInfo({});
       return info.serverVersion || undefined;
@@ -529,12 +533,13 @@ const OWN_VERSION = (() => {
  * One connection attempt. http2: sched-bench's own channel, proven by a GetSystemInfo answer within
  * `timeoutMs`; otherwise the SDK's connection (its module loaded here).
  */
-async function connectTransport(options: TemporalServiceOptions, timeoutMs: number): Promise<{ wire: WorkflowWire } | { sdk: SdkSide }> {
+async function connectTransport(
+  options: TemporalServiceOptions, timeoutMs: number,
+): Promise<{ wire: WorkflowWire; serverVersion: string | undefined } | { sdk: SdkSide }> {
   if ((options.kind ?? 'http2') === 'http2') {
     const wire = new WorkflowWire({ ...options, tls: options.tls || undefined, clientVersion: OWN_VERSION });
     try {
-      await wire.serverVersion(timeoutMs);
-      return { wire };
+      return { wire, serverVersion: await wire.serverVersion(timeoutMs) };
     } catch (error) {
       await wire.close();
       throw grpcCodeOf(error) === GRPC_DEADLINE_EXCEEDED ? new TimeoutError('connect timeout', { cause: error }) : error;
