@@ -107,21 +107,33 @@ function memory(scenario: Scenario): string {
   );
 }
 
+/** The connections a results file measured, by their names in the metrics (older files have no http2). */
+const CONNECTIONS: Array<[string, string]> = [['http2', 'http2'], ['native', 'native'], ['grpc', 'grpc-js']];
+
 function clientCost(scenario: Scenario): string {
-  const cpu = (connection: string, mode: string) => scenario.all(new RegExp(`^CPU per workflow \\(${connection}, concurrency \\d+, ${mode}\\)$`));
+  const pattern = (connection: string, mode: string) => new RegExp(`^CPU per workflow \\(${connection}, concurrency \\d+, ${mode}\\)$`);
+  const cpu = (connection: string, mode: string) => scenario.all(pattern(connection, mode));
+  const modeText = (mode: string) =>
+    CONNECTIONS.filter(([connection]) => scenario.metrics(pattern(connection, mode)).length > 0)
+      .map(([connection, name]) => `${range(cpu(connection, mode), 'ms')} ${name}`)
+      .join(', ');
   return (
-    `CPU per completed workflow: start+wait ${range(cpu('native', 'start\\+wait'), 'ms')} native, ${range(cpu('grpc', 'start\\+wait'), 'ms')} grpc-js; ` +
-    `start-only ${range(cpu('native', 'start-only'), 'ms')} native, ${range(cpu('grpc', 'start-only'), 'ms')} grpc-js ` +
+    `CPU per completed workflow: start+wait ${modeText('start\\+wait')}; start-only ${modeText('start-only')} ` +
     `(at ${range(scenario.all(/^throughput /), 'wf/s')})`
   );
 }
 
 function maxStartRate(scenario: Scenario, target: 'fake frontend' | 'dev server'): string {
-  const rate = (connection: string, compression: string) => scenario.value(`starts per second (${target}, ${connection}, ${compression})`);
-  const cpu = (compression: string) => scenario.value(`CPU per start (${target}, native, ${compression})`);
+  const rateMetric = (connection: string, compression: string) => `starts per second (${target}, ${connection}, ${compression})`;
+  const measured = CONNECTIONS.filter(([connection]) => scenario.has(rateMetric(connection, 'none')));
+  const rates = measured
+    .map(([connection, name]) => `${name} ${formatFigure(scenario.value(rateMetric(connection, 'none')))} / ${formatFigure(scenario.value(rateMetric(connection, 'gzip')))}`)
+    .join(', ');
+  // CPU per start of the default connection: the first measured.
+  const [cpuConnection, cpuName] = measured[0]!;
+  const cpu = (compression: string) => scenario.value(`CPU per start (${target}, ${cpuConnection}, ${compression})`);
   return (
-    `starts/s without compression / with gzip: native ${formatFigure(rate('native', 'none'))} / ${formatFigure(rate('native', 'gzip'))}, ` +
-    `grpc-js ${formatFigure(rate('grpc', 'none'))} / ${formatFigure(rate('grpc', 'gzip'))}; CPU per start (native) ` +
+    `starts/s without compression / with gzip: ${rates}; CPU per start (${cpuName}) ` +
     `${ms(cpu('none'))} / ${ms(cpu('gzip'))} (${change(cpu('gzip'), cpu('none'))} without compression)`
   );
 }

@@ -8,9 +8,10 @@
  * - memory: RSS of an infinite start-only run of 100 000 workflows (open loop at 1000/s against the
  *   fake frontend, so it takes 100 s) stays within ±10% after warm-up (BENCH_MEMORY_WORKFLOWS).
  * - client-cost: sched-bench's own CPU per workflow, closed loop at concurrency 10/50/200, start+wait
- *   and start-only, native connection; grpc-js at 50 to compare (BENCH_CLIENT_SECONDS per case, 15).
+ *   and start-only, http2 connection (the default); native and grpc-js at 50 to compare
+ *   (BENCH_CLIENT_SECONDS per case, 15).
  * - max-start-rate: start-only at concurrency 100 against the fake frontend (the cheapest thing that
- *   answers: the tool alone) and against the dev server (the server), native and grpc-js, with and
+ *   answers: the tool alone) and against the dev server (the server), http2, native and grpc-js, with and
  *   without gzip (BENCH_RATE_SECONDS per case, 10).
  * - eager-start: start+wait with the embedded worker, eager start off and on, concurrency 10 and 50
  *   (BENCH_CLIENT_SECONDS per case).
@@ -116,9 +117,11 @@ async function clientCost(address: string): Promise<Figure[]> {
   // Start+wait cases first, each on a fresh queue with its own worker; start-only cases need no worker
   // (their workflows only have to be accepted), so no backlog of one case slows the next.
   const cases: Array<{ connection: string; concurrency: number; wait: boolean }> = [
-    ...[10, 50, 200].map((concurrency) => ({ connection: 'native', concurrency, wait: true })),
+    ...[10, 50, 200].map((concurrency) => ({ connection: 'http2', concurrency, wait: true })),
+    { connection: 'native', concurrency: 50, wait: true },
     { connection: 'grpc', concurrency: 50, wait: true },
-    ...[10, 50, 200].map((concurrency) => ({ connection: 'native', concurrency, wait: false })),
+    ...[10, 50, 200].map((concurrency) => ({ connection: 'http2', concurrency, wait: false })),
+    { connection: 'native', concurrency: 50, wait: false },
     { connection: 'grpc', concurrency: 50, wait: false },
   ];
   for (const [index, { connection, concurrency, wait }] of cases.entries()) {
@@ -206,7 +209,7 @@ async function maxStartRate(devServerAddress: string): Promise<Figure[]> {
   const figures: Figure[] = [];
   try {
     const cases: Array<{ target: string; address: string; connection: string; compression: string }> = [];
-    for (const connection of ['native', 'grpc']) {
+    for (const connection of ['http2', 'native', 'grpc']) {
       for (const compression of ['gzip', 'none']) {
         cases.push({ target: 'fake frontend', address: fake.address, connection, compression });
         cases.push({ target: 'dev server', address: devServerAddress, connection, compression });
