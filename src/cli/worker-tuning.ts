@@ -1,4 +1,5 @@
 import type { EffectiveWorkerSettings, WorkerTuning } from '../temporal/echo-worker.js';
+import { cacheDirOf } from '../temporal/temporal-cli.js';
 import type { RunConfig } from './options.js';
 
 export function workerTuningOf(config: RunConfig): WorkerTuning {
@@ -8,6 +9,7 @@ export function workerTuningOf(config: RunConfig): WorkerTuning {
     activitySlots: config.activitySlots,
     pollers: config.pollers,
     stickyCacheSize: config.stickyCacheSize,
+    bundleCacheDir: cacheDirOf(process.env),
   };
 }
 

@@ -18,6 +18,8 @@ export interface WorkerTuning {
   pollers?: number | 'autoscaling';
   /** Workflows kept in the sticky cache (SDK default: from the heap size). */
   stickyCacheSize?: number;
+  /** Where the workflow bundle is kept between runs (not a knob, but it travels with them to the worker). */
+  bundleCacheDir?: string;
 }
 
 /** The settings in force, for the start line of `sched-bench worker`. */
@@ -70,7 +72,7 @@ export class EchoWorker {
     installRuntime();
     const tuning = options.tuning ?? {};
     const tally: ActivityTally = { echoes: 0 };
-    const workflowBundle = await echoWorkflowBundle();
+    const workflowBundle = await echoWorkflowBundle(tuning.bundleCacheDir);
     const workers: Worker[] = [];
     const ownConnections: NativeConnection[] = [];
     try {
