@@ -45,11 +45,12 @@ let bundle: Promise<EchoWorkflowBundle> | undefined;
  * the time: the bundle is then used from memory.
  */
 export function echoWorkflowBundle(cacheDir?: string): Promise<EchoWorkflowBundle> {
-  bundle ??= loadOrBuild(cacheDir);
+  bundle ??= readOrBuildEchoWorkflowBundle(cacheDir);
   return bundle;
 }
 
-async function loadOrBuild(cacheDir: string | undefined): Promise<EchoWorkflowBundle> {
+/** The cached bundle's path if `cacheDir` has it; else a new bundle, written to `cacheDir` for the next run. */
+export async function readOrBuildEchoWorkflowBundle(cacheDir: string | undefined): Promise<EchoWorkflowBundle> {
   const sourcePath = echoWorkflowPath();
   const cachedPath = cacheDir
     ? join(cacheDir, bundleFileName(readFileSync(sourcePath), ['@temporalio/worker', '@temporalio/workflow'].map(packageVersion)))
@@ -70,7 +71,11 @@ function writeAtomically(path: string, code: string): void {
     writeFileSync(temporary, code);
     renameSync(temporary, path);
   } catch {
-    // A read-only or full cache: this run keeps the bundle in memory.
-    rmSync(temporary, { force: true });
+    // A read-only, full or misplaced cache: this run keeps the bundle in memory.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // nothing was written
+    }
   }
 }
