@@ -12,7 +12,7 @@ import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
  * 16 MB: a worker's garbage is short-lived, so scavenges stay cheap, and its peak RSS drops by ~20 MB
  * (README "Workers"). Set before the SDK loads, since V8 only applies it to later growth.
  */
-export function keepYoungGenerationSmall(): void {
+function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 

@@ -22,8 +22,8 @@ export interface WorkerTuning {
   bundleCacheDir?: string;
   /**
    * Run workflow code on the process's main thread instead of the SDK's workflow thread. Measured for
-   * `sched-bench worker` (README "Workers"): less CPU per workflow (no hand-over between threads) and
-   * ~60 MB less memory (no second V8 heap); the EchoWorkflow is too small to need a thread of its own.
+   * `sched-bench worker` (README "Workers"): ~60 MB less memory (no second V8 heap) and no more CPU per
+   * workflow (no hand-over between threads); the EchoWorkflow is too small to need a thread of its own.
    */
   workflowsOnMainThread?: boolean;
 }
