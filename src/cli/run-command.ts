@@ -180,7 +180,7 @@ function runWatchOf(
       return completed + failed;
     },
     inFlightWorkflowIds: () => scheduler.inFlightWorkflowIds(),
-    probe: new TaskQueueProbe({ rootPollers: () => service.workflowTaskPollers(config.namespace, config.taskQueue), workflowService: () => service.rawWorkflowService() }, config.namespace, config.taskQueue),
+    probe: new TaskQueueProbe(service.taskQueueQueries(config.namespace, config.taskQueue)),
     wait: config.wait,
     embeddedWorker: config.worker || config.devServer,
     workflowType,

@@ -10,7 +10,14 @@ import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { installRuntime } from './runtime.js';
 import { ScheduleService } from './schedule-service.js';
 import { withoutCoreRetries } from './start-connection.js';
+import type { TaskQueueQueries } from './task-queue-probe.js';
 import type { ConnectionSettings } from './temporal-service.js';
+
+/** Enum values of the Temporal API (temporal.api.enums.v1), numbered as on the wire. */
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
+const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
 
 /** One start attempt without an answer for this long counts as unavailable (and is retried). */
 export const START_ATTEMPT_TIMEOUT_MS = 20_000;
@@ -131,6 +138,29 @@ export class SdkSide {
     const connect = () => NativeConnection.connect(nativeOptions(this.settings));
     this.workerConnection ??= connect();
     return EchoWorker.create({ connection: await this.workerConnection, connect, namespace, taskQueue, tuning });
+  }
+
+  /** A probe's questions, over this side's connection. */
+  taskQueueQueries(namespace: string, taskQueueName: string): TaskQueueQueries {
+    const service = this.connection.workflowService;
+    const taskQueue = { name: taskQueueName, kind: TASK_QUEUE_KIND_NORMAL };
+    return {
+      rootPartitionPollers: async () =>
+        (await service.describeTaskQueue({ namespace, taskQueue, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW })).pollers?.length ?? 0,
+      allPartitionPollers: async () => {
+        const { versionsInfo } = await service.describeTaskQueue({
+          namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true, taskQueueTypes: [TASK_QUEUE_TYPE_WORKFLOW],
+        });
+        return Object.values(versionsInfo ?? {}).reduce((sum, version) => sum + (version.typesInfo?.[TASK_QUEUE_TYPE_WORKFLOW]?.pollers?.length ?? 0), 0);
+      },
+      pendingWorkflowTaskAttempt: async (workflowId) =>
+        (await service.describeWorkflowExecution({ namespace, execution: { workflowId } })).pendingWorkflowTask?.attempt ?? 0,
+      lastWorkflowTaskFailure: async (workflowId) => {
+        const { history } = await service.getWorkflowExecutionHistory({ namespace, execution: { workflowId }, maximumPageSize: 100 });
+        const failed = (history?.events ?? []).filter((event) => Number(event.eventType) === EVENT_TYPE_WORKFLOW_TASK_FAILED).at(-1);
+        return failed?.workflowTaskFailedEventAttributes?.failure?.message || undefined;
+      },
+    };
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,19 @@
-import type { ConnectionLike } from '@temporalio/client';
 import type { PickupProbe } from '../scheduler/run-watch.js';
 
-/** Enum values of the Temporal API (temporal.api.enums.v1), numbered as on the wire. */
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
-const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
-const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
-
-type WorkflowService = ConnectionLike['workflowService'];
+/**
+ * The questions a probe asks the server about a task queue and a stuck workflow; answered over
+ * sched-bench's own channel or the SDK's connection (TemporalService picks).
+ */
+export interface TaskQueueQueries {
+  /** Workers that polled the workflow task queue lately, as its root partition saw them. */
+  rootPartitionPollers(): Promise<number>;
+  /** The same over every partition (DescribeTaskQueue's enhanced mode; deprecated on newer servers). */
+  allPartitionPollers(): Promise<number>;
+  /** The attempt of the workflow's pending workflow task (0 when none). */
+  pendingWorkflowTaskAttempt(workflowId: string): Promise<number>;
+  /** The failure message of the last WorkflowTaskFailed event in the first page of the history. */
+  lastWorkflowTaskFailure(workflowId: string): Promise<string | undefined>;
+}
 
 /**
  * Asks the server why a run's workflows make no progress: is any worker polling the workflow task
@@ -15,15 +21,7 @@ type WorkflowService = ConnectionLike['workflowService'];
  * attempt, and the failure the history keeps of the first failed attempt)?
  */
 export class TaskQueueProbe implements PickupProbe {
-  /**
-   * `rootPollers` answers the common question cheaply (sched-bench's own channel); `workflowService`
-   * (the SDK's, opened on first use) the rarer ones.
-   */
-  constructor(
-    private readonly sources: { rootPollers: () => Promise<number>; workflowService: () => Promise<WorkflowService> },
-    private readonly namespace: string,
-    private readonly taskQueue: string,
-  ) {}
+  constructor(private readonly queries: TaskQueueQueries) {}
 
   /**
    * Workers that polled the workflow task queue lately (the server keeps pollers of the last minutes).
@@ -31,16 +29,10 @@ export class TaskQueueProbe implements PickupProbe {
    * partitions; deprecated on newer servers, so its failure counts as none) is asked too.
    */
   async pollerCount(): Promise<number> {
-    const taskQueue = { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
-    const pollers = await this.sources.rootPollers();
+    const pollers = await this.queries.rootPartitionPollers();
     if (pollers > 0) return pollers;
     try {
-      const service = await this.sources.workflowService();
-      const { versionsInfo } = await service.describeTaskQueue({
-        namespace: this.namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true,
-        taskQueueTypes: [TASK_QUEUE_TYPE_WORKFLOW],
-      });
-      return Object.values(versionsInfo ?? {}).reduce((sum, version) => sum + (version.typesInfo?.[TASK_QUEUE_TYPE_WORKFLOW]?.pollers?.length ?? 0), 0);
+      return await this.queries.allPartitionPollers();
     } catch {
       return 0;
     }
@@ -51,13 +43,8 @@ export class TaskQueueProbe implements PickupProbe {
    * undefined. Later attempts are transient (not in the history): the first failure names the cause.
    */
   async workflowTaskFailure(workflowId: string): Promise<string | undefined> {
-    const execution = { workflowId };
-    const service = await this.sources.workflowService();
-    const { pendingWorkflowTask } = await service.describeWorkflowExecution({ namespace: this.namespace, execution });
-    const attempt = pendingWorkflowTask?.attempt ?? 0;
+    const attempt = await this.queries.pendingWorkflowTaskAttempt(workflowId);
     if (attempt < 2) return undefined;
-    const { history } = await service.getWorkflowExecutionHistory({ namespace: this.namespace, execution, maximumPageSize: 100 });
-    const failed = (history?.events ?? []).filter((event) => Number(event.eventType) === EVENT_TYPE_WORKFLOW_TASK_FAILED).at(-1);
-    return failed?.workflowTaskFailedEventAttributes?.failure?.message || `workflow task attempt ${attempt} without a recorded failure`;
+    return (await this.queries.lastWorkflowTaskFailure(workflowId)) || `workflow task attempt ${attempt} without a recorded failure`;
   }
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { ConnectionLike } from '@temporalio/client';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
@@ -10,6 +9,7 @@ import { classifyConnectFailure } from './connect-failure.js';
 import type { EchoWorker, WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, isAlreadyStarted, resultFailureKind, startFailureKind } from './failure-kind.js';
 import type { ScheduleService } from './schedule-service.js';
+import type { TaskQueueQueries } from './task-queue-probe.js';
 import type { SdkConnection, SdkSide } from './sdk-connection.js';
 import { PreparedStart, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, WorkflowWire } from './wire/workflow-wire.js';
 
@@ -163,27 +163,9 @@ export class TemporalService implements WorkflowLauncher {
    * "no" (TLS, credentials) fails at once. Either way: a ConnectionError naming the address.
    */
   static async connect(options: TemporalServiceOptions): Promise<TemporalService> {
-    const { address } = options;
-    const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const deadline = Date.now() + timeoutMs;
-    const backoffs = new WakeableSleeps(options.stopSignal);
     const runId = options.runId ?? newRunId();
-    for (let attempt = 1; ; attempt++) {
-      const remaining = Math.max(1, deadline - Date.now());
-      try {
-        const transport = await connectTransport(options, remaining);
-        return new TemporalService(address, runId, transport, options);
-      } catch (error) {
-        const failure = error instanceof TimeoutError ? { reason: `no answer within ${timeoutMs / 1000}s`, retryable: false } : classifyConnectFailure(error, options);
-        const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attempt);
-        if (!failure.retryable || Date.now() + backoff >= deadline || backoffs.stopped) {
-          const spent = backoffs.stopped ? `, stopped after ${((Date.now() + timeoutMs - deadline) / 1000).toFixed(1)}s` : ` in ${timeoutMs / 1000}s`;
-          const tries = attempt > 1 || backoffs.stopped ? ` (${attempt} attempt${attempt > 1 ? 's' : ''}${spent})` : '';
-          throw new ConnectionError(`cannot reach Temporal at ${address}: ${failure.reason}${tries}`, { cause: error });
-        }
-        await backoffs.sleep(backoff);
-      }
-    }
+    const transport = await connectWithRetries(options, (remainingMs) => connectTransport(options, remainingMs));
+    return new TemporalService(options.address, runId, transport, options);
   }
 
   /**
@@ -203,18 +185,33 @@ export class TemporalService implements WorkflowLauncher {
         const delay = policy && backoffDelay(policy, attempt);
         if (delay === undefined || Date.now() + delay - startedAt > budgetMs || this.startBackoffs.stopped || this.closed) throw error;
         await this.startBackoffs.sleep(delay);
+        if (this.closed) throw error;
       }
     }
   }
 
-  /** The SDK side, opened (and the SDK loaded) on first need. */
+  /**
+   * The SDK side, opened (and the SDK loaded) on first need, with the same retries as connect(); a
+   * failed opening is not kept (the next need tries again), and none is opened once closed.
+   */
   private sdk(): Promise<SdkSide> {
-    this.sdkSide ??= (async () => {
+    if (this.closed) return Promise.reject(new ConnectionError(`the connection to ${this.address} is closed`));
+    const opening = (this.sdkSide ??= (async () => {
       const sdk = await import('./sdk-connection.js');
-      const connection = await sdk.connectOnce({ ...this.settings, kind: 'native' }, this.settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, () => new TimeoutError('connect timeout'));
-      return new sdk.SdkSide(connection, this.settings, false);
-    })();
-    return this.sdkSide;
+      const settings: TemporalServiceOptions = { ...this.settings, kind: 'native' };
+      const connection = await connectWithRetries(settings, (remainingMs) =>
+        sdk.connectOnce(settings, remainingMs, () => new TimeoutError('connect timeout')),
+      );
+      if (this.closed) {
+        await connection.close();
+        throw new ConnectionError(`the connection to ${this.address} is closed`);
+      }
+      return new sdk.SdkSide(connection, settings, false);
+    })());
+    opening.catch(() => {
+      if (this.sdkSide === opening) this.sdkSide = undefined;
+    });
+    return opening;
   }
 
   /**
@@ -467,18 +464,24 @@ export class TemporalService implements WorkflowLauncher {
     await this.wire?.close();
   }
 
-  /** Workers polling the workflow task queue lately, as its root partition saw them. */
-  async workflowTaskPollers(namespace: string, taskQueue: string): Promise<number> {
+  /** What a TaskQueueProbe asks, over sched-bench's own channel when this service has it (no SDK loaded). */
+  taskQueueQueries(namespace: string, taskQueue: string): TaskQueueQueries {
     const { wire } = this;
-    if (wire) return this.retried(() => wire.workflowTaskPollers(namespace, taskQueue));
-    const taskQueueSpec = { name: taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
-    const { pollers } = await (await this.sdk()).connection.workflowService.describeTaskQueue({ namespace, taskQueue: taskQueueSpec, taskQueueType: TASK_QUEUE_TYPE_WORKFLOW });
-    return pollers?.length ?? 0;
-  }
-
-  /** The SDK connection's raw WorkflowService, for probes of the server's state (TaskQueueProbe). */
-  async rawWorkflowService(): Promise<ConnectionLike['workflowService']> {
-    return (await this.sdk()).connection.workflowService;
+    if (wire) {
+      return {
+        rootPartitionPollers: () => wire.workflowTaskPollers(namespace, taskQueue),
+        allPartitionPollers: () => wire.workflowTaskPollersAllPartitions(namespace, taskQueue),
+        pendingWorkflowTaskAttempt: (workflowId) => wire.pendingWorkflowTaskAttempt(namespace, workflowId),
+        lastWorkflowTaskFailure: (workflowId) => wire.lastWorkflowTaskFailure(namespace, workflowId),
+      };
+    }
+    const sdkQueries = () => this.sdk().then((sdk) => sdk.taskQueueQueries(namespace, taskQueue));
+    return {
+      rootPartitionPollers: async () => (await sdkQueries()).rootPartitionPollers(),
+      allPartitionPollers: async () => (await sdkQueries()).allPartitionPollers(),
+      pendingWorkflowTaskAttempt: async (workflowId) => (await sdkQueries()).pendingWorkflowTaskAttempt(workflowId),
+      lastWorkflowTaskFailure: async (workflowId) => (await sdkQueries()).lastWorkflowTaskFailure(workflowId),
+    };
   }
 }
 
@@ -530,6 +533,32 @@ const OWN_VERSION = (() => {
 })();
 
 /**
+ * Connection attempts until one succeeds. A server that is not there yet (refused, unreachable,
+ * unavailable) is retried with backoff and jitter until `connectTimeoutMs`; a server that answers "no"
+ * (TLS, credentials) fails at once. Either way: a ConnectionError naming the address.
+ */
+async function connectWithRetries<T>(options: TemporalServiceOptions, attempt: (remainingMs: number) => Promise<T>): Promise<T> {
+  const { address } = options;
+  const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  const backoffs = new WakeableSleeps(options.stopSignal);
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      const failure = error instanceof TimeoutError ? { reason: `no answer within ${timeoutMs / 1000}s`, retryable: false } : classifyConnectFailure(error, options);
+      const backoff = backoffDelay(UNAVAILABLE_BACKOFF, attemptNumber);
+      if (!failure.retryable || Date.now() + backoff >= deadline || backoffs.stopped) {
+        const spent = backoffs.stopped ? `, stopped after ${((Date.now() + timeoutMs - deadline) / 1000).toFixed(1)}s` : ` in ${timeoutMs / 1000}s`;
+        const tries = attemptNumber > 1 || backoffs.stopped ? ` (${attemptNumber} attempt${attemptNumber > 1 ? 's' : ''}${spent})` : '';
+        throw new ConnectionError(`cannot reach Temporal at ${address}: ${failure.reason}${tries}`, { cause: error });
+      }
+      await backoffs.sleep(backoff);
+    }
+  }
+}
+
+/**
  * One connection attempt. http2: sched-bench's own channel, proven by a GetSystemInfo answer within
  * `timeoutMs`; otherwise the SDK's connection (its module loaded here).
  */
@@ -551,9 +580,6 @@ async function connectTransport(
 }
 
 const GRPC_DEADLINE_EXCEEDED = 4;
-/** Enum values of the Temporal API (temporal.api.enums.v1). */
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
 /** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */
 function describeFailure(error: unknown): string {

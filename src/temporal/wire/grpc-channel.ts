@@ -34,6 +34,20 @@ export interface GrpcChannelOptions {
   compression?: 'gzip' | 'none';
 }
 
+const STATUS_NAMES = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS', 'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+/** A keepalive ping goes out this often while the connection is open; no answer within the timeout: it is dead. */
+const KEEPALIVE_INTERVAL_MS = 30_000;
+const KEEPALIVE_TIMEOUT_MS = 15_000;
+
+/** grpc-timeout: at most 8 digits, so long deadlines go in seconds. */
+function grpcTimeout(ms: number): string {
+  const whole = Math.max(1, Math.ceil(ms));
+  return whole <= 99_999_999 ? `${whole}m` : `${Math.ceil(whole / 1000)}S`;
+}
+
 /** Trailing metadata as the classification reads it (grpc-js's Metadata#get shape). */
 class TrailerMetadata {
   constructor(private readonly headers: IncomingHttpHeaders) {}
@@ -54,7 +68,8 @@ export class GrpcStatusError extends Error {
     readonly metadata: { get(key: string): Array<string | Buffer> },
     options?: { cause?: unknown },
   ) {
-    super(`${code} ${details}`, options);
+    // As grpc-js words it: "8 RESOURCE_EXHAUSTED: namespace rate limit exceeded".
+    super(`${code} ${STATUS_NAMES[code] ?? 'UNKNOWN'}: ${details}`, options);
     this.name = 'GrpcStatusError';
   }
 }
@@ -120,7 +135,7 @@ export class GrpcChannel {
         return;
       }
       const headers: Record<string, string> = { ...this.baseHeaders, [constants.HTTP2_HEADER_PATH]: path, ...options.headers };
-      if (options.timeoutMs !== undefined) headers['grpc-timeout'] = `${Math.max(1, Math.ceil(options.timeoutMs))}m`;
+      if (options.timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(options.timeoutMs);
       const stream = session.request(headers, { endStream: false });
       const chunks: Buffer[] = [];
       let responseHeaders: IncomingHttpHeaders = {};
@@ -157,7 +172,9 @@ export class GrpcChannel {
       stream.on('close', () => finish());
       const finish = () => {
         if (settled) return;
-        if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+        // The request still being sent (the server answered before taking it all): stop sending it.
+        // Otherwise the stream closes by itself (a reset here would cost a frame per call).
+        if (!stream.closed && !stream.writableFinished) stream.close(constants.NGHTTP2_CANCEL);
         // A trailers-only answer (an error without a body) carries its status in the headers.
         const status = trailers ?? (responseHeaders['grpc-status'] !== undefined ? responseHeaders : undefined);
         const httpStatus = Number(responseHeaders[':status'] ?? 0);
@@ -184,19 +201,12 @@ export class GrpcChannel {
     });
   }
 
-  /** Closes the connection; calls still open fail with a TransportError. */
+  /** Closes the connection at once; calls still open fail with a TransportError. */
   async close(): Promise<void> {
     this.closed = true;
     const session = this.session;
     this.session = undefined;
-    if (!session || session.destroyed) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => session.destroy(), 1_000);
-      session.close(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    if (session && !session.destroyed) session.destroy();
   }
 
   /** The TCP (or TLS) socket under the session; small requests go out at once (no Nagle delay). */
@@ -208,6 +218,26 @@ export class GrpcChannel {
       : netConnect({ host, port: Number(port) });
     socket.setNoDelay(true);
     return socket;
+  }
+
+  /**
+   * Pings the server while the connection is open, and drops a connection that does not answer (a
+   * peer gone without a word: a NAT or load balancer that forgot the flow, a paused server), so the
+   * next call connects afresh instead of waiting out its deadline on a dead socket.
+   */
+  private keepAlive(session: ClientHttp2Session): void {
+    const timer = setInterval(() => {
+      if (session.destroyed || session.closed) return;
+      const deadline = setTimeout(() => session.destroy(new Error('keepalive ping unanswered')), KEEPALIVE_TIMEOUT_MS);
+      deadline.unref();
+      const sent = session.ping((error) => {
+        clearTimeout(deadline);
+        if (error && !session.destroyed) session.destroy(error);
+      });
+      if (!sent) clearTimeout(deadline);
+    }, KEEPALIVE_INTERVAL_MS);
+    timer.unref();
+    session.once('close', () => clearInterval(timer));
   }
 
   private currentSession(): ClientHttp2Session {
@@ -229,6 +259,7 @@ export class GrpcChannel {
     session.on('error', forget);
     session.on('goaway', forget);
     session.on('close', forget);
+    this.keepAlive(session);
     this.session = session;
     return session;
   }

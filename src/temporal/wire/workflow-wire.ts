@@ -11,6 +11,10 @@ const OPERATOR_SERVICE = '/temporal.api.operatorservice.v1.OperatorService/';
 const TASK_QUEUE_KIND_NORMAL = 1;
 const HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT = 2;
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
+const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
+const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
+/** Calls other than starts and result waits: an answer within this, or DEADLINE_EXCEEDED (and a retry). */
+const ADMIN_CALL_TIMEOUT_MS = 15_000;
 export const WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE = 3;
 
 /** A long poll for a close event: the server answers within about 20 s, empty when nothing closed. */
@@ -70,7 +74,7 @@ export function encodeStartTemplate(spec: StartSpec, identity: string): Buffer {
   }
   writer.message(16, () => undefined); // an empty header, as the SDK sends
   if (spec.startDelayMs) {
-    const ms = spec.startDelayMs;
+    const ms = Math.round(spec.startDelayMs); // a Duration holds whole nanoseconds; sched-bench's delays are whole ms
     writer.message(20, (duration) => duration.uint(1, Math.floor(ms / 1000)).uint(2, (ms % 1000) * 1_000_000));
   }
   return writer.finish();
@@ -221,24 +225,70 @@ export class WorkflowWire {
       .message(2, (queue) => queue.string(1, taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
       .uint(3, TASK_QUEUE_TYPE_WORKFLOW)
       .finish();
-    const response = await this.channel.unary(`${WORKFLOW_SERVICE}DescribeTaskQueue`, request, { headers: { 'temporal-namespace': namespace } });
-    return fieldValues(response, 1).length;
+    return fieldValues(await this.call(namespace, 'DescribeTaskQueue', request), 1).length;
+  }
+
+  /** The same over every partition: DescribeTaskQueue's enhanced mode, pollers of all versions summed. */
+  async workflowTaskPollersAllPartitions(namespace: string, taskQueue: string): Promise<number> {
+    const request = new ProtoWriter()
+      .string(1, namespace)
+      .message(2, (queue) => queue.string(1, taskQueue).uint(2, TASK_QUEUE_KIND_NORMAL))
+      .uint(5, DESCRIBE_TASK_QUEUE_MODE_ENHANCED)
+      .uint(7, TASK_QUEUE_TYPE_WORKFLOW)
+      .uint(9, true)
+      .finish();
+    let pollers = 0;
+    // versions_info: map<string, TaskQueueVersionInfo { types_info: map<int32, TaskQueueTypeInfo { pollers } > }>
+    for (const version of fieldValues(await this.call(namespace, 'DescribeTaskQueue', request), 3)) {
+      const info = version instanceof Uint8Array ? bytesField(version, 2) : undefined;
+      for (const typeEntry of info ? fieldValues(info, 1) : []) {
+        if (!(typeEntry instanceof Uint8Array) || numberField(typeEntry, 1) !== TASK_QUEUE_TYPE_WORKFLOW) continue;
+        const typeInfo = bytesField(typeEntry, 2);
+        pollers += typeInfo ? fieldValues(typeInfo, 1).length : 0;
+      }
+    }
+    return pollers;
+  }
+
+  /** The attempt of the workflow's pending workflow task (DescribeWorkflowExecution), 0 when none. */
+  async pendingWorkflowTaskAttempt(namespace: string, workflowId: string): Promise<number> {
+    const request = new ProtoWriter().string(1, namespace).message(2, (execution) => execution.string(1, workflowId)).finish();
+    const pending = bytesField(await this.call(namespace, 'DescribeWorkflowExecution', request), 5);
+    return pending ? numberField(pending, 5) : 0;
+  }
+
+  /** The failure message of the last WorkflowTaskFailed event in the first 100 events of the history. */
+  async lastWorkflowTaskFailure(namespace: string, workflowId: string): Promise<string | undefined> {
+    const request = new ProtoWriter().string(1, namespace).message(2, (execution) => execution.string(1, workflowId)).uint(3, 100).finish();
+    const history = bytesField(await this.call(namespace, 'GetWorkflowExecutionHistory', request), 1);
+    let message: string | undefined;
+    for (const event of history ? fieldValues(history, 1) : []) {
+      if (!(event instanceof Uint8Array) || numberField(event, 3) !== EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
+      const attributes = bytesField(event, 14);
+      const failure = attributes && bytesField(attributes, 4);
+      message = (failure && stringField(failure, 1)) || message;
+    }
+    return message;
+  }
+
+  /** One namespace-scoped WorkflowService call with the admin deadline. */
+  private call(namespace: string, method: string, request: Uint8Array): Promise<Buffer> {
+    return this.channel.unary(`${WORKFLOW_SERVICE}${method}`, request, { timeoutMs: ADMIN_CALL_TIMEOUT_MS, headers: { 'temporal-namespace': namespace } });
   }
 
   async serverVersion(timeoutMs?: number): Promise<string | undefined> {
-    const response = await this.channel.unary(`${WORKFLOW_SERVICE}GetSystemInfo`, Buffer.alloc(0), { timeoutMs });
+    const response = await this.channel.unary(`${WORKFLOW_SERVICE}GetSystemInfo`, Buffer.alloc(0), { timeoutMs: timeoutMs ?? ADMIN_CALL_TIMEOUT_MS });
     return stringField(response, 1) || undefined;
   }
 
   async describeNamespace(namespace: string): Promise<void> {
-    await this.channel.unary(`${WORKFLOW_SERVICE}DescribeNamespace`, new ProtoWriter().string(1, namespace).finish(), {
-      headers: { 'temporal-namespace': namespace },
-    });
+    await this.call(namespace, 'DescribeNamespace', new ProtoWriter().string(1, namespace).finish());
   }
 
   /** The namespace's custom search attributes: name → IndexedValueType number. */
   async customSearchAttributes(namespace: string): Promise<Map<string, number>> {
     const response = await this.channel.unary(`${OPERATOR_SERVICE}ListSearchAttributes`, new ProtoWriter().string(1, namespace).finish(), {
+      timeoutMs: ADMIN_CALL_TIMEOUT_MS,
       headers: { 'temporal-namespace': namespace },
     });
     const attributes = new Map<string, number>();
@@ -252,9 +302,7 @@ export class WorkflowWire {
 
   /** CountWorkflowExecutions; with GROUP BY, one group per value (the value decoded from its JSON payload). */
   async countWorkflows(namespace: string, query: string): Promise<{ count: number; groups: CountGroup[] }> {
-    const response = await this.channel.unary(`${WORKFLOW_SERVICE}CountWorkflowExecutions`, new ProtoWriter().string(1, namespace).string(2, query).finish(), {
-      headers: { 'temporal-namespace': namespace },
-    });
+    const response = await this.call(namespace, 'CountWorkflowExecutions', new ProtoWriter().string(1, namespace).string(2, query).finish());
     const groups: CountGroup[] = [];
     for (const group of fieldValues(response, 2)) {
       if (!(group instanceof Uint8Array)) continue;
