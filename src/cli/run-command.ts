@@ -50,6 +50,7 @@ import { installRuntime } from '../temporal/runtime.js';
 import { outputMode, type OutputMode } from './terminal.js';
 import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -264,6 +265,7 @@ export async function runLoad(
     // Before anything else touches the SDK: its runtime is created once, with the exporter or without.
     installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
   }
+  if (!(config.worker || config.devServer)) limitHeapGrowth(); // a client-only run: keep its heap's headroom small
   /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
   let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 

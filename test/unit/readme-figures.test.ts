@@ -58,6 +58,27 @@ describe('figuresBlock', () => {
     expect(block).not.toContain('30 → 33');
   });
 
+  it('memory: both cases with their peaks once start+wait is measured', () => {
+    const memoryCase = (suffix: string, mean: number, peak: number): BenchFigure[] => [
+      figure('memory', `RSS after warm-up, mean${suffix}`, mean, 'MB'),
+      figure('memory', `RSS after warm-up, min / max${suffix}`, mean - 2, `MB / ${mean + 3} MB`),
+      { ...figure('memory', `peak RSS (maxRSS)${suffix}`, peak, 'MB'), target: '≤ 100 MB', pass: peak <= 100 },
+      { ...figure('memory', `largest deviation from the mean${suffix}`, 2, '%'), target: '≤ 10%', pass: true },
+      { ...figure('memory', `drift: second half mean vs first half${suffix}`, 1, '%'), target: '≤ 10%', pass: true },
+    ];
+    const figures = [
+      { ...figure('memory', 'workflows started (infinite, start-only, open loop 1000/s, fake frontend)', 100_000, 'workflows'), pass: true },
+      ...memoryCase('', 90, 95),
+      { ...figure('memory', 'workflows completed (infinite, start+wait, open loop 1000/s, fake frontend)', 100_000, 'workflows'), pass: true },
+      ...memoryCase(' (start+wait)', 110, 120),
+    ];
+    const block = figuresBlock([{ date: '2026-11-30', figures }]);
+    expect(block).toContain(
+      '| `memory` | start-only: 100 000 workflows ✓; RSS after warm-up: mean 90 MB (88–93 MB), peak 95 MB ✓, largest deviation 2.0% ✓, drift 1.0% ✓; ' +
+        'start+wait: 100 000 workflows ✓, RSS after warm-up: mean 110 MB (108–113 MB), peak 120 MB ✗, largest deviation 2.0% ✓, drift 1.0% ✓ |',
+    );
+  });
+
   it('names a figure it cannot find rather than printing a wrong one', () => {
     const broken: ResultsFile = { date: '2026-11-20', figures: [figure('eager-start', 'throughput (concurrency 10, eager off)', 30)] };
     expect(() => figuresBlock([broken])).toThrow(/eager-start has no figure "throughput \(concurrency 10, eager on\)"/);
