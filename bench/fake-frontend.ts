@@ -7,13 +7,16 @@
  * - WorkflowService GetSystemInfo: both connection kinds call it on connect (core reads capabilities);
  * - WorkflowService DescribeNamespace: "default" exists, any other namespace is NOT_FOUND, as a server says;
  * - WorkflowService StartWorkflowExecution: started, with a fresh run id; nothing is stored, only counted;
+ * - WorkflowService GetWorkflowExecutionHistory: for any workflow, its close event, "completed" with a
+ *   constant result, so a start+wait run measures the client's whole path (start and result wait)
+ *   without a server or a worker;
  * - OperatorService ListSearchAttributes: none registered (so starts carry no search attribute).
- * Everything else gets grpc-js's default UNIMPLEMENTED. Workflows never run: use it with `--no-wait`.
+ * Everything else gets grpc-js's default UNIMPLEMENTED. Workflows never run: every one is done at once.
  * The Go runner of temporalio/benchmark-workers (bench's `peer` scenario) needs nothing more: its
  * client.Dial calls GetSystemInfo only (Go SDK 1.37), then it starts workflows.
  * No gRPC health service: neither connection kind (core's nor grpc-js's) probes it on connect.
  *
- * Handlers do as little as possible (no logging, no state but one counter, constant answers encoded
+ * Handlers do as little as possible (no logging, no state but counters, constant answers encoded
  * once) so that the fake stays far from being the bottleneck. One cost it cannot shed: the native
  * client gzips every request by default (`--grpc-compression gzip`, as the SDKs do), and grpc-js's
  * server inflates each one with a new zlib stream, about half of the fake's CPU per start; on a small
@@ -35,6 +38,8 @@ export interface FakeFrontend {
   readonly startsAnswered: number;
   /** When the first StartWorkflowExecution request arrived (`performance.now()` of this process), if one did. */
   readonly firstStartAt: number | undefined;
+  /** GetWorkflowExecutionHistory requests answered (result waits) */
+  readonly resultsAnswered: number;
   stop(): Promise<void>;
 }
 
@@ -118,6 +123,23 @@ const DEFAULT_NAMESPACE = workflowservice.v1.DescribeNamespaceResponse.encode({
   isGlobalNamespace: false,
 }).finish();
 
+/**
+ * The answer to a result wait (a long poll for the close event): the workflow completed, with the
+ * EchoWorkflow's result as a JSON payload. Constant: no workflow is looked up.
+ */
+const COMPLETED_HISTORY = workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode({
+  history: {
+    events: [
+      {
+        eventType: enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+        workflowExecutionCompletedEventAttributes: {
+          result: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"Hello World"') }] },
+        },
+      },
+    ],
+  },
+}).finish();
+
 /** No custom search attributes: sched-bench then starts workflows without its run-id attribute. */
 const NO_SEARCH_ATTRIBUTES = operatorservice.v1.ListSearchAttributesResponse.encode({}).finish();
 
@@ -141,6 +163,15 @@ const WORKFLOW_SERVICE_DEFINITION: ServiceDefinition = {
     workflowservice.v1.StartWorkflowExecutionRequest,
     workflowservice.v1.StartWorkflowExecutionResponse,
   ),
+  GetWorkflowExecutionHistory: {
+    ...unaryMethod(
+      WORKFLOW_SERVICE,
+      'GetWorkflowExecutionHistory',
+      workflowservice.v1.GetWorkflowExecutionHistoryRequest,
+      workflowservice.v1.GetWorkflowExecutionHistoryResponse,
+    ),
+    responseSerialize: preEncoded(COMPLETED_HISTORY),
+  },
 };
 
 const OPERATOR_SERVICE_DEFINITION: ServiceDefinition = {
@@ -157,6 +188,7 @@ const OPERATOR_SERVICE_DEFINITION: ServiceDefinition = {
 export async function startFakeFrontend(options: { port?: number } = {}): Promise<FakeFrontend> {
   let startsAnswered = 0;
   let firstStartAt: number | undefined;
+  let resultsAnswered = 0;
 
   const workflowHandlers: UntypedServiceImplementation = {
     // Answers are pre-encoded: the handlers only pass the call on (the value given is not read).
@@ -171,6 +203,10 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
     StartWorkflowExecution: (_call: unknown, callback: (error: null, response: object) => void) => {
       if (startsAnswered++ === 0) firstStartAt = performance.now();
       callback(null, { runId: randomUUID(), started: true, status: enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING });
+    },
+    GetWorkflowExecutionHistory: (_call: unknown, callback: (error: null, response: unknown) => void) => {
+      resultsAnswered++;
+      callback(null, null);
     },
   };
 
@@ -195,6 +231,9 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
     },
     get firstStartAt() {
       return firstStartAt;
+    },
+    get resultsAnswered() {
+      return resultsAnswered;
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -44,13 +44,18 @@ class Scenario {
   ) {}
 
   one(metric: string | RegExp): BenchFigure {
-    const found = this.figures.find((figure) => (typeof metric === 'string' ? figure.metric === metric : metric.test(figure.metric)));
+    const found = this.find(metric);
     if (!found) throw new Error(`bench results: ${this.name} has no figure "${String(metric)}"; update bench/readme-figures.ts`);
     return found;
   }
 
   has(metric: string): boolean {
     return this.figures.some((figure) => figure.metric === metric);
+  }
+
+  /** The figure, or undefined when this file has none such. */
+  find(metric: string | RegExp): BenchFigure | undefined {
+    return this.figures.find((figure) => (typeof metric === 'string' ? figure.metric === metric : metric.test(figure.metric)));
   }
 
   value(metric: string | RegExp): number {
@@ -92,19 +97,27 @@ function openLoopAccuracy(scenario: Scenario): string {
   );
 }
 
+/** One memory case; `of` names its figures (start-only: as they are, start+wait: with a suffix). */
+function memoryCase(scenario: Scenario, of: (metric: string) => string | RegExp): string {
+  const spread = scenario.one(of('largest deviation from the mean'));
+  const drift = scenario.one(of('drift: second half mean vs first half'));
+  const minMax = scenario.one(of('RSS after warm-up, min / max'));
+  const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
+  // Results before the peak was measured have no such figure.
+  const peak = scenario.find(of('peak RSS (maxRSS)'));
+  return (
+    `RSS after warm-up: mean ${formatFigure(scenario.value(of('RSS after warm-up, mean')))} MB (${range([minMax.value, max], 'MB')}), ` +
+    `${peak ? `peak ${formatFigure(peak.value)} MB${check(peak)}, ` : ''}largest deviation ${percent(spread.value)}${check(spread)}, drift ${percent(drift.value)}${check(drift)}`
+  );
+}
+
 function memory(scenario: Scenario): string {
   const started = scenario.one(/^workflows started/);
-  const spread = scenario.one('largest deviation from the mean');
-  const drift = scenario.one('drift: second half mean vs first half');
-  const minMax = scenario.one('RSS after warm-up, min / max');
-  const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
-  // Results from before the peak was measured have no such figure: nothing is said of it then.
-  const peak = scenario.has('peak RSS of the client-only run') ? scenario.one('peak RSS of the client-only run') : undefined;
-  return (
-    `${formatFigure(started.value)} workflows${check(started)}; RSS after warm-up: mean ${formatFigure(scenario.value(/^RSS after warm-up, mean/))} MB ` +
-    `(${range([minMax.value, max], 'MB')}), largest deviation ${percent(spread.value)}${check(spread)}, drift ${percent(drift.value)}${check(drift)}` +
-    (peak ? `; peak ${formatFigure(peak.value)} MB${check(peak)} (target ${peak.target ?? '?'})` : '')
-  );
+  // The start-only mean was once named with the node flags it ran with: matched by its beginning.
+  const startOnly = `${formatFigure(started.value)} workflows${check(started)}; ${memoryCase(scenario, (metric) => (metric === 'RSS after warm-up, mean' ? /^RSS after warm-up, mean/ : metric))}`;
+  const completed = scenario.find(/^workflows completed/);
+  if (!completed) return startOnly;
+  return `start-only: ${startOnly}; start+wait: ${formatFigure(completed.value)} workflows${check(completed)}, ${memoryCase(scenario, (metric) => `${metric} (start+wait)`)}`;
 }
 
 /** The connections a results file measured, by their names in the metrics (older files have no http2). */

@@ -47,6 +47,7 @@ import type { PrometheusExporter } from '../report/prometheus.js';
 import { outputMode, type OutputMode } from './terminal.js';
 import type { LiveStatus } from '../report/progress.js';
 import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -269,6 +270,7 @@ export async function runLoad(
   }
   // Modules a run needs only for some options are loaded only then (start-up time and memory).
   const htmlReport = config.html ? await loadHtmlReport() : undefined;
+  if (!(config.worker || config.devServer)) limitHeapGrowth(); // a client-only run: keep its heap's headroom small
   /** CPU used before the scheduler starts (loading, connecting, bundling) is not the load's cost. */
   let cpuAtRunStart: NodeJS.CpuUsage | undefined;
 
