@@ -54,7 +54,8 @@ async function findSchedules(schedules: ScheduleService, config: RunConfig): Pro
 export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> {
   if (config.runId === undefined && !config.all) throw new UsageError('cleanup needs --run-id <id> or --all');
   if (config.runId !== undefined && config.all) throw new UsageError('cleanup takes --run-id or --all, not both');
-  const service = await TemporalService.connect(connectionSettings(config));
+  // Listing and schedules are the SDK's: one native connection serves them all, unless told otherwise.
+  const service = await TemporalService.connect({ ...connectionSettings(config), kind: config.connection ?? 'native' });
   try {
     await service.checkNamespace(config.namespace);
     const schedules = await service.scheduleService(config.namespace);

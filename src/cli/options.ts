@@ -395,7 +395,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: undefined,
-    defaultText: 'http2; native with the embedded worker or --metrics-port',
+    defaultText: 'http2; native with the embedded worker, --metrics-port, schedules and cleanup',
     description:
       "client connection: http2 (sched-bench's own gRPC client on Node's HTTP/2: the least CPU and memory per start, " +
       "measured: README \"Benchmark\"), native (the SDK's Rust core; needed for eager start) or grpc (the SDK's grpc-js)",

@@ -204,6 +204,8 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
     const address = devServer?.address ?? config.address;
     const service = await TemporalService.connect({
       ...settingsFor(config, devServer?.address), runId, health: serverHealth, stopSignal: stopRetries.signal,
+      // Schedules are the SDK's: one native connection serves them and any direct load, unless told otherwise.
+      kind: config.connection ?? 'native',
     });
     let worker: EchoWorker | undefined;
     try {

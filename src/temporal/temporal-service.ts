@@ -32,7 +32,7 @@ const GRPC_NOT_FOUND = 5;
 export const DEFAULT_RETRY_BUDGET_MS = 60_000;
 /** One start attempt without an answer for this long counts as unavailable (and is retried). */
 const START_ATTEMPT_TIMEOUT_MS = 20_000;
-/** Start requests encoded once per workflow type and input; a run has one or a few. */
+/** Start requests encoded once per namespace, task queue and workflow type; a run has one or a few. */
 const PREPARED_STARTS_KEPT = 16;
 /** The least time an admin call keeps retrying a throttling or absent server (even with --retry-timeout 0). */
 const ADMIN_RETRY_MIN_MS = 10_000;
@@ -131,7 +131,9 @@ export class TemporalService implements WorkflowLauncher {
   private readonly startBackoffs: WakeableSleeps;
   /** The SDK side: opened at connect for the SDK transports, on first need for http2. */
   private sdkSide: Promise<SdkSide> | undefined;
-  private readonly preparedStarts = new Map<string, PreparedStart>();
+  private readonly preparedStarts = new Map<string, WeakMap<unknown[], PreparedStart>>();
+  /** The last EchoWorkflow input and its argument array (see echoArgs). */
+  private lastEcho: { message: string; count: number; activityDelayMs?: number; localActivities?: boolean; args: unknown[] } | undefined;
   /** Namespaces where the run-id search attribute is registered (checked once per namespace). */
   private readonly searchAttributeIn = new Map<string, boolean>();
   readonly idPrefix: string;
@@ -245,8 +247,18 @@ export class TemporalService implements WorkflowLauncher {
     count = 1,
     shape: EchoShape = {},
   ): Promise<string> {
+    return this.startWorkflow(namespace, taskQueue, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
+  }
+
+  /** The EchoWorkflow's arguments: the same array while the input stays the same (its request is encoded once). */
+  private echoArgs(message: string, count: number, shape: EchoShape): unknown[] {
+    const last = this.lastEcho;
+    if (last && last.message === message && last.count === count && last.activityDelayMs === shape.activityDelayMs && last.localActivities === shape.localActivities) {
+      return last.args;
+    }
     const input: EchoWorkflowInput = { message, count, ...shape };
-    return this.startWorkflow(namespace, taskQueue, ECHO_WORKFLOW_TYPE, [input]);
+    this.lastEcho = { message, count, activityDelayMs: shape.activityDelayMs, localActivities: shape.localActivities, args: [input] };
+    return this.lastEcho.args;
   }
 
   /** Starts any workflow type (hosted by the user's own workers) with these arguments. */
@@ -294,14 +306,22 @@ export class TemporalService implements WorkflowLauncher {
     return async () => (await this.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
   }
 
-  /** The constant part of a start request, encoded once per namespace, task queue, type and input. */
+  /**
+   * The constant part of a start request, encoded once per namespace, task queue, type and argument
+   * array (by identity: a run passes the same array for every start, so no per-start serialising).
+   */
   private preparedStart(
     wire: WorkflowWire, namespace: string, taskQueue: string, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
   ): PreparedStart {
-    const key = `${namespace}\0${taskQueue}\0${workflowType}\0${searchAttribute ? 1 : 0}\0${JSON.stringify(args)}`;
-    let prepared = this.preparedStarts.get(key);
-    if (!prepared) {
+    const key = `${namespace}\0${taskQueue}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
+    let byArgs = this.preparedStarts.get(key);
+    if (!byArgs) {
       if (this.preparedStarts.size >= PREPARED_STARTS_KEPT) this.preparedStarts.clear();
+      byArgs = new WeakMap();
+      this.preparedStarts.set(key, byArgs);
+    }
+    let prepared = byArgs.get(args);
+    if (!prepared) {
       prepared = wire.prepareStart({
         namespace, taskQueue, workflowType, args,
         memo: { [RUN_ID_MEMO_KEY]: this.runId },
@@ -309,7 +329,7 @@ export class TemporalService implements WorkflowLauncher {
         workflowIdReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
         startDelayMs: this.settings.startDelayMs,
       });
-      this.preparedStarts.set(key, prepared);
+      byArgs.set(args, prepared);
     }
     return prepared;
   }

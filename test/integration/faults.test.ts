@@ -35,10 +35,11 @@ describe('the server killed (SIGKILL) and restarted on the same port and databas
     await server.start();
     const dir = emptyDir();
     const common = ['--address', server.address, '--report-interval', '0.5', '--no-progress', '--verify'];
-    // Start and wait, with the default retries: the outage costs time, not failures.
-    const waiting = new CliProcess(['infinite', ...common, '--worker', '--concurrency', '10', '--task-queue', 'faults-wait', '--json', join(dir, 'wait.json')]);
-    // Start-only without retries: every refused start is a failure of its kind, and the loop backs off.
-    const startOnly = new CliProcess(['infinite', ...common, '--no-wait', '--retry-timeout', '0', '--concurrency', '5', '--task-queue', 'faults-no-wait', '--json', join(dir, 'no-wait.json')]);
+    // Start and wait, with the default retries: the outage costs time, not failures. The client on
+    // sched-bench's own connection (starts and result waits through the restart), the worker on core's.
+    const waiting = new CliProcess(['infinite', ...common, '--worker', '--connection', 'http2', '--concurrency', '10', '--task-queue', 'faults-wait', '--json', join(dir, 'wait.json')]);
+    // Start-only without retries: every refused start is a failure of its kind, and the loop backs off (on core's connection).
+    const startOnly = new CliProcess(['infinite', ...common, '--no-wait', '--connection', 'native', '--retry-timeout', '0', '--concurrency', '5', '--task-queue', 'faults-no-wait', '--json', join(dir, 'no-wait.json')]);
     // A failed attempt must not leave two infinite runs behind.
     onTestFinished(() => {
       for (const run of [waiting, startOnly]) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');

@@ -6,7 +6,8 @@ import { resultFailureKind, startFailureKind } from '../../src/temporal/failure-
 import { GrpcStatusError, TransportError } from '../../src/temporal/wire/grpc-channel.js';
 import { fieldValues, numberField, ProtoWriter, readFields, varintBytes } from '../../src/temporal/wire/protobuf.js';
 import {
-  encodeStartTemplate, PreparedStart, readCloseEvent, WorkflowClosedError, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+  encodeStartTemplate, PreparedStart, readAllPartitionPollers, readCloseEvent, readLastWorkflowTaskFailure, readPendingWorkflowTaskAttempt,
+  WorkflowClosedError, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 } from '../../src/temporal/wire/workflow-wire.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
 
@@ -76,6 +77,42 @@ describe("sched-bench's own start request", () => {
     expect([a.workflowId, b.workflowId]).toEqual(['wf-1', 'wf-2']);
     expect(a.requestId).not.toBe(b.requestId);
     expect(a.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('start delays', () => {
+  it.each([2_010, 2_010.4, 1_100, 500, 59_999])('encodes %d ms as whole milliseconds of a Duration', (ms) => {
+    const request = StartWorkflowExecutionRequest.decode(new PreparedStart('ns', encodeStartTemplate({ namespace: 'ns', taskQueue: 'q', workflowType: 'T', args: [], startDelayMs: ms }, 'id')).request('wf'));
+    const rounded = Math.round(ms);
+    expect(Number(request.workflowStartDelay?.seconds ?? 0)).toBe(Math.floor(rounded / 1000));
+    expect(request.workflowStartDelay?.nanos ?? 0).toBe((rounded % 1000) * 1_000_000);
+  });
+});
+
+describe("a stuck run's probe answers, read off the wire", () => {
+  const { DescribeTaskQueueResponse, DescribeWorkflowExecutionResponse } = temporal.api.workflowservice.v1;
+  const poller = { identity: 'worker@host' };
+
+  it('sums the workflow-task pollers of every version (enhanced DescribeTaskQueue), not the activity ones', () => {
+    const response = DescribeTaskQueueResponse.encode({
+      versionsInfo: {
+        '': { typesInfo: { 1: { pollers: [poller, poller] }, 2: { pollers: [poller] } } },
+        'build-2': { typesInfo: { 1: { pollers: [poller] } } },
+      },
+    }).finish();
+    expect(readAllPartitionPollers(response)).toBe(3);
+    expect(readAllPartitionPollers(DescribeTaskQueueResponse.encode({}).finish())).toBe(0);
+  });
+
+  it("reads the pending workflow task's attempt and the last workflow task failure", () => {
+    expect(readPendingWorkflowTaskAttempt(DescribeWorkflowExecutionResponse.encode({ pendingWorkflowTask: { attempt: 7 } }).finish())).toBe(7);
+    expect(readPendingWorkflowTaskAttempt(DescribeWorkflowExecutionResponse.encode({}).finish())).toBe(0);
+    const failed = (message: string) => ({ eventType: temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, workflowTaskFailedEventAttributes: { failure: { message } } });
+    const history = GetWorkflowExecutionHistoryResponse.encode({
+      history: { events: [{ eventType: temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED }, failed('first'), failed('no such workflow type')] },
+    }).finish();
+    expect(readLastWorkflowTaskFailure(history)).toBe('no such workflow type');
+    expect(readLastWorkflowTaskFailure(GetWorkflowExecutionHistoryResponse.encode({ history: { events: [] } }).finish())).toBeUndefined();
   });
 });
 

@@ -150,6 +150,40 @@ export function decodePayload(payload: Uint8Array): unknown {
   return Buffer.from(data);
 }
 
+/** DescribeTaskQueueResponse (enhanced): workflow-task pollers of every version, summed. */
+export function readAllPartitionPollers(response: Uint8Array): number {
+  let pollers = 0;
+  // versions_info: map<string, TaskQueueVersionInfo { types_info: map<int32, TaskQueueTypeInfo { pollers } > }>
+  for (const version of fieldValues(response, 3)) {
+    const info = version instanceof Uint8Array ? bytesField(version, 2) : undefined;
+    for (const typeEntry of info ? fieldValues(info, 1) : []) {
+      if (!(typeEntry instanceof Uint8Array) || numberField(typeEntry, 1) !== TASK_QUEUE_TYPE_WORKFLOW) continue;
+      const typeInfo = bytesField(typeEntry, 2);
+      pollers += typeInfo ? fieldValues(typeInfo, 1).length : 0;
+    }
+  }
+  return pollers;
+}
+
+/** DescribeWorkflowExecutionResponse: the pending workflow task's attempt, 0 when none. */
+export function readPendingWorkflowTaskAttempt(response: Uint8Array): number {
+  const pending = bytesField(response, 5);
+  return pending ? numberField(pending, 5) : 0;
+}
+
+/** GetWorkflowExecutionHistoryResponse: the failure message of its last WorkflowTaskFailed event. */
+export function readLastWorkflowTaskFailure(response: Uint8Array): string | undefined {
+  const history = bytesField(response, 1);
+  let message: string | undefined;
+  for (const event of history ? fieldValues(history, 1) : []) {
+    if (!(event instanceof Uint8Array) || numberField(event, 3) !== EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
+    const attributes = bytesField(event, 14);
+    const failure = attributes && bytesField(attributes, 4);
+    message = (failure && stringField(failure, 1)) || message;
+  }
+  return message;
+}
+
 export interface CountGroup {
   value: unknown;
   count: number;
@@ -237,38 +271,19 @@ export class WorkflowWire {
       .uint(7, TASK_QUEUE_TYPE_WORKFLOW)
       .uint(9, true)
       .finish();
-    let pollers = 0;
-    // versions_info: map<string, TaskQueueVersionInfo { types_info: map<int32, TaskQueueTypeInfo { pollers } > }>
-    for (const version of fieldValues(await this.call(namespace, 'DescribeTaskQueue', request), 3)) {
-      const info = version instanceof Uint8Array ? bytesField(version, 2) : undefined;
-      for (const typeEntry of info ? fieldValues(info, 1) : []) {
-        if (!(typeEntry instanceof Uint8Array) || numberField(typeEntry, 1) !== TASK_QUEUE_TYPE_WORKFLOW) continue;
-        const typeInfo = bytesField(typeEntry, 2);
-        pollers += typeInfo ? fieldValues(typeInfo, 1).length : 0;
-      }
-    }
-    return pollers;
+    return readAllPartitionPollers(await this.call(namespace, 'DescribeTaskQueue', request));
   }
 
   /** The attempt of the workflow's pending workflow task (DescribeWorkflowExecution), 0 when none. */
   async pendingWorkflowTaskAttempt(namespace: string, workflowId: string): Promise<number> {
     const request = new ProtoWriter().string(1, namespace).message(2, (execution) => execution.string(1, workflowId)).finish();
-    const pending = bytesField(await this.call(namespace, 'DescribeWorkflowExecution', request), 5);
-    return pending ? numberField(pending, 5) : 0;
+    return readPendingWorkflowTaskAttempt(await this.call(namespace, 'DescribeWorkflowExecution', request));
   }
 
   /** The failure message of the last WorkflowTaskFailed event in the first 100 events of the history. */
   async lastWorkflowTaskFailure(namespace: string, workflowId: string): Promise<string | undefined> {
     const request = new ProtoWriter().string(1, namespace).message(2, (execution) => execution.string(1, workflowId)).uint(3, 100).finish();
-    const history = bytesField(await this.call(namespace, 'GetWorkflowExecutionHistory', request), 1);
-    let message: string | undefined;
-    for (const event of history ? fieldValues(history, 1) : []) {
-      if (!(event instanceof Uint8Array) || numberField(event, 3) !== EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
-      const attributes = bytesField(event, 14);
-      const failure = attributes && bytesField(attributes, 4);
-      message = (failure && stringField(failure, 1)) || message;
-    }
-    return message;
+    return readLastWorkflowTaskFailure(await this.call(namespace, 'GetWorkflowExecutionHistory', request));
   }
 
   /** One namespace-scoped WorkflowService call with the admin deadline. */
