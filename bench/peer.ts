@@ -12,13 +12,13 @@
  * Against the fake frontend (bench/fake-frontend.ts) the count is the fake's own: there the client
  * alone is the limit, so the figures are the highest start rate each tool drives and its CPU per start.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { findTemporalCli } from '../src/temporal/dev-server.js';
 import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
 import { cpuSecondsOf, peakRssMegabytesOf } from './proc.js';
-import { BIN, sleep, startWorker } from './processes.js';
+import { BIN, sleep, spawnWatched, startWorker } from './processes.js';
 import type { BenchFigure } from './readme-figures.js';
 
 export type Tool = 'go-runner' | 'sched-bench';
@@ -127,28 +127,20 @@ interface Command {
 async function measureRound(tool: Tool, command: Command, seconds: number, warmupSeconds: number, count: () => Promise<number> | number): Promise<RoundMeasure> {
   const countAtLaunch = await count();
   const launched = performance.now();
-  const child = spawn(command.file, command.args, { env: command.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-1000)));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.on('error', () => resolve());
-    child.on('close', () => resolve());
-  }).then(() => {
-    exited = true;
-  });
-  const died = () => new Error(`peer: ${tool} (${command.file}) stopped before its round ended: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
+  const run = spawnWatched(command.file, command.args, command.env);
+  const { child } = run;
+  const died = () => new Error(`peer: ${tool} (${command.file}) stopped before its round ended: ${run.stderrTail(3)}`);
   const roundEnd = launched + seconds * 1000;
   try {
     await sleep(launched + warmupSeconds * 1000 - performance.now());
     // On a loaded machine a tool may still be starting up when the warm-up ends: the window then opens
     // once the count moves, so the steady figures never hold start-up costs.
     let count0 = await count();
-    while (count0 === countAtLaunch && !exited && performance.now() < roundEnd) {
+    while (count0 === countAtLaunch && !run.exited && performance.now() < roundEnd) {
       await sleep(500);
       count0 = await count();
     }
-    if (exited || child.pid === undefined) throw died();
+    if (run.exited || child.pid === undefined) throw died();
     if (count0 === countAtLaunch) throw new Error(`peer: ${tool} (${command.file}) got nothing done in its ${seconds} s round`);
     const pid = child.pid;
     const [cpu0, at0] = [cpuSecondsOf(pid), performance.now()];
@@ -156,15 +148,12 @@ async function measureRound(tool: Tool, command: Command, seconds: number, warmu
       process.stderr.write(`bench: peer: ${tool} counted nothing in its warm-up; its window opened ${((at0 - launched) / 1000).toFixed(1)} s after launch\n`);
     }
     await sleep(roundEnd - performance.now());
-    if (exited) throw died();
+    if (run.exited) throw died();
     const [count1, cpu1, at1] = [await count(), cpuSecondsOf(pid), performance.now()];
     const peakRssMegabytes = peakRssMegabytesOf(pid);
     return { tool, count: count1 - count0, seconds: (at1 - at0) / 1000, cpuSeconds: cpu1 - cpu0, peakRssMegabytes };
   } finally {
-    child.kill('SIGTERM');
-    const force = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await exit;
-    clearTimeout(force);
+    await run.stop(60_000);
   }
 }
 

@@ -1,5 +1,5 @@
 /** Paths and helper processes shared by the bench's scenarios (bench/run.ts, bench/peer.ts, bench/startup.ts). */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,3 +20,39 @@ export function startWorker(address: string, taskQueue: string): { stop: () => P
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** A measured process: its stderr's last lines kept for error messages, and whether it has exited. */
+export interface WatchedProcess {
+  child: ChildProcess;
+  readonly exited: boolean;
+  /** The last lines of its stderr, joined with " | " (or "no output"). */
+  stderrTail(lines: number): string;
+  /** Asks it to stop (SIGTERM, unless `ask` is false: it ends by itself), kills it after `graceMs`, and waits for it. */
+  stop(graceMs: number, ask?: boolean): Promise<void>;
+}
+
+export function spawnWatched(file: string, args: string[], env: NodeJS.ProcessEnv | undefined): WatchedProcess {
+  const child = spawn(file, args, { env: env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-1000)));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  }).then(() => {
+    exited = true;
+  });
+  return {
+    child,
+    get exited() {
+      return exited;
+    },
+    stderrTail: (lines) => stderr.trim().split('\n').slice(-lines).join(' | ') || 'no output',
+    stop: async (graceMs, ask = true) => {
+      if (ask && !exited) child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exit;
+      clearTimeout(force);
+    },
+  };
+}

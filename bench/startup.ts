@@ -5,11 +5,10 @@
  * against a fresh fake. sched-bench runs `run --total 1 --no-wait`; the Go runner (BENCH_GO_RUNNER)
  * starts workflows until stopped, so it is stopped once its first start has arrived.
  */
-import { spawn } from 'node:child_process';
 import { startFakeFrontend } from './fake-frontend.js';
 import { goRunnerOf } from './peer.js';
 import { median } from './proc.js';
-import { BIN, sleep } from './processes.js';
+import { BIN, sleep, spawnWatched } from './processes.js';
 import type { BenchFigure } from './readme-figures.js';
 
 const LAUNCHES = 5;
@@ -28,30 +27,18 @@ interface Launch {
 async function timeToFirstStart(command: (address: string) => Launch, stopAfterFirst: boolean): Promise<number> {
   const fake = await startFakeFrontend();
   const { file, args, env } = command(fake.address);
-  let stderr = '';
   try {
     const launched = performance.now();
-    const child = spawn(file, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-1000)));
-    let exited = false;
-    const exit = new Promise<void>((resolve) => {
-      child.on('error', () => resolve());
-      child.on('close', () => resolve());
-    }).then(() => {
-      exited = true;
-    });
+    const run = spawnWatched(file, args, env);
     try {
       // Polling only reads the time the fake noted on arrival; its granularity does not enter the figure.
-      while (fake.firstStartAt === undefined && !exited && performance.now() - launched < GIVE_UP_MS) await sleep(5);
+      while (fake.firstStartAt === undefined && !run.exited && performance.now() - launched < GIVE_UP_MS) await sleep(5);
       if (fake.firstStartAt === undefined) {
-        throw new Error(`startup: ${file} sent no start within ${GIVE_UP_MS / 1000} s: ${stderr.trim().split('\n').slice(-2).join(' | ') || 'no output'}`);
+        throw new Error(`startup: ${file} sent no start within ${GIVE_UP_MS / 1000} s: ${run.stderrTail(2)}`);
       }
       return fake.firstStartAt - launched;
     } finally {
-      if (stopAfterFirst || fake.firstStartAt === undefined) child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), GIVE_UP_MS);
-      await exit;
-      clearTimeout(force);
+      await run.stop(GIVE_UP_MS, stopAfterFirst || fake.firstStartAt === undefined);
     }
   } finally {
     await fake.stop();

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../errors.js';
+import { fieldValues, stringField } from './wire/protobuf.js';
 import { WorkflowClosedError } from './wire/workflow-wire.js';
 
 // gRPC status codes that mean "the server did not answer", as opposed to "the server said no".
@@ -63,51 +64,15 @@ function statusMessageOf(status: GrpcStatusLike): string {
   return typeof status.message === 'string' ? status.message : '';
 }
 
-/**
- * The fields of one protobuf message: field number → values (varints as numbers, length-delimited
- * fields as bytes). Enough to read google.rpc.Status and its Any details; throws on malformed input.
- */
-function protobufFields(bytes: Uint8Array): Map<number, Array<number | Uint8Array>> {
-  const fields = new Map<number, Array<number | Uint8Array>>();
-  let offset = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (offset >= bytes.length || shift > 49) throw new RangeError('bad varint');
-      const byte = bytes[offset++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const tag = varint();
-    const wireType = tag % 8;
-    let value: number | Uint8Array;
-    if (wireType === 0) value = varint();
-    else if (wireType === 2) {
-      const length = varint();
-      if (offset + length > bytes.length) throw new RangeError('truncated field');
-      value = bytes.subarray(offset, (offset += length));
-    } else if (wireType === 1 || wireType === 5) {
-      offset += wireType === 1 ? 8 : 4;
-      continue;
-    } else throw new RangeError(`unsupported wire type ${wireType}`);
-    const number = Math.floor(tag / 8);
-    fields.set(number, [...(fields.get(number) ?? []), value]);
-  }
-  return fields;
-}
-
 /** The type names of the details of a gRPC status (`grpc-status-details-bin`), e.g. Temporal's ResourceExhaustedFailure. */
 export function grpcDetailTypesOf(error: unknown): string[] {
   const raw = grpcStatusOf(error)?.metadata?.get?.('grpc-status-details-bin')?.[0];
   if (!(raw instanceof Uint8Array)) return [];
   try {
     // google.rpc.Status { 3: repeated Any details }; Any { 1: type_url }.
-    return (protobufFields(raw).get(3) ?? []).flatMap((detail) => {
-      if (!(detail instanceof Uint8Array)) return [];
-      const typeUrl = protobufFields(detail).get(1)?.[0];
-      return typeUrl instanceof Uint8Array ? [Buffer.from(typeUrl).toString('utf8').replace(/^.*\//, '')] : [];
+    return fieldValues(raw, 3).flatMap((detail) => {
+      const typeUrl = detail instanceof Uint8Array ? stringField(detail, 1) : undefined;
+      return typeUrl === undefined ? [] : [typeUrl.replace(/^.*\//, '')];
     });
   } catch {
     return [];

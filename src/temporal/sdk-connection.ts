@@ -11,16 +11,10 @@ import { installRuntime } from './runtime.js';
 import { ScheduleService } from './schedule-service.js';
 import { withoutCoreRetries } from './start-connection.js';
 import type { TaskQueueQueries } from './task-queue-probe.js';
+import { DESCRIBE_TASK_QUEUE_MODE_ENHANCED, EVENT_TYPE_WORKFLOW_TASK_FAILED, TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_TYPE_WORKFLOW } from './wire/api-enums.js';
 import type { ConnectionSettings } from './temporal-service.js';
 
-/** Enum values of the Temporal API (temporal.api.enums.v1), numbered as on the wire. */
-const TASK_QUEUE_KIND_NORMAL = 1;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
-const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
-const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
 
-/** One start attempt without an answer for this long counts as unavailable (and is retried). */
-export const START_ATTEMPT_TIMEOUT_MS = 20_000;
 
 export type SdkConnection = ConnectionLike & { close(): Promise<void> };
 
@@ -89,13 +83,15 @@ export class SdkSide {
     readonly connection: SdkConnection,
     private readonly settings: ConnectionSettings,
     eagerStart: boolean,
+    /** One start attempt without an answer for this long counts as unavailable (and is retried). */
+    startAttemptTimeoutMs: number,
   ) {
     this.startConnection = connection;
     if (connection instanceof NativeConnection) {
       this.workerConnection = Promise.resolve(connection);
       // Eager dispatch of the first workflow task happens in core's retrying client path only (measured:
       // without it the eager task is dropped and the workflow waits out its 10 s task timeout).
-      this.startConnection = eagerStart ? connection : (withoutCoreRetries(connection, START_ATTEMPT_TIMEOUT_MS) ?? connection);
+      this.startConnection = eagerStart ? connection : (withoutCoreRetries(connection, startAttemptTimeoutMs) ?? connection);
     }
   }
 

@@ -11,7 +11,8 @@ import { grpcCodeOf, isAlreadyStarted, resultFailureKind, startFailureKind } fro
 import type { ScheduleService } from './schedule-service.js';
 import type { TaskQueueQueries } from './task-queue-probe.js';
 import type { SdkConnection, SdkSide } from './sdk-connection.js';
-import { PreparedStart, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, WorkflowWire } from './wire/workflow-wire.js';
+import { WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE } from './wire/api-enums.js';
+import { PreparedStart, WorkflowWire } from './wire/workflow-wire.js';
 
 const require = createRequire(import.meta.url);
 
@@ -208,7 +209,7 @@ export class TemporalService implements WorkflowLauncher {
         await connection.close();
         throw new ConnectionError(`the connection to ${this.address} is closed`);
       }
-      return new sdk.SdkSide(connection, settings, false);
+      return new sdk.SdkSide(connection, settings, false, START_ATTEMPT_TIMEOUT_MS);
     })());
     opening.catch(() => {
       if (this.sdkSide === opening) this.sdkSide = undefined;
@@ -596,7 +597,7 @@ async function connectTransport(
   }
   const sdk = await import('./sdk-connection.js');
   const connection: SdkConnection = await sdk.connectOnce(options, timeoutMs, () => new TimeoutError('connect timeout'));
-  return { sdk: new sdk.SdkSide(connection, options, options.eagerStart ?? false) };
+  return { sdk: new sdk.SdkSide(connection, options, options.eagerStart ?? false, START_ATTEMPT_TIMEOUT_MS) };
 }
 
 const GRPC_DEADLINE_EXCEEDED = 4;

@@ -7,8 +7,9 @@ import { GrpcStatusError, TransportError } from '../../src/temporal/wire/grpc-ch
 import { fieldValues, numberField, ProtoWriter, readFields, varintBytes } from '../../src/temporal/wire/protobuf.js';
 import {
   encodeStartTemplate, PreparedStart, readAllPartitionPollers, readCloseEvent, readLastWorkflowTaskFailure, readPendingWorkflowTaskAttempt,
-  WorkflowClosedError, WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+  WorkflowClosedError,
 } from '../../src/temporal/wire/workflow-wire.js';
+import { WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE } from '../../src/temporal/wire/api-enums.js';
 import { defineSearchAttributeKey } from '@temporalio/common';
 
 const { StartWorkflowExecutionRequest } = temporal.api.workflowservice.v1;

@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pid } from 'node:process';
+import {
+  DESCRIBE_TASK_QUEUE_MODE_ENHANCED, EVENT_TYPE_WORKFLOW_TASK_FAILED, HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT, TASK_QUEUE_KIND_NORMAL,
+  TASK_QUEUE_TYPE_WORKFLOW,
+} from './api-enums.js';
 import { GrpcChannel, type GrpcChannelOptions } from './grpc-channel.js';
 import { bytesField, fieldValues, numberField, ProtoWriter, readFields, stringField } from './protobuf.js';
 
 const WORKFLOW_SERVICE = '/temporal.api.workflowservice.v1.WorkflowService/';
 const OPERATOR_SERVICE = '/temporal.api.operatorservice.v1.OperatorService/';
 
-// Enum values of the Temporal API (temporal.api.enums.v1), numbered as on the wire.
-const TASK_QUEUE_KIND_NORMAL = 1;
-const HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT = 2;
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
-const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
-const EVENT_TYPE_WORKFLOW_TASK_FAILED = 9;
 /** Calls other than starts and result waits: an answer within this, or DEADLINE_EXCEEDED (and a retry). */
 const ADMIN_CALL_TIMEOUT_MS = 15_000;
-export const WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE = 3;
 
 /** A long poll for a close event: the server answers within about 20 s, empty when nothing closed. */
 const RESULT_POLL_TIMEOUT_MS = 70_000;
