@@ -3,7 +3,7 @@ import { firstLine, UsageError } from '../errors.js';
 import type { ListedSchedule, ScheduleService } from '../temporal/schedule-service.js';
 import { DEFAULT_ID_PREFIX, RUN_ID_MEMO_KEY, TemporalService, type ListedWorkflow } from '../temporal/temporal-service.js';
 import { connectionSettings } from './connection.js';
-import { ExitCode } from './exit-codes.js';
+import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 
@@ -85,7 +85,7 @@ export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> 
     io.out(`Found ${ours.length} workflows of ${scope} (${running} running, ${ours.length - running} closed)${skipped}`);
     if (config.dryRun) {
       io.out(`Dry run: would delete ${ours.length} workflows (terminating ${running} running first)`);
-      return ExitCode.ok;
+      return exitCodeOf({ kind: 'done' });
     }
     const workflowOutcome = await removeAll(ours, (workflow) => workflow.workflowId, (workflow) => service.deleteWorkflow(config.namespace, workflow.workflowId, workflow.runId));
     io.out(
@@ -94,7 +94,7 @@ export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> 
     );
     const firstError = scheduleOutcome.firstError ?? workflowOutcome.firstError;
     if (firstError) io.err(`First failure: ${firstError}`);
-    return scheduleOutcome.failed + workflowOutcome.failed > 0 ? ExitCode.failure : ExitCode.ok;
+    return exitCodeOf({ kind: 'done', failures: scheduleOutcome.failed + workflowOutcome.failed });
   } finally {
     await service.close();
   }

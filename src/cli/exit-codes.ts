@@ -1,3 +1,7 @@
+import { CommanderError } from 'commander';
+import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
+import type { ThresholdResult } from '../metrics/thresholds.js';
+import type { Verification } from '../metrics/verification.js';
 import type { RunStats } from '../scheduler/types.js';
 
 /** Documented exit codes (README "Exit codes"). */
@@ -13,22 +17,70 @@ export const ExitCode = {
   interrupted: 130,
 } as const;
 
-export interface RunVerdict {
-  /** Thresholds were given (then they, not the failure count, decide between 0 and 99). */
-  thresholdsGiven?: boolean;
-  thresholdsPassed?: boolean;
-  /** --verify found the server's counts different from the tool's. */
-  verificationFailed?: boolean;
+/** How a command ended, as far as its exit code is concerned. */
+export type Outcome =
+  /** A load run (run, infinite) that ended; `outputLost`: a result could not be written. */
+  | { kind: 'load'; stats: RunStats; thresholds: readonly ThresholdResult[]; verification?: Verification; outputLost?: boolean }
+  /** A schedules run that ended, with the direct load beside it when there was one. */
+  | { kind: 'schedules'; schedulesLeft: number; thresholds: readonly ThresholdResult[]; directLoad?: RunStats; outputLost?: boolean }
+  /** A command that did its work; `failures`: the parts of it that failed (cleanup's deletions). */
+  | { kind: 'done'; failures?: number; outputLost?: boolean }
+  /** A second signal: the command left at once. */
+  | { kind: 'forced'; outputLost?: boolean }
+  | { kind: 'error'; error: unknown; outputLost?: boolean };
+
+/**
+ * The exit code of every command (README "Signals and exit codes"); nothing else in sched-bench picks
+ * one. Output that could not be written makes an otherwise good run fail; a worse code stays.
+ */
+export function exitCodeOf(outcome: Outcome): number {
+  switch (outcome.kind) {
+    case 'load':
+      return afterLostOutput(loadVerdict(outcome.stats, outcome.thresholds, outcome.verification), outcome.outputLost);
+    case 'schedules':
+      return afterLostOutput(schedulesVerdict(outcome), outcome.outputLost);
+    case 'done':
+      return (outcome.failures ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
+    case 'forced':
+      return ExitCode.interrupted;
+    case 'error':
+      return errorCode(outcome.error);
+  }
 }
 
-/** The exit code of a load run that ended (README "Signals and exit codes"). */
-export function exitCodeFor(stats: RunStats, verdict: RunVerdict = {}): number {
+function afterLostOutput(exitCode: number, lost = false): number {
+  return lost && exitCode === ExitCode.ok ? ExitCode.failure : exitCode;
+}
+
+/** A load run: cut short, failed, thresholds, verification, in that order (README "Signals and exit codes"). */
+function loadVerdict(stats: RunStats, thresholds: readonly ThresholdResult[], verification: Verification | undefined): number {
   if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
   if (stats.stopReason === 'aborted') return ExitCode.failure;
   // Workflows left behind by a cut-short drain did not finish: the run did not do what it set out to.
   if (stats.drainTimedOut && stats.inFlight > 0) return ExitCode.failure;
-  if (verdict.thresholdsGiven && !verdict.thresholdsPassed) return ExitCode.thresholdsFailed;
-  if (verdict.verificationFailed) return ExitCode.failure;
-  if (!verdict.thresholdsGiven && stats.failed > 0) return ExitCode.failure;
+  const thresholdsGiven = thresholds.length > 0;
+  if (thresholdsGiven && !thresholds.every((threshold) => threshold.passed)) return ExitCode.thresholdsFailed;
+  if (verification && !verification.matches) return ExitCode.failure;
+  if (!thresholdsGiven && stats.failed > 0) return ExitCode.failure;
   return ExitCode.ok;
+}
+
+/**
+ * A schedules run. The direct load is judged as `infinite` judges its run (a dead worker aborts it;
+ * failures and workflows a cut-short drain left behind fail it); the thresholds are the schedules'
+ * and do not excuse it.
+ */
+function schedulesVerdict(outcome: Extract<Outcome, { kind: 'schedules' }>): number {
+  if (outcome.schedulesLeft > 0) return ExitCode.failure;
+  if (outcome.directLoad && loadVerdict(outcome.directLoad, [], undefined) === ExitCode.failure) return ExitCode.failure;
+  if (outcome.thresholds.length > 0 && !outcome.thresholds.every((threshold) => threshold.passed)) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+/** An error that ended a command: bad usage is 2, anything else 1 (--help and --version end as 0). */
+function errorCode(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof ConnectionError || error instanceof EnvironmentError) return ExitCode.failure;
+  return ExitCode.failure;
 }

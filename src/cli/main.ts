@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConnectionError, EnvironmentError, firstLine, UsageError } from '../errors.js';
 import { defaultCommand, readDotenv, resolveConfig, unknownVariableWarnings, type ConfigSources, type Environment } from './config.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
 import { connectionWarnings, loadProfileDefaults } from './connection.js';
@@ -129,23 +129,16 @@ function buildProgram(
   return program;
 }
 
-/** Turns an error into its one line and exit code. Nothing else in sched-bench picks exit codes. */
+/** Turns an error into its one line; its exit code comes from exitCodeOf. */
 function reportError(error: unknown, io: CliIO): number {
   if (error instanceof CommanderError) {
-    if (error.exitCode === 0) return ExitCode.ok; // --help, --version
-    io.err(`sched-bench: ${error.message.replace(/^error: /, '')}`);
-    return ExitCode.usage;
-  }
-  if (error instanceof UsageError) {
+    if (error.exitCode !== 0) io.err(`sched-bench: ${error.message.replace(/^error: /, '')}`); // not for --help, --version
+  } else if (error instanceof UsageError || error instanceof ConnectionError || error instanceof EnvironmentError) {
     io.err(`sched-bench: ${error.message}`);
-    return ExitCode.usage;
+  } else {
+    io.err(`sched-bench: unexpected error: ${firstLine(error)}`);
   }
-  if (error instanceof ConnectionError || error instanceof EnvironmentError) {
-    io.err(`sched-bench: ${error.message}`);
-    return ExitCode.failure;
-  }
-  io.err(`sched-bench: unexpected error: ${firstLine(error)}`);
-  return ExitCode.failure;
+  return exitCodeOf({ kind: 'error', error });
 }
 
 /** Runs the CLI with the given arguments (without `node` and the script) and returns the exit code. */
@@ -169,7 +162,7 @@ export async function runCli(
       chosen = { command, config: resolveConfig(command, { flags, env, dotenv, profile }), args };
     });
     await program.parseAsync(withDefaultCommand(args, { env, dotenv }), { from: 'user' });
-    if (!chosen) return ExitCode.ok;
+    if (!chosen) return exitCodeOf({ kind: 'done' });
     if (chosen.command !== 'report') for (const warning of connectionWarnings(chosen.config)) io.err(warning);
     const lookupPath = cliLookupOf(env, io.err);
     // Loaded on demand: the Temporal SDK is heavy, and --help or a usage error should not wait for it.

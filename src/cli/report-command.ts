@@ -6,7 +6,7 @@ import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../re
 import { checkResult, ResultDamage, type AnyResult } from '../report/read-result.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
 import { formatSummary } from '../report/summary.js';
-import { ExitCode } from './exit-codes.js';
+import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import { checkOneStdout, usesStdout, writeOutput } from './outputs.js';
@@ -79,9 +79,9 @@ export function runReport(files: readonly string[], config: RunConfig, givenIO: 
     io.out(formatSummary({ stats, latency, wait: merged.loadModel.wait, thresholds: [], client: merged.client }));
     if (config.json) writeOutput(config.json, `${JSON.stringify(merged, null, 2)}\n`);
     if (config.html) writeHtmlReport(config.html, [merged]);
-    return ExitCode.ok;
+    return exitCodeOf({ kind: 'done' });
   }
   writeHtmlReport(config.html!, results);
   io.out(`Report of ${results.length === 1 ? `${results[0]!.command === 'schedules' ? 'schedules run' : 'run'} ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html === '-' ? 'stdout' : config.html}`);
-  return ExitCode.ok;
+  return exitCodeOf({ kind: 'done' });
 }

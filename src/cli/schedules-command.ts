@@ -20,17 +20,18 @@ import type { FiredWorkflow, ScheduleService } from '../temporal/schedule-servic
 import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
 import { connectionSettings, settingsFor } from './connection.js';
-import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { ExitCode, exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, STDOUT, usesStdout, writeOutput } from './outputs.js';
-import { serveMetrics } from './metrics-server.js';
+import { serveMetrics } from '../run/metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
 import { latencyResult, scheduleRecord, schedulesEndRecord, serverHealthResult, thresholdRecords } from '../report/result.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
-import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
+import { workerTuningOf } from './worker-tuning.js';
+import { formatWorkerSettings } from '../report/lines.js';
 
 /** Time between creating the schedules and their window: creating them must be over by then. */
 const LEAD_MS = 2_000;
@@ -435,7 +436,7 @@ function fireTimingOf(spec: FireSpec, fires: readonly RecordedFire[]): { caughtU
  */
 export function schedulesVerdict(input: { schedulesLeft: number; thresholds: readonly ThresholdResult[]; directLoad?: RunStats }): number {
   if (input.schedulesLeft > 0) return ExitCode.failure;
-  if (input.directLoad && exitCodeFor(input.directLoad) === ExitCode.failure) return ExitCode.failure;
+  if (input.directLoad && exitCodeOf({ kind: 'load', stats: input.directLoad, thresholds: [] }) === ExitCode.failure) return ExitCode.failure;
   if (input.thresholds.length > 0 && !input.thresholds.every((threshold) => threshold.passed)) return ExitCode.thresholdsFailed;
   return ExitCode.ok;
 }

@@ -1,3 +1,5 @@
+import { exitCodeOf } from './exit-codes.js';
+
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 export interface ShutdownHandlers {
@@ -18,7 +20,7 @@ export class ShutdownSignals {
   private readonly onSignal = () => {
     this.received++;
     if (!this.handlers) {
-      if (this.received > 1) process.exit(130); // nothing to report yet
+      if (this.received > 1) process.exit(exitCodeOf({ kind: 'forced' })); // nothing to report yet
       return;
     }
     if (this.received === 1) this.handlers.graceful();

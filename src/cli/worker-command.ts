@@ -1,11 +1,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { firstLine } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
+import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
-import { formatWorkerSettings, workerTuningOf } from './worker-tuning.js';
+import { workerTuningOf } from './worker-tuning.js';
+import { formatWorkerSettings } from '../report/lines.js';
 
 /**
  * Keeps V8's young generation at its initial size (1 MB per semi-space) instead of letting it grow to
@@ -33,7 +34,7 @@ export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownS
       },
       forced: () => {
         io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
-        process.exit(ExitCode.interrupted);
+        process.exit(exitCodeOf({ kind: 'forced' }));
       },
     });
     try {
@@ -46,11 +47,11 @@ export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownS
       } catch (error) {
         await worker.shutdown();
         io.err(`sched-bench: worker stopped on an error: ${firstLine(error)}`);
-        return ExitCode.failure;
+        return exitCodeOf({ kind: 'done', failures: 1 });
       }
       await worker.shutdown();
       io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
-      return ExitCode.ok;
+      return exitCodeOf({ kind: 'done' });
     } finally {
       detachSignals();
     }

@@ -1,4 +1,4 @@
-import type { EffectiveWorkerSettings, WorkerTuning } from '../temporal/echo-worker.js';
+import type { WorkerTuning } from '../temporal/echo-worker.js';
 import { cacheDirOf } from '../temporal/temporal-cli.js';
 import type { RunConfig } from './options.js';
 
@@ -12,11 +12,4 @@ export function workerTuningOf(config: RunConfig, env: Record<string, string | u
     stickyCacheSize: config.stickyCacheSize,
     bundleCacheDir: cacheDirOf(env),
   };
-}
-
-export function formatWorkerSettings(settings: EffectiveWorkerSettings): string {
-  return (
-    `workers=${settings.workers} workflowSlots=${settings.workflowSlots} activitySlots=${settings.activitySlots} ` +
-    `pollers=${settings.pollers} stickyCache=${settings.stickyCacheSize}`
-  );
 }

@@ -1,5 +1,7 @@
 import type { ServerHealthEvent } from '../metrics/server-health.js';
 import type { Stage } from '../scheduler/load-model.js';
+import type { EffectiveWorkerSettings } from '../temporal/echo-worker.js';
+import type { SessionEvent } from '../run/session.js';
 import type { IntervalReport, RunMode, RunStats } from '../scheduler/types.js';
 import { formatMillis } from './units.js';
 
@@ -144,4 +146,35 @@ export function formatServerHealthEvent(event: ServerHealthEvent): string {
     case 'throttled':
       return `Server is throttling starts (${event.reason}); retrying with backoff, counted as throttled attempts`;
   }
+}
+
+/** The embedded or separate worker's settings, as its start line shows them. */
+export function formatWorkerSettings(settings: EffectiveWorkerSettings): string {
+  return (
+    `workers=${settings.workers} workflowSlots=${settings.workflowSlots} activitySlots=${settings.activitySlots} ` +
+    `pollers=${settings.pollers} stickyCache=${settings.stickyCacheSize}`
+  );
+}
+
+/** What a run's session tells: its dev server, its embedded worker, its metrics endpoint. */
+export function formatSessionEvent(event: SessionEvent): string {
+  switch (event.type) {
+    case 'dev-server-started':
+      return `Dev server started at ${event.address} (pid ${event.pid}, ${event.origin})`;
+    case 'worker-started':
+      return `Embedded worker: ${formatWorkerSettings(event.settings)}`;
+    case 'worker-stopped':
+      return `sched-bench: embedded worker stopped: ${event.reason}`;
+    case 'metrics-served':
+      return `Metrics: http://0.0.0.0:${event.port}/metrics (SDK metrics: port ${event.port + 1})`;
+  }
+}
+
+/** A drain that timed out (or gave up: nothing finished) with workflows still running. */
+export function formatDrainCutShort(drain: { inFlight: number; terminated: number; timeoutSeconds?: number; stallSeconds?: number; onStop: 'leave' | 'terminate' }): string {
+  return (
+    (drain.stallSeconds === undefined ? `Drain timed out after ${drain.timeoutSeconds}s` : `Drain gave up: no workflow finished for ${drain.stallSeconds}s`) +
+    `: ${drain.inFlight} workflows still running` +
+    (drain.onStop === 'terminate' ? `, ${drain.terminated} terminated` : ', left running (--on-stop leave)')
+  );
 }

@@ -4,6 +4,7 @@ import type { IntervalPoint } from '../metrics/interval-series.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
+import type { ClientCost } from '../metrics/client-cost.js';
 import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
 import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../scheduler/types.js';
 
@@ -69,15 +70,7 @@ export interface DrainOutcome {
   terminated: number;
 }
 
-/** CPU (during the run, start-up excluded) and memory sched-bench itself used: what the tool, not the server, cost. */
-export interface ClientCost {
-  cpuUserSeconds: number;
-  cpuSystemSeconds: number;
-  /** (user + system) CPU per completed workflow, ms. */
-  cpuMsPerCompleted: number;
-  maxRssMegabytes: number;
-  embeddedWorker: boolean;
-}
+export type { ClientCost } from '../metrics/client-cost.js';
 
 export interface ResultInput {
   version: string;

@@ -2,9 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, inject, it } from 'vitest';
-import { schedulesVerdict } from '../../src/cli/schedules-command.js';
-import { parseThreshold } from '../../src/metrics/thresholds.js';
-import { emptyRunStats } from '../../src/scheduler/scheduler-service.js';
 import type { SchedulesResult } from '../../src/report/schedule-report.js';
 import { CliProcess, emptyDir, eventually, runIdOf, temporalCommand, uniqueQueue } from '../helpers/cli.js';
 import { readNdjson } from '../helpers/ndjson-schema.js';
@@ -50,24 +47,5 @@ describe('schedules: a forced exit (second signal)', () => {
     const records = readNdjson(readFileSync(ndjson, 'utf8'));
     expect(records.at(-1)).toMatchObject({ type: 'end', command: 'schedules', exitCode: 130, interrupted: true, counts: run.schedules.counts });
     await eventually(async () => expect(await schedulesOnServer(prefix)).toEqual([]));
-  });
-});
-
-describe('schedules verdict', () => {
-  const stats = (changes: Partial<ReturnType<typeof emptyRunStats>>) => ({ ...emptyRunStats('infinite', 'closed'), ...changes });
-  const passed = [{ ...parseThreshold('missed==0'), value: 0, passed: true }];
-
-  it('fails (1) when the direct load was aborted (its worker died), failed workflows, or left some in flight; thresholds do not excuse it', () => {
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: [], directLoad: stats({}) })).toBe(0);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: [], directLoad: stats({ stopReason: 'aborted' }) })).toBe(1);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: passed, directLoad: stats({ stopReason: 'aborted' }) })).toBe(1);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: passed, directLoad: stats({ failed: 3 }) })).toBe(1);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: [], directLoad: stats({ drainTimedOut: true, inFlight: 2 }) })).toBe(1);
-  });
-
-  it('otherwise: schedules left fail (1), failed thresholds give 99, else 0', () => {
-    expect(schedulesVerdict({ schedulesLeft: 1, thresholds: passed })).toBe(1);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: [{ ...passed[0]!, passed: false }] })).toBe(99);
-    expect(schedulesVerdict({ schedulesLeft: 0, thresholds: passed })).toBe(0);
   });
 });

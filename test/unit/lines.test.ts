@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import {
   formatFailuresLine,
   formatFinalLine,
@@ -120,12 +119,3 @@ describe('formatSeconds', () => {
   ])('%d s → %s', (seconds, text) => expect(formatSeconds(seconds)).toBe(text));
 });
 
-describe('exit codes', () => {
-  it.each([
-    [stats({}), 0],
-    [stats({ failed: 1 }), 1],
-    [stats({ stopReason: 'stopped' }), 130],
-    [stats({ mode: 'infinite', stopReason: 'stopped' }), 0],
-    [stats({ mode: 'infinite', stopReason: 'time-limit', failed: 2 }), 1],
-  ])('%# → %i', (runStats, code) => expect(exitCodeFor(runStats)).toBe(code));
-});

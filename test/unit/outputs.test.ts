@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  checkOneStdout, checkWritable, exitCodeAfterLostOutput, NdjsonWriter, usesStdout, writeFileAtomic,
+  checkOneStdout, checkWritable, NdjsonWriter, usesStdout, writeFileAtomic,
 } from '../../src/cli/outputs.js';
 import { UsageError } from '../../src/errors.js';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
@@ -123,10 +123,6 @@ describe('stdout is one output at a time', () => {
 });
 
 describe('lost output', () => {
-  it.each([[0, true, 1], [0, false, 0], [1, true, 1], [2, true, 2], [99, true, 99], [130, true, 130], [99, false, 99]])(
-    'exit code %i with lost=%s → %i', (code, lost, expected) => expect(exitCodeAfterLostOutput(code, lost)).toBe(expected),
-  );
-
   it('NdjsonWriter creates its file only with the first record', () => {
     const file = join(tempDir(), 'r.ndjson');
     const writer = new NdjsonWriter(file);

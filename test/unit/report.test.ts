@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { writeFileAtomic } from '../../src/cli/outputs.js';
 import { IntervalSeries } from '../../src/metrics/interval-series.js';
 import { LatencyHistogram, type LatencySummary } from '../../src/metrics/latency-histogram.js';
@@ -99,18 +98,6 @@ describe('verification against the server counts', () => {
     const verification = verifyAgainstServer(makeStats({ started: 50, completed: 50 }), { Running: 20, Completed: 30 }, false);
     expect(verification).toMatchObject({ matches: true, rows: [{ what: 'started', tool: 50, server: 50 }] });
   });
-});
-
-describe('exit codes with thresholds and verification', () => {
-  it.each([
-    [{}, { thresholdsGiven: true, thresholdsPassed: true }, 0],
-    [{}, { thresholdsGiven: true, thresholdsPassed: false }, 99],
-    [{ failed: 3 }, { thresholdsGiven: true, thresholdsPassed: true }, 0],
-    [{ failed: 3 }, {}, 1],
-    [{}, { verificationFailed: true }, 1],
-    [{}, { thresholdsGiven: true, thresholdsPassed: false, verificationFailed: true }, 99],
-    [{ stopReason: 'stopped' as const }, { thresholdsGiven: true, thresholdsPassed: false }, 130],
-  ])('%o %o → %i', (stats, verdict, code) => expect(exitCodeFor(makeStats(stats), verdict)).toBe(code));
 });
 
 describe('IntervalSeries', () => {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/cli/config.js';
-import { formatWorkerSettings, workerTuningOf } from '../../src/cli/worker-tuning.js';
+import { workerTuningOf } from '../../src/cli/worker-tuning.js';
+import { formatWorkerSettings } from '../../src/report/lines.js';
 
 const none = { flags: {}, env: {}, dotenv: {} };
 

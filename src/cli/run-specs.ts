@@ -1,0 +1,96 @@
+import { UsageError } from '../errors.js';
+import { MAX_CONCURRENCY, MAX_RATE } from '../scheduler/load-model.js';
+import type { LoadModel, RunMode } from '../scheduler/types.js';
+import type { CliLookup } from '../temporal/dev-server.js';
+import type { LoadSpec } from '../run/load-spec.js';
+import type { SessionSpec } from '../run/session.js';
+import { connectionKindOf, connectionSettings } from './connection.js';
+import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
+import { workerTuningOf } from './worker-tuning.js';
+import { workloadOf } from './workload.js';
+
+/**
+ * From resolved options to what the run layer runs: every derived default and every rule that
+ * spans options is decided here, once, for every command.
+ */
+
+/** An embedded worker runs with --worker, and always with --dev-server (nothing else would run its workflows). */
+export function hasEmbeddedWorker(config: Pick<RunConfig, 'worker' | 'devServer'>): boolean {
+  return config.worker || config.devServer;
+}
+
+/**
+ * The load model: open with --rate, else closed. The in-flight limit is --concurrency, else 10 slots
+ * (closed loop) or a cap of 1000 (open loop).
+ */
+export function loadModelOf(config: Pick<RunConfig, 'concurrency' | 'rate' | 'stages'>): LoadModel {
+  const open = config.rate !== undefined;
+  const concurrency = config.concurrency ?? (open ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY);
+  return {
+    kind: open ? 'open' : 'closed', concurrency,
+    ...(config.rate !== undefined ? { rate: config.rate } : {}), ...(config.stages ? { stages: config.stages } : {}),
+  };
+}
+
+/** Where the run's server is and what runs beside the load; `kind` overrides the connection's default kind. */
+function sessionSpecOf(config: RunConfig, cliLookup: CliLookup, kind?: RunConfig['connection']): SessionSpec {
+  // With a dev server only the kind, compression and timeout apply; the cluster's TLS files are not read.
+  const connection = config.devServer
+    ? { address: config.address, kind: connectionKindOf(config), compression: config.grpcCompression, connectTimeoutMs: config.connectTimeout * 1000 }
+    : connectionSettings(config);
+  return {
+    connection: kind ? { ...connection, kind } : connection,
+    ...(config.devServer ? { devServer: cliLookup } : {}),
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(hasEmbeddedWorker(config) ? { worker: workerTuningOf(config) } : {}),
+    ...(config.metricsPort !== undefined ? { metricsPort: config.metricsPort } : {}),
+  };
+}
+
+function checkLoadOptions(config: RunConfig): void {
+  if (config.rate === 0 && !config.stages) throw new UsageError('--rate 0 makes sense only as the start of --stages');
+  if (config.rate !== undefined && config.stages?.some((stage) => stage.target > MAX_RATE)) {
+    throw new UsageError(`--stages: an open loop's rate must be at most ${MAX_RATE} per second`);
+  }
+  if (config.rate === undefined && config.stages?.some((stage) => stage.target > MAX_CONCURRENCY)) {
+    throw new UsageError(`--stages: a closed loop's concurrency must be at most ${MAX_CONCURRENCY}`);
+  }
+  if (config.eagerStart === true && !hasEmbeddedWorker(config)) {
+    throw new UsageError('SCHEDULER_EAGER_START=true hands workflow tasks to the embedded worker: add --worker (or --dev-server)');
+  }
+  if (config.eagerStart === true && connectionKindOf(config) !== 'native') {
+    throw new UsageError('SCHEDULER_EAGER_START=true needs --connection native (the worker and the client share its connection)');
+  }
+}
+
+/** `run` (batch) and `infinite`: the whole load run. Throws a UsageError for options that do not go together. */
+export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLookup): LoadSpec {
+  const session = sessionSpecOf(config, cliLookup); // unreadable TLS files are a usage error, before anything starts
+  checkLoadOptions(config);
+  return {
+    ...session,
+    mode,
+    ...(config.runId !== undefined ? { runId: config.runId } : {}),
+    idPrefix: config.idPrefix,
+    loadModel: loadModelOf(config),
+    totalWorkflows: config.totalWorkflows,
+    ...(config.duration !== undefined ? { duration: config.duration } : {}),
+    maxRuntime: config.maxRuntime,
+    warmup: config.warmup,
+    reportInterval: config.reportInterval,
+    wait: config.wait,
+    workload: workloadOf(config),
+    ...(config.startDelay !== undefined ? { startDelayMs: config.startDelay * 1000 } : {}),
+    // Eager start was measured faster wherever it applies: on unless turned off.
+    eagerStart: config.eagerStart ?? (hasEmbeddedWorker(config) && connectionKindOf(config) === 'native'),
+    retryTimeout: config.retryTimeout,
+    maxOutage: config.maxOutage,
+    drain: {
+      ...(config.drainTimeout !== undefined ? { timeout: config.drainTimeout } : { stallTimeout: DRAIN_STALL_SECONDS }),
+      onStop: config.onStop,
+    },
+    thresholds: config.thresholds,
+    verify: config.verify,
+  };
+}

@@ -1,0 +1,114 @@
+import { firstLine } from '../errors.js';
+import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
+import type { EchoWorker, EffectiveWorkerSettings, WorkerTuning } from '../temporal/echo-worker.js';
+import { TemporalService, type ConnectionSettings, type TemporalServiceOptions } from '../temporal/temporal-service.js';
+import { serveMetrics, type MetricsSource } from './metrics-server.js';
+
+/** What a run holds open besides its load: where the server is, and what runs beside the load. */
+export interface SessionSpec {
+  /** The cluster's connection; with `devServer` only its kind, compression and connect timeout apply. */
+  connection: ConnectionSettings & { connectTimeoutMs: number };
+  /** Start a private Temporal dev server (found through this lookup) and connect to it instead. */
+  devServer?: CliLookup;
+  namespace: string;
+  taskQueue: string;
+  /** Run an EchoWorkflow worker in this process, on the task queue, with these settings. */
+  worker?: WorkerTuning;
+  /** Serve Prometheus metrics on this port; the SDK's own on the next one. */
+  metricsPort?: number;
+}
+
+/** What the session tells while it opens and while the run goes on. */
+export type SessionEvent =
+  | { type: 'dev-server-started'; address: string; pid: number | undefined; origin: string }
+  | { type: 'worker-started'; settings: EffectiveWorkerSettings }
+  | { type: 'worker-stopped'; reason: string }
+  | { type: 'metrics-served'; port: number };
+
+/**
+ * Owns what a run holds open — dev server, connection, embedded worker, metrics server — opened in
+ * that order and closed in the reverse one on every path. `killNow` is for a process on its way out:
+ * synchronous, it leaves no dev server behind.
+ */
+export class RunSession {
+  private devServer: DevServer | undefined;
+  /** Kills a dev server that is still starting up (before `devServer` is set). */
+  private killStartingDevServer: (() => void) | undefined;
+  private connection: TemporalService | undefined;
+  private worker: EchoWorker | undefined;
+  private metricsServer: { close: () => Promise<void> } | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: SessionSpec,
+    private readonly onEvent: (event: SessionEvent) => void,
+  ) {}
+
+  /** The address the run talks to: the dev server's once started, else the cluster's. */
+  get address(): string {
+    return this.devServer?.address ?? this.spec.connection.address;
+  }
+
+  get service(): TemporalService {
+    if (!this.connection) throw new Error('the session is not connected');
+    return this.connection;
+  }
+
+  /** Starts the dev server (when asked for) and connects; the SDK runtime first when metrics are served. */
+  async connect(options: Omit<TemporalServiceOptions, keyof ConnectionSettings>): Promise<TemporalService> {
+    if (this.spec.metricsPort !== undefined) {
+      // Before anything else touches the SDK: its runtime is created once, with the exporter or without.
+      (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${this.spec.metricsPort + 1}` });
+    }
+    if (this.spec.devServer) {
+      this.devServer = await startDevServer(this.spec.devServer, (kill) => (this.killStartingDevServer = kill));
+      this.onEvent({ type: 'dev-server-started', address: this.devServer.address, pid: this.devServer.pid, origin: this.devServer.origin });
+    }
+    const { connection } = this.spec;
+    // A private dev server is plain text on loopback: the cluster's TLS and credentials do not apply.
+    const settings = this.devServer
+      ? { address: this.devServer.address, kind: connection.kind, compression: connection.compression, connectTimeoutMs: connection.connectTimeoutMs }
+      : connection;
+    this.connection = await TemporalService.connect({ ...settings, ...options });
+    return this.connection;
+  }
+
+  /**
+   * Starts the embedded worker when the spec asks for one. `onStopped` hears when it stops by itself
+   * (nothing can finish the run's workflows then).
+   */
+  async startWorker(onStopped: () => void): Promise<void> {
+    if (!this.spec.worker) return;
+    const worker = await this.service.createEchoWorker(this.spec.namespace, this.spec.taskQueue, this.spec.worker);
+    this.worker = worker;
+    this.onEvent({ type: 'worker-started', settings: worker.settings });
+    worker.start().catch((error: Error) => {
+      this.onEvent({ type: 'worker-stopped', reason: firstLine(error) });
+      onStopped();
+    });
+  }
+
+  /** Serves /metrics from `source` when the spec gives a port. */
+  async serveMetrics(source: () => MetricsSource): Promise<void> {
+    if (this.spec.metricsPort === undefined) return;
+    this.metricsServer = await serveMetrics(source(), this.spec.metricsPort);
+    this.onEvent({ type: 'metrics-served', port: this.spec.metricsPort });
+  }
+
+  /** Closes everything opened, in reverse order; safe to call more than once. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.metricsServer?.close();
+      await this.worker?.shutdown();
+      await this.connection?.close();
+      await this.devServer?.stop();
+    })();
+    return this.closing;
+  }
+
+  /** Synchronous last resort for a process that exits now: kills the dev server, starting or running. */
+  killNow(): void {
+    if (this.devServer) this.devServer.kill();
+    else this.killStartingDevServer?.();
+  }
+}

@@ -1,0 +1,84 @@
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { exitCodeOf, type Outcome } from '../../src/cli/exit-codes.js';
+import { ConnectionError, EnvironmentError, UsageError } from '../../src/errors.js';
+import { parseThreshold, type ThresholdResult } from '../../src/metrics/thresholds.js';
+import type { Verification } from '../../src/metrics/verification.js';
+import { emptyRunStats } from '../../src/scheduler/scheduler-service.js';
+import { makeStats } from '../helpers/run-stats.js';
+
+const held: ThresholdResult[] = [{ ...parseThreshold('e2e.p99<2s'), value: 100, passed: true }];
+const broken: ThresholdResult[] = [{ ...held[0]!, passed: false }];
+const differs: Verification = { matches: false, rows: [], serverCounts: {} };
+const load = (stats: Parameters<typeof makeStats>[0], rest: Partial<Extract<Outcome, { kind: 'load' }>> = {}): Outcome => ({
+  kind: 'load', stats: makeStats(stats), thresholds: [], ...rest,
+});
+
+describe('exit codes of a load run', () => {
+  it.each([
+    [load({}), 0],
+    [load({ failed: 1 }), 1],
+    [load({ stopReason: 'stopped' }), 130],
+    [load({ mode: 'infinite', stopReason: 'stopped' }), 0],
+    [load({ mode: 'infinite', stopReason: 'time-limit', failed: 2 }), 1],
+    [load({ stopReason: 'aborted' }), 1],
+    [load({ drainTimedOut: true, inFlight: 2 }), 1],
+  ])('%# → %i', (outcome, code) => expect(exitCodeOf(outcome)).toBe(code));
+
+  it.each([
+    [load({}, { thresholds: held }), 0],
+    [load({}, { thresholds: broken }), 99],
+    [load({ failed: 3 }, { thresholds: held }), 0],
+    [load({ failed: 3 }), 1],
+    [load({}, { verification: differs }), 1],
+    [load({}, { thresholds: broken, verification: differs }), 99],
+    [load({ stopReason: 'stopped' }, { thresholds: broken }), 130],
+  ])('with thresholds and verification: %# → %i', (outcome, code) => expect(exitCodeOf(outcome)).toBe(code));
+
+  it('lost output makes a good run fail and leaves a worse code as it is', () => {
+    expect(exitCodeOf({ ...load({}), outputLost: true })).toBe(1);
+    expect(exitCodeOf({ ...load({}), outputLost: false })).toBe(0);
+    expect(exitCodeOf({ ...load({ failed: 1 }), outputLost: true })).toBe(1);
+    expect(exitCodeOf({ ...load({}, { thresholds: broken }), outputLost: true })).toBe(99);
+    expect(exitCodeOf({ ...load({ stopReason: 'stopped' }), outputLost: true })).toBe(130);
+    expect(exitCodeOf({ kind: 'forced', outputLost: true })).toBe(130);
+  });
+});
+
+describe('exit codes of a schedules run', () => {
+  const stats = (changes: Partial<ReturnType<typeof emptyRunStats>>) => ({ ...emptyRunStats('infinite', 'closed'), ...changes });
+  const passed = [{ ...parseThreshold('missed==0'), value: 0, passed: true }];
+  const schedules = (rest: Partial<Extract<Outcome, { kind: 'schedules' }>>): Outcome => ({ kind: 'schedules', schedulesLeft: 0, thresholds: [], ...rest });
+
+  it('fails (1) when the direct load was aborted (its worker died), failed workflows, or left some in flight; thresholds do not excuse it', () => {
+    expect(exitCodeOf(schedules({ directLoad: stats({}) }))).toBe(0);
+    expect(exitCodeOf(schedules({ directLoad: stats({ stopReason: 'aborted' }) }))).toBe(1);
+    expect(exitCodeOf(schedules({ thresholds: passed, directLoad: stats({ stopReason: 'aborted' }) }))).toBe(1);
+    expect(exitCodeOf(schedules({ thresholds: passed, directLoad: stats({ failed: 3 }) }))).toBe(1);
+    expect(exitCodeOf(schedules({ directLoad: stats({ drainTimedOut: true, inFlight: 2 }) }))).toBe(1);
+  });
+
+  it('otherwise: schedules left fail (1), failed thresholds give 99, else 0; lost output fails a good run', () => {
+    expect(exitCodeOf(schedules({ schedulesLeft: 1, thresholds: passed }))).toBe(1);
+    expect(exitCodeOf(schedules({ thresholds: [{ ...passed[0]!, passed: false }] }))).toBe(99);
+    expect(exitCodeOf(schedules({ thresholds: passed }))).toBe(0);
+    expect(exitCodeOf(schedules({ thresholds: passed, outputLost: true }))).toBe(1);
+  });
+});
+
+describe('exit codes of other endings', () => {
+  it('errors: bad usage is 2, a server or program not reached 1, --help and --version 0', () => {
+    expect(exitCodeOf({ kind: 'error', error: new UsageError('bad') })).toBe(2);
+    expect(exitCodeOf({ kind: 'error', error: new CommanderError(1, 'commander.unknownOption', 'unknown option') })).toBe(2);
+    expect(exitCodeOf({ kind: 'error', error: new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)') })).toBe(0);
+    expect(exitCodeOf({ kind: 'error', error: new ConnectionError('refused') })).toBe(1);
+    expect(exitCodeOf({ kind: 'error', error: new EnvironmentError('no temporal') })).toBe(1);
+    expect(exitCodeOf({ kind: 'error', error: new Error('bug') })).toBe(1);
+  });
+
+  it('a command that did its work: 0, or 1 when part of it failed; a forced exit: 130', () => {
+    expect(exitCodeOf({ kind: 'done' })).toBe(0);
+    expect(exitCodeOf({ kind: 'done', failures: 2 })).toBe(1);
+    expect(exitCodeOf({ kind: 'forced' })).toBe(130);
+  });
+});
