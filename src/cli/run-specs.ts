@@ -8,6 +8,8 @@ import { connectionKindOf, connectionSettings } from './connection.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
+import { defaultConfig } from './config.js';
+import { cliLookupOf } from '../temporal/temporal-cli.js';
 
 /**
  * From resolved options to what the run layer runs: every derived default and every rule that
@@ -93,4 +95,12 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
     thresholds: config.thresholds,
     verify: config.verify,
   };
+}
+
+/**
+ * The library's way in: a LoadSpec from options named as the CLI names them in its JSON config (the
+ * options table's keys), every other option at its default, with the CLI's rules.
+ */
+export function loadSpecFrom(mode: RunMode, options: Partial<RunConfig> = {}, env: Record<string, string | undefined> = process.env): LoadSpec {
+  return loadSpecOf(mode, { ...defaultConfig(), ...options }, cliLookupOf(env));
 }

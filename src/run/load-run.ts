@@ -13,7 +13,7 @@ import type { PrometheusExporter } from '../report/prometheus.js';
 import { finalInterval, type DrainOutcome } from '../report/result.js';
 import { RunWatch, type RunWatchEvent } from '../scheduler/run-watch.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
-import type { IntervalReport, LoadModel, RunMode, RunStats } from '../scheduler/types.js';
+import type { Clock, IntervalReport, LoadModel, RunMode, RunStats, WorkflowLauncher } from '../scheduler/types.js';
 import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, TemporalService } from '../temporal/temporal-service.js';
 import type { LoadSpec } from './load-spec.js';
@@ -60,9 +60,24 @@ export interface LoadResult {
   finalInterval: IntervalReport | undefined;
 }
 
-/** Runs a load to its end and resolves with its result; `signal` stops it gracefully (drain, then result). */
-export async function runLoad(spec: LoadSpec, options: { onEvent?: (event: LoadEvent) => void; signal?: AbortSignal } = {}): Promise<LoadResult> {
-  const run = startLoad(spec, options.onEvent);
+/**
+ * Stand-ins for the server, for tests and dry runs: with a `launcher` the run connects to nothing
+ * (no worker, no watch of the server, no --verify) and launches through it, on `clock` when given.
+ */
+export interface LoadSeams {
+  launcher?: WorkflowLauncher;
+  clock?: Clock;
+}
+
+export interface LoadRunOptions extends LoadSeams {
+  onEvent?: (event: LoadEvent) => void;
+  /** Aborting it stops the run gracefully: no new launches, a drain, then the result. */
+  signal?: AbortSignal;
+}
+
+/** Runs a load to its end and resolves with its result. */
+export async function runLoad(spec: LoadSpec, options: LoadRunOptions = {}): Promise<LoadResult> {
+  const run = startLoad(spec, options.onEvent, options);
   const stop = () => run.stop();
   if (options.signal?.aborted) stop();
   options.signal?.addEventListener('abort', stop, { once: true });
@@ -74,8 +89,8 @@ export async function runLoad(spec: LoadSpec, options: { onEvent?: (event: LoadE
 }
 
 /** Starts a load run; the handle stops it, reads it while it runs, and ends it at once if need be. */
-export function startLoad(spec: LoadSpec, onEvent: (event: LoadEvent) => void = () => undefined): LoadRun {
-  return new LoadRun(spec, onEvent);
+export function startLoad(spec: LoadSpec, onEvent: (event: LoadEvent) => void = () => undefined, seams: LoadSeams = {}): LoadRun {
+  return new LoadRun(spec, onEvent, seams);
 }
 
 /** One load run: set up through its session, run by the SchedulerService, torn down on every path. */
@@ -101,6 +116,7 @@ export class LoadRun {
   constructor(
     private readonly spec: LoadSpec,
     private readonly onEvent: (event: LoadEvent) => void,
+    private readonly seams: LoadSeams = {},
   ) {
     this.runId = spec.runId ?? newRunId();
     // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
@@ -167,24 +183,31 @@ export class LoadRun {
     return this.scheduler?.metrics ?? new RunMetrics();
   }
 
+  /** Connects, checks the namespace and starts the embedded worker: what the load needs of the server. */
+  private async setUp(): Promise<TemporalService> {
+    const { spec } = this;
+    const service = await this.session.connect({
+      runId: this.runId, idPrefix: spec.idPrefix, shard: this.shard, health: this.health, retryBudgetMs: spec.retryTimeout * 1000,
+      eagerStart: spec.eagerStart, startDelayMs: spec.startDelayMs, stopSignal: this.stopRetries.signal,
+    });
+    if (this.shard) this.onEvent({ type: 'shared-run', runId: this.runId, workflowIdPrefix: service.workflowIdPrefix() });
+    await service.checkNamespace(spec.namespace);
+    this.serverVersion = (await service.serverVersion()) ?? null;
+    this.sdk = TemporalService.sdkVersions();
+    await this.session.startWorker(() => {
+      // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
+      this.workerFailed = true;
+      this.scheduler?.abort();
+    });
+    return service;
+  }
+
   private async execute(): Promise<LoadResult> {
     const { spec } = this;
     let watch: RunWatch | undefined;
     try {
-      const service = await this.session.connect({
-        runId: this.runId, idPrefix: spec.idPrefix, shard: this.shard, health: this.health, retryBudgetMs: spec.retryTimeout * 1000,
-        eagerStart: spec.eagerStart, startDelayMs: spec.startDelayMs, stopSignal: this.stopRetries.signal,
-      });
-      if (this.shard) this.onEvent({ type: 'shared-run', runId: this.runId, workflowIdPrefix: service.workflowIdPrefix() });
-      await service.checkNamespace(spec.namespace);
-      this.serverVersion = (await service.serverVersion()) ?? null;
-      this.sdk = TemporalService.sdkVersions();
-      await this.session.startWorker(() => {
-        // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
-        this.workerFailed = true;
-        this.scheduler?.abort();
-      });
-      const scheduler = await this.createScheduler(service);
+      const service = this.seams.launcher ? undefined : await this.setUp();
+      const scheduler = await this.createScheduler((service ?? this.seams.launcher)!);
       this.onEvent({ type: 'load-started', runId: this.runId, address: this.session.address });
       if (this.stopRequested) scheduler.stop(); // a stop came during start-up
       if (this.workerFailed) scheduler.abort();
@@ -197,7 +220,7 @@ export class LoadRun {
         : await scheduler.runInfinite({ workload, duration, maxRuntime: spec.maxRuntime });
       watch.stop();
       if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
-      const verification = spec.verify ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
+      const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
       return this.resultOf(stats, stats.stopReason === 'stopped', verification);
     } finally {
       watch?.stop();
@@ -206,11 +229,11 @@ export class LoadRun {
   }
 
   /** The SchedulerService of the run, and the metrics server reading it when one is asked for. */
-  private async createScheduler(service: TemporalService): Promise<SchedulerService> {
+  private async createScheduler(launcher: WorkflowLauncher): Promise<SchedulerService> {
     const { spec } = this;
     let exporter: PrometheusExporter | undefined;
     const scheduler = new SchedulerService({
-      temporalService: service, taskQueue: spec.taskQueue, namespace: spec.namespace,
+      temporalService: launcher, clock: this.seams.clock, taskQueue: spec.taskQueue, namespace: spec.namespace,
       concurrency: spec.loadModel.concurrency, rate: spec.loadModel.rate, stages: spec.loadModel.stages,
       warmup: spec.warmup, drainTimeout: spec.drain.timeout, drainStallTimeout: spec.drain.stallTimeout,
       reportInterval: spec.reportInterval, wait: spec.wait, startDelayMs: spec.startDelayMs,
@@ -241,7 +264,7 @@ export class LoadRun {
    * Watches for workflows nobody picks up (one event each; the run goes on, a worker may come) and for
    * a server away longer than maxOutage (the run then ends without a drain).
    */
-  private watchOf(scheduler: SchedulerService, service: TemporalService): RunWatch {
+  private watchOf(scheduler: SchedulerService, service: TemporalService | undefined): RunWatch {
     const { spec } = this;
     const address = this.session.address;
     return new RunWatch({
@@ -250,7 +273,8 @@ export class LoadRun {
         return completed + failed;
       },
       inFlightWorkflowIds: () => scheduler.inFlightWorkflowIds(),
-      probe: new TaskQueueProbe(service.taskQueueQueries(spec.namespace, spec.taskQueue)),
+      ...(service ? { probe: new TaskQueueProbe(service.taskQueueQueries(spec.namespace, spec.taskQueue)) } : {}),
+      clock: this.seams.clock,
       wait: spec.wait,
       embeddedWorker: spec.worker !== undefined,
       workflowType: spec.workload.kind === 'custom' ? spec.workload.workflowType : ECHO_WORKFLOW_TYPE,
@@ -263,9 +287,9 @@ export class LoadRun {
   }
 
   /** Terminates what a cut-short drain left (with onStop terminate), and tells of it. */
-  private async afterCutShortDrain(scheduler: SchedulerService, service: TemporalService, stats: RunStats): Promise<void> {
+  private async afterCutShortDrain(scheduler: SchedulerService, service: TemporalService | undefined, stats: RunStats): Promise<void> {
     const { drain, namespace } = this.spec;
-    if (drain.onStop === 'terminate') this.terminated = await terminateAll(service, namespace, scheduler.inFlightWorkflowIds());
+    if (drain.onStop === 'terminate' && service) this.terminated = await terminateAll(service, namespace, scheduler.inFlightWorkflowIds());
     const stallMs = scheduler.drainStallLimitMs();
     this.onEvent({
       type: 'drain-cut-short', inFlight: stats.inFlight, terminated: this.terminated, onStop: drain.onStop,
