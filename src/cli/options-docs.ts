@@ -157,7 +157,7 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   maxOutage:
     'The run then ends at once (no drain): one line, the JSON result with the open outage in `serverHealth`, ' +
     '`stopReason: aborted`',
-  thresholds: 'E.g. `e2e.p99<2s`, `failed.rate<0.01`, `throughput>50`; see [Thresholds](#thresholds-ci-gating)',
+  thresholds: 'More: `failed.rate<0.01`, `throughput>50`; see [Thresholds](#thresholds-ci-gating)',
   cron: 'Fields: minute hour day-of-month month day-of-week; names, ranges, steps',
 };
 
@@ -316,8 +316,15 @@ function cell(markdown: string): string {
   return markdown.replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|');
 }
 
-/** Plain text (the table's descriptions) as markdown: `<KEY>` would be read as an HTML tag. */
-const prose = (text: string): string => text.replace(/</g, '\\<');
+/** GitHub's anchor of a heading: `Connecting to a cluster` → `connecting-to-a-cluster`. */
+const anchorOf = (heading: string): string => heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+
+/**
+ * Plain text (the table's descriptions) as markdown: `<KEY>` would be read as an HTML tag, and
+ * `README "Benchmark"` (as --help says it) is a link inside the README.
+ */
+const prose = (text: string): string =>
+  text.replace(/</g, '\\<').replace(/README "([^"]+)"/g, (_, heading: string) => `[${heading}](#${anchorOf(heading)})`);
 
 const code = (text: string): string => `\`${text}\``;
 
@@ -366,7 +373,7 @@ export function readmeSection(name: ReadmeSectionName): string {
       ...(topic.others ?? []).filter((variable) => !variable.envExampleOnly).map(readmeOtherRow),
     ];
     if (rows.length === 0) return [];
-    return [[...(topics.length > 1 ? [`**${topic.title}**`, ''] : []), TABLE_HEAD, ...rows].join('\n')];
+    return [[...(topics.length > 1 ? [`**${prose(topic.title)}**`, ''] : []), TABLE_HEAD, ...rows].join('\n')];
   });
   const { start, end } = sectionMarkers(name);
   return [start, ...tables, end].join('\n\n');
