@@ -4,7 +4,10 @@
  * files, and a unit test fails when they differ from what this module makes of the table.
  */
 
-import { INFINITE_MODE_ENV, OPTION_SPECS, type CommandName, type OptionSpec, type RunConfig } from './options.js';
+import { MAX_CONCURRENCY } from '../scheduler/load-model.js';
+import {
+  DRAIN_STALL_SECONDS, INFINITE_MODE_ENV, MIN_REPORT_INTERVAL_SECONDS, OPTION_SPECS, type CommandName, type OptionSpec, type RunConfig,
+} from './options.js';
 
 type Spec = OptionSpec;
 
@@ -53,10 +56,11 @@ export function describeOption(spec: Spec): string {
 interface OtherVariable {
   name: string;
   description: string;
-  /** In words, for the README; the .env.example line stays empty unless `example` is given. */
+  /** In words. */
   defaultText: string;
-  /** The .env.example line's value: the default as the variable holds it, or an example. */
+  /** The default as the variable holds it, shown on the .env.example line (else the line is empty). */
   defaultValue?: string;
+  /** An example value shown there instead (said so: setting it changes the run). */
   example?: string;
   /** Only in .env.example (the README tells of it in its own section). */
   envExampleOnly?: boolean;
@@ -81,8 +85,9 @@ export const TOPICS: readonly Topic[] = [
     keys: ['address', 'namespace', 'profile', 'apiKey', 'tls', 'tlsCert', 'tlsKey', 'tlsCa', 'tlsServerName', 'grpcMeta',
       'connectTimeout', 'retryTimeout', 'connection', 'grpcCompression', 'taskQueue'],
     others: [{
+      // No example value: a .env line is not expanded by a shell, so `~/…` would name no file.
       name: 'TEMPORAL_CONFIG_FILE', description: 'the Temporal config file whose profile --profile picks, as the temporal CLI reads it',
-      defaultText: '~/.config/temporalio/temporal.toml', example: '~/.config/temporalio/temporal.toml',
+      defaultText: '~/.config/temporalio/temporal.toml',
     }],
   },
   {
@@ -136,14 +141,13 @@ export const TOPICS: readonly Topic[] = [
  */
 const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   grpcMeta: '`_` in `<KEY>` becomes `-`',
-  connectTimeout: 'The backoff: 0.2 s, doubling up to 2 s',
   retryTimeout: 'See [Server outages and throttling](#server-outages-and-throttling)',
   concurrency:
-    'Closed loop: the workflows in flight; open loop: the cap on them. More than 100 000: several processes with a shared `--run-id`',
+    `Closed loop: the workflows in flight; open loop: the cap on them. More than ${MAX_CONCURRENCY}: several processes with a shared \`--run-id\``,
   rate:
     'Also the limit of a `--stages` target: one process sends about 10 000/s, and arrivals a microsecond apart are finer than ' +
     'any timer keeps, so per-start timing would mean nothing (for "as fast as it goes", leave out `--rate`)',
-  reportInterval: "Fractions and units allowed; below 100 ms the timer's own lag under load is much of the interval",
+  reportInterval: `Fractions and units allowed; below ${MIN_REPORT_INTERVAL_SECONDS * 1000} ms the timer's own lag under load is much of the interval`,
   eagerStart:
     "Eager starts go through the SDK core's own retries, so throttled attempts are then not counted one by one; " +
     '`SCHEDULER_EAGER_START=true` without an embedded worker or with `--connection grpc` is exit 2',
@@ -151,7 +155,7 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   inputFile: 'It comes after the `--input`s',
   payloadSize: 'The padding is `.`',
   drainTimeout:
-    'Without it the drain waits as long as workflows keep finishing, and gives up once none has for 60 s (plus the ' +
+    `Without it the drain waits as long as workflows keep finishing, and gives up once none has for ${DRAIN_STALL_SECONDS} s (plus the ` +
     "workload's `--activity-delay` × `--count` and `--start-delay`; twice the longest workflow seen, if that is longer), " +
     'so workflows nobody runs cannot hold a stopped run',
   maxOutage:
