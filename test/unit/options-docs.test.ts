@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCommand, resolveConfig, unknownVariableWarnings, type Environment } from '../../src/cli/config.js';
 import { loadProfileDefaults } from '../../src/cli/connection.js';
 import { INFINITE_MODE_ENV, OPTION_SPECS, type CommandName, type OptionSpec } from '../../src/cli/options.js';
-import { envExampleLines, envExampleText, readmeWithOptions, topicProblems } from '../../src/cli/options-docs.js';
+import { envExampleLines, envExampleText, readmeSection, readmeWithOptions, topicProblems } from '../../src/cli/options-docs.js';
 
 const root = new URL('../../', import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, root), 'utf8');
@@ -50,10 +50,12 @@ describe('the docs made from the options table', () => {
     expect(readme, "README's options tables differ from the options table: run `npm run docs`").toBe(readmeWithOptions(readme));
   });
 
-  it('README sections are found by their markers and nothing else changes', () => {
-    const readme = read('README.md');
-    const before = readme.slice(0, readme.indexOf('<!-- options:start'));
-    expect(readmeWithOptions(readme).startsWith(before)).toBe(true);
+  it('replaces only what stands between the markers of each README section', () => {
+    const readme = 'intro\n<!-- options:start -->\nold\n<!-- options:end -->\nmiddle\n' +
+      '<!-- schedules-options:start: old words -->\nold\n<!-- schedules-options:end -->\noutro\n';
+    expect(readmeWithOptions(readme)).toBe(`intro\n${readmeSection('options')}\nmiddle\n${readmeSection('schedules-options')}\noutro\n`);
+    expect(readmeSection('options')).toContain('| `--concurrency <n>` | `SCHEDULER_CONCURRENCY` |');
+    expect(readmeSection('schedules-options')).toContain('| `--every <time>` | `SCHEDULER_EVERY` |');
     expect(() => readmeWithOptions('no markers')).toThrow(/README.md has no "<!-- options:start …"/);
   });
 
