@@ -23,7 +23,10 @@ function pemSource(source: ConfigDataSource | undefined, profileKey: string): Na
  */
 export function loadProfileDefaults(profileName: string | undefined, env: Environment, dotenv: Environment): Partial<RunConfig> {
   const variables: Record<string, string> = {};
-  for (const [name, value] of Object.entries({ ...dotenv, ...env })) if (value !== undefined) variables[name] = value;
+  // An empty variable counts as unset, as for every option (an empty TEMPORAL_PROFILE would name profile "").
+  for (const source of [dotenv, env]) {
+    for (const [name, value] of Object.entries(source)) if (value !== undefined && value.trim() !== '') variables[name] = value;
+  }
   const configFile = variables.TEMPORAL_CONFIG_FILE;
   if (configFile && !existsSync(configFile)) throw new UsageError(`TEMPORAL_CONFIG_FILE=${configFile} does not exist`);
   let profile;

@@ -5,9 +5,13 @@ import { ExitCode, exitCodeOf } from './exit-codes.js';
 import { processIO, type CliIO } from './io.js';
 import { INFINITE_MODE_ENV, specsFor, type CommandName, type RunConfig } from './options.js';
 import { connectionWarnings, loadProfileDefaults } from './connection.js';
+import { describeOption } from './options-docs.js';
 import { ShutdownSignals } from './signals.js';
 import { cliLookupOf } from '../temporal/temporal-cli.js';
 import { VERSION } from '../version.js';
+
+/** The --help text of an option (options-docs.ts makes it, with the rest of the options' docs). */
+export { describeOption };
 
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   run: 'batch: run --total workflows, then exit',
@@ -19,24 +23,6 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
 };
 
 type Spec = ReturnType<typeof specsFor>[number];
-
-/**
- * The help text of an option: its description, then its variable and default. A switch that is off
- * unless given names the variable's value that turns it on; a negated one (`--no-wait`) the value that
- * turns it off, and its default says what happens without the flag, never a bare `true`.
- */
-export function describeOption(spec: Spec): string {
-  const negated = spec.flag.startsWith('--no-');
-  const plainSwitch = !spec.flag.includes('<') && !negated && spec.defaultValue === false && spec.defaultText === undefined;
-  const envValue = negated ? '=false' : plainSwitch ? '=true' : '';
-  const details = spec.env.length > 0 ? [`env: ${spec.env.map((name) => `${name}${envValue}`).join(' or ')}`] : [];
-  const defaultText =
-    spec.defaultText ??
-    (plainSwitch || negated ? undefined : typeof spec.defaultValue === 'string' ? `"${spec.defaultValue}"` : String(spec.defaultValue));
-  // `default: none` says nothing an option without a default does not: left out, as the start line leaves out unused settings.
-  if (defaultText !== undefined && defaultText !== 'none') details.push(`default: ${defaultText}`);
-  return details.length > 0 ? `${spec.description} (${details.join('; ')})` : spec.description;
-}
 
 function toOption(spec: Spec): Option {
   const option = new Option(spec.flag, describeOption(spec));

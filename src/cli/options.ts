@@ -1,6 +1,7 @@
 /**
  * The one table of options: it drives the commander flags, `--help`, config resolution and
- * validation. README and .env.example list the same rows.
+ * validation. `.env.example` and README's options tables are made from it by `npm run docs`
+ * (src/cli/options-docs.ts; its TOPICS place each option under a heading): never edit them by hand.
  */
 
 import { MAX_CONCURRENCY, MAX_RATE, type Stage } from '../scheduler/load-model.js';

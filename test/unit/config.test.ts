@@ -357,3 +357,19 @@ describe('unknown SCHEDULER_* variables are warned about', () => {
     expect(editDistance('SCHEDULER_CONCURENCY', 'SCHEDULER_CONCURRENCY')).toBe(1);
   });
 });
+
+describe('the Temporal config profile: an empty variable counts as unset', () => {
+  it('an empty TEMPORAL_PROFILE (environment or .env) keeps the default profile; an empty one in the environment lets .env name it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadProfileDefaults } = await import('../../src/cli/connection.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'profile-')), 'temporal.toml');
+    writeFileSync(file, '[profile.default]\naddress = "default.example:7233"\n[profile.other]\naddress = "other.example:7233"\n');
+    const env = { TEMPORAL_CONFIG_FILE: file };
+    expect(loadProfileDefaults(undefined, env, {}).address).toBe('default.example:7233');
+    expect(loadProfileDefaults(undefined, { ...env, TEMPORAL_PROFILE: '' }, {}).address).toBe('default.example:7233');
+    expect(loadProfileDefaults(undefined, env, { TEMPORAL_PROFILE: ' ' }).address).toBe('default.example:7233');
+    expect(loadProfileDefaults(undefined, { ...env, TEMPORAL_PROFILE: '' }, { TEMPORAL_PROFILE: 'other' }).address).toBe('other.example:7233');
+  });
+});
