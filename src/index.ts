@@ -1,6 +1,6 @@
 /** The programmatic API of sched-bench. Importing it installs no signal or exit handlers. */
 export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
-export { systemClock } from './scheduler/clock.js';
+export { systemClock } from './shared/clock.js';
 export type {
   BatchRunOptions,
   Clock,
@@ -12,6 +12,7 @@ export type {
   RunMode,
   RunStats,
   SchedulerSink,
+  Stage,
   StopReason,
   WorkflowLauncher,
 } from './scheduler/types.js';
@@ -26,7 +27,7 @@ export { EchoWorker } from './temporal/echo-worker.js';
 export { startDevServer, findTemporalCli, SpawnedDevServer, type DevServer } from './temporal/dev-server.js';
 export { RunMetrics } from './metrics/run-metrics.js';
 export { LatencyHistogram, type LatencySummary } from './metrics/latency-histogram.js';
-export { ArrivalSchedule, concurrencyAt, type Stage } from './scheduler/load-model.js';
+export { ArrivalSchedule, concurrencyAt } from './scheduler/load-model.js';
 export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
 export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';
 export type { EchoWorkflowInput } from '../workflows/echo.js';

@@ -1,4 +1,4 @@
-import type { RunStats } from '../scheduler/types.js';
+import type { RunStats } from '../shared/run-stats.js';
 
 /** Documented exit codes (README "Exit codes"). */
 export const ExitCode = {

@@ -1,6 +1,5 @@
 import type { ServerHealthEvent } from '../metrics/server-health.js';
-import type { Stage } from '../scheduler/load-model.js';
-import type { IntervalReport, RunMode, RunStats } from '../scheduler/types.js';
+import type { IntervalReport, RunMode, RunStats, Stage } from '../shared/run-stats.js';
 import { formatMillis } from './units.js';
 
 /** What the start line names: what the run will do, from the resolved configuration. */

@@ -2,9 +2,10 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, StartAbandonedError, UsageError } from '../errors.js';
 import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
-import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
-import { systemClock } from './clock.js';
-import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs, type Stage } from './load-model.js';
+import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../shared/backoff.js';
+import { systemClock } from '../shared/clock.js';
+import type { Stage } from '../shared/run-stats.js';
+import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs } from './load-model.js';
 import type {
   BatchRunOptions,
   Clock,

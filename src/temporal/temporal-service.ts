@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
-import type { WorkflowLauncher } from '../scheduler/types.js';
-import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
+import type { WorkflowLauncher } from '../shared/launcher.js';
+import { DEFAULT_ID_PREFIX } from '../shared/workflow-ids.js';
+import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 import { classifyConnectFailure } from './connect-failure.js';
+import type { ConnectionSettings } from './connection-settings.js';
 import type { EchoWorker, WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, isAlreadyStarted, resultFailureKind, startFailureKind } from './failure-kind.js';
 import type { ScheduleService } from './schedule-service.js';
@@ -14,10 +16,12 @@ import type { SdkConnection, SdkSide } from './sdk-connection.js';
 import { WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE } from './wire/api-enums.js';
 import { PreparedStart, WorkflowWire } from './wire/workflow-wire.js';
 
+export type { ConnectionSettings, TlsSettings } from './connection-settings.js';
+
 const require = createRequire(import.meta.url);
 
 export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
-export const DEFAULT_ID_PREFIX = 'sched-bench';
+export { DEFAULT_ID_PREFIX };
 /** Keyword search attribute that carries the run id where the namespace has it registered. */
 export const RUN_ID_SEARCH_ATTRIBUTE = 'SchedBenchRunId';
 /** Memo key that marks a workflow as started by sched-bench (cleanup checks it). */
@@ -37,34 +41,6 @@ const START_ATTEMPT_TIMEOUT_MS = 20_000;
 const PREPARED_STARTS_KEPT = 16;
 /** The least time an admin call keeps retrying a throttling or absent server (even with --retry-timeout 0). */
 const ADMIN_RETRY_MIN_MS = 10_000;
-
-/** TLS as the SDK takes it (PEM contents, not paths). */
-export interface TlsSettings {
-  serverNameOverride?: string;
-  serverRootCACertificate?: Buffer;
-  clientCertPair?: { crt: Buffer; key: Buffer };
-}
-
-/** How to reach the cluster: the same settings drive the native and the grpc-js connection. */
-export interface ConnectionSettings {
-  /** host:port of the Temporal frontend. */
-  address: string;
-  /** false: plain text; an object (possibly empty): TLS. */
-  tls?: TlsSettings | false;
-  apiKey?: string;
-  /** gRPC metadata sent with every request. */
-  metadata?: Record<string, string>;
-  /**
-   * http2: sched-bench's own gRPC client on Node's HTTP/2 for starts and result waits (default; the SDK
-   * is loaded only for what needs it: workers, schedules, cleanup); native: the SDK's Rust-core
-   * NativeConnection; grpc: the SDK's grpc-js Connection.
-   */
-  kind?: 'http2' | 'native' | 'grpc';
-  /** Request compression: none (when unset) or gzip. */
-  compression?: 'gzip' | 'none';
-  /** For a TLS connection that meets a plain-text server: why TLS is on and how to turn it off (e.g. "drop --tls"). */
-  tlsOffHint?: string;
-}
 
 export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
