@@ -388,7 +388,6 @@ export async function runLoad(
     const service = await TemporalService.connect({
       ...settings, runId, idPrefix: config.idPrefix, shard, health: serverHealth, retryBudgetMs: config.retryTimeout * 1000,
       eagerStart,
-      startDelayMs,
       stopSignal: stopRetries.signal,
     });
     if (shard) io.err(`Shared run ${runId}: this process's workflow ids start with ${service.workflowIdPrefix()}`);
@@ -408,9 +407,7 @@ export async function runLoad(
         });
       }
       scheduler = new SchedulerService({
-        temporalService: service,
-        taskQueue: config.taskQueue,
-        namespace: config.namespace,
+        launcher: service.launcher({ namespace: config.namespace, taskQueue: config.taskQueue, startDelayMs }),
         concurrency,
         rate: config.rate,
         stages: config.stages,
@@ -419,7 +416,6 @@ export async function runLoad(
         drainStallTimeout: config.drainTimeout === undefined ? DRAIN_STALL_SECONDS : undefined,
         reportInterval: config.reportInterval,
         wait: config.wait,
-        startDelayMs,
         sink: {
           ...printingSink({ out: progressOut, err: io.err }, (report) => {
             series.add(report);

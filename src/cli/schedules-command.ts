@@ -206,7 +206,7 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
       if (config.concurrency !== undefined || config.rate !== undefined) {
         const workload = workloadOf(config);
         const load = new SchedulerService({
-          temporalService: service, taskQueue: config.taskQueue, namespace: config.namespace,
+          launcher: service.launcher({ namespace: config.namespace, taskQueue: config.taskQueue }),
           concurrency: config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY),
           rate: config.rate, reportInterval: config.reportInterval, wait: config.wait,
           // Its workflows need a worker; without one (or when it dies) the drain must not hang the run.

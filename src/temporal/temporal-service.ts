@@ -60,13 +60,18 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   retryBudgetMs?: number;
   /** Request eager start (the first workflow task comes back with the start, for this process's worker). */
   eagerStart?: boolean;
-  /** Start every workflow with this start delay (ms). */
-  startDelayMs?: number;
   /**
    * Aborted when the run is told to stop: every start waiting to retry then fails at once with its kind,
    * and connect stops retrying. A result wait goes on (its workflow exists; the drain bounds it).
    */
   stopSignal?: AbortSignal;
+}
+
+/** Where a launcher starts its workflows, and with which start delay (ms; undefined: none). */
+export interface LaunchTarget {
+  namespace: string;
+  taskQueue: string;
+  startDelayMs?: number;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -101,7 +106,7 @@ export function newRunId(): string {
  * sched-bench's own gRPC channel (WorkflowWire) and the SDK is loaded only when something needs it
  * (a worker, schedules, listing, history); otherwise everything goes through the SDK's connection.
  */
-export class TemporalService implements WorkflowLauncher {
+export class TemporalService {
   private nextSequence = 1;
   private closed = false;
   /** Starts waiting to retry; a stop ends them all at once. */
@@ -216,15 +221,25 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /** The load generator's launcher: starts in `target`'s namespace and task queue, with its start delay. */
+  launcher(target: LaunchTarget): WorkflowLauncher {
+    const { namespace, startDelayMs } = target;
+    return {
+      startDelayMs,
+      startEchoWorkflow: (message, count, shape) => this.startEcho(target, message, count, shape),
+      startWorkflow: (workflowType, args) => this.start(target, workflowType, args),
+      awaitWorkflowResult: (workflowId) => this.awaitWorkflowResult(namespace, workflowId),
+      delayLagOf: (workflowId) => this.delayLagOf(namespace, workflowId, startDelayMs ?? 0),
+    };
+  }
+
   /** Starts one EchoWorkflow with id `<idPrefix>-<runId>-<seq>`; resolves with the id once acknowledged. */
-  startEchoWorkflow(
-    namespace: string,
-    taskQueue: string,
-    message = 'Hello World',
-    count = 1,
-    shape: EchoShape = {},
-  ): Promise<string> {
-    return this.startWorkflow(namespace, taskQueue, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
+  startEchoWorkflow(namespace: string, taskQueue: string, message?: string, count?: number, shape?: EchoShape): Promise<string> {
+    return this.startEcho({ namespace, taskQueue }, message, count, shape);
+  }
+
+  private startEcho(target: LaunchTarget, message = 'Hello World', count = 1, shape: EchoShape = {}): Promise<string> {
+    return this.start(target, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
   }
 
   /** The EchoWorkflow's arguments: the same array while the input stays the same (its request is encoded once). */
@@ -239,9 +254,13 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   /** Starts any workflow type (hosted by the user's own workers) with these arguments. */
-  async startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
+  startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
+    return this.start({ namespace, taskQueue }, workflowType, args);
+  }
+
+  private async start(target: LaunchTarget, workflowType: string, args: unknown[]): Promise<string> {
     const workflowId = `${this.workflowIdPrefix()}${this.nextSequence++}`;
-    const attempt = this.startAttempt(namespace, taskQueue, workflowType, args, workflowId);
+    const attempt = this.startAttempt(target, workflowType, args, workflowId);
     const firstSentAt = Date.now();
     for (let attemptNumber = 1; ; attemptNumber++) {
       const sentAt = Date.now();
@@ -271,26 +290,28 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   /** One attempt at starting `workflowId`, over whichever transport this service has. */
-  private startAttempt(namespace: string, taskQueue: string, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
+  private startAttempt(target: LaunchTarget, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
+    const { namespace, taskQueue, startDelayMs } = target;
     const searchAttribute = this.searchAttributeIn.get(namespace) ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
     const { wire } = this;
     if (wire) {
-      const prepared = this.preparedStart(wire, namespace, taskQueue, workflowType, args, searchAttribute);
+      const prepared = this.preparedStart(wire, target, workflowType, args, searchAttribute);
       return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
     }
-    const { eagerStart = false, startDelayMs } = this.settings;
+    const { eagerStart = false } = this.settings;
     const memo = { [RUN_ID_MEMO_KEY]: this.runId };
     return async () => (await this.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
   }
 
   /**
-   * The constant part of a start request, encoded once per namespace, task queue, type and argument
-   * array (by identity: a run passes the same array for every start, so no per-start serialising).
+   * The constant part of a start request, encoded once per namespace, task queue, start delay, type and
+   * argument array (by identity: a run passes the same array for every start, so no per-start serialising).
    */
   private preparedStart(
-    wire: WorkflowWire, namespace: string, taskQueue: string, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
+    wire: WorkflowWire, target: LaunchTarget, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
   ): PreparedStart {
-    const key = `${namespace}\0${taskQueue}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
+    const { namespace, taskQueue, startDelayMs } = target;
+    const key = `${namespace}\0${taskQueue}\0${startDelayMs ?? ''}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
     let byArgs = this.preparedStarts.get(key);
     if (!byArgs) {
       if (this.preparedStarts.size >= PREPARED_STARTS_KEPT) this.preparedStarts.clear();
@@ -304,7 +325,7 @@ export class TemporalService implements WorkflowLauncher {
         memo: { [RUN_ID_MEMO_KEY]: this.runId },
         keywordSearchAttributes: searchAttribute ? { [searchAttribute.name]: searchAttribute.value } : undefined,
         workflowIdReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-        startDelayMs: this.settings.startDelayMs,
+        startDelayMs,
       });
       byArgs.set(args, prepared);
     }
