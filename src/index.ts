@@ -5,7 +5,7 @@ export { RunSession, type SessionEvent, type SessionSpec } from './run/session.j
 export { loadSpecFrom } from './cli/run-specs.js';
 export type { RunConfig } from './cli/options.js';
 export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
-export { systemClock } from './scheduler/clock.js';
+export { systemClock } from './shared/clock.js';
 export type {
   BatchRunOptions,
   Clock,
@@ -17,6 +17,7 @@ export type {
   RunMode,
   RunStats,
   SchedulerSink,
+  Stage,
   StopReason,
   WorkflowLauncher,
 } from './scheduler/types.js';
@@ -31,7 +32,7 @@ export { EchoWorker } from './temporal/echo-worker.js';
 export { startDevServer, findTemporalCli, SpawnedDevServer, type DevServer } from './temporal/dev-server.js';
 export { RunMetrics } from './metrics/run-metrics.js';
 export { LatencyHistogram, type LatencySummary } from './metrics/latency-histogram.js';
-export { ArrivalSchedule, concurrencyAt, type Stage } from './scheduler/load-model.js';
+export { ArrivalSchedule, concurrencyAt } from './scheduler/load-model.js';
 export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
 export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';
 export type { EchoWorkflowInput } from '../workflows/echo.js';

@@ -1,18 +1,18 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { loadClientConfigProfile, type ConfigDataSource } from '@temporalio/envconfig';
 import { fileErrorReason, firstLine, UsageError } from '../errors.js';
-import type { ConnectionSettings } from '../temporal/temporal-service.js';
+import { readConfigProfile, type ProfilePem } from '../temporal/config-profile.js';
+import type { ConnectionSettings } from '../temporal/connection-settings.js';
 import type { Environment } from './config.js';
 import type { ConnectionKind, PemSource, RunConfig } from './options.js';
 
 /** A PEM source with where it came from when that is not the option's own flag or variable (a profile). */
 type NamedPemSource = PemSource & { origin?: string };
 
-function pemSource(source: ConfigDataSource | undefined, profileKey: string): NamedPemSource | undefined {
+function pemSource(source: ProfilePem | undefined, profileKey: string): NamedPemSource | undefined {
   if (!source) return undefined;
   if ('path' in source) return { path: source.path, origin: `the profile's ${profileKey}_path` };
-  return { data: typeof source.data === 'string' ? source.data : Buffer.from(source.data).toString('utf8'), origin: `the profile's ${profileKey}_data` };
+  return { data: source.data, origin: `the profile's ${profileKey}_data` };
 }
 
 /**
@@ -31,7 +31,7 @@ export function loadProfileDefaults(profileName: string | undefined, env: Enviro
   if (configFile && !existsSync(configFile)) throw new UsageError(`TEMPORAL_CONFIG_FILE=${configFile} does not exist`);
   let profile;
   try {
-    profile = loadClientConfigProfile({ profile: profileName, disableEnv: true, overrideEnvVars: variables });
+    profile = readConfigProfile(profileName, variables);
   } catch (error) {
     const where = configFile ?? 'the Temporal config file';
     throw new UsageError(`cannot use ${where}: ${firstLine(error)}`);

@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
-import type { RunStats } from '../scheduler/types.js';
+import type { RunStats } from '../shared/run-stats.js';
 
 /** Documented exit codes (README "Exit codes"). */
 export const ExitCode = {

@@ -4,13 +4,14 @@
  * (src/cli/options-docs.ts; its TOPICS place each option under a heading): never edit them by hand.
  */
 
-import { MAX_CONCURRENCY, MAX_RATE, type Stage } from '../scheduler/load-model.js';
+import { MAX_CONCURRENCY, MAX_RATE } from '../scheduler/load-model.js';
+import type { Stage } from '../shared/run-stats.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 import { parseDecimal, parseWholeNumber } from '../numbers.js';
 
 export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
 
-import type { OverlapPolicyName } from '../scheduler/schedule-types.js';
+import type { OverlapPolicyName } from '../shared/schedule-types.js';
 export type OnConflictName = 'fail' | 'reuse';
 
 /** A PEM file, or PEM text given directly (TEMPORAL_TLS_*_DATA, or inline in a TOML profile). */

@@ -2,12 +2,13 @@ import pLimit from 'p-limit';
 import { UsageError, firstLine } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { ServerHealth } from '../metrics/server-health.js';
-import { checkOverlapPromise, type FiredRun, type PromiseCheck } from '../metrics/overlap-check.js';
+import { checkOverlapPromise, type FiredRun, type PromiseCheck } from '../schedules/overlap-check.js';
 import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
 import { formatScheduleLine, formatScheduleSummary, type SchedulesResult } from '../report/schedule-report.js';
-import { fireTimesBetween, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../scheduler/fire-times.js';
-import { ScheduleObserver, type ScheduleRunResult } from '../scheduler/schedule-observer.js';
-import type { RecordedFire, ScheduleCounts } from '../scheduler/schedule-types.js';
+import { describeSpec, fireTimesBetween, fireTimingOf, parseCron, scheduleWindow } from '../schedules/fire-times.js';
+import { scheduleIdsOf } from '../schedules/schedule-ids.js';
+import { ScheduleObserver, type ScheduleRunResult } from '../schedules/schedule-observer.js';
+import type { FireSpec, RecordedFire, ScheduleCounts } from '../shared/schedule-types.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { RunStats } from '../scheduler/types.js';
 import { formatFinalLine, formatIntervalLine, formatLoadModel, formatServerHealthEvent } from '../report/lines.js';
@@ -18,7 +19,6 @@ import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-
 import type { EchoWorker } from '../temporal/echo-worker.js';
 import type { FiredWorkflow, ScheduleService } from '../temporal/schedule-service.js';
 import { DEFAULT_ID_PREFIX, ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, TemporalService } from '../temporal/temporal-service.js';
-import { VERSION } from '../version.js';
 import { connectionSettings, settingsFor } from './connection.js';
 import { ExitCode, exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -27,7 +27,8 @@ import { checkOutputs, exitCodeAfterLostOutput, NdjsonWriter, STDOUT, usesStdout
 import { serveMetrics } from '../run/metrics-server.js';
 import { ScheduleExporter } from '../report/prometheus.js';
 import { installRuntime } from '../temporal/runtime.js';
-import { latencyResult, scheduleRecord, schedulesEndRecord, serverHealthResult, thresholdRecords } from '../report/result.js';
+import { scheduleRecord, schedulesEndRecord } from '../report/result.js';
+import { buildSchedulesResult } from '../report/schedules-result.js';
 import { redactedConfig } from './run-command.js';
 import type { ShutdownSignals } from './signals.js';
 import { workerTuningOf } from './worker-tuning.js';
@@ -55,15 +56,6 @@ function fireSpecOf(config: RunConfig): FireSpec {
   // The server keeps whole seconds of an interval: 1.5s would fire every second.
   if (everySeconds < 1 || !Number.isInteger(everySeconds)) throw new UsageError(`--every must be whole seconds, at least 1s, got ${everySeconds}s`);
   return { kind: 'interval', everyMs: everySeconds * 1000 };
-}
-
-function describeSpec(spec: FireSpec): string {
-  return spec.kind === 'interval' ? `every=${spec.everyMs / 1000}s` : `cron="${spec.expression}"`;
-}
-
-/** The run's schedule ids: `<prefix>-<runId>-s<k>`; their fired workflows' ids start with the same. */
-export function scheduleIdsOf(runId: string, count: number): string[] {
-  return Array.from({ length: count }, (_, index) => `${DEFAULT_ID_PREFIX}-${runId}-s${index + 1}`);
 }
 
 /** Pickup lag of each recorded fire, from its history; undefined for a fire no worker had picked up. */
@@ -215,7 +207,7 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
       if (config.concurrency !== undefined || config.rate !== undefined) {
         const workload = workloadOf(config);
         const load = new SchedulerService({
-          temporalService: service, taskQueue: config.taskQueue, namespace: config.namespace,
+          launcher: service.launcher({ namespace: config.namespace, taskQueue: config.taskQueue }),
           concurrency: config.concurrency ?? (config.rate !== undefined ? OPEN_LOOP_DEFAULT_CONCURRENCY : CLOSED_LOOP_DEFAULT_CONCURRENCY),
           rate: config.rate, reportInterval: config.reportInterval, wait: config.wait,
           // Its workflows need a worker; without one (or when it dies) the drain must not hang the run.
@@ -407,28 +399,6 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
   }
 }
 
-/** The direct load's part of the schedules result: counts, throughput and latencies. */
-function directLoadResult(stats: RunStats, load: SchedulerService) {
-  const { metrics } = load;
-  return {
-    loadModel: load.loadModel,
-    counts: { launched: stats.launched, started: stats.started, completed: stats.completed, failed: stats.failed, failuresByKind: stats.failuresByKind },
-    elapsedSeconds: stats.elapsedMs / 1000,
-    throughput: { completedPerSecond: stats.measured.completedPerSecond, startedPerSecond: stats.measured.startedPerSecond },
-    latency: { start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary() },
-  };
-}
-
-/** Recorded fires taken late (more than an interval after they were due: caught up), and the largest jitter the server applied. */
-function fireTimingOf(spec: FireSpec, fires: readonly RecordedFire[]): { caughtUp: number; jitterMaxMs: number } {
-  const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
-  return {
-    caughtUp: fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length,
-    // How far each fire's due time lies after its nominal time (within [0, --jitter)).
-    jitterMaxMs: fires.reduce((most, fire) => Math.max(most, fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)), 0),
-  };
-}
-
 /**
  * The exit code of a schedules run that ended. The direct load is judged as `infinite` judges its run
  * (a dead worker aborts it; failures and workflows a cut-short drain left behind fail it); the
@@ -470,29 +440,11 @@ interface SchedulesOutcome {
 
 /** The --json document (src/report/schedules-result.schema.json). */
 function schedulesDocument(outcome: SchedulesOutcome): SchedulesResult {
-  const { config, spec, window } = outcome;
-  const endedAt = new Date();
-  return {
-    schemaVersion: 1, tool: { name: 'sched-bench', version: VERSION }, runId: outcome.runId, command: 'schedules',
-    config: redactedConfig('schedules', config), startedAt: outcome.startedAt.toISOString(), endedAt: endedAt.toISOString(),
-    interrupted: outcome.interrupted, exitCode: outcome.exitCode,
-    server: { address: outcome.address, namespace: config.namespace, taskQueue: config.taskQueue, version: outcome.serverVersion },
-    schedules: {
-      ids: outcome.scheduleIds, spec: describeSpec(spec), jitterSeconds: config.jitter, overlap: config.overlap,
-      window: { start: new Date(window.startMs).toISOString(), end: new Date(window.endMs).toISOString(), firesEach: outcome.firesEach },
-      observedUntil: new Date(outcome.observedUntilMs).toISOString(), counts: outcome.counts, notPickedUp: outcome.notPickedUp,
-      ...fireTimingOf(spec, outcome.fires), failed: outcome.failedFires, deleted: outcome.deleted,
-    },
-    latency: { fireLag: latencyResult(outcome.fireLag), pickupLag: latencyResult(outcome.pickupLag) },
-    overlapChecks: outcome.checks,
-    thresholds: thresholdRecords(outcome.thresholds),
-    directLoad: outcome.directLoad ? directLoadResult(outcome.directLoad.stats, outcome.directLoad.load) : null,
-    fires: outcome.fires.map((fire) => ({
-      scheduleId: fire.scheduleId, workflowId: fire.workflowId,
-      scheduledAt: new Date(fire.scheduledAtMs).toISOString(), takenAt: new Date(fire.takenAtMs).toISOString(),
-    })),
-    serverHealth: serverHealthResult(outcome.serverHealth.snapshot(endedAt.getTime()), endedAt.getTime()),
-  };
+  const { config } = outcome;
+  return buildSchedulesResult({
+    ...outcome, config: redactedConfig('schedules', config),
+    namespace: config.namespace, taskQueue: config.taskQueue, jitterSeconds: config.jitter, overlap: config.overlap,
+  });
 }
 
 /** What a forced exit knows: set once the observer exists (before, there is no counted window to report). */

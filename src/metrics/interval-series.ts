@@ -1,4 +1,4 @@
-import type { IntervalReport } from '../scheduler/types.js';
+import type { IntervalReport } from '../shared/run-stats.js';
 
 /** One point of the per-interval series kept for the JSON result. */
 export interface IntervalPoint {

@@ -1,5 +1,5 @@
 import type { FailureKind } from '../errors.js';
-import type { LaunchCountsSnapshot } from '../scheduler/types.js';
+import type { LaunchCountsSnapshot } from '../shared/run-stats.js';
 
 /** The plain counts of a group of launches (a copy: safe to keep after the run goes on). */
 export function pickCounts(counts: LaunchCountsSnapshot): LaunchCountsSnapshot {

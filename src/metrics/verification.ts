@@ -1,4 +1,4 @@
-import type { RunStats } from '../scheduler/types.js';
+import type { RunStats } from '../shared/run-stats.js';
 
 /** Server-side execution statuses (visibility `ExecutionStatus`) that mean the workflow closed unsuccessfully. */
 const CLOSED_UNSUCCESSFULLY = ['Failed', 'TimedOut', 'Terminated', 'Canceled'] as const;

@@ -1,8 +1,6 @@
 import type { ServerHealthEvent } from '../metrics/server-health.js';
-import type { Stage } from '../scheduler/load-model.js';
-import type { EffectiveWorkerSettings } from '../temporal/echo-worker.js';
-import type { SessionEvent } from '../run/session.js';
-import type { IntervalReport, RunMode, RunStats } from '../scheduler/types.js';
+import type { IntervalReport, RunMode, RunStats, Stage } from '../shared/run-stats.js';
+import type { EffectiveWorkerSettings, SessionEvent } from '../shared/session-events.js';
 import { formatMillis } from './units.js';
 
 /** What the start line names: what the run will do, from the resolved configuration. */

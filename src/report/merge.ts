@@ -1,7 +1,7 @@
 import type { FailureKind } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import type { IntervalPoint } from '../metrics/interval-series.js';
-import type { LaunchCountsSnapshot, RunStats } from '../scheduler/types.js';
+import type { LaunchCountsSnapshot, RunStats } from '../shared/run-stats.js';
 import type { AnyResult } from './read-result.js';
 import type { LatencyResult, RunResult } from './result.js';
 

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailureKind } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
-import type { RunStats } from '../scheduler/types.js';
-import type { ScheduleCounts } from '../scheduler/schedule-types.js';
+import type { RunStats } from '../shared/run-stats.js';
+import type { ScheduleCounts } from '../shared/schedule-types.js';
 
 /** Latency buckets (seconds): 5 ms … 5 min, the range of a workflow start or run. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

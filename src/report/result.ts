@@ -5,8 +5,8 @@ import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from '../metrics/client-cost.js';
-import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
-import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../scheduler/types.js';
+import type { ScheduleCounts, ScheduleReport } from '../shared/schedule-types.js';
+import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../shared/run-stats.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 

@@ -1,7 +1,7 @@
 import type { LatencySummary } from '../metrics/latency-histogram.js';
-import type { PromiseCheck } from '../metrics/overlap-check.js';
+import type { PromiseCheck } from '../schedules/overlap-check.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
-import type { ScheduleCounts, ScheduleReport } from '../scheduler/schedule-types.js';
+import type { ScheduleCounts, ScheduleReport } from '../shared/schedule-types.js';
 import type { LatencyResult, RunResult, ServerHealthResult } from './result.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import { formatLatencyTable, formatServerHealth, formatThresholdLines } from './summary.js';

@@ -3,7 +3,7 @@ import { metricKind, type ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from './result.js';
-import type { RunStats } from '../scheduler/types.js';
+import type { RunStats } from '../shared/run-stats.js';
 import { failuresText } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
 

@@ -188,7 +188,7 @@ export class LoadRun {
     const { spec } = this;
     const service = await this.session.connect({
       runId: this.runId, idPrefix: spec.idPrefix, shard: this.shard, health: this.health, retryBudgetMs: spec.retryTimeout * 1000,
-      eagerStart: spec.eagerStart, startDelayMs: spec.startDelayMs, stopSignal: this.stopRetries.signal,
+      eagerStart: spec.eagerStart, stopSignal: this.stopRetries.signal,
     });
     if (this.shard) this.onEvent({ type: 'shared-run', runId: this.runId, workflowIdPrefix: service.workflowIdPrefix() });
     await service.checkNamespace(spec.namespace);
@@ -207,7 +207,8 @@ export class LoadRun {
     let watch: RunWatch | undefined;
     try {
       const service = this.seams.launcher ? undefined : await this.setUp();
-      const scheduler = await this.createScheduler((service ?? this.seams.launcher)!);
+      const launcher = service?.launcher({ namespace: spec.namespace, taskQueue: spec.taskQueue, startDelayMs: spec.startDelayMs }) ?? this.seams.launcher!;
+      const scheduler = await this.createScheduler(launcher);
       this.onEvent({ type: 'load-started', runId: this.runId, address: this.session.address });
       if (this.stopRequested) scheduler.stop(); // a stop came during start-up
       if (this.workerFailed) scheduler.abort();
@@ -233,10 +234,10 @@ export class LoadRun {
     const { spec } = this;
     let exporter: PrometheusExporter | undefined;
     const scheduler = new SchedulerService({
-      temporalService: launcher, clock: this.seams.clock, taskQueue: spec.taskQueue, namespace: spec.namespace,
+      launcher, clock: this.seams.clock,
       concurrency: spec.loadModel.concurrency, rate: spec.loadModel.rate, stages: spec.loadModel.stages,
       warmup: spec.warmup, drainTimeout: spec.drain.timeout, drainStallTimeout: spec.drain.stallTimeout,
-      reportInterval: spec.reportInterval, wait: spec.wait, startDelayMs: spec.startDelayMs,
+      reportInterval: spec.reportInterval, wait: spec.wait,
       sink: {
         interval: (report) => {
           this.series.add(report);

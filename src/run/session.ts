@@ -1,6 +1,7 @@
 import { firstLine } from '../errors.js';
 import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-server.js';
-import type { EchoWorker, EffectiveWorkerSettings, WorkerTuning } from '../temporal/echo-worker.js';
+import type { SessionEvent } from '../shared/session-events.js';
+import type { EchoWorker, WorkerTuning } from '../temporal/echo-worker.js';
 import { TemporalService, type ConnectionSettings, type TemporalServiceOptions } from '../temporal/temporal-service.js';
 import { serveMetrics, type MetricsSource } from './metrics-server.js';
 
@@ -18,12 +19,7 @@ export interface SessionSpec {
   metricsPort?: number;
 }
 
-/** What the session tells while it opens and while the run goes on. */
-export type SessionEvent =
-  | { type: 'dev-server-started'; address: string; pid: number | undefined; origin: string }
-  | { type: 'worker-started'; settings: EffectiveWorkerSettings }
-  | { type: 'worker-stopped'; reason: string }
-  | { type: 'metrics-served'; port: number };
+export type { SessionEvent };
 
 /**
  * Owns what a run holds open — dev server, connection, embedded worker, metrics server — opened in

@@ -1,9 +1,4 @@
-/** One k6-style stage: move linearly to `target` over `durationMs`. */
-export interface Stage {
-  durationMs: number;
-  /** Starts per second (open loop) or workflows in flight (closed loop) at the end of the stage. */
-  target: number;
-}
+import type { Stage } from '../shared/run-stats.js';
 
 interface Segment {
   startMs: number;

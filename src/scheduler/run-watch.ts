@@ -1,13 +1,5 @@
-import { systemClock } from './clock.js';
-import type { Clock, TimerHandle } from './types.js';
-
-/** What the server can tell about workflows nobody runs (TaskQueueProbe asks it; tests fake it). */
-export interface PickupProbe {
-  /** Workers polling the run's workflow task queue lately. */
-  pollerCount(): Promise<number>;
-  /** Why this workflow's workflow tasks keep failing, or undefined when they do not. */
-  workflowTaskFailure(workflowId: string): Promise<string | undefined>;
-}
+import { systemClock, type Clock, type TimerHandle } from '../shared/clock.js';
+import type { PickupProbe } from '../shared/pickup-probe.js';
 
 export type RunWatchEvent =
   | { type: 'no-pollers' }

@@ -2,9 +2,10 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, StartAbandonedError, UsageError } from '../errors.js';
 import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
 import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
-import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from './backoff.js';
-import { systemClock } from './clock.js';
-import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs, type Stage } from './load-model.js';
+import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../shared/backoff.js';
+import { systemClock } from '../shared/clock.js';
+import type { Stage } from '../shared/run-stats.js';
+import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs } from './load-model.js';
 import type {
   BatchRunOptions,
   Clock,
@@ -26,9 +27,8 @@ export const DEFAULT_LATE_START_TOLERANCE_MS = 10;
 const RAMP_TICK_MS = 100;
 
 export interface SchedulerOptions {
-  temporalService: WorkflowLauncher;
-  taskQueue: string;
-  namespace: string;
+  /** Starts the workflows and waits for them (TemporalService.launcher() makes one; tests fake it). */
+  launcher: WorkflowLauncher;
   /** Closed loop: workflows in flight. Open loop: the cap on workflows in flight. */
   concurrency: number;
   /** Starts per second: makes the load model an open loop. */
@@ -54,8 +54,6 @@ export interface SchedulerOptions {
    */
   wait?: boolean;
   clock?: Clock;
-  /** The start delay each workflow is started with (ms); its delay lag is measured after the result. */
-  startDelayMs?: number;
   /** Jitter source for the closed loop's backoff after refusals; Math.random by default. */
   random?: () => number;
   sink?: SchedulerSink;
@@ -87,7 +85,7 @@ export function emptyRunStats(mode: RunMode, loadModel: LoadModel['kind'] = 'clo
  * The load model. Closed loop: `concurrency` slots, each starts a workflow, waits for it (or only for
  * the start acknowledgement without `wait`), then starts the next. Open loop: starts at intended times
  * from an ArrivalSchedule, latencies measured from those times (no coordinated omission).
- * Pure logic: time and Temporal come in through the injected clock and launcher, results go out
+ * Pure logic: time and the server come in through the injected clock and launcher, results go out
  * through the sink and `metrics`.
  */
 export class SchedulerService {
@@ -95,8 +93,6 @@ export class SchedulerService {
   readonly loadModel: LoadModel;
 
   private readonly launcher: WorkflowLauncher;
-  private readonly taskQueue: string;
-  private readonly namespace: string;
   private readonly reportIntervalMs: number;
   private readonly warmupMs: number;
   private readonly lateStartToleranceMs: number;
@@ -157,9 +153,7 @@ export class SchedulerService {
     if (openLoopRates.some((rate) => rate > MAX_RATE)) throw new UsageError(`an open loop's rate must be at most ${MAX_RATE} per second`);
     const concurrencies = [options.concurrency, ...(options.rate === undefined ? (options.stages ?? []).map((stage) => stage.target) : [])];
     if (concurrencies.some((slots) => slots > MAX_CONCURRENCY)) throw new UsageError(`concurrency must be at most ${MAX_CONCURRENCY}`);
-    this.launcher = options.temporalService;
-    this.taskQueue = options.taskQueue;
-    this.namespace = options.namespace;
+    this.launcher = options.launcher;
     this.loadModel = {
       kind: options.rate !== undefined ? 'open' : 'closed',
       concurrency: options.concurrency,
@@ -176,7 +170,7 @@ export class SchedulerService {
     this.wait = options.wait ?? true;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.startDelayMs = options.startDelayMs;
+    this.startDelayMs = options.launcher.startDelayMs;
     this.sink = options.sink ?? {};
     this.limit = pLimit(options.concurrency);
   }
@@ -246,19 +240,19 @@ export class SchedulerService {
   }
 
   private starter(workload: Workload): StartOne {
-    const { launcher, namespace, taskQueue } = this;
+    const { launcher } = this;
     this.expectedRunMs = this.startDelayMs ?? 0;
     if (workload.kind === 'custom') {
       if (!launcher.startWorkflow) throw new UsageError('this launcher cannot start other workflow types');
       const startWorkflow = launcher.startWorkflow.bind(launcher);
-      return () => startWorkflow(namespace, taskQueue, workload.workflowType, workload.args);
+      return () => startWorkflow(workload.workflowType, workload.args);
     }
     const { message, count, activityDelayMs, localActivities } = workload;
     this.expectedRunMs += (activityDelayMs ?? 0) * (count ?? 1);
     const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
     return shape
-      ? () => launcher.startEchoWorkflow(namespace, taskQueue, message, count, shape)
-      : () => launcher.startEchoWorkflow(namespace, taskQueue, message, count);
+      ? () => launcher.startEchoWorkflow(message, count, shape)
+      : () => launcher.startEchoWorkflow(message, count);
   }
 
   private async execute(
@@ -392,7 +386,7 @@ export class SchedulerService {
       if (this.wait) {
         this.awaiting.add(workflowId);
         try {
-          await this.launcher.awaitWorkflowResult(this.namespace, workflowId);
+          await this.launcher.awaitWorkflowResult(workflowId);
         } finally {
           this.awaiting.delete(workflowId);
         }
@@ -400,7 +394,7 @@ export class SchedulerService {
         this.metrics.recordCompleted(phase, e2eLatency);
         if (this.startDelayMs !== undefined && phase === 'measured' && this.launcher.delayLagOf) {
           // Off the hot path of the count: a history read that fails only leaves this sample out.
-          const reading = this.launcher.delayLagOf(this.namespace, workflowId, this.startDelayMs).then(
+          const reading = this.launcher.delayLagOf(workflowId).then(
             (lag) => lag !== undefined && this.metrics.delayLag.recordMillis(lag),
             () => undefined,
           );

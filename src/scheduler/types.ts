@@ -1,104 +1,19 @@
 import type { FailureKind } from '../errors.js';
-import type { Stage } from './load-model.js';
+import type { IntervalReport } from '../shared/run-stats.js';
 
-/** Time source of the scheduler; injected so tests can drive time by hand. Milliseconds. */
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, delayMs: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-export type TimerHandle = { readonly __timer: unique symbol } | object;
-
-/** What the scheduler needs from Temporal (TemporalService implements it; tests fake it). */
-export interface WorkflowLauncher {
-  /** Starts one EchoWorkflow and resolves with its workflow id once the server acknowledged it. */
-  startEchoWorkflow(
-    namespace: string,
-    taskQueue: string,
-    message?: string,
-    count?: number,
-    shape?: { activityDelayMs?: number; localActivities?: boolean },
-  ): Promise<string>;
-  /** Starts any workflow type with these arguments (for --workflow-type); optional for fakes. */
-  startWorkflow?(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string>;
-  /** Resolves when the workflow completed successfully; rejects (ideally with a LaunchError) otherwise. */
-  awaitWorkflowResult(namespace: string, workflowId: string): Promise<unknown>;
-  /**
-   * With a start delay: how late the first workflow task ran, ms: its start on a worker − (the start
-   * request at the server + the delay), from the server's history. Undefined when it cannot say.
-   */
-  delayLagOf?(namespace: string, workflowId: string, delayMs: number): Promise<number | undefined>;
-}
-
-export type RunMode = 'batch' | 'infinite';
-
-/**
- * closed: `concurrency` slots, each starts a workflow and waits for it before the next (stages ramp
- * the concurrency). open: starts on a fixed schedule at `rate` per second (stages ramp the rate),
- * whatever earlier workflows do; `concurrency` caps the workflows in flight.
- */
-export type LoadModelKind = 'closed' | 'open';
-
-export interface LoadModel {
-  kind: LoadModelKind;
-  concurrency: number;
-  rate?: number;
-  stages?: Stage[];
-}
-
-/** One report interval's view of the run; emitted every `reportInterval` seconds. */
-export interface IntervalReport {
-  elapsedMs: number;
-  intervalMs: number;
-  inFlight: number;
-  started: number;
-  completed: number;
-  failed: number;
-  completedInInterval: number;
-  /** Completions in this interval per second of this interval. */
-  rate: number;
-  /** Median and 99th percentile of this interval's measured latencies (e2e, or start with wait=false), ms. */
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  lateStarts: number;
-}
-
-/** Why launching ended. `aborted`: given up without draining (the worker that would finish the workflows is gone). */
-export type StopReason = 'total-reached' | 'time-limit' | 'stages-done' | 'stopped' | 'aborted';
-
-/** Counts of a group of launches. Invariant: completed + failed + inFlight = launched. */
-export interface LaunchCountsSnapshot {
-  launched: number;
-  started: number;
-  completed: number;
-  failed: number;
-  inFlight: number;
-  lateStarts: number;
-  failuresByKind: Partial<Record<FailureKind, number>>;
-}
-
-/** The whole run's counts (every launch), plus the warm-up and the measured part apart. */
-export interface RunStats extends LaunchCountsSnapshot {
-  mode: RunMode;
-  loadModel: LoadModelKind;
-  elapsedMs: number;
-  /** completed / elapsed seconds (every launch, as the core's end line shows). */
-  rate: number;
-  stopReason: StopReason;
-  /** The drain after the stop hit its timeout: `inFlight` workflows were left behind. */
-  drainTimedOut: boolean;
-  /** Open loop: arrivals due before the stop that never launched because the cap held them back. */
-  missedArrivals: number;
-  warmupMs: number;
-  warmup: LaunchCountsSnapshot;
-  measured: LaunchCountsSnapshot & {
-    /** Seconds after the warm-up. */
-    seconds: number;
-    completedPerSecond: number;
-    startedPerSecond: number;
-  };
-}
+/** The load generator's result types and ports live in the shared leaf; re-exported as part of its interface. */
+export type { Clock, TimerHandle } from '../shared/clock.js';
+export type { WorkflowLauncher } from '../shared/launcher.js';
+export type {
+  IntervalReport,
+  LaunchCountsSnapshot,
+  LoadModel,
+  LoadModelKind,
+  RunMode,
+  RunStats,
+  Stage,
+  StopReason,
+} from '../shared/run-stats.js';
 
 /** Where the scheduler sends what happens; it never formats or prints itself. */
 export interface SchedulerSink {

@@ -4,10 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnvironmentError, firstLine } from '../errors.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES, type DevServer } from './dev-server-handle.js';
 import { INSTALL_HINT, installedTemporalCli, installTemporalCli, type CliLookup } from './temporal-cli.js';
 
-/** Registered on every private dev server, so runs there carry their run id as a search attribute. */
-export const DEV_SERVER_SEARCH_ATTRIBUTES = ['--search-attribute', 'SchedBenchRunId=Keyword'];
+export type { DevServer } from './dev-server-handle.js';
 
 export { INSTALL_HINT, type CliLookup } from './temporal-cli.js';
 
@@ -38,18 +38,6 @@ export interface DevServerOptions {
   extraArgs?: string[];
   /** Called right after the spawn with a synchronous kill, for exit paths taken while it starts up. */
   onSpawn?: (kill: () => void) => void;
-}
-
-/** A private Temporal dev server that sched-bench started and must stop. */
-export interface DevServer {
-  readonly address: string;
-  readonly pid: number | undefined;
-  /** Where the binary came from, for the start-up log line. */
-  readonly origin: string;
-  /** Stops the server and removes its data. */
-  stop(): Promise<void>;
-  /** Synchronous last resort on the way out of the process (SIGKILL). */
-  kill(): void;
 }
 
 /**

@@ -29,13 +29,8 @@ export interface WorkerTuning {
 }
 
 /** The settings in force, for the start line of `sched-bench worker`. */
-export interface EffectiveWorkerSettings {
-  workers: number;
-  workflowSlots: number;
-  activitySlots: number;
-  pollers: string;
-  stickyCacheSize: number;
-}
+import type { EffectiveWorkerSettings } from '../shared/session-events.js';
+export type { EffectiveWorkerSettings };
 
 export interface EchoWorkerOptions {
   namespace: string;

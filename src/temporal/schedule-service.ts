@@ -3,8 +3,7 @@ import { ConnectionError, UsageError, firstLine } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
 import { resultFailureKind } from './failure-kind.js';
 import { firstTaskTimes, type FirstTaskTimes } from './history.js';
-import type { FireSpec } from '../scheduler/fire-times.js';
-import type { OverlapPolicyName, ScheduleSource, ScheduleState } from '../scheduler/schedule-types.js';
+import type { FireSpec, OverlapPolicyName, ScheduleSource, ScheduleState } from '../shared/schedule-types.js';
 
 const OVERLAP_TO_SDK = {
   skip: 'SKIP', 'buffer-one': 'BUFFER_ONE', 'buffer-all': 'BUFFER_ALL',

@@ -12,7 +12,7 @@ import { ScheduleService } from './schedule-service.js';
 import { withoutCoreRetries } from './start-connection.js';
 import type { TaskQueueQueries } from './task-queue-probe.js';
 import { DESCRIBE_TASK_QUEUE_MODE_ENHANCED, EVENT_TYPE_WORKFLOW_TASK_FAILED, TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_TYPE_WORKFLOW } from './wire/api-enums.js';
-import type { ConnectionSettings } from './temporal-service.js';
+import type { ConnectionSettings } from './connection-settings.js';
 
 
 

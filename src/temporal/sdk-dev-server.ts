@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DEV_SERVER_SEARCH_ATTRIBUTES, type DevServer } from './dev-server.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES, type DevServer } from './dev-server-handle.js';
 import { installRuntime } from './runtime.js';
 
 /** Pids of this process's children whose command line contains `marker`. */

@@ -1,4 +1,4 @@
-import type { PickupProbe } from '../scheduler/run-watch.js';
+import type { PickupProbe } from '../shared/pickup-probe.js';
 
 /**
  * The questions a probe asks the server about a task queue and a stuck workflow; answered over

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module';
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
 import { ConnectionError, firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
 import type { ServerHealth } from '../metrics/server-health.js';
-import type { WorkflowLauncher } from '../scheduler/types.js';
-import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../scheduler/backoff.js';
+import type { WorkflowLauncher } from '../shared/launcher.js';
+import { DEFAULT_ID_PREFIX } from '../shared/workflow-ids.js';
+import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 import { classifyConnectFailure } from './connect-failure.js';
+import type { ConnectionSettings } from './connection-settings.js';
 import type { EchoWorker, WorkerTuning } from './echo-worker.js';
 import { grpcCodeOf, isAlreadyStarted, resultFailureKind, startFailureKind } from './failure-kind.js';
 import type { ScheduleService } from './schedule-service.js';
@@ -14,10 +16,12 @@ import type { SdkConnection, SdkSide } from './sdk-connection.js';
 import { WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE } from './wire/api-enums.js';
 import { PreparedStart, WorkflowWire } from './wire/workflow-wire.js';
 
+export type { ConnectionSettings, TlsSettings } from './connection-settings.js';
+
 const require = createRequire(import.meta.url);
 
 export const ECHO_WORKFLOW_TYPE = 'EchoWorkflow';
-export const DEFAULT_ID_PREFIX = 'sched-bench';
+export { DEFAULT_ID_PREFIX };
 /** Keyword search attribute that carries the run id where the namespace has it registered. */
 export const RUN_ID_SEARCH_ATTRIBUTE = 'SchedBenchRunId';
 /** Memo key that marks a workflow as started by sched-bench (cleanup checks it). */
@@ -38,34 +42,6 @@ const PREPARED_STARTS_KEPT = 16;
 /** The least time an admin call keeps retrying a throttling or absent server (even with --retry-timeout 0). */
 const ADMIN_RETRY_MIN_MS = 10_000;
 
-/** TLS as the SDK takes it (PEM contents, not paths). */
-export interface TlsSettings {
-  serverNameOverride?: string;
-  serverRootCACertificate?: Buffer;
-  clientCertPair?: { crt: Buffer; key: Buffer };
-}
-
-/** How to reach the cluster: the same settings drive the native and the grpc-js connection. */
-export interface ConnectionSettings {
-  /** host:port of the Temporal frontend. */
-  address: string;
-  /** false: plain text; an object (possibly empty): TLS. */
-  tls?: TlsSettings | false;
-  apiKey?: string;
-  /** gRPC metadata sent with every request. */
-  metadata?: Record<string, string>;
-  /**
-   * http2: sched-bench's own gRPC client on Node's HTTP/2 for starts and result waits (default; the SDK
-   * is loaded only for what needs it: workers, schedules, cleanup); native: the SDK's Rust-core
-   * NativeConnection; grpc: the SDK's grpc-js Connection.
-   */
-  kind?: 'http2' | 'native' | 'grpc';
-  /** Request compression: none (when unset) or gzip. */
-  compression?: 'gzip' | 'none';
-  /** For a TLS connection that meets a plain-text server: why TLS is on and how to turn it off (e.g. "drop --tls"). */
-  tlsOffHint?: string;
-}
-
 export interface TemporalServiceOptions extends ConnectionSettings {
   /** Identifies this run's workflows on the server; generated when absent. */
   runId?: string;
@@ -84,13 +60,18 @@ export interface TemporalServiceOptions extends ConnectionSettings {
   retryBudgetMs?: number;
   /** Request eager start (the first workflow task comes back with the start, for this process's worker). */
   eagerStart?: boolean;
-  /** Start every workflow with this start delay (ms). */
-  startDelayMs?: number;
   /**
    * Aborted when the run is told to stop: every start waiting to retry then fails at once with its kind,
    * and connect stops retrying. A result wait goes on (its workflow exists; the drain bounds it).
    */
   stopSignal?: AbortSignal;
+}
+
+/** Where a launcher starts its workflows, and with which start delay (ms; undefined: none). */
+export interface LaunchTarget {
+  namespace: string;
+  taskQueue: string;
+  startDelayMs?: number;
 }
 
 /** How the built-in EchoWorkflow runs: activity delay, local activities. */
@@ -125,7 +106,7 @@ export function newRunId(): string {
  * sched-bench's own gRPC channel (WorkflowWire) and the SDK is loaded only when something needs it
  * (a worker, schedules, listing, history); otherwise everything goes through the SDK's connection.
  */
-export class TemporalService implements WorkflowLauncher {
+export class TemporalService {
   private nextSequence = 1;
   private closed = false;
   /** Starts waiting to retry; a stop ends them all at once. */
@@ -240,15 +221,25 @@ export class TemporalService implements WorkflowLauncher {
     }
   }
 
+  /** The load generator's launcher: starts in `target`'s namespace and task queue, with its start delay. */
+  launcher(target: LaunchTarget): WorkflowLauncher {
+    const { namespace, startDelayMs } = target;
+    return {
+      startDelayMs,
+      startEchoWorkflow: (message, count, shape) => this.startEcho(target, message, count, shape),
+      startWorkflow: (workflowType, args) => this.start(target, workflowType, args),
+      awaitWorkflowResult: (workflowId) => this.awaitWorkflowResult(namespace, workflowId),
+      delayLagOf: (workflowId) => this.delayLagOf(namespace, workflowId, startDelayMs ?? 0),
+    };
+  }
+
   /** Starts one EchoWorkflow with id `<idPrefix>-<runId>-<seq>`; resolves with the id once acknowledged. */
-  startEchoWorkflow(
-    namespace: string,
-    taskQueue: string,
-    message = 'Hello World',
-    count = 1,
-    shape: EchoShape = {},
-  ): Promise<string> {
-    return this.startWorkflow(namespace, taskQueue, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
+  startEchoWorkflow(namespace: string, taskQueue: string, message?: string, count?: number, shape?: EchoShape): Promise<string> {
+    return this.startEcho({ namespace, taskQueue }, message, count, shape);
+  }
+
+  private startEcho(target: LaunchTarget, message = 'Hello World', count = 1, shape: EchoShape = {}): Promise<string> {
+    return this.start(target, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
   }
 
   /** The EchoWorkflow's arguments: the same array while the input stays the same (its request is encoded once). */
@@ -263,9 +254,13 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   /** Starts any workflow type (hosted by the user's own workers) with these arguments. */
-  async startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
+  startWorkflow(namespace: string, taskQueue: string, workflowType: string, args: unknown[]): Promise<string> {
+    return this.start({ namespace, taskQueue }, workflowType, args);
+  }
+
+  private async start(target: LaunchTarget, workflowType: string, args: unknown[]): Promise<string> {
     const workflowId = `${this.workflowIdPrefix()}${this.nextSequence++}`;
-    const attempt = this.startAttempt(namespace, taskQueue, workflowType, args, workflowId);
+    const attempt = this.startAttempt(target, workflowType, args, workflowId);
     const firstSentAt = Date.now();
     for (let attemptNumber = 1; ; attemptNumber++) {
       const sentAt = Date.now();
@@ -295,26 +290,28 @@ export class TemporalService implements WorkflowLauncher {
   }
 
   /** One attempt at starting `workflowId`, over whichever transport this service has. */
-  private startAttempt(namespace: string, taskQueue: string, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
+  private startAttempt(target: LaunchTarget, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
+    const { namespace, taskQueue, startDelayMs } = target;
     const searchAttribute = this.searchAttributeIn.get(namespace) ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
     const { wire } = this;
     if (wire) {
-      const prepared = this.preparedStart(wire, namespace, taskQueue, workflowType, args, searchAttribute);
+      const prepared = this.preparedStart(wire, target, workflowType, args, searchAttribute);
       return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
     }
-    const { eagerStart = false, startDelayMs } = this.settings;
+    const { eagerStart = false } = this.settings;
     const memo = { [RUN_ID_MEMO_KEY]: this.runId };
     return async () => (await this.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
   }
 
   /**
-   * The constant part of a start request, encoded once per namespace, task queue, type and argument
-   * array (by identity: a run passes the same array for every start, so no per-start serialising).
+   * The constant part of a start request, encoded once per namespace, task queue, start delay, type and
+   * argument array (by identity: a run passes the same array for every start, so no per-start serialising).
    */
   private preparedStart(
-    wire: WorkflowWire, namespace: string, taskQueue: string, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
+    wire: WorkflowWire, target: LaunchTarget, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
   ): PreparedStart {
-    const key = `${namespace}\0${taskQueue}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
+    const { namespace, taskQueue, startDelayMs } = target;
+    const key = `${namespace}\0${taskQueue}\0${startDelayMs ?? ''}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
     let byArgs = this.preparedStarts.get(key);
     if (!byArgs) {
       if (this.preparedStarts.size >= PREPARED_STARTS_KEPT) this.preparedStarts.clear();
@@ -328,7 +325,7 @@ export class TemporalService implements WorkflowLauncher {
         memo: { [RUN_ID_MEMO_KEY]: this.runId },
         keywordSearchAttributes: searchAttribute ? { [searchAttribute.name]: searchAttribute.value } : undefined,
         workflowIdReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-        startDelayMs: this.settings.startDelayMs,
+        startDelayMs,
       });
       byArgs.set(args, prepared);
     }

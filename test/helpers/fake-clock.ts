@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/scheduler/types.js';
+import type { Clock, TimerHandle } from '../../src/shared/clock.js';
 
 interface FakeTimer {
   id: number;

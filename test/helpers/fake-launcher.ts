@@ -21,14 +21,14 @@ export class FakeLauncher implements WorkflowLauncher {
   /** Workflows with a start or a result wait in progress right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
-  readonly startArguments: Array<{ namespace: string; taskQueue: string; message?: string; count?: number }> = [];
+  readonly startArguments: Array<{ message?: string; count?: number }> = [];
   private readonly sequenceOf = new Map<string, number>();
 
   constructor(private readonly options: FakeLauncherOptions) {}
 
-  async startEchoWorkflow(namespace: string, taskQueue: string, message?: string, count?: number): Promise<string> {
+  async startEchoWorkflow(message?: string, count?: number): Promise<string> {
     const sequence = ++this.startCalls;
-    this.startArguments.push({ namespace, taskQueue, message, count });
+    this.startArguments.push({ message, count });
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     await this.sleep(this.options.startMs ?? 0);
@@ -42,7 +42,7 @@ export class FakeLauncher implements WorkflowLauncher {
     return workflowId;
   }
 
-  async awaitWorkflowResult(_namespace: string, workflowId: string): Promise<unknown> {
+  async awaitWorkflowResult(workflowId: string): Promise<unknown> {
     const sequence = this.sequenceOf.get(workflowId)!;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

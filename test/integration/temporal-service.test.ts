@@ -75,11 +75,29 @@ describe('TemporalService against a real dev server', () => {
     }
   });
 
+  it('makes launchers that start in their namespace and task queue, with their start delay', async () => {
+    const launcher = service.launcher({ namespace: 'default', taskQueue, startDelayMs: 1500 });
+    expect(launcher.startDelayMs).toBe(1500);
+    const sentAt = Date.now();
+    const workflowId = await launcher.startEchoWorkflow('delayed', 2);
+    expect(workflowId).toMatch(new RegExp(`^sched-bench-${service.runId}-\\d+$`));
+    // Only the worker on `taskQueue` (namespace default) can answer; it gets the workflow after the delay.
+    await expect(launcher.awaitWorkflowResult(workflowId)).resolves.toBe('delayed');
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(1500);
+    // The lag is measured against the launcher's own delay: a start without it would come out about -1.5 s.
+    const lag = await launcher.delayLagOf!(workflowId);
+    expect(lag).toBeTypeOf('number');
+    expect(lag!).toBeGreaterThan(-500);
+    const undelayed = service.launcher({ namespace: 'default', taskQueue });
+    expect(undelayed.startDelayMs).toBeUndefined();
+    await expect(undelayed.awaitWorkflowResult(await undelayed.startWorkflow!('EchoWorkflow', [{ message: 'custom', count: 1 }]))).resolves.toBe('custom');
+  });
+
   it('drives a SchedulerService and its counts match the server', async () => {
     const own = await TemporalService.connect({ address });
     try {
       const scheduler = new SchedulerService({
-        temporalService: own, taskQueue, namespace: 'default', concurrency: 4, reportInterval: 60,
+        launcher: own.launcher({ namespace: 'default', taskQueue }), concurrency: 4, reportInterval: 60,
       });
       const stats = await scheduler.run({ totalWorkflows: 12, message: 'm', count: 1 });
       expect(stats).toMatchObject({ launched: 12, started: 12, completed: 12, failed: 0, inFlight: 0 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { countFiresBetween, fireTimesBetween, nextFireAt, nominalFireTime, parseCron, scheduleWindow, type FireSpec } from '../../src/scheduler/fire-times.js';
+import { countFiresBetween, fireTimesBetween, nextFireAt, nominalFireTime, parseCron, scheduleWindow } from '../../src/schedules/fire-times.js';
+import type { FireSpec } from '../../src/shared/schedule-types.js';
 
 const at = (iso: string) => Date.parse(iso);
 const every = (seconds: number, offsetSeconds = 0): FireSpec => ({ kind: 'interval', everyMs: seconds * 1000, offsetMs: offsetSeconds * 1000 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkOverlapPromise, maxConcurrentRuns } from '../../src/metrics/overlap-check.js';
-import type { FireSpec } from '../../src/scheduler/fire-times.js';
-import { ScheduleObserver } from '../../src/scheduler/schedule-observer.js';
-import type { ScheduleCounts, ScheduleReport, ScheduleSource, ScheduleState } from '../../src/scheduler/schedule-types.js';
+import { checkOverlapPromise, maxConcurrentRuns } from '../../src/schedules/overlap-check.js';
+import { ScheduleObserver } from '../../src/schedules/schedule-observer.js';
+import type { FireSpec, ScheduleCounts, ScheduleReport, ScheduleSource, ScheduleState } from '../../src/shared/schedule-types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const EVERY_SECOND: FireSpec = { kind: 'interval', everyMs: 1000 };

@@ -22,13 +22,13 @@ class ThrottledRetryingLauncher extends FakeLauncher {
     this.clock = options.clock;
   }
 
-  override async startEchoWorkflow(namespace: string, taskQueue: string, message?: string, count?: number): Promise<string> {
+  override async startEchoWorkflow(message?: string, count?: number): Promise<string> {
     while (this.clock.now() >= this.throttledFromMs) {
       this.refusedAttempts++;
       await this.backoff(200);
       if (this.stopSignal.aborted) throw new StartAbandonedError('throttled', 'start abandoned (not retried: stopping)');
     }
-    return super.startEchoWorkflow(namespace, taskQueue, message, count);
+    return super.startEchoWorkflow(message, count);
   }
 
   private backoff(ms: number): Promise<void> {
@@ -52,7 +52,7 @@ function setup(rate: number | undefined, launcher: Omit<FakeLauncherOptions, 'cl
   const fake = new ThrottledRetryingLauncher({ clock, ...launcher }, throttledFromMs, stopRetries.signal);
   const failures: FailureKind[] = [];
   const scheduler = new SchedulerService({
-    temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 5, reportInterval: 1, clock,
+    launcher: fake, concurrency: 5, reportInterval: 1, clock,
     ...(rate !== undefined ? { rate } : {}),
     sink: { failure: (kind) => failures.push(kind) },
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MAX_TIMER_MS, systemClock } from '../../src/scheduler/clock.js';
+import { MAX_TIMER_MS, systemClock } from '../../src/shared/clock.js';
 
 describe('systemClock timers past Node.js timer limit', () => {
   beforeEach(() => {

@@ -12,6 +12,7 @@ import { FakeClock } from '../helpers/fake-clock.js';
  * for good, so the failure paths run too; delay lags are read for every workflow.
  */
 class ForgetfulLauncher implements WorkflowLauncher {
+  readonly startDelayMs = 1000;
   private sequence = 0;
   inFlightSeen = 0;
 
@@ -24,7 +25,7 @@ class ForgetfulLauncher implements WorkflowLauncher {
     return Promise.resolve(`wf-${sequence}`);
   }
 
-  awaitWorkflowResult(_namespace: string, workflowId: string): Promise<unknown> {
+  awaitWorkflowResult(workflowId: string): Promise<unknown> {
     this.inFlightSeen = Math.max(this.inFlightSeen, this.inFlight());
     return Number(workflowId.slice(3)) % 7 === 0 ? Promise.reject(new LaunchError('workflow_failed', `${workflowId} failed`)) : Promise.resolve('echo');
   }
@@ -45,7 +46,7 @@ async function finishedRun(totalWorkflows: number): Promise<{ scheduler: Schedul
   let scheduler: SchedulerService | undefined;
   const launcher = new ForgetfulLauncher(() => scheduler!.inFlightWorkflowIds().length);
   scheduler = new SchedulerService({
-    temporalService: launcher, taskQueue: 'tq', namespace: 'ns', concurrency: 50, reportInterval: 1, clock, startDelayMs: 1000,
+    launcher, concurrency: 50, reportInterval: 1, clock,
   });
   const stats = await scheduler.run({ totalWorkflows });
   expect(stats).toMatchObject({ launched: totalWorkflows, inFlight: 0 });

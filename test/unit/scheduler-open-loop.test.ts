@@ -4,7 +4,7 @@ import type { IntervalReport } from '../../src/scheduler/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeLauncher, type FakeLauncherOptions } from '../helpers/fake-launcher.js';
 
-type Setup = Omit<SchedulerOptions, 'temporalService' | 'taskQueue' | 'namespace' | 'clock' | 'sink' | 'reportInterval'> & {
+type Setup = Omit<SchedulerOptions, 'launcher' | 'clock' | 'sink' | 'reportInterval'> & {
   reportInterval?: number;
   launcher?: Omit<FakeLauncherOptions, 'clock'>;
 };
@@ -18,11 +18,11 @@ function setup({ launcher, reportInterval = 1, ...options }: Setup) {
       startTimes.push(clock.now());
       return fake.startEchoWorkflow(...args);
     },
-    awaitWorkflowResult: (namespace: string, workflowId: string) => fake.awaitWorkflowResult(namespace, workflowId),
+    awaitWorkflowResult: (workflowId: string) => fake.awaitWorkflowResult(workflowId),
   };
   const reports: IntervalReport[] = [];
   const scheduler = new SchedulerService({
-    temporalService: recordingLauncher, taskQueue: 'tq', namespace: 'ns', clock, reportInterval,
+    launcher: recordingLauncher, clock, reportInterval,
     sink: { interval: (report) => reports.push(report) }, ...options,
   });
   return { clock, fake, scheduler, startTimes, reports };

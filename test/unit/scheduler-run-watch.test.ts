@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RunWatch, type PickupProbe, type RunWatchEvent } from '../../src/scheduler/run-watch.js';
+import { RunWatch, type RunWatchEvent } from '../../src/scheduler/run-watch.js';
+import type { PickupProbe } from '../../src/shared/pickup-probe.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 interface Setup {

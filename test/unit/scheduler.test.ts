@@ -18,9 +18,7 @@ function setup({ concurrency, reportInterval = 1, wait, launcher, random }: Setu
   const reports: IntervalReport[] = [];
   const failures: FailureKind[] = [];
   const scheduler = new SchedulerService({
-    temporalService: fake,
-    taskQueue: 'tq',
-    namespace: 'ns',
+    launcher: fake,
     concurrency,
     reportInterval,
     wait,
@@ -85,7 +83,7 @@ describe('SchedulerService, closed loop batch', () => {
     const seenByLauncher: number[] = [];
     const reported: number[] = [];
     const scheduler = new SchedulerService({
-      temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 4, reportInterval: 0.25, clock,
+      launcher: fake, concurrency: 4, reportInterval: 0.25, clock,
       sink: {
         interval: (report) => {
           reported.push(report.inFlight);
@@ -145,7 +143,7 @@ describe('SchedulerService, closed loop batch', () => {
     const clock = new FakeClock();
     let calls = 0;
     const scheduler = new SchedulerService({
-      temporalService: {
+      launcher: {
         startEchoWorkflow: async () => {
           calls++;
           if (calls === 1) throw new Error('boom');
@@ -153,18 +151,18 @@ describe('SchedulerService, closed loop batch', () => {
         },
         awaitWorkflowResult: async () => 'ok',
       },
-      taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 10, clock,
+      concurrency: 1, reportInterval: 10, clock,
     });
     const stats = await scheduler.run({ totalWorkflows: 3 });
     expect(stats).toMatchObject({ launched: 3, completed: 2, failed: 1, failuresByKind: { unknown: 1 } });
   });
 
-  it('passes namespace, task queue, message and count to every start', async () => {
+  it('passes message and count to every start', async () => {
     const { clock, fake, scheduler } = setup({ concurrency: 2, launcher: { startMs: 1, runMs: 1 } });
     const run = track(scheduler.run({ totalWorkflows: 3, message: 'hi', count: 4 }));
     await clock.advance(100);
     expect(run.settled).toBe(true);
-    expect(fake.startArguments).toEqual(Array(3).fill({ namespace: 'ns', taskQueue: 'tq', message: 'hi', count: 4 }));
+    expect(fake.startArguments).toEqual(Array(3).fill({ message: 'hi', count: 4 }));
   });
 
   it('with wait=false counts a workflow done when its start is acknowledged', async () => {
@@ -245,7 +243,7 @@ describe('SchedulerService stop reasons, abort and sink errors', () => {
   it('--drain-timeout: the run ends that long after the stop, with the stragglers named and its stats frozen', async () => {
     const clock = new FakeClock();
     const fake = new FakeLauncher({ clock, runMs: 5000 });
-    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 2, reportInterval: 10, clock, drainTimeout: 1 });
+    const scheduler = new SchedulerService({ launcher: fake, concurrency: 2, reportInterval: 10, clock, drainTimeout: 1 });
     const run = track(scheduler.run({ totalWorkflows: 2 }));
     await clock.advance(999);
     expect(run.settled).toBe(false);
@@ -261,7 +259,7 @@ describe('SchedulerService stop reasons, abort and sink errors', () => {
     const fake = new FakeLauncher({ clock, runMs: 50 });
     let calls = 0;
     const scheduler = new SchedulerService({
-      temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 0.1, clock,
+      launcher: fake, concurrency: 1, reportInterval: 0.1, clock,
       sink: {
         interval: () => {
           calls++;
@@ -292,7 +290,7 @@ describe('SchedulerService: a stop ends its own waits at once', () => {
   it("ends the open loop's wait for its next arrival", async () => {
     const clock = new FakeClock();
     const fake = new FakeLauncher({ clock, runMs: 10 });
-    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, rate: 0.001, reportInterval: 10, clock });
+    const scheduler = new SchedulerService({ launcher: fake, concurrency: 1, rate: 0.001, reportInterval: 10, clock });
     const run = track(scheduler.runInfinite({}));
     await clock.advance(100); // arrival 0 done; arrival 1 is 1000 s away
     scheduler.stop();
@@ -305,7 +303,7 @@ describe('SchedulerService: the drain without --drain-timeout (drainStallTimeout
   function stalled(runMs: number, options: { activityDelayMs?: number; count?: number } = {}) {
     const clock = new FakeClock();
     const fake = new FakeLauncher({ clock, runMs });
-    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 2, reportInterval: 100, clock, drainStallTimeout: 60 });
+    const scheduler = new SchedulerService({ launcher: fake, concurrency: 2, reportInterval: 100, clock, drainStallTimeout: 60 });
     const run = track(scheduler.run({ totalWorkflows: 2, workload: { kind: 'echo', ...options } }));
     return { clock, scheduler, run };
   }
@@ -328,7 +326,7 @@ describe('SchedulerService: the drain without --drain-timeout (drainStallTimeout
   it('restarts the wait at every finish, and allows twice the longest workflow seen', async () => {
     const clock = new FakeClock();
     const fake = new FakeLauncher({ clock, runMs: 50_000 });
-    const scheduler = new SchedulerService({ temporalService: fake, taskQueue: 'tq', namespace: 'ns', concurrency: 1, reportInterval: 100, clock, drainStallTimeout: 10 });
+    const scheduler = new SchedulerService({ launcher: fake, concurrency: 1, reportInterval: 100, clock, drainStallTimeout: 10 });
     const run = track(scheduler.runInfinite({ duration: 60 }));
     await clock.advance(60_000); // one finished at 50 s, the second started then: the drain begins
     expect(scheduler.drainStallLimitMs()).toBe(100_000);
@@ -340,7 +338,7 @@ describe('SchedulerService: the drain without --drain-timeout (drainStallTimeout
 describe('SchedulerService input checks', () => {
   const clock = new FakeClock();
   const launcher = new FakeLauncher({ clock });
-  const base = { temporalService: launcher, taskQueue: 'tq', namespace: 'ns', reportInterval: 1, clock };
+  const base = { launcher, reportInterval: 1, clock };
 
   it.each([0, -1, 1.5, Number.NaN])('rejects concurrency %s', (concurrency) => {
     expect(() => new SchedulerService({ ...base, concurrency })).toThrow(UsageError);

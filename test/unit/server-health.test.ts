@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ServerHealth, type ServerHealthEvent } from '../../src/metrics/server-health.js';
-import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../../src/scheduler/backoff.js';
+import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../../src/shared/backoff.js';
 import { formatServerHealth } from '../../src/report/summary.js';
 import { formatServerHealthEvent } from '../../src/report/lines.js';
 

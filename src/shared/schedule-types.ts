@@ -57,3 +57,16 @@ export interface ScheduleReport extends ScheduleCounts {
   fireLagP50Ms: number;
   fireLagP99Ms: number;
 }
+
+/** When a schedule fires: every `everyMs` (from `offsetMs`), or at the times of a five-field cron expression (UTC). */
+export type FireSpec =
+  | { kind: 'interval'; everyMs: number; offsetMs?: number }
+  | { kind: 'cron'; expression: string; cron: CronFields };
+
+export interface CronFields {
+  minutes: ReadonlySet<number>;
+  hours: ReadonlySet<number>;
+  daysOfMonth: ReadonlySet<number>;
+  months: ReadonlySet<number>;
+  daysOfWeek: ReadonlySet<number>;
+}

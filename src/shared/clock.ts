@@ -1,4 +1,11 @@
-import type { Clock, TimerHandle } from './types.js';
+/** Time source of the load generator and the schedule observer; injected so tests can drive time by hand. Milliseconds. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export type TimerHandle = { readonly __timer: unique symbol } | object;
 
 /** Node.js fires a longer timer at once (with a TimeoutOverflowWarning). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -1,4 +1,4 @@
-import type { OverlapPolicyName, ScheduleCounts } from '../scheduler/schedule-types.js';
+import type { OverlapPolicyName, ScheduleCounts } from '../shared/schedule-types.js';
 
 /** One run a schedule started: when it ran (closeMs undefined: still running). */
 export interface FiredRun {

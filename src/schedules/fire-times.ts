@@ -7,18 +7,7 @@
  * A schedule's window [startAt, endAt] is inclusive at both ends, as the server treats spec start/end.
  */
 import { UsageError } from '../errors.js';
-
-export type FireSpec =
-  | { kind: 'interval'; everyMs: number; offsetMs?: number }
-  | { kind: 'cron'; expression: string; cron: CronFields };
-
-export interface CronFields {
-  minutes: ReadonlySet<number>;
-  hours: ReadonlySet<number>;
-  daysOfMonth: ReadonlySet<number>;
-  months: ReadonlySet<number>;
-  daysOfWeek: ReadonlySet<number>;
-}
+import type { CronFields, FireSpec, RecordedFire } from '../shared/schedule-types.js';
 
 const MINUTE_MS = 60_000;
 /** A cron search gives up after this long without a match (e.g. "0 0 31 2 *" never fires). */
@@ -162,4 +151,19 @@ export function nominalFireTime(spec: FireSpec, scheduledAtMs: number): number {
     if (cronMatches(spec.cron, at)) return at;
   }
   return scheduledAtMs;
+}
+
+/** The spec as the result and the summary name it: `every=60s` or `cron="…"`. */
+export function describeSpec(spec: FireSpec): string {
+  return spec.kind === 'interval' ? `every=${spec.everyMs / 1000}s` : `cron="${spec.expression}"`;
+}
+
+/** Recorded fires taken late (more than an interval after they were due: caught up), and the largest jitter the server applied. */
+export function fireTimingOf(spec: FireSpec, fires: readonly RecordedFire[]): { caughtUp: number; jitterMaxMs: number } {
+  const lateAfterMs = Math.max(1000, spec.kind === 'interval' ? spec.everyMs : 60_000);
+  return {
+    caughtUp: fires.filter((fire) => fire.takenAtMs - fire.scheduledAtMs > lateAfterMs).length,
+    // How far each fire's due time lies after its nominal time (within [0, --jitter)).
+    jitterMaxMs: fires.reduce((most, fire) => Math.max(most, fire.scheduledAtMs - nominalFireTime(spec, fire.scheduledAtMs)), 0),
+  };
 }

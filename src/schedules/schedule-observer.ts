@@ -1,8 +1,7 @@
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
-import { wallClock } from './clock.js';
-import { countFiresBetween, type FireSpec } from './fire-times.js';
-import type { RecordedFire, ScheduleCounts, ScheduleReport, ScheduleSource, ScheduleState } from './schedule-types.js';
-import type { Clock, TimerHandle } from './types.js';
+import { wallClock, type Clock, type TimerHandle } from '../shared/clock.js';
+import type { FireSpec, RecordedFire, ScheduleCounts, ScheduleReport, ScheduleSource, ScheduleState } from '../shared/schedule-types.js';
+import { countFiresBetween } from './fire-times.js';
 
 export interface ScheduleObserverOptions {
   source: ScheduleSource;
