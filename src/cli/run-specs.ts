@@ -4,6 +4,9 @@ import type { LoadModel, RunMode } from '../scheduler/types.js';
 import type { CliLookup } from '../temporal/dev-server.js';
 import type { LoadSpec } from '../run/load-spec.js';
 import type { SessionSpec } from '../run/session.js';
+import { MIN_CATCHUP_WINDOW_SECONDS, type SchedulesSpec } from '../run/schedules-spec.js';
+import { parseCron } from '../schedules/fire-times.js';
+import type { FireSpec } from '../shared/schedule-types.js';
 import { connectionKindOf, connectionSettings } from './connection.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
@@ -103,4 +106,47 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
  */
 export function loadSpecFrom(mode: RunMode, options: Partial<RunConfig> = {}, env: Record<string, string | undefined> = process.env): LoadSpec {
   return loadSpecOf(mode, { ...defaultConfig(), ...options }, cliLookupOf(env));
+}
+
+/** When the schedules fire: --cron, else every --every seconds (whole seconds, at least 1). */
+function fireSpecOf(config: RunConfig): FireSpec {
+  if (config.cron !== undefined && config.every !== undefined) throw new UsageError('give --every or --cron, not both');
+  if (config.cron !== undefined) return { kind: 'cron', expression: config.cron.trim(), cron: parseCron(config.cron) };
+  const everySeconds = config.every ?? 1;
+  // The server keeps whole seconds of an interval: 1.5s would fire every second.
+  if (everySeconds < 1 || !Number.isInteger(everySeconds)) throw new UsageError(`--every must be whole seconds, at least 1s, got ${everySeconds}s`);
+  return { kind: 'interval', everyMs: everySeconds * 1000 };
+}
+
+/**
+ * `schedules`: the Temporal Schedules benchmark. It starts a direct load beside the schedules only when
+ * asked (--concurrency or --rate); schedules are the SDK's, so the connection is native unless told otherwise.
+ */
+export function schedulesSpecOf(config: RunConfig, cliLookup: CliLookup): SchedulesSpec {
+  const session = sessionSpecOf(config, cliLookup, config.connection ?? 'native'); // unreadable TLS files: exit 2 before anything starts
+  const fire = fireSpecOf(config);
+  if (config.fires === undefined && config.duration === undefined) throw new UsageError('schedules need --duration or --fires (per schedule)');
+  if (config.catchupWindow !== undefined && config.catchupWindow < MIN_CATCHUP_WINDOW_SECONDS) {
+    throw new UsageError(`--catchup-window must be at least ${MIN_CATCHUP_WINDOW_SECONDS}s: the server raises anything shorter to that`);
+  }
+  const directLoad = config.concurrency !== undefined || config.rate !== undefined;
+  return {
+    ...session,
+    ...(config.runId !== undefined ? { runId: config.runId } : {}),
+    schedules: config.schedules,
+    fire,
+    ...(config.fires !== undefined ? { fires: config.fires } : {}),
+    ...(config.duration !== undefined ? { duration: config.duration } : {}),
+    jitter: config.jitter,
+    overlap: config.overlap,
+    ...(config.catchupWindow !== undefined ? { catchupWindow: config.catchupWindow } : {}),
+    onConflict: config.onConflict,
+    input: {
+      message: config.message, count: config.count,
+      ...(config.activityDelay ? { activityDelayMs: config.activityDelay } : {}), ...(config.localActivities ? { localActivities: true } : {}),
+    },
+    reportInterval: config.reportInterval,
+    ...(directLoad ? { directLoad: { loadModel: loadModelOf(config), wait: config.wait, workload: workloadOf(config) } } : {}),
+    thresholds: config.thresholds,
+  };
 }

@@ -85,9 +85,9 @@ export class RunSession {
   }
 
   /** Serves /metrics from `source` when the spec gives a port. */
-  async serveMetrics(source: () => MetricsSource): Promise<void> {
+  async serveMetrics(source: () => MetricsSource | Promise<MetricsSource>): Promise<void> {
     if (this.spec.metricsPort === undefined) return;
-    this.metricsServer = await serveMetrics(source(), this.spec.metricsPort);
+    this.metricsServer = await serveMetrics(await source(), this.spec.metricsPort);
     this.onEvent({ type: 'metrics-served', port: this.spec.metricsPort });
   }
 

@@ -12,8 +12,14 @@ export interface ScheduleObserverOptions {
   /** How often each schedule is described (its record keeps 10 fires: poll faster than 10 fire intervals). */
   pollIntervalMs: number;
   reportIntervalMs: number;
-  /** After the window: how long to wait for the last fires (lag, buffered fires) to be taken. */
+  /**
+   * After the window: how long to wait for the last fires (lag, buffered fires) to be taken, counted
+   * from the window's end or from the last fire accounted for, whichever is later: a server still
+   * catching up is waited for, one that stopped is not.
+   */
   settleMs: number;
+  /** The longest wait after the window, however the server progresses (default: settleMs). */
+  maxSettleMs?: number;
   clock?: Clock;
   onReport?: (report: ScheduleReport) => void;
   /** Each fire the first time it is seen, with its fire lag (ms). */
@@ -68,7 +74,10 @@ export class ScheduleObserver {
 
   async run(): Promise<ScheduleRunResult> {
     const { window, pollIntervalMs, reportIntervalMs, settleMs } = this.options;
+    const maxSettleMs = Math.max(settleMs, this.options.maxSettleMs ?? settleMs);
     this.startedAt = this.clock.now();
+    let accounted = 0;
+    let lastProgressAt = this.startedAt;
     let nextReportAt = this.startedAt + reportIntervalMs;
     let stopReason: ScheduleStopReason = 'window-done';
     try {
@@ -86,7 +95,10 @@ export class ScheduleObserver {
         const windowOver = now > window.endMs;
         // Buffered fires are still to be taken (and measured): wait for them too.
         const settled = this.counts(window.endMs);
-        if (windowOver && ((settled.unaccounted <= 0 && settled.buffered === 0) || now > window.endMs + settleMs)) break;
+        const nowAccounted = settled.taken + settled.skipped + settled.missed + settled.buffered;
+        if (nowAccounted !== accounted) [accounted, lastProgressAt] = [nowAccounted, now];
+        const settleOver = now > Math.max(window.endMs, lastProgressAt) + settleMs || now > window.endMs + maxSettleMs;
+        if (windowOver && ((settled.unaccounted <= 0 && settled.buffered === 0) || settleOver)) break;
         await this.sleep(pollIntervalMs);
       }
     } finally {

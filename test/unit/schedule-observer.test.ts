@@ -77,6 +77,38 @@ describe('ScheduleObserver', () => {
   });
 });
 
+describe('ScheduleObserver: a server slow to take the last fires', () => {
+  /** Fire k (1-based, due at k s) is taken k × 3 s late: each comes within 3 s of the one before, the last 15 s late. */
+  const slower: (clock: FakeClock) => ScheduleSource = (clock) => ({
+    describe: async (scheduleId) => {
+      const fires = [1, 2, 3, 4, 5].map((k) => ({ scheduleId, workflowId: `${scheduleId}-${k}`, runId: 'r', scheduledAtMs: k * 1000, takenAtMs: k * 1000 + k * 3000 }))
+        .filter((fire) => fire.takenAtMs <= clock.now());
+      return { scheduleId, taken: fires.length, skippedOverlap: 0, missedCatchupWindow: 0, buffered: 0, running: 0, recentFires: fires };
+    },
+  });
+  const window = { startMs: 500, endMs: 5500 };
+
+  it('waits settleMs after the last fire taken, not only after the window, while the server still makes progress', async () => {
+    const clock = new FakeClock();
+    const observer = new ScheduleObserver({
+      source: slower(clock), scheduleIds: ['s1'], spec: EVERY_SECOND, window, pollIntervalMs: 1000, reportIntervalMs: 10_000, settleMs: 5000, maxSettleMs: 60_000, clock,
+    });
+    const result = observer.run();
+    await clock.advance(25_000);
+    expect((await result).counts).toMatchObject({ expected: 5, taken: 5, unaccounted: 0 });
+  });
+
+  it('still gives up at maxSettleMs after the window', async () => {
+    const clock = new FakeClock();
+    const observer = new ScheduleObserver({
+      source: slower(clock), scheduleIds: ['s1'], spec: EVERY_SECOND, window, pollIntervalMs: 1000, reportIntervalMs: 10_000, settleMs: 5000, maxSettleMs: 8000, clock,
+    });
+    const result = observer.run();
+    await clock.advance(25_000);
+    expect((await result).counts).toMatchObject({ expected: 5, taken: 3, unaccounted: 2 });
+  });
+});
+
 describe('ScheduleObserver: when fires are expected', () => {
   /** Schedules created one after another (as creating hundreds is): each fires only after its creation. */
   class SlowlyCreated implements ScheduleSource {
