@@ -25,6 +25,7 @@ export {
   TemporalService,
   newRunId,
   ECHO_WORKFLOW_TYPE,
+  type LaunchTarget,
   type TemporalServiceOptions,
   type WorkflowCountsByStatus,
 } from './temporal/temporal-service.js';

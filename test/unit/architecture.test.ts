@@ -138,6 +138,16 @@ describe('architecture: the import graph of src/ and workflows/', () => {
     expect(cyclesOf([typeEdge('a', 'b'), typeEdge('b', 'c'), typeEdge('c', 'a')])).toEqual([['a', 'b', 'c', 'a']]);
   });
 
+  it('flags an upward import (the layer check can fail)', () => {
+    const upward = (from: string, to: string) => layerOf(to) < layerOf(from);
+    expect(upward('src/metrics/run-counters.ts', 'src/scheduler/types.ts')).toBe(true);
+    expect(upward('src/temporal/temporal-service.ts', 'src/scheduler/backoff.ts')).toBe(true);
+    expect(upward('src/report/lines.ts', 'src/run/session.ts')).toBe(true);
+    expect(upward('src/scheduler/scheduler-service.ts', 'src/schedules/fire-times.ts')).toBe(false); // one layer
+    expect(upward('src/cli/main.ts', 'src/shared/run-stats.ts')).toBe(false);
+    expect(() => layerOf('src/elsewhere/x.ts')).toThrow(/in no layer/);
+  });
+
   it('only src/temporal and workflows/ import @temporalio/*', () => {
     const outside = edges.filter((edge) => edge.to.startsWith('@temporalio/') && !edge.from.startsWith('src/temporal/') && !edge.from.startsWith('workflows/'));
     expect(outside.map(describeEdge)).toEqual([]);
