@@ -1,64 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import pLimit from 'p-limit';
-import { firstLine, type FailureKind } from '../errors.js';
-import { ClientCostMeter, type ClientCost } from '../metrics/client-cost.js';
-import { IntervalSeries, type IntervalPoint } from '../metrics/interval-series.js';
-import type { LatencyHistogram, LatencySummary } from '../metrics/latency-histogram.js';
+import { ClientCostMeter } from '../metrics/client-cost.js';
+import { IntervalSeries } from '../metrics/interval-series.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
-import { ServerHealth, type ServerHealthEvent, type ServerHealthSnapshot } from '../metrics/server-health.js';
-import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
-import { verifyAgainstServer, type Verification } from '../metrics/verification.js';
+import { ServerHealth } from '../metrics/server-health.js';
 import type { LiveStatus } from '../report/progress.js';
 import type { PrometheusExporter } from '../report/prometheus.js';
-import { finalInterval, type DrainOutcome } from '../report/result.js';
-import { RunWatch, type RunWatchEvent } from '../scheduler/run-watch.js';
+import { RunWatch } from '../scheduler/run-watch.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
-import type { Clock, IntervalReport, LoadModel, RunMode, RunStats, WorkflowLauncher } from '../scheduler/types.js';
+import type { Clock, IntervalReport, RunStats, WorkflowLauncher } from '../scheduler/types.js';
 import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { terminateAll, verifyRun } from './end-of-run.js';
+import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
-import { RunSession, type SessionEvent } from './session.js';
-
-/** How long --verify waits for visibility to catch up with the tool's counts. */
-const VERIFY_TIMEOUT_MS = 15_000;
-
-/** What a load run tells as it goes; the caller decides what to show. */
-export type LoadEvent =
-  | SessionEvent
-  | { type: 'shared-run'; runId: string; workflowIdPrefix: string }
-  /** Connected, set up, about to launch: the run's address is known now. */
-  | { type: 'load-started'; runId: string; address: string }
-  | { type: 'interval'; report: IntervalReport }
-  /** A workflow failed (every failure; callers usually show the first of each kind). */
-  | { type: 'failure'; kind: FailureKind; error: unknown }
-  | { type: 'server-health'; event: ServerHealthEvent }
-  | { type: 'watch'; event: RunWatchEvent; address: string }
-  | { type: 'drain-cut-short'; inFlight: number; terminated: number; timeoutSeconds?: number; stallSeconds?: number; onStop: 'leave' | 'terminate' };
-
-/** The whole outcome of a load run: counts, histograms, verdicts, cost. Formatting is the caller's. */
-export interface LoadResult {
-  runId: string;
-  mode: RunMode;
-  startedAt: Date;
-  endedAt: Date;
-  /** A stop (or a forced end) cut the run short. */
-  interrupted: boolean;
-  server: { address: string; namespace: string; taskQueue: string; version: string | null };
-  sdk: Record<string, string>;
-  loadModel: LoadModel;
-  wait: boolean;
-  stats: RunStats;
-  histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram; delayLag?: LatencyHistogram };
-  latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
-  thresholds: ThresholdResult[];
-  verification: Verification | undefined;
-  intervals: { compactions: number; points: IntervalPoint[] };
-  client: ClientCost;
-  serverHealth: ServerHealthSnapshot;
-  drain: DrainOutcome;
-  /** The time since the last interval report, which no report covered (undefined when nothing happened since). */
-  finalInterval: IntervalReport | undefined;
-}
+import { liveStatusReader } from './live-status.js';
+import { RunSession } from './session.js';
 
 /**
  * Stand-ins for the server, for tests and dry runs: with a `launcher` the run connects to nothing
@@ -87,6 +43,8 @@ export async function runLoad(spec: LoadSpec, options: LoadRunOptions = {}): Pro
     options.signal?.removeEventListener('abort', stop);
   }
 }
+
+export type { LoadEvent, LoadResult };
 
 /** Starts a load run; the handle stops it, reads it while it runs, and ends it at once if need be. */
 export function startLoad(spec: LoadSpec, onEvent: (event: LoadEvent) => void = () => undefined, seams: LoadSeams = {}): LoadRun {
@@ -144,7 +102,7 @@ export class LoadRun {
 
   /** The result as things stand, for a process that must end now: interrupted, nothing asked of the server. */
   resultNow(): LoadResult {
-    return this.resultOf(this.snapshot(), true, undefined);
+    return loadResultOf(this.parts(), this.snapshot(), true, undefined);
   }
 
   /** Synchronous last resort for a process that exits now: leaves no dev server behind. */
@@ -154,28 +112,14 @@ export class LoadRun {
 
   /** A reader of the live status line: the counts and the completions of about the last second. */
   liveStatusReader(): () => LiveStatus {
-    const samples: Array<{ at: number; completed: number }> = [];
-    const { spec } = this;
-    const limitSeconds = spec.duration ?? (spec.maxRuntime > 0 ? spec.maxRuntime : undefined);
-    return () => {
-      const stats = this.snapshot();
-      const at = performance.now();
-      samples.push({ at, completed: stats.completed });
-      while (samples.length > 2 && at - samples[0]!.at > 1000) samples.shift();
-      const oldest = samples[0]!;
-      const seconds = (at - oldest.at) / 1000;
-      const metrics = this.metrics();
-      const latency = spec.wait ? metrics.intervalE2eLatency : metrics.intervalStartLatency;
-      return {
-        elapsedMs: stats.elapsedMs,
-        limit: { durationMs: limitSeconds !== undefined ? limitSeconds * 1000 : undefined, totalWorkflows: spec.mode === 'batch' ? spec.totalWorkflows : undefined },
-        inFlight: stats.inFlight,
-        completed: stats.completed,
-        failed: stats.failed,
-        rate: seconds > 0 ? (stats.completed - oldest.completed) / seconds : 0,
-        // Just after a report the new interval has no samples yet: keep showing the last interval's p99.
-        p99Ms: latency.count > 0 ? latency.percentileMillis(99) : this.series.lastP99(),
-      };
+    return liveStatusReader(this.spec, () => this.snapshot(), () => this.metrics(), () => this.series.lastP99());
+  }
+
+  private parts(): LoadRunParts {
+    return {
+      spec: this.spec, runId: this.runId, startedAt: this.startedAt, address: this.session.address, serverVersion: this.serverVersion,
+      sdk: this.sdk, scheduler: this.scheduler, series: this.series, meter: this.meter, health: this.health, terminated: this.terminated,
+      lastReport: this.lastReport,
     };
   }
 
@@ -222,7 +166,7 @@ export class LoadRun {
       watch.stop();
       if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
       const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
-      return this.resultOf(stats, stats.stopReason === 'stopped', verification);
+      return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
     } finally {
       watch?.stop();
       await this.session.close();
@@ -298,69 +242,4 @@ export class LoadRun {
     });
   }
 
-  private resultOf(stats: RunStats, interrupted: boolean, verification: Verification | undefined): LoadResult {
-    const { spec } = this;
-    const metrics = this.metrics();
-    const measuresDelayLag = spec.startDelayMs !== undefined && spec.wait; // it needs the workflow's first task
-    const latency = {
-      start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary(),
-      ...(measuresDelayLag ? { delayLag: metrics.delayLag.summary() } : {}),
-    };
-    const thresholds = evaluateThresholds(spec.thresholds, {
-      latency: {
-        start: latency.start, e2e: latency.e2e, ...(spec.loadModel.kind === 'open' ? { start_lateness: latency.startLateness } : {}),
-        ...(latency.delayLag ? { delay_lag: latency.delayLag } : {}),
-      },
-      completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
-    });
-    const interval = spec.wait ? metrics.intervalE2eLatency : metrics.intervalStartLatency;
-    const endedAt = new Date();
-    return {
-      runId: this.runId, mode: spec.mode, startedAt: this.startedAt, endedAt, interrupted,
-      server: { address: this.session.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: this.serverVersion },
-      sdk: this.sdk, loadModel: this.scheduler?.loadModel ?? spec.loadModel, wait: spec.wait, stats,
-      histograms: {
-        start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness,
-        ...(measuresDelayLag ? { delayLag: metrics.delayLag } : {}),
-      },
-      latency, thresholds, verification,
-      intervals: { compactions: this.series.compactions, points: this.series.toArray() },
-      client: this.meter.read(stats.completed),
-      serverHealth: this.health.snapshot(endedAt.getTime()),
-      drain: {
-        timeoutSeconds: spec.drain.timeout ?? null, timedOut: stats.drainTimedOut, leftInFlight: stats.inFlight,
-        onStop: spec.drain.onStop, terminated: this.terminated,
-      },
-      finalInterval: this.scheduler
-        ? finalInterval(this.lastReport, stats, { p50: interval.percentileMillis(50), p99: interval.percentileMillis(99) })
-        : undefined,
-    };
-  }
-}
-
-/** Terminates the workflows a cut-short drain left behind, 20 at a time; returns how many it terminated. */
-async function terminateAll(service: TemporalService, namespace: string, workflowIds: readonly string[]): Promise<number> {
-  const limit = pLimit(20);
-  const outcomes = await Promise.all(
-    workflowIds.map((workflowId) =>
-      limit(() => service.terminateWorkflow(namespace, workflowId, 'sched-bench: drain timeout (--on-stop terminate)').then(() => true, () => false)),
-    ),
-  );
-  return outcomes.filter(Boolean).length;
-}
-
-/** Polls the server until its counts match the tool's or the visibility timeout passes. */
-async function verifyRun(service: TemporalService, namespace: string, stats: RunStats, waited: boolean): Promise<Verification> {
-  const deadline = Date.now() + VERIFY_TIMEOUT_MS;
-  for (;;) {
-    let verification: Verification;
-    try {
-      verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
-    } catch (error) {
-      // Not knowing is not agreeing: the run fails verification, and says why.
-      verification = { matches: false, rows: [], serverCounts: {}, error: firstLine(error) };
-    }
-    if (verification.matches || Date.now() > deadline) return verification;
-    await new Promise((resolveLater) => setTimeout(resolveLater, 500));
-  }
 }
