@@ -1,22 +1,18 @@
 import pLimit from 'p-limit';
 import { firstLine, UsageError } from '../errors.js';
-import { LatencyHistogram, type LatencySummary } from '../metrics/latency-histogram.js';
-import { ServerHealth, type ServerHealthEvent } from '../metrics/server-health.js';
-import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { ServerHealth } from '../metrics/server-health.js';
 import type { ScheduleExporter } from '../report/prometheus.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
 import { fireTimesBetween, fireTimingOf, scheduleWindow, type ScheduleWindow } from '../schedules/fire-times.js';
-import { checkOverlapPromise, type FiredRun, type PromiseCheck } from '../schedules/overlap-check.js';
 import { scheduleIdsOf } from '../schedules/schedule-ids.js';
-import { ScheduleObserver, type ScheduleRunResult, type ScheduleStopReason } from '../schedules/schedule-observer.js';
-import type { IntervalReport, RunStats } from '../shared/run-stats.js';
-import type { RecordedFire, ScheduleCounts, ScheduleReport } from '../shared/schedule-types.js';
-import { DEFAULT_ID_PREFIX } from '../shared/workflow-ids.js';
+import { ScheduleObserver } from '../schedules/schedule-observer.js';
+import type { RecordedFire } from '../shared/schedule-types.js';
 import type { ScheduleService } from '../temporal/schedule-service.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, type TemporalService } from '../temporal/temporal-service.js';
-import { listFiredWhenClosed, pickupLags } from './schedules-history.js';
+import { resultAfterWindow, type SchedulesEvent, type SchedulesRunResult, type Watching } from './schedules-result.js';
 import type { SchedulesSpec } from './schedules-spec.js';
-import { RunSession, type SessionEvent } from './session.js';
+import { RunSession } from './session.js';
 
 /** Time between creating the schedules and their window: creating them must be over by then. */
 const LEAD_MS = 2_000;
@@ -28,59 +24,6 @@ const BASE_SETTLE_MS = 5_000;
 const MAX_SETTLE_MS = 120_000;
 /** Direct load next to the schedules: how long its in-flight workflows are waited for at the end. */
 const DIRECT_LOAD_DRAIN_SECONDS = 30;
-
-/** What a schedules run tells as it goes. */
-export type SchedulesEvent =
-  | SessionEvent
-  | { type: 'server-health'; event: ServerHealthEvent }
-  | { type: 'schedule-reused'; scheduleId: string }
-  /** Creating the schedules outlasted the lead time: each is expected to fire only from its creation on. */
-  | { type: 'creation-late' }
-  | { type: 'no-fire-due'; nextFireMs: number | undefined }
-  /** The schedules exist and the window is set: the run's address, ids and window are known now. */
-  | { type: 'schedules-started'; runId: string; address: string; scheduleIds: string[]; window: ScheduleWindow; firesEach: number }
-  | { type: 'report'; report: ScheduleReport }
-  | { type: 'direct-load-interval'; report: IntervalReport }
-  | { type: 'poll-error'; error: unknown }
-  | { type: 'overlap-unchecked'; reason: string }
-  /** A schedule the clean-up could not delete, with why: `<id> (<reason>)`. */
-  | { type: 'delete-failed'; schedule: string };
-
-/** The whole outcome of a schedules run. */
-export interface SchedulesRunResult {
-  runId: string;
-  startedAt: Date;
-  address: string;
-  serverVersion: string | null;
-  scheduleIds: string[];
-  spec: SchedulesSpec['fire'];
-  window: ScheduleWindow;
-  firesEach: number;
-  interrupted: boolean;
-  stopReason: ScheduleStopReason;
-  /** From the observer's start to its end. */
-  elapsedMs: number;
-  observedUntilMs: number;
-  /** Fires due before their schedule existed (the run's own creation time). */
-  dueBeforeCreated: number;
-  counts: ScheduleCounts;
-  /** Every recorded fire, in due order. */
-  fires: readonly RecordedFire[];
-  fireLag: LatencyHistogram;
-  pickupLag: LatencyHistogram;
-  latency: { fire_lag: LatencySummary; pickup_lag: LatencySummary };
-  notPickedUp: number;
-  failedFires: number;
-  caughtUp: number;
-  jitterMaxMs: number;
-  checks: PromiseCheck[];
-  thresholds: ThresholdResult[];
-  /** Schedules still on the server after the clean-up (with why, when the delete failed). */
-  schedulesLeft: string[];
-  deleted: boolean;
-  directLoad: { stats: RunStats; load: Pick<SchedulerService, 'loadModel' | 'metrics'> } | undefined;
-  serverHealth: ServerHealth;
-}
 
 /** Runs a schedules benchmark to its end; `signal` stops it (the schedules are deleted, then the result). */
 export async function runSchedules(
@@ -97,18 +40,10 @@ export async function runSchedules(
   }
 }
 
+export type { SchedulesEvent, SchedulesRunResult };
+
 export function startSchedules(spec: SchedulesSpec, onEvent: (event: SchedulesEvent) => void = () => undefined): SchedulesRun {
   return new SchedulesRun(spec, onEvent);
-}
-
-/** What the run knows once its schedules are being watched: enough for a result at any moment. */
-interface Watching {
-  scheduleIds: string[];
-  window: ScheduleWindow;
-  firesEach: number;
-  observer: ScheduleObserver;
-  fires: RecordedFire[];
-  sinceMs: number;
 }
 
 /**
@@ -227,7 +162,8 @@ export class SchedulesRun {
         directLoad?.stop();
         const loadStats = await loadRun;
         this.serverVersion = (await service.serverVersion()) ?? null;
-        return await this.resultOf(watching, observed, left, loadStats);
+        const context = { spec, runId: this.runId, schedules: this.schedules, directLoad: this.directLoad, base: this.base(watching), onEvent: this.onEvent };
+        return await resultAfterWindow(context, watching, observed, left, loadStats);
       } finally {
         // Whatever happened above, the schedules do not outlive the run.
         for (const left of await this.deleteSchedules()) this.onEvent({ type: 'delete-failed', schedule: left });
@@ -317,32 +253,4 @@ export class SchedulesRun {
     if (outcome === 'reused') this.onEvent({ type: 'schedule-reused', scheduleId });
   }
 
-  /** After the window: the fired runs from visibility, their pickup lags, the overlap checks, the thresholds. */
-  private async resultOf(watching: Watching, observed: ScheduleRunResult, left: string[], loadStats: RunStats | undefined): Promise<SchedulesRunResult> {
-    const schedules = this.schedules!;
-    const { spec } = this;
-    const listing = await listFiredWhenClosed(schedules, `${DEFAULT_ID_PREFIX}-${this.runId}-s`, watching.window.startMs - 1000);
-    if (listing.error) this.onEvent({ type: 'overlap-unchecked', reason: listing.error });
-    const runsBySchedule = watching.scheduleIds.map((id) => listing.runs.filter((run) => run.workflowId.startsWith(`${id}-`)) as FiredRun[]);
-    const checks = checkOverlapPromise(spec.overlap, observed.counts, runsBySchedule, Date.now());
-    if (listing.error) checks.push({ what: 'the fired runs could be listed', passed: false, detail: listing.error });
-    const pickup = await pickupLags(schedules, observed);
-    const failedFires = listing.runs.filter((run) => ['FAILED', 'TIMED_OUT'].includes(run.status)).length;
-    // Check with the server: describe each, since its schedule list catches up with deletes only later.
-    const remaining = left.length > 0 ? [] : (await Promise.all(watching.scheduleIds.map(async (id) => ((await schedules.exists(id).catch(() => false)) ? [id] : [])))).flat();
-    const latency = { fire_lag: observed.fireLag.summary(), pickup_lag: pickup.histogram.summary() };
-    const thresholds = evaluateThresholds(spec.thresholds, {
-      latency, completed: observed.counts.taken - failedFires, failed: failedFires,
-      completedPerSecond: observed.elapsedMs > 0 ? observed.counts.taken / (observed.elapsedMs / 1000) : 0,
-      schedules: { missed: observed.counts.missed, skipped: observed.counts.skipped, unaccounted: observed.counts.unaccounted },
-    });
-    const schedulesLeft = [...left, ...remaining];
-    return {
-      ...this.base(watching), interrupted: observed.stopReason === 'stopped', stopReason: observed.stopReason, elapsedMs: observed.elapsedMs,
-      observedUntilMs: observed.observedUntilMs, dueBeforeCreated: observed.dueBeforeCreated, counts: observed.counts, fires: observed.fires, fireLag: observed.fireLag, pickupLag: pickup.histogram,
-      latency, notPickedUp: pickup.notPickedUp, failedFires, ...fireTimingOf(spec.fire, observed.fires), checks, thresholds,
-      schedulesLeft, deleted: schedulesLeft.length === 0,
-      directLoad: loadStats && this.directLoad ? { stats: loadStats, load: this.directLoad } : undefined,
-    };
-  }
 }
