@@ -1,8 +1,10 @@
 /** The programmatic API of sched-bench. Importing it installs no signal or exit handlers. */
 export { runLoad, startLoad, LoadRun, type LoadEvent, type LoadResult, type LoadRunOptions, type LoadSeams } from './run/load-run.js';
 export type { LoadSpec } from './run/load-spec.js';
+export { runSchedules, startSchedules, SchedulesRun, type SchedulesEvent, type SchedulesRunResult } from './run/schedules-run.js';
+export type { SchedulesSpec } from './run/schedules-spec.js';
 export { RunSession, type SessionEvent, type SessionSpec } from './run/session.js';
-export { loadSpecFrom } from './cli/run-specs.js';
+export { loadSpecFrom, schedulesSpecFrom } from './cli/run-specs.js';
 export type { RunConfig } from './cli/options.js';
 export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
 export { systemClock } from './shared/clock.js';

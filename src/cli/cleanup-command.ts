@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { firstLine, UsageError } from '../errors.js';
 import type { ListedSchedule, ScheduleService } from '../temporal/schedule-service.js';
 import { DEFAULT_ID_PREFIX, RUN_ID_MEMO_KEY, TemporalService, type ListedWorkflow } from '../temporal/temporal-service.js';
-import { connectionSettings } from './connection.js';
+import { connectionSettings, sdkConnectionKindOf } from './connection.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -55,7 +55,7 @@ export async function runCleanup(config: RunConfig, io: CliIO): Promise<number> 
   if (config.runId === undefined && !config.all) throw new UsageError('cleanup needs --run-id <id> or --all');
   if (config.runId !== undefined && config.all) throw new UsageError('cleanup takes --run-id or --all, not both');
   // Listing and schedules are the SDK's: one native connection serves them all, unless told otherwise.
-  const service = await TemporalService.connect({ ...connectionSettings(config), kind: config.connection ?? 'native' });
+  const service = await TemporalService.connect({ ...connectionSettings(config), kind: sdkConnectionKindOf(config) });
   try {
     await service.checkNamespace(config.namespace);
     const schedules = await service.scheduleService(config.namespace);

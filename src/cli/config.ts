@@ -185,10 +185,10 @@ function fromVariables(spec: OptionSpec, vars: Environment, where: string): unkn
   return data ? { data: data.raw } : undefined;
 }
 
-/** Every option at its default (including those the command does not use). */
-export function defaultConfig(): RunConfig {
+/** The options of these commands at their default (the load commands' by default, as every resolved config has them). */
+export function defaultConfig(commands: readonly CommandName[] = ['run', 'infinite']): RunConfig {
   const config: Record<string, unknown> = {};
-  for (const spec of specsFor('run').concat(specsFor('infinite'))) config[spec.key] = spec.defaultValue;
+  for (const spec of OPTION_SPECS.filter((option) => option.commands.some((command) => commands.includes(command)))) config[spec.key] = spec.defaultValue;
   return config as unknown as RunConfig;
 }
 

@@ -183,14 +183,11 @@ export function connectionKindOf(config: RunConfig): ConnectionKind {
 }
 
 /**
- * What to connect to: a private dev server (plain text on loopback: the cluster's TLS and credentials
- * do not apply) when its address is given, else the configured cluster.
+ * The connection kind of the commands that work through the SDK's clients (schedules, cleanup's
+ * listing): as given, else native; one connection then serves those clients and any direct load.
  */
-export function settingsFor(config: RunConfig, devServerAddress: string | undefined): ConnectionSettings & { connectTimeoutMs: number } {
-  const connectTimeoutMs = config.connectTimeout * 1000;
-  return devServerAddress
-    ? { address: devServerAddress, kind: connectionKindOf(config), compression: config.grpcCompression, connectTimeoutMs }
-    : connectionSettings(config);
+export function sdkConnectionKindOf(config: RunConfig): ConnectionKind {
+  return config.connection ?? 'native';
 }
 
 /** Turns the resolved options into what TemporalService connects with; reads the PEM files (exit 2 when unreadable). */

@@ -7,7 +7,7 @@ import type { SessionSpec } from '../run/session.js';
 import { MIN_CATCHUP_WINDOW_SECONDS, type SchedulesSpec } from '../run/schedules-spec.js';
 import { parseCron } from '../schedules/fire-times.js';
 import type { FireSpec } from '../shared/schedule-types.js';
-import { connectionKindOf, connectionSettings } from './connection.js';
+import { connectionKindOf, connectionSettings, sdkConnectionKindOf } from './connection.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
@@ -123,7 +123,7 @@ function fireSpecOf(config: RunConfig): FireSpec {
  * asked (--concurrency or --rate); schedules are the SDK's, so the connection is native unless told otherwise.
  */
 export function schedulesSpecOf(config: RunConfig, cliLookup: CliLookup): SchedulesSpec {
-  const session = sessionSpecOf(config, cliLookup, config.connection ?? 'native'); // unreadable TLS files: exit 2 before anything starts
+  const session = sessionSpecOf(config, cliLookup, sdkConnectionKindOf(config)); // unreadable TLS files: exit 2 before anything starts
   const fire = fireSpecOf(config);
   if (config.fires === undefined && config.duration === undefined) throw new UsageError('schedules need --duration or --fires (per schedule)');
   if (config.catchupWindow !== undefined && config.catchupWindow < MIN_CATCHUP_WINDOW_SECONDS) {
@@ -149,4 +149,9 @@ export function schedulesSpecOf(config: RunConfig, cliLookup: CliLookup): Schedu
     ...(directLoad ? { directLoad: { loadModel: loadModelOf(config), wait: config.wait, workload: workloadOf(config) } } : {}),
     thresholds: config.thresholds,
   };
+}
+
+/** The library's way into a schedules run: options named as the CLI names them, the rest at their defaults. */
+export function schedulesSpecFrom(options: Partial<RunConfig> = {}, env: Record<string, string | undefined> = process.env): SchedulesSpec {
+  return schedulesSpecOf({ ...defaultConfig(['run', 'infinite', 'schedules']), ...options }, cliLookupOf(env));
 }

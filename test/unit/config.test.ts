@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { defaultCommand, editDistance, resolveConfig, unknownVariableWarnings } from '../../src/cli/config.js';
 import { MAX_DURATION_SECONDS, parseAddress, parseBoolean, parseDuration, parseInteger, parseRate, parseStages, specsFor } from '../../src/cli/options.js';
 import { UsageError } from '../../src/errors.js';
-import { connectionKindOf, connectionSettings, settingsFor } from '../../src/cli/connection.js';
+import { connectionKindOf, connectionSettings } from '../../src/cli/connection.js';
+import { loadSpecOf } from '../../src/cli/run-specs.js';
 
 const none = { flags: {}, env: {}, dotenv: {} };
 
@@ -130,7 +131,7 @@ describe('connection options', () => {
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { devServer: true, connection: 'grpc' } }))).toBe('grpc');
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { metricsPort: '9464' } }))).toBe('native'); // the SDK's request metrics
     expect(connectionKindOf(resolveConfig('run', { ...none, flags: { metricsPort: '9464', connection: 'http2' } }))).toBe('http2');
-    expect(settingsFor(resolveConfig('run', { ...none, flags: { devServer: true } }), '127.0.0.1:7000').kind).toBe('native');
+    expect(loadSpecOf('batch', resolveConfig('run', { ...none, flags: { devServer: true } }), {}).connection.kind).toBe('native');
   });
 });
 
