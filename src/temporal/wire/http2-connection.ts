@@ -145,11 +145,6 @@ export class Http2Connection {
     return this.destroyed;
   }
 
-  /** Streams open or waiting for a slot. */
-  get activeStreams(): number {
-    return this.streams.size + this.queued.length;
-  }
-
   /**
    * Sends a request (a complete header block and the whole body) on a new stream, or queues it while
    * the server's concurrent-stream limit is reached. The listener hears the answer; cancel(handle) drops it.
@@ -170,8 +165,8 @@ export class Http2Connection {
       return;
     }
     if (this.streams.get(stream.id) !== stream) return;
-    this.forget(stream);
     this.writeFrame(FRAME_RST_STREAM, 0, stream.id, uint32(H2_CANCEL));
+    this.forget(stream);
     this.openQueued();
   }
 
@@ -387,9 +382,8 @@ export class Http2Connection {
   /** The server is done with the stream; a body it did not wait for is not sent on. */
   private ended(stream: StreamState): void {
     if (!this.streams.has(stream.id)) return;
-    const unsent = stream.pendingBody !== undefined;
+    if (stream.pendingBody !== undefined) this.writeFrame(FRAME_RST_STREAM, 0, stream.id, uint32(H2_CANCEL));
     this.forget(stream);
-    if (unsent) this.writeFrame(FRAME_RST_STREAM, 0, stream.id, uint32(H2_CANCEL));
     stream.listener.end();
     this.openQueued();
   }
