@@ -92,7 +92,7 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Header blocks encoded once per path or per extra field, up to this many each (values that vary stay out). */
+/** Header fields encoded once per name and value, up to this many values a name (values that vary stay out). */
 const FRAGMENT_CACHE_LIMIT = 256;
 
 /**
@@ -203,7 +203,7 @@ export class GrpcChannel {
   private readonly regularBlock: Buffer;
   private readonly baseHeaderNames: Set<string>;
   private readonly baseFields: Array<[string, string]>;
-  private readonly fragments = new Map<string, Buffer>();
+  private readonly fragments = new Map<string, Map<string, Buffer>>();
 
   constructor(private readonly options: GrpcChannelOptions) {
     const tls = options.tls || undefined;
@@ -259,27 +259,39 @@ export class GrpcChannel {
     connection?.destroy(new Error('channel closed'));
   }
 
-  /** The request's header block: pseudo-fields first (HTTP/2 wants them before the others), then the rest. */
+  /**
+   * The request's header block: pseudo-fields first (HTTP/2 wants them before the others), then the
+   * rest. Per call only cached fragments are joined: looked up by name, then value (no key strings built).
+   */
   private headerBlock(path: string, options: CallOptions): Buffer {
-    const extra = options.headers ? Object.entries(options.headers) : [];
-    if (options.timeoutMs !== undefined) extra.push(['grpc-timeout', grpcTimeout(options.timeoutMs)]);
-    // A call's own field that the channel sends too replaces it, as a merge of the two would.
-    if (extra.some(([name]) => this.baseHeaderNames.has(name))) {
-      const own = new Map(extra);
-      const fields = [...this.baseFields.filter(([name]) => !own.has(name)), ...extra];
-      return Buffer.concat([this.pseudoBlock, this.fragment(':path', path), encodeHeaderBlock(fields)]);
-    }
     const parts = [this.pseudoBlock, this.fragment(':path', path), this.regularBlock];
-    for (const [name, value] of extra) parts.push(this.fragment(name, value));
+    const headers = options.headers;
+    if (headers) {
+      for (const name in headers) {
+        // A call's own field that the channel sends too replaces it, as a merge of the two would.
+        if (this.baseHeaderNames.has(name)) return this.mergedHeaderBlock(path, options);
+        parts.push(this.fragment(name, headers[name]!));
+      }
+    }
+    if (options.timeoutMs !== undefined) parts.push(this.fragment('grpc-timeout', grpcTimeout(options.timeoutMs)));
     return Buffer.concat(parts);
   }
 
+  private mergedHeaderBlock(path: string, options: CallOptions): Buffer {
+    const extra = Object.entries(options.headers ?? {});
+    if (options.timeoutMs !== undefined) extra.push(['grpc-timeout', grpcTimeout(options.timeoutMs)]);
+    const own = new Set(extra.map(([name]) => name));
+    const fields = [...this.baseFields.filter(([name]) => !own.has(name)), ...extra];
+    return Buffer.concat([this.pseudoBlock, this.fragment(':path', path), encodeHeaderBlock(fields)]);
+  }
+
   private fragment(name: string, value: string): Buffer {
-    const key = `${name}\n${value}`;
-    let block = this.fragments.get(key);
+    let byValue = this.fragments.get(name);
+    if (byValue === undefined) this.fragments.set(name, (byValue = new Map()));
+    let block = byValue.get(value);
     if (block === undefined) {
       block = encodeHeaderBlock([[name, value]]);
-      if (this.fragments.size < FRAGMENT_CACHE_LIMIT) this.fragments.set(key, block);
+      if (byValue.size < FRAGMENT_CACHE_LIMIT) byValue.set(value, block);
     }
     return block;
   }

@@ -206,9 +206,18 @@ export class Http2Connection {
     this.nextStreamId += 2;
     stream.sendWindow = this.peerInitialWindow;
     this.streams.set(stream.id, stream);
-    this.writeHeaders(stream.id, stream.headerBlock!, stream.pendingBody === undefined);
+    const block = stream.headerBlock!;
     stream.headerBlock = undefined;
-    if (stream.pendingBody) this.sendBody(stream);
+    const body = stream.pendingBody;
+    if (body && block.length <= this.peerMaxFrameSize && body.length <= Math.min(stream.sendWindow, this.connectionSendWindow, this.peerMaxFrameSize)) {
+      this.writeRequest(stream.id, block, body); // the usual small request: both frames in one buffer
+      stream.sendWindow -= body.length;
+      this.connectionSendWindow -= body.length;
+      stream.pendingBody = undefined;
+    } else {
+      this.writeHeaders(stream.id, block, body === undefined);
+      if (body) this.sendBody(stream);
+    }
     if (this.nextStreamId > MAX_STREAM_ID) this.stopTakingStreams();
   }
 
@@ -485,12 +494,20 @@ export class Http2Connection {
     this.writeFrame(FRAME_WINDOW_UPDATE, 0, streamId, uint32(increment));
   }
 
+  /** HEADERS (END_HEADERS) and DATA (END_STREAM) of a request that fits in one frame each. */
+  private writeRequest(streamId: number, block: Buffer, body: Buffer): void {
+    const bytes = Buffer.allocUnsafe(2 * FRAME_HEADER_BYTES + block.length + body.length);
+    writeFrameHeader(bytes, 0, block.length, FRAME_HEADERS, FLAG_END_HEADERS, streamId);
+    block.copy(bytes, FRAME_HEADER_BYTES);
+    const dataAt = FRAME_HEADER_BYTES + block.length;
+    writeFrameHeader(bytes, dataAt, body.length, FRAME_DATA, FLAG_END_STREAM, streamId);
+    body.copy(bytes, dataAt + FRAME_HEADER_BYTES);
+    this.write(bytes);
+  }
+
   private writeFrame(type: number, flags: number, streamId: number, payload: Buffer): void {
     const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-    header.writeUIntBE(payload.length, 0, 3);
-    header[3] = type;
-    header[4] = flags;
-    header.writeUInt32BE(streamId, 5);
+    writeFrameHeader(header, 0, payload.length, type, flags, streamId);
     this.write(header);
     if (payload.length > 0) this.write(payload);
   }
@@ -511,6 +528,13 @@ export class Http2Connection {
     this.output = [];
     if (!this.socket.destroyed) this.socket.write(output.length === 1 ? output[0] : Buffer.concat(output));
   }
+}
+
+function writeFrameHeader(bytes: Buffer, at: number, length: number, type: number, flags: number, streamId: number): void {
+  bytes.writeUIntBE(length, at, 3);
+  bytes[at + 3] = type;
+  bytes[at + 4] = flags;
+  bytes.writeUInt32BE(streamId, at + 5);
 }
 
 function uint32(value: number): Buffer {
