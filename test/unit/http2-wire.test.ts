@@ -271,6 +271,19 @@ describe('GrpcChannel over its own HTTP/2 connection', () => {
     }
   });
 
+  it('lets a call’s own header replace the channel’s, sending it once', async () => {
+    const { port, seen } = await grpcServer();
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: { 'x-tenant': 'channel', 'client-name': 'test' } });
+    try {
+      await channel.unary('/s/Echo', Buffer.from('a'), { headers: { 'x-tenant': 'call' } });
+      await channel.unary('/s/Echo', Buffer.from('b'), { headers: { 'x-other': 'o' }, timeoutMs: 2000 });
+      expect(seen[0]).toMatchObject({ 'x-tenant': 'call', 'client-name': 'test' });
+      expect(seen[1]).toMatchObject({ 'x-tenant': 'channel', 'x-other': 'o', 'grpc-timeout': '2000m' });
+    } finally {
+      await channel.close();
+    }
+  });
+
   it('maps statuses: from trailers-only answers, from HTTP statuses, and its own deadline', async () => {
     const { port, sessions } = await grpcServer((stream, headers) => {
       if (headers[':path'] === '/s/Exists') {
