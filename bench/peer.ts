@@ -241,20 +241,28 @@ async function againstDevServer(runner: string, address: string, rounds: number,
   return figures;
 }
 
-/** Both tools start-only at concurrency 100 against the fake frontend: the client alone is the limit. */
+/**
+ * Both tools at concurrency 100 against the fake frontend, start-only then start+wait (the fake answers
+ * each result wait at once with the close event): the client alone is the limit.
+ */
 async function againstFakeFrontend(runner: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const fake = await startFakeFrontend();
+  const figures: BenchFigure[] = [];
   try {
-    const measured = await alternate(
-      rounds,
-      { 'go-runner': goCommand(runner, fake.address, 100, false), 'sched-bench': schedBenchCommand(fake.address, 100, false) },
-      { seconds, warmupSeconds: seconds / 4, settleSeconds: 1 },
-      () => fake.startsAnswered,
-    );
-    return peerFigures({ label: 'fake frontend, start-only, c100, steady', per: 'start', rateUnit: 'starts/s' }, measured);
+    for (const wait of [false, true]) {
+      const measured = await alternate(
+        rounds,
+        { 'go-runner': goCommand(runner, fake.address, 100, wait), 'sched-bench': schedBenchCommand(fake.address, 100, wait) },
+        { seconds, warmupSeconds: seconds / 4, settleSeconds: 1 },
+        wait ? () => fake.resultsAnswered : () => fake.startsAnswered,
+      );
+      const label = `fake frontend, ${wait ? 'start+wait' : 'start-only'}, c100, steady`;
+      figures.push(...peerFigures(wait ? { label, per: 'workflow', rateUnit: 'wf/s' } : { label, per: 'start', rateUnit: 'starts/s' }, measured));
+    }
   } finally {
     await fake.stop();
   }
+  return figures;
 }
 
 export interface PeerSettings {

@@ -21,7 +21,8 @@
  *   one separate `sched-bench worker`, alternating rounds Go / sched-bench, counts taken on the server,
  *   CPU from /proc between the warm-up (a quarter of the round) and the end: closed loop start+wait and
  *   start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds of BENCH_PEER_SECONDS (40) per tool; then
- *   start-only at concurrency 100 against the fake frontend, rounds of BENCH_PEER_FAKE_SECONDS (15).
+ *   start-only and start+wait at concurrency 100 against the fake frontend (which answers result waits at
+ *   once), rounds of BENCH_PEER_FAKE_SECONDS (15).
  *   Figures: sched-bench/Go ratios of throughput, CPU per workflow (or start) and peak RSS, and both
  *   tools' own figures (see bench/peer.ts).
  * - startup: from launch to the first StartWorkflowExecution arriving at the fake frontend, median of 5

@@ -1,8 +1,9 @@
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders, type SecureClientSessionOptions } from 'node:http2';
 import { connect as netConnect, isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { encodeHeaderBlock, type HeaderMap } from './hpack.js';
+import { Http2Connection, type StreamListener, type StreamState } from './http2-connection.js';
 
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
@@ -50,7 +51,7 @@ function grpcTimeout(ms: number): string {
 
 /** Trailing metadata as the classification reads it (grpc-js's Metadata#get shape). */
 class TrailerMetadata {
-  constructor(private readonly headers: IncomingHttpHeaders) {}
+  constructor(private readonly headers: HeaderMap) {}
 
   get(key: string): Array<string | Buffer> {
     const value = this.headers[key];
@@ -91,132 +92,225 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+/** Header fields encoded once per name and value, up to this many values a name (values that vary stay out). */
+const FRAGMENT_CACHE_LIMIT = 256;
+
 /**
- * Unary gRPC calls over one HTTP/2 connection (Node's own), for the few calls on a benchmark's hot path.
- * The connection is opened on first use and again after it breaks; a call on a broken connection fails
- * with a TransportError, and the caller decides about retrying (sched-bench counts every refusal).
+ * One unary call on a stream: collects the answer and settles once — on the trailers (or a
+ * trailers-only answer), the end of the stream, its failure, or the deadline.
+ */
+class UnaryCall implements StreamListener {
+  stream: StreamState | undefined;
+  timer: NodeJS.Timeout | undefined;
+  private responseHeaders: HeaderMap | undefined;
+  private trailers: HeaderMap | undefined;
+  private readonly chunks: Buffer[] = [];
+  private streamError: Error | undefined;
+  private streamDone = false;
+  private settled = false;
+
+  constructor(
+    private readonly connection: Http2Connection,
+    private readonly resolve: (message: Buffer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  headers(headers: HeaderMap, endStream: boolean): void {
+    if (endStream) this.streamDone = true;
+    if (this.responseHeaders === undefined) {
+      this.responseHeaders = headers;
+      // The status decides as soon as it is here: a server that refused a request it had not fully
+      // received (a message too large) may never take the rest of its body.
+      if (headers['grpc-status'] !== undefined) this.finish(); // trailers-only: an answer without a body
+    } else {
+      this.trailers = headers;
+      this.finish();
+    }
+  }
+
+  data(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  end(): void {
+    this.streamDone = true;
+    this.finish();
+  }
+
+  fail(error: Error): void {
+    this.streamDone = true;
+    this.streamError = error;
+    this.finish();
+  }
+
+  expire(): void {
+    this.settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded (client)', new TrailerMetadata({})));
+  }
+
+  private settle(error: Error | undefined, value?: Buffer): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    // The server answered while the stream is still open (the request not all taken): stop it.
+    if (!this.streamDone && this.stream) this.connection.cancel(this.stream);
+    if (error) this.reject(error);
+    else this.resolve(value!);
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    const responseHeaders = this.responseHeaders ?? {};
+    // A trailers-only answer (an error without a body) carries its status in the headers.
+    const status = this.trailers ?? (responseHeaders['grpc-status'] !== undefined ? responseHeaders : undefined);
+    const httpStatus = Number(responseHeaders[':status'] ?? 0);
+    if (!status && httpStatus !== 0 && httpStatus !== 200) {
+      this.settle(new GrpcStatusError(statusOfHttp(httpStatus), `Received HTTP status code ${httpStatus}`, new TrailerMetadata(responseHeaders)));
+      return;
+    }
+    if (!status) {
+      const words = `stream closed without a gRPC status (HTTP ${String(responseHeaders[':status'] ?? 'none')})`;
+      this.settle(new TransportError(this.streamError ?? new Error(words)));
+      return;
+    }
+    const code = Number(status['grpc-status']);
+    if (code !== 0) {
+      this.settle(new GrpcStatusError(code, decodeStatusMessage(status['grpc-message']), new TrailerMetadata(status)));
+      return;
+    }
+    try {
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.settle(undefined, unframe(body, responseHeaders['grpc-encoding']));
+    } catch (error) {
+      this.settle(new GrpcStatusError(GRPC_INTERNAL, (error as Error).message, new TrailerMetadata(status)));
+    }
+  }
+}
+
+/**
+ * Unary gRPC calls over one HTTP/2 connection (sched-bench's own, http2-connection.ts), for the few
+ * calls on a benchmark's hot path. The connection is opened on first use and again after it breaks or
+ * the server sends GOAWAY; a call on a broken connection fails with a TransportError, and the caller
+ * decides about retrying (sched-bench counts every refusal).
  */
 export class GrpcChannel {
-  private session: ClientHttp2Session | undefined;
+  private connection: Http2Connection | undefined;
   private closed = false;
-  private readonly authority: string;
-  private readonly tlsOptions: SecureClientSessionOptions | undefined;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly tlsOptions: ConnectionOptions | undefined;
+  /** The pseudo-header fields but :path, and the regular fields of every call, HPACK-encoded once. */
+  private readonly pseudoBlock: Buffer;
+  private readonly regularBlock: Buffer;
+  private readonly baseHeaderNames: Set<string>;
+  private readonly baseFields: Array<[string, string]>;
+  private readonly fragments = new Map<string, Map<string, Buffer>>();
 
   constructor(private readonly options: GrpcChannelOptions) {
     const tls = options.tls || undefined;
-    this.authority = `${tls ? 'https' : 'http'}://${options.address}`;
+    const { hostname, port } = new URL(`http://${options.address}`);
+    this.host = hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(port || (tls ? 443 : 80));
     this.tlsOptions = tls
       ? {
           ...(tls.serverRootCACertificate ? { ca: tls.serverRootCACertificate } : {}),
           ...(tls.clientCertPair ? { cert: tls.clientCertPair.crt, key: tls.clientCertPair.key } : {}),
-          ...(tls.serverNameOverride ? { servername: tls.serverNameOverride } : {}),
+          servername: tls.serverNameOverride ?? (isIP(this.host) ? undefined : this.host),
           ALPNProtocols: ['h2'],
         }
       : undefined;
-    this.baseHeaders = {
-      [constants.HTTP2_HEADER_METHOD]: 'POST',
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      ...(options.compression === 'gzip' ? { 'grpc-encoding': 'gzip' } : {}),
-      ...options.headers,
-    };
+    const pseudo: Array<[string, string]> = [
+      [':method', 'POST'],
+      [':scheme', tls ? 'https' : 'http'],
+      [':authority', options.address],
+    ];
+    this.baseFields = [
+      ['content-type', 'application/grpc'],
+      ['te', 'trailers'],
+      ...(options.compression === 'gzip' ? ([['grpc-encoding', 'gzip']] as Array<[string, string]>) : []),
+      ...Object.entries(options.headers),
+    ];
+    this.pseudoBlock = encodeHeaderBlock(pseudo);
+    this.regularBlock = encodeHeaderBlock(this.baseFields);
+    this.baseHeaderNames = new Set(this.baseFields.map(([name]) => name));
   }
 
   /** Sends one request message to `path` (/package.Service/Method); resolves with the response message. */
   unary(path: string, request: Uint8Array, options: CallOptions = {}): Promise<Buffer> {
     if (this.closed) return Promise.reject(new TransportError(new Error('channel closed')));
     return new Promise((resolve, reject) => {
-      let session: ClientHttp2Session;
+      let connection: Http2Connection;
       try {
-        session = this.currentSession();
+        connection = this.currentConnection();
       } catch (error) {
         reject(new TransportError(error));
         return;
       }
-      const headers: Record<string, string> = { ...this.baseHeaders, [constants.HTTP2_HEADER_PATH]: path, ...options.headers };
-      if (options.timeoutMs !== undefined) headers['grpc-timeout'] = grpcTimeout(options.timeoutMs);
-      const stream = session.request(headers, { endStream: false });
-      const chunks: Buffer[] = [];
-      let responseHeaders: IncomingHttpHeaders = {};
-      let trailers: IncomingHttpHeaders | undefined;
-      let settled = false;
-      const settle = (error: Error | undefined, value?: Buffer) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) reject(error);
-        else resolve(value!);
-      };
-      const timer =
-        options.timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              settle(new GrpcStatusError(GRPC_DEADLINE_EXCEEDED, 'deadline exceeded (client)', new TrailerMetadata({})));
-              stream.close(constants.NGHTTP2_CANCEL);
-            }, options.timeoutMs);
-      // The status decides as soon as it is here: a server that refused a request it had not fully
-      // received (a message too large) may never take the rest of its body, and the stream then stays open.
-      stream.on('response', (received) => {
-        responseHeaders = received;
-        if (received['grpc-status'] !== undefined) finish(); // trailers-only: an answer without a body
-      });
-      stream.on('trailers', (received) => {
-        trailers = received;
-        finish();
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      // An error (e.g. a reset after the server refused a message too large) decides only when no status came.
-      let streamError: Error | undefined;
-      stream.on('error', (error) => (streamError = error));
-      stream.on('close', () => finish());
-      const finish = () => {
-        if (settled) return;
-        // The request still being sent (the server answered before taking it all): stop sending it.
-        // Otherwise the stream closes by itself (a reset here would cost a frame per call).
-        if (!stream.closed && !stream.writableFinished) stream.close(constants.NGHTTP2_CANCEL);
-        // A trailers-only answer (an error without a body) carries its status in the headers.
-        const status = trailers ?? (responseHeaders['grpc-status'] !== undefined ? responseHeaders : undefined);
-        const httpStatus = Number(responseHeaders[':status'] ?? 0);
-        if (!status && httpStatus !== 0 && httpStatus !== 200) {
-          settle(new GrpcStatusError(statusOfHttp(httpStatus), `Received HTTP status code ${httpStatus}`, new TrailerMetadata(responseHeaders)));
-          return;
-        }
-        if (!status) {
-          settle(new TransportError(streamError ?? new Error(`stream closed without a gRPC status (HTTP ${responseHeaders[':status'] ?? 'none'}, code ${stream.rstCode})`)));
-          return;
-        }
-        const code = Number(status['grpc-status']);
-        if (code !== 0) {
-          settle(new GrpcStatusError(code, decodeStatusMessage(status['grpc-message']), new TrailerMetadata(status)));
-          return;
-        }
-        try {
-          settle(undefined, unframe(Buffer.concat(chunks), responseHeaders['grpc-encoding']));
-        } catch (error) {
-          settle(new GrpcStatusError(GRPC_INTERNAL, (error as Error).message, new TrailerMetadata(status)));
-        }
-      };
-      stream.end(frame(request, this.options.compression === 'gzip'));
+      const call = new UnaryCall(connection, resolve, reject);
+      if (options.timeoutMs !== undefined) call.timer = setTimeout(() => call.expire(), options.timeoutMs);
+      call.stream = connection.request(this.headerBlock(path, options), frame(request, this.options.compression === 'gzip'), call);
     });
   }
 
   /** Closes the connection at once; calls still open fail with a TransportError. */
   async close(): Promise<void> {
     this.closed = true;
-    const session = this.session;
-    this.session = undefined;
-    if (session && !session.destroyed) session.destroy();
+    const connection = this.connection;
+    this.connection = undefined;
+    connection?.destroy(new Error('channel closed'));
   }
 
-  /** The TCP (or TLS) socket under the session; small requests go out at once (no Nagle delay). */
+  /**
+   * The request's header block: pseudo-fields first (HTTP/2 wants them before the others), then the
+   * rest. Per call only cached fragments are joined: looked up by name, then value (no key strings built).
+   */
+  private headerBlock(path: string, options: CallOptions): Buffer {
+    const parts = [this.pseudoBlock, this.fragment(':path', path), this.regularBlock];
+    const headers = options.headers;
+    if (headers) {
+      for (const name in headers) {
+        // A call's own field that the channel sends too replaces it, as a merge of the two would.
+        if (this.baseHeaderNames.has(name)) return this.mergedHeaderBlock(path, options);
+        parts.push(this.fragment(name, headers[name]!));
+      }
+    }
+    if (options.timeoutMs !== undefined) parts.push(this.fragment('grpc-timeout', grpcTimeout(options.timeoutMs)));
+    return Buffer.concat(parts);
+  }
+
+  private mergedHeaderBlock(path: string, options: CallOptions): Buffer {
+    const extra = Object.entries(options.headers ?? {});
+    if (options.timeoutMs !== undefined) extra.push(['grpc-timeout', grpcTimeout(options.timeoutMs)]);
+    const own = new Set(extra.map(([name]) => name));
+    const fields = [...this.baseFields.filter(([name]) => !own.has(name)), ...extra];
+    return Buffer.concat([this.pseudoBlock, this.fragment(':path', path), encodeHeaderBlock(fields)]);
+  }
+
+  private fragment(name: string, value: string): Buffer {
+    let byValue = this.fragments.get(name);
+    if (byValue === undefined) this.fragments.set(name, (byValue = new Map()));
+    let block = byValue.get(value);
+    if (block === undefined) {
+      block = encodeHeaderBlock([[name, value]]);
+      if (byValue.size < FRAGMENT_CACHE_LIMIT) byValue.set(value, block);
+    }
+    return block;
+  }
+
+  /** The TCP (or TLS) socket under the connection; small requests go out at once (no Nagle delay). */
   private openSocket(): Duplex {
-    const { hostname, port } = new URL(this.authority);
-    const host = hostname.replace(/^\[|\]$/g, '');
-    const socket = this.tlsOptions
-      ? tlsConnect({ ...this.tlsOptions, host, port: Number(port), servername: this.tlsOptions.servername ?? (isIP(host) ? undefined : host) })
-      : netConnect({ host, port: Number(port) });
+    if (!this.tlsOptions) {
+      const socket = netConnect({ host: this.host, port: this.port });
+      socket.setNoDelay(true);
+      return socket;
+    }
+    const socket: TLSSocket = tlsConnect({ ...this.tlsOptions, host: this.host, port: this.port });
     socket.setNoDelay(true);
+    socket.once('secureConnect', () => {
+      // A server that answers ALPN with anything but h2 does not speak gRPC on this port.
+      if (typeof socket.alpnProtocol === 'string' && socket.alpnProtocol !== 'h2') {
+        socket.destroy(new Error(`the server negotiated ${socket.alpnProtocol}, not HTTP/2 (ALPN h2)`));
+      }
+    });
     return socket;
   }
 
@@ -225,43 +319,31 @@ export class GrpcChannel {
    * peer gone without a word: a NAT or load balancer that forgot the flow, a paused server), so the
    * next call connects afresh instead of waiting out its deadline on a dead socket.
    */
-  private keepAlive(session: ClientHttp2Session): void {
+  private keepAlive(connection: Http2Connection): void {
     const timer = setInterval(() => {
-      if (session.destroyed || session.closed) return;
-      const deadline = setTimeout(() => session.destroy(new Error('keepalive ping unanswered')), KEEPALIVE_TIMEOUT_MS);
+      if (connection.closed) {
+        clearInterval(timer);
+        return;
+      }
+      const deadline = setTimeout(() => connection.destroy(new Error('keepalive ping unanswered')), KEEPALIVE_TIMEOUT_MS);
       deadline.unref();
-      const sent = session.ping((error) => {
-        clearTimeout(deadline);
-        if (error && !session.destroyed) session.destroy(error);
-      });
-      if (!sent) clearTimeout(deadline);
+      connection.ping(() => clearTimeout(deadline));
     }, KEEPALIVE_INTERVAL_MS);
     timer.unref();
-    session.once('close', () => clearInterval(timer));
   }
 
-  private currentSession(): ClientHttp2Session {
-    const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
-    const session = connect(this.authority, {
-      ...this.tlsOptions,
-      createConnection: () => this.openSocket(),
-      // Node assumes 100 concurrent streams until the server says; gRPC servers usually say nothing (unlimited).
-      peerMaxConcurrentStreams: 2 ** 31 - 1,
-      // Node's default of 10 MB for data in flight stalls a session carrying a few large payloads at once;
-      // what is in flight is bounded by the run's concurrency and the payload size the user chose.
-      maxSessionMemory: Number.MAX_SAFE_INTEGER,
+  private currentConnection(): Http2Connection {
+    const current = this.connection;
+    if (current?.usable) return current;
+    const connection: Http2Connection = new Http2Connection(this.openSocket(), {
+      // A failed, broken or closing connection: its calls end on their own; the next call reconnects.
+      onUnusable: () => {
+        if (this.connection === connection) this.connection = undefined;
+      },
     });
-    const forget = () => {
-      if (this.session === session) this.session = undefined;
-    };
-    // A failed or broken connection: its calls fail on their own streams; the next call reconnects.
-    session.on('error', forget);
-    session.on('goaway', forget);
-    session.on('close', forget);
-    this.keepAlive(session);
-    this.session = session;
-    return session;
+    this.keepAlive(connection);
+    this.connection = connection;
+    return connection;
   }
 }
 
