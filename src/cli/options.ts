@@ -399,7 +399,7 @@ export const OPTION_SPECS = [
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: undefined,
     defaultText: 'http2; native with the embedded worker, --metrics-port, schedules and cleanup',
     description:
-      "client connection: http2 (sched-bench's own gRPC client on Node's HTTP/2: the least CPU and memory per start, " +
+      "client connection: http2 (sched-bench's own gRPC and HTTP/2 client over a TCP or TLS socket: the least CPU and memory per start, " +
       "measured: README \"Benchmark\"), native (the SDK's Rust core; needed for eager start) or grpc (the SDK's grpc-js)",
     parse: parseConnectionKind,
     commands: LOAD_AND_SCHEDULES,

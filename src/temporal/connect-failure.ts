@@ -115,7 +115,7 @@ export function classifyConnectFailure(error: unknown, settings: ConnectAttemptS
   const notThereYet =
     code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED ||
     /Connection refused|ConnectionRefused|ECONNREFUSED|tcp connect error|ConnectionReset|ECONNRESET|dns error|ENOTFOUND|EAI_AGAIN|Network is unreachable|NetworkUnreachable|HostUnreachable|No route to host/i.test(text);
-  // ERR_HTTP2_ERROR: Node's HTTP/2 client (sched-bench's own channel) reading TLS bytes as HTTP/2.
+  // "frame": sched-bench's own HTTP/2 client reading TLS bytes as HTTP/2 frames (FRAME_SIZE_ERROR).
   if (!tls && (httpStatus === 400 || /Broken pipe|connection reset|h2 protocol error|frame|operation was canceled|ERR_HTTP2_ERROR/i.test(text))) {
     return { reason: 'the connection was refused at the protocol level (a TLS-only server? add --tls)', retryable: notThereYet };
   }

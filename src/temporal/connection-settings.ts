@@ -15,7 +15,7 @@ export interface ConnectionSettings {
   /** gRPC metadata sent with every request. */
   metadata?: Record<string, string>;
   /**
-   * http2: sched-bench's own gRPC client on Node's HTTP/2 for starts and result waits (default; the SDK
+   * http2: sched-bench's own gRPC and HTTP/2 client (src/temporal/wire) for starts and result waits (default; the SDK
    * is loaded only for what needs it: workers, schedules, cleanup); native: the SDK's Rust-core
    * NativeConnection; grpc: the SDK's grpc-js Connection.
    */
