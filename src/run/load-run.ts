@@ -14,6 +14,7 @@ import { terminateAll, verifyRun } from './end-of-run.js';
 import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
 import { liveStatusReader } from './live-status.js';
+import { resultStoppedBy } from './stop-signal.js';
 import { RunSession } from './session.js';
 
 /**
@@ -33,15 +34,7 @@ export interface LoadRunOptions extends LoadSeams {
 
 /** Runs a load to its end and resolves with its result. */
 export async function runLoad(spec: LoadSpec, options: LoadRunOptions = {}): Promise<LoadResult> {
-  const run = startLoad(spec, options.onEvent, options);
-  const stop = () => run.stop();
-  if (options.signal?.aborted) stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    return await run.result;
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-  }
+  return resultStoppedBy(startLoad(spec, options.onEvent, options), options.signal);
 }
 
 export type { LoadEvent, LoadResult };

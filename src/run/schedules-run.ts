@@ -12,6 +12,7 @@ import type { ScheduleService } from '../temporal/schedule-service.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, type TemporalService } from '../temporal/temporal-service.js';
 import { resultAfterWindow, type SchedulesEvent, type SchedulesRunResult, type Watching } from './schedules-result.js';
 import type { SchedulesSpec } from './schedules-spec.js';
+import { resultStoppedBy } from './stop-signal.js';
 import { RunSession } from './session.js';
 
 /** Time between creating the schedules and their window: creating them must be over by then. */
@@ -29,15 +30,7 @@ const DIRECT_LOAD_DRAIN_SECONDS = 30;
 export async function runSchedules(
   spec: SchedulesSpec, options: { onEvent?: (event: SchedulesEvent) => void; signal?: AbortSignal } = {},
 ): Promise<SchedulesRunResult> {
-  const run = startSchedules(spec, options.onEvent);
-  const stop = () => run.stop();
-  if (options.signal?.aborted) stop();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  try {
-    return await run.result;
-  } finally {
-    options.signal?.removeEventListener('abort', stop);
-  }
+  return resultStoppedBy(startSchedules(spec, options.onEvent), options.signal);
 }
 
 export type { SchedulesEvent, SchedulesRunResult };
