@@ -125,6 +125,8 @@ function loadPrinter(
             workflowType: workflowType ?? ECHO_WORKFLOW_TYPE, echo: workflowType === undefined,
           }));
         }
+        case 'load-ended':
+          return printer.stopLive(); // what follows (terminating leftovers, --verify, the tear-down) is no progress
         case 'drain-cut-short':
           return io.err(formatDrainCutShort(event));
         case 'shared-run':
@@ -199,8 +201,9 @@ export async function runLoad(
     },
   });
   try {
-    const result = await run.result;
-    finalExitCode = finish(result, false);
+    // The end is printed and written as soon as it is known; the tear-down (worker, connection, dev server) follows.
+    finalExitCode = finish(await run.ended, false);
+    await run.result;
     return finalExitCode;
   } finally {
     printer.stopLive();

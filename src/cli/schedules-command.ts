@@ -73,12 +73,23 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
   const outputs = { config, io, ndjson };
   const killNow = () => run.killNow();
   process.on('exit', killNow);
+  /** Set once the end is printed and written: a signal then only shortens the tear-down. */
+  let finalExitCode: number | undefined;
+  /** Set by a forced exit: the normal end, should it come within the exit's bound, is not written a second time. */
+  let forcedEnding = false;
   const detachSignals = signals.attach({
     graceful: () => {
+      if (finalExitCode !== undefined) return; // the run is over; the clean-up goes on
       io.err('Received interrupt signal, stopping: deleting the schedules...');
       run.stop();
     },
     forced: () => {
+      if (finalExitCode !== undefined) {
+        run.killNow();
+        process.exit(finalExitCode);
+      }
+      if (forcedEnding) return;
+      forcedEnding = true;
       // Even now the schedules go: they would go on firing on the cluster after we are gone.
       const exit = () => {
         run.killNow();
@@ -101,7 +112,11 @@ export async function runSchedules(config: RunConfig, givenIO: CliIO, cliLookup:
     },
   });
   try {
-    return printEnd(await run.result, spec, outputs);
+    const ended = await run.ended;
+    if (forcedEnding) return await new Promise<never>(() => undefined); // the forced exit is on its way out
+    finalExitCode = printEnd(ended, spec, outputs);
+    await run.result;
+    return finalExitCode;
   } finally {
     detachSignals();
     ndjson?.close();

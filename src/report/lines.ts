@@ -165,6 +165,8 @@ export function formatSessionEvent(event: SessionEvent): string {
       return `sched-bench: embedded worker stopped: ${event.reason}`;
     case 'metrics-served':
       return `Metrics: http://0.0.0.0:${event.port}/metrics (SDK metrics: port ${event.port + 1})`;
+    case 'close-failed':
+      return `sched-bench: could not close the ${event.part}: ${event.reason}`;
   }
 }
 

@@ -20,6 +20,8 @@ export type LoadEvent =
   /** Connected, set up, about to launch: the run's address is known now. */
   | { type: 'load-started'; runId: string; address: string }
   | { type: 'interval'; report: IntervalReport }
+  /** Launching and the drain are over (what follows: terminating leftovers, --verify, the tear-down). */
+  | { type: 'load-ended'; stats: RunStats }
   /** A workflow failed (every failure; callers usually show the first of each kind). */
   | { type: 'failure'; kind: FailureKind; error: unknown }
   | { type: 'server-health'; event: ServerHealthEvent }

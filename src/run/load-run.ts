@@ -47,7 +47,11 @@ export function startLoad(spec: LoadSpec, onEvent: (event: LoadEvent) => void = 
 /** One load run: set up through its session, run by the SchedulerService, torn down on every path. */
 export class LoadRun {
   readonly runId: string;
+  /** Settles once the outcome is known, before the session closes: what a CLI prints and writes at once. */
+  readonly ended: Promise<LoadResult>;
+  /** Settles once the run is over and its session closed. */
   readonly result: Promise<LoadResult>;
+  private settleEnded!: { resolve: (result: LoadResult) => void; reject: (error: unknown) => void };
   private readonly shard: string | undefined;
   private readonly startedAt = new Date();
   private readonly session: RunSession;
@@ -75,8 +79,11 @@ export class LoadRun {
     this.session = new RunSession(spec, onEvent);
     this.health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
     this.meter = new ClientCostMeter(spec.worker !== undefined);
+    this.ended = new Promise((resolve, reject) => (this.settleEnded = { resolve, reject }));
     this.result = this.execute();
-    this.result.catch(() => undefined); // the caller sees the rejection; none is left unhandled meanwhile
+    // The caller sees the rejections; none is left unhandled meanwhile.
+    this.ended.catch(() => undefined);
+    this.result.catch(() => undefined);
   }
 
   /** Stops launching and drains; returns the workflows in flight (undefined before the load began). */
@@ -157,9 +164,15 @@ export class LoadRun {
         ? await scheduler.run({ totalWorkflows: spec.totalWorkflows, workload, duration })
         : await scheduler.runInfinite({ workload, duration, maxRuntime: spec.maxRuntime });
       watch.stop();
+      this.onEvent({ type: 'load-ended', stats });
       if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
       const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
-      return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
+      const result = loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
+      this.settleEnded.resolve(result);
+      return result;
+    } catch (error) {
+      this.settleEnded.reject(error);
+      throw error;
     } finally {
       watch?.stop();
       await this.session.close();

@@ -45,7 +45,11 @@ export function startSchedules(spec: SchedulesSpec, onEvent: (event: SchedulesEv
  */
 export class SchedulesRun {
   readonly runId: string;
+  /** Settles once the outcome is known, before the clean-up and the session's close. */
+  readonly ended: Promise<SchedulesRunResult>;
+  /** Settles once the run is over: schedules deleted, session closed. */
   readonly result: Promise<SchedulesRunResult>;
+  private settleEnded!: { resolve: (result: SchedulesRunResult) => void; reject: (error: unknown) => void };
   private readonly startedAt = new Date();
   private readonly session: RunSession;
   private readonly health: ServerHealth;
@@ -67,7 +71,9 @@ export class SchedulesRun {
     this.runId = spec.runId ?? newRunId();
     this.session = new RunSession(spec, onEvent);
     this.health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
+    this.ended = new Promise((resolve, reject) => (this.settleEnded = { resolve, reject }));
     this.result = this.execute();
+    this.ended.catch(() => undefined);
     this.result.catch(() => undefined);
   }
 
@@ -156,11 +162,19 @@ export class SchedulesRun {
         const loadStats = await loadRun;
         this.serverVersion = (await service.serverVersion()) ?? null;
         const context = { spec, runId: this.runId, schedules: this.schedules, directLoad: this.directLoad, base: this.base(watching), onEvent: this.onEvent };
-        return await resultAfterWindow(context, watching, observed, left, loadStats);
+        const result = await resultAfterWindow(context, watching, observed, left, loadStats);
+        this.settleEnded.resolve(result);
+        return result;
+      } catch (error) {
+        this.settleEnded.reject(error);
+        throw error;
       } finally {
         // Whatever happened above, the schedules do not outlive the run.
         for (const left of await this.deleteSchedules()) this.onEvent({ type: 'delete-failed', schedule: left });
       }
+    } catch (error) {
+      this.settleEnded.reject(error); // a no-op once settled
+      throw error;
     } finally {
       await this.session.close();
     }

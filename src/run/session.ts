@@ -91,13 +91,25 @@ export class RunSession {
     this.onEvent({ type: 'metrics-served', port: this.spec.metricsPort });
   }
 
-  /** Closes everything opened, in reverse order; safe to call more than once. */
+  /**
+   * Closes everything opened, in reverse order; safe to call more than once. Never throws: a part that
+   * fails to close is told as an event, and the parts after it are closed all the same.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.metricsServer?.close();
-      await this.worker?.shutdown();
-      await this.connection?.close();
-      await this.devServer?.stop();
+      const parts: Array<[string, (() => Promise<void>) | undefined]> = [
+        ['metrics server', this.metricsServer && (() => this.metricsServer!.close())],
+        ['embedded worker', this.worker && (() => this.worker!.shutdown())],
+        ['connection', this.connection && (() => this.connection!.close())],
+        ['dev server', this.devServer && (() => this.devServer!.stop())],
+      ];
+      for (const [part, closePart] of parts) {
+        try {
+          await closePart?.();
+        } catch (error) {
+          this.onEvent({ type: 'close-failed', part, reason: firstLine(error) });
+        }
+      }
     })();
     return this.closing;
   }

@@ -12,4 +12,6 @@ export type SessionEvent =
   | { type: 'dev-server-started'; address: string; pid: number | undefined; origin: string }
   | { type: 'worker-started'; settings: EffectiveWorkerSettings }
   | { type: 'worker-stopped'; reason: string }
-  | { type: 'metrics-served'; port: number };
+  | { type: 'metrics-served'; port: number }
+  /** Closing one of the session's parts failed; the others are closed all the same. */
+  | { type: 'close-failed'; part: string; reason: string };
