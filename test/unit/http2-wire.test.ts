@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { constants, createServer, type Http2Server, type Http2Session, type ServerHttp2Stream } from 'node:http2';
-import { connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { encodeHeaderBlock, HpackDecoder, huffmanCodeLengths, huffmanCodes, huffmanDecode } from '../../src/temporal/wire/hpack.js';
 import { Http2Connection, type StreamListener } from '../../src/temporal/wire/http2-connection.js';
@@ -129,6 +130,80 @@ afterEach(() => {
   for (const connection of connections.splice(0)) connection.destroy();
 });
 
+interface RawFrame {
+  type: number;
+  flags: number;
+  streamId: number;
+  payload: Buffer;
+}
+
+function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
+const u32 = (value: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(value);
+  return bytes;
+};
+
+/** The whole frames in `bytes` (after the client preface, if it starts with it) and what is left over. */
+function parseFrames(bytes: Buffer): { frames: RawFrame[]; rest: Buffer } {
+  const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
+  let offset = bytes.subarray(0, preface.length).toString('latin1') === preface ? preface.length : 0;
+  const frames: RawFrame[] = [];
+  while (bytes.length - offset >= 9) {
+    const length = bytes.readUIntBE(offset, 3);
+    if (bytes.length - offset < 9 + length) break;
+    frames.push({ type: bytes[offset + 3]!, flags: bytes[offset + 4]!, streamId: bytes.readUInt32BE(offset + 5) & 0x7fffffff, payload: bytes.subarray(offset + 9, offset + 9 + length) });
+    offset += 9 + length;
+  }
+  return { frames, rest: bytes.subarray(offset) };
+}
+
+/**
+ * A raw TCP peer speaking just enough HTTP/2 to send frames no well-behaved server sends: it answers the
+ * preface with an empty SETTINGS and hands each frame the client sends to `onFrame`.
+ */
+async function rawServer(onFrame: (frame: RawFrame, socket: Socket) => void): Promise<{ port: number; received: RawFrame[] }> {
+  const received: RawFrame[] = [];
+  const server = createNetServer((socket) => {
+    rawSockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.write(h2Frame(0x4, 0, 0));
+    let input: Buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      const { frames, rest } = parseFrames(Buffer.concat([input, chunk]));
+      input = rest;
+      for (const frame of frames) {
+        received.push(frame);
+        onFrame(frame, socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  rawServers.push(server);
+  return { port: (server.address() as AddressInfo).port, received };
+}
+const rawServers: NetServer[] = [];
+const rawSockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of rawSockets.splice(0)) socket.destroy();
+  for (const server of rawServers.splice(0)) await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const until = async (condition: () => boolean, what: string) => {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
 describe('the HTTP/2 connection against nghttp2 (node:http2 server)', () => {
   it('reads headers, data and trailers, and the dynamic table the server fills over many answers', async () => {
     const long = 'x'.repeat(150) + 'ÿ and some words to code';
@@ -230,11 +305,112 @@ describe('the HTTP/2 connection against nghttp2 (node:http2 server)', () => {
     await expect(pending).rejects.toThrow();
     expect(connection.closed).toBe(true);
   });
+
+  it('opens at most 100 streams before the server’s first SETTINGS, and the rest as streams close', async () => {
+    const { port } = await serve((stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    const connection = connectTo(port);
+    const answers = Array.from({ length: 150 }, () => exchange(connection, []));
+    expect((connection as unknown as { streams: Map<number, unknown> }).streams.size).toBe(100);
+    expect((await Promise.all(answers)).every((answer) => answer.body.toString() === 'ok')).toBe(true);
+  });
+
+  it('holds new streams and request data while the socket’s buffer is full; pings still go out', async () => {
+    const writes: Buffer[] = [];
+    const held: Array<() => void> = [];
+    let hold = true;
+    const socket = new Duplex({
+      writableHighWaterMark: 1,
+      read() {},
+      write(_chunk, _encoding, callback) {
+        if (hold) held.push(callback);
+        else callback();
+      },
+    });
+    const write = socket.write.bind(socket) as (chunk: Buffer) => boolean;
+    socket.write = ((chunk: Buffer) => {
+      writes.push(chunk);
+      return write(chunk);
+    }) as typeof socket.write;
+    const connection = new Http2Connection(socket);
+    connections.push(connection);
+    await new Promise((resolve) => setImmediate(resolve)); // preface and SETTINGS written: the buffer is full
+    const listener: StreamListener = { headers: () => undefined, data: () => undefined, end: () => undefined, fail: () => undefined };
+    const block = encodeHeaderBlock([[':method', 'POST'], [':scheme', 'http'], [':authority', 'test'], [':path', '/']]);
+    connection.request(block, Buffer.from('one'), listener);
+    connection.request(block, Buffer.from('two'), listener);
+    connection.ping(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const typesWritten = () => parseFrames(Buffer.concat(writes)).frames.map((frame) => frame.type);
+    expect(typesWritten()).toContain(0x6); // PING
+    expect(typesWritten()).not.toContain(0x1); // no HEADERS yet
+    hold = false;
+    for (const callback of held.splice(0)) callback();
+    await until(() => typesWritten().filter((type) => type === 0x1).length === 2, 'both requests to go out after drain');
+    expect(parseFrames(Buffer.concat(writes)).frames.filter((frame) => frame.type === 0x0).map((frame) => frame.payload.toString())).toEqual(['one', 'two']);
+  });
+
+  it('resets a stream on a WINDOW_UPDATE of 0 or one beyond 2^31-1, and goes on with the others', async () => {
+    let opened = 0;
+    const { port, received } = await rawServer((frame, socket) => {
+      if (frame.type !== 0x1) return;
+      opened++;
+      if (opened === 1) socket.write(h2Frame(0x8, 0, frame.streamId, u32(0)));
+      else if (opened === 2) socket.write(h2Frame(0x8, 0, frame.streamId, u32(2 ** 31 - 1)));
+      else socket.write(h2Frame(0x1, 0x4 | 0x1, frame.streamId, encodeHeaderBlock([[':status', '200']])));
+    });
+    const connection = connectTo(port);
+    await expect(exchange(connection, [])).rejects.toThrow(/PROTOCOL_ERROR/);
+    await expect(exchange(connection, [])).rejects.toThrow(/FLOW_CONTROL_ERROR/);
+    await expect(exchange(connection, [])).resolves.toMatchObject({ headers: [{ ':status': '200' }] });
+    const resets = received.filter((frame) => frame.type === 0x3).map((frame) => [frame.streamId, frame.payload.readUInt32BE(0)]);
+    expect(resets).toEqual([[1, 0x1], [3, 0x3]]);
+    expect(connection.usable).toBe(true);
+  });
+
+  it('closes the connection on protocol errors: a window overflow by SETTINGS, a header block above 1 MiB, HEADERS or DATA on stream 0', async () => {
+    const cases: Array<[string, (streamId: number) => Buffer[], number, RegExp]> = [
+      ['settings overflow', (id) => [h2Frame(0x8, 0, id, u32(2 ** 31 - 1 - 65_535)), h2Frame(0x4, 0, 0, Buffer.from([0, 4, 0, 1, 0, 0]))], 0x3, /FLOW_CONTROL_ERROR/],
+      ['huge header block', (id) => [h2Frame(0x1, 0, id, Buffer.alloc(16_384)), ...Array.from({ length: 64 }, () => h2Frame(0x9, 0, id, Buffer.alloc(16_384)))], 0xb, /1048576/],
+      ['HEADERS on stream 0', () => [h2Frame(0x1, 0x4, 0, encodeHeaderBlock([[':status', '200']]))], 0x1, /PROTOCOL_ERROR/],
+      ['DATA on stream 0', () => [h2Frame(0x0, 0, 0, Buffer.from('x'))], 0x1, /PROTOCOL_ERROR/],
+    ];
+    for (const [name, frames, code, message] of cases) {
+      const { port, received } = await rawServer((frame, socket) => {
+        if (frame.type === 0x1) socket.write(Buffer.concat(frames(frame.streamId)));
+      });
+      let unusable = 0;
+      const connection = connectTo(port, { onUnusable: () => unusable++ });
+      await expect(exchange(connection, []), name).rejects.toThrow(message);
+      expect(connection.closed, name).toBe(true);
+      await until(() => received.some((frame) => frame.type === 0x7), `${name}: the client's GOAWAY`);
+      expect(received.find((frame) => frame.type === 0x7)!.payload.readUInt32BE(4), name).toBe(code);
+      expect(unusable, name).toBe(1);
+    }
+  });
+
+  it('tells its owner once that it is unusable, through GOAWAY and the close after it', async () => {
+    const { port, sessions } = await serve((stream) => {
+      stream.respond({ ':status': 200 });
+      stream.end('ok');
+    });
+    let unusable = 0;
+    const connection = connectTo(port, { onUnusable: () => unusable++ });
+    await exchange(connection, []);
+    sessions[0]!.goaway(constants.NGHTTP2_NO_ERROR);
+    await until(() => connection.closed, 'the connection to close after GOAWAY');
+    expect(unusable).toBe(1);
+  });
 });
 
 describe('GrpcChannel over its own HTTP/2 connection', () => {
   /** A gRPC-speaking node:http2 server: echoes the request message (gzip or not) and shows the request headers. */
-  async function grpcServer(answer?: (stream: ServerHttp2Stream, headers: Record<string, string | string[] | undefined>) => boolean) {
+  async function grpcServer(
+    answer?: (stream: ServerHttp2Stream, headers: Record<string, string | string[] | undefined>) => boolean,
+    settings: Parameters<typeof createServer>[0] = {},
+  ) {
     const seen: Array<Record<string, string | string[] | undefined>> = [];
     const served = await serve((stream, headers) => {
       seen.push(headers);
@@ -251,7 +427,7 @@ describe('GrpcChannel over its own HTTP/2 connection', () => {
         stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
         stream.end(framed);
       });
-    });
+    }, settings);
     return { ...served, seen };
   }
 
@@ -337,5 +513,101 @@ describe('GrpcChannel over its own HTTP/2 connection', () => {
     expect((error as TransportError).message).toMatch(/ECONNREFUSED/);
     await channel.close();
     await expect(channel.unary('/s/Echo', Buffer.alloc(0))).rejects.toBeInstanceOf(TransportError);
+  });
+
+  /** Answers after a little while, so that calls pile up behind a limit of one stream at a time. */
+  const slowly = (stream: ServerHttp2Stream, headers: Record<string, string | string[] | undefined>) => {
+    if (headers[':path'] !== '/s/Slow') return false;
+    setTimeout(() => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end();
+    }, 10);
+    return true;
+  };
+
+  it('sends requests queued when the stream ids run out on a new connection, none failed', async () => {
+    const { port, sessions } = await grpcServer(slowly, { settings: { maxConcurrentStreams: 1 } });
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: {} });
+    try {
+      await channel.unary('/s/Echo', Buffer.from('first')); // the server's SETTINGS (one stream at a time) are in
+      const connection = (channel as unknown as { connection: { nextStreamId: number } }).connection;
+      connection.nextStreamId = 2 ** 31 - 1 - 4; // three stream ids left
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => channel.unary('/s/Slow', Buffer.alloc(0), { timeoutMs: 10_000 })));
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      expect(sessions).toHaveLength(2);
+    } finally {
+      await channel.close();
+    }
+  }, 20_000);
+
+  it('sends again, once, the calls a fresh connection opened beyond the server’s stream limit (REFUSED_STREAM)', async () => {
+    const { port, sessions } = await grpcServer(slowly, { settings: { maxConcurrentStreams: 1 } });
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: {} });
+    try {
+      // All three go out before the server's SETTINGS are in: it refuses the two beyond its limit.
+      const results = await Promise.allSettled(Array.from({ length: 3 }, () => channel.unary('/s/Slow', Buffer.alloc(0), { timeoutMs: 10_000 })));
+      expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+      expect(sessions).toHaveLength(1);
+    } finally {
+      await channel.close();
+    }
+  }, 20_000);
+
+  it('sends a call refused with REFUSED_STREAM again once, and fails it on the second refusal', async () => {
+    const { port, seen } = await grpcServer((stream, headers) => {
+      if (headers[':path'] !== '/s/Refuse') return false;
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return true;
+    });
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: {} });
+    try {
+      await expect(channel.unary('/s/Refuse', Buffer.alloc(0))).rejects.toThrow(/REFUSED_STREAM/);
+      expect(seen.filter((headers) => headers[':path'] === '/s/Refuse')).toHaveLength(2);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('sends a call above a GOAWAY’s last stream id again on a new connection', async () => {
+    let goaways = 0;
+    const { port, sessions } = await grpcServer((stream, headers) => {
+      if (headers[':path'] === '/s/Slow') {
+        setTimeout(() => {
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+          stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+          stream.end();
+        }, 100);
+        return true;
+      }
+      if (headers[':path'] === '/s/GoAway' && goaways++ === 0) {
+        stream.session!.goaway(constants.NGHTTP2_NO_ERROR, stream.id! - 2);
+        return true;
+      }
+      return false;
+    });
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: {} });
+    try {
+      const slow = channel.unary('/s/Slow', Buffer.alloc(0), { timeoutMs: 10_000 }); // stream 1: the last the server takes
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await channel.unary('/s/GoAway', Buffer.from('again'), { timeoutMs: 10_000 })).toString()).toBe('again');
+      await expect(slow).resolves.toBeDefined();
+      expect(sessions).toHaveLength(2);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('close() ends the calls of a connection still draining after a GOAWAY', async () => {
+    const { port, sessions } = await grpcServer((_stream, headers) => headers[':path'] === '/s/Never');
+    const channel = new GrpcChannel({ address: `127.0.0.1:${port}`, headers: {} });
+    const pending = channel.unary('/s/Never', Buffer.alloc(0)).catch((error: unknown) => error);
+    await until(() => sessions.length === 1, 'the connection');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    sessions[0]!.goaway(constants.NGHTTP2_NO_ERROR);
+    await until(() => (channel as unknown as { connection: unknown }).connection === undefined, 'the channel to let go of the draining connection');
+    await channel.close();
+    const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve('still pending'), 2000))]);
+    expect(outcome).toBeInstanceOf(TransportError);
   });
 });

@@ -102,15 +102,16 @@ const FRAGMENT_CACHE_LIMIT = 256;
 class UnaryCall implements StreamListener {
   stream: StreamState | undefined;
   timer: NodeJS.Timeout | undefined;
+  settled = false;
   private responseHeaders: HeaderMap | undefined;
   private trailers: HeaderMap | undefined;
   private readonly chunks: Buffer[] = [];
   private streamError: Error | undefined;
   private streamDone = false;
-  private settled = false;
 
   constructor(
-    private readonly connection: Http2Connection,
+    /** The connection its stream is on (another one when the request is sent again). */
+    public connection: Http2Connection,
     private readonly resolve: (message: Buffer) => void,
     private readonly reject: (error: Error) => void,
   ) {}
@@ -190,10 +191,14 @@ class UnaryCall implements StreamListener {
  * Unary gRPC calls over one HTTP/2 connection (sched-bench's own, http2-connection.ts), for the few
  * calls on a benchmark's hot path. The connection is opened on first use and again after it breaks or
  * the server sends GOAWAY; a call on a broken connection fails with a TransportError, and the caller
- * decides about retrying (sched-bench counts every refusal).
+ * decides about retrying (sched-bench counts every refusal). Only a request the server certainly did
+ * not process (never sent, or refused unprocessed: REFUSED_STREAM, above a GOAWAY's last stream) is
+ * sent again here, transparently, as the connection hands it back.
  */
 export class GrpcChannel {
   private connection: Http2Connection | undefined;
+  /** Every connection not yet closed, the current one and those draining after a GOAWAY: close() ends them all. */
+  private readonly live = new Set<Http2Connection>();
   private closed = false;
   private readonly host: string;
   private readonly port: number;
@@ -254,9 +259,24 @@ export class GrpcChannel {
   /** Closes the connection at once; calls still open fail with a TransportError. */
   async close(): Promise<void> {
     this.closed = true;
-    const connection = this.connection;
     this.connection = undefined;
-    connection?.destroy(new Error('channel closed'));
+    for (const connection of [...this.live]) connection.destroy(new Error('channel closed'));
+  }
+
+  /** A request a connection handed back unprocessed: it goes out again on the current connection. */
+  private resend(stream: StreamState): void {
+    const call = stream.listener as UnaryCall;
+    if (call.settled) return;
+    let connection: Http2Connection;
+    try {
+      if (this.closed) throw new Error('channel closed');
+      connection = this.currentConnection();
+    } catch (error) {
+      call.fail(error as Error);
+      return;
+    }
+    call.connection = connection;
+    call.stream = connection.request(stream.headerBlock, stream.body, call, stream.resent);
   }
 
   /**
@@ -340,7 +360,10 @@ export class GrpcChannel {
       onUnusable: () => {
         if (this.connection === connection) this.connection = undefined;
       },
+      onClosed: () => this.live.delete(connection),
+      onUnprocessed: (stream) => this.resend(stream),
     });
+    this.live.add(connection);
     this.keepAlive(connection);
     this.connection = connection;
     return connection;

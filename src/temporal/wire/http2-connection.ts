@@ -37,6 +37,7 @@ export const H2_FRAME_SIZE_ERROR = 0x6;
 export const H2_REFUSED_STREAM = 0x7;
 export const H2_CANCEL = 0x8;
 export const H2_COMPRESSION_ERROR = 0x9;
+export const H2_ENHANCE_YOUR_CALM = 0xb;
 
 const ERROR_NAMES = [
   'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
@@ -53,6 +54,10 @@ const MAX_WINDOW = 2 ** 31 - 1;
 const MAX_STREAM_ID = 2 ** 31 - 1;
 /** Frames larger than this are refused whatever the server announces (we never raise SETTINGS_MAX_FRAME_SIZE). */
 const OUR_MAX_FRAME_SIZE = 16_384;
+/** Until the server's first SETTINGS: the limit RFC 9113 recommends servers allow at least (and nghttp2 assumes). */
+const ASSUMED_MAX_CONCURRENT_STREAMS = 100;
+/** A header block (HEADERS and its CONTINUATIONs) larger than this is refused: no answer of ours needs as much. */
+const MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
 
 /** What a stream's owner hears: headers (then trailers), data, the end; or a failure instead of the end. */
 export interface StreamListener {
@@ -72,6 +77,15 @@ export interface Http2ConnectionOptions {
   connectionWindow?: number;
   /** Called once when the connection can take no new streams (GOAWAY, error, closed, ids used up). */
   onUnusable?: () => void;
+  /** Called once when the connection is closed (after onUnusable). */
+  onClosed?: () => void;
+  /**
+   * Takes back a request the server certainly did not process, to send it again on another (or this)
+   * connection: one never sent (queued at GOAWAY or when the stream ids ran out), or one refused with
+   * REFUSED_STREAM or above a GOAWAY's last stream id (RFC 9113 §8.7), the latter once per request.
+   * Without it such requests fail.
+   */
+  onUnprocessed?: (stream: StreamState) => void;
 }
 
 /** A request's stream: queued (id 0) until the server's concurrency limit lets it open, then open. */
@@ -85,7 +99,13 @@ export class StreamState {
   /** A header block arrived already (the next is the trailers). */
   sawHeaders = false;
 
-  constructor(readonly listener: StreamListener, public headerBlock: Buffer | undefined, body: Buffer) {
+  constructor(
+    readonly listener: StreamListener,
+    readonly headerBlock: Buffer,
+    readonly body: Buffer,
+    /** Sent once already and refused unprocessed: a second refusal fails it. */
+    public resent = false,
+  ) {
     this.pendingBody = body.length > 0 ? body : undefined;
   }
 }
@@ -101,7 +121,7 @@ export class Http2Connection {
   private readonly streamWindow: number;
   private readonly connectionWindow: number;
   private nextStreamId = 1;
-  private peerMaxConcurrentStreams = Infinity;
+  private peerMaxConcurrentStreams = ASSUMED_MAX_CONCURRENT_STREAMS;
   private peerInitialWindow = DEFAULT_WINDOW;
   private peerMaxFrameSize = 16_384;
   private connectionSendWindow = DEFAULT_WINDOW;
@@ -110,10 +130,13 @@ export class Http2Connection {
   private output: Buffer[] = [];
   private flushScheduled = false;
   /** A header block split over HEADERS and CONTINUATION frames, until its END_HEADERS. */
-  private continuation: { streamId: number; endStream: boolean; fragments: Buffer[] } | undefined;
+  private continuation: { streamId: number; endStream: boolean; fragments: Buffer[]; bytes: number } | undefined;
   private readonly pings = new Map<bigint, (error?: Error) => void>();
   private pingCounter = 0n;
   private goingAway = false;
+  private unusableSignalled = false;
+  /** The socket's buffer is full (write returned false): no new stream or request data until 'drain'. */
+  private writeBlocked = false;
   private destroyed = false;
   private closeError: Error | undefined;
 
@@ -149,10 +172,10 @@ export class Http2Connection {
    * Sends a request (a complete header block and the whole body) on a new stream, or queues it while
    * the server's concurrent-stream limit is reached. The listener hears the answer; cancel(handle) drops it.
    */
-  request(headerBlock: Buffer, body: Buffer, listener: StreamListener): StreamState {
-    const stream = new StreamState(listener, headerBlock, body);
+  request(headerBlock: Buffer, body: Buffer, listener: StreamListener, resent = false): StreamState {
+    const stream = new StreamState(listener, headerBlock, body, resent);
     if (!this.usable) listener.fail(this.closeError ?? new Error('connection going away'));
-    else if (this.streams.size >= this.peerMaxConcurrentStreams) this.queued.push(stream);
+    else if (this.writeBlocked || this.queued.length > 0 || this.streams.size >= this.peerMaxConcurrentStreams) this.queued.push(stream);
     else this.open(stream);
     return stream;
   }
@@ -190,7 +213,8 @@ export class Http2Connection {
     this.closeError = error;
     this.flush();
     this.socket.destroy();
-    this.options.onUnusable?.();
+    this.signalUnusable();
+    this.options.onClosed?.();
     const streams = [...this.streams.values()];
     this.streams.clear();
     this.blocked.clear();
@@ -206,8 +230,7 @@ export class Http2Connection {
     this.nextStreamId += 2;
     stream.sendWindow = this.peerInitialWindow;
     this.streams.set(stream.id, stream);
-    const block = stream.headerBlock!;
-    stream.headerBlock = undefined;
+    const block = stream.headerBlock;
     const body = stream.pendingBody;
     if (body && block.length <= this.peerMaxFrameSize && body.length <= Math.min(stream.sendWindow, this.connectionSendWindow, this.peerMaxFrameSize)) {
       this.writeRequest(stream.id, block, body); // the usual small request: both frames in one buffer
@@ -241,7 +264,7 @@ export class Http2Connection {
     let body = stream.pendingBody;
     while (body) {
       const room = Math.min(stream.sendWindow, this.connectionSendWindow, this.peerMaxFrameSize);
-      if (room <= 0) {
+      if (room <= 0 || this.writeBlocked) {
         this.blocked.add(stream);
         break;
       }
@@ -263,18 +286,36 @@ export class Http2Connection {
   }
 
   private openQueued(): void {
-    while (this.queued.length > 0 && this.streams.size < this.peerMaxConcurrentStreams && this.usable) {
+    while (this.queued.length > 0 && this.streams.size < this.peerMaxConcurrentStreams && this.usable && !this.writeBlocked) {
       this.open(this.queued.shift()!);
     }
   }
 
-  private stopTakingStreams(): void {
-    if (this.goingAway) return;
+  /** No new streams here: requests never sent go back to the owner (refused ones too), to go out elsewhere. */
+  private stopTakingStreams(refused: StreamState[] = [], refusal?: Error): void {
     this.goingAway = true;
-    this.options.onUnusable?.();
+    this.signalUnusable();
     const queued = this.queued.splice(0);
-    for (const stream of queued) stream.listener.fail(new Error('connection going away before the stream was sent'));
     if (this.streams.size === 0) this.destroy(new Error('connection closed after GOAWAY'));
+    for (const stream of refused) this.refused(stream, refusal!);
+    for (const stream of queued) {
+      if (this.options.onUnprocessed) this.options.onUnprocessed(stream);
+      else stream.listener.fail(new Error('connection going away before the stream was sent'));
+    }
+  }
+
+  /** A stream the server did not process: sent again once through the owner, else it fails. */
+  private refused(stream: StreamState, error: Error): void {
+    if (this.options.onUnprocessed && !stream.resent && !stream.sawHeaders) {
+      stream.resent = true;
+      this.options.onUnprocessed(stream);
+    } else stream.listener.fail(error);
+  }
+
+  private signalUnusable(): void {
+    if (this.unusableSignalled) return;
+    this.unusableSignalled = true;
+    this.options.onUnusable?.();
   }
 
   // ---- frames in ----
@@ -302,6 +343,12 @@ export class Http2Connection {
   private frame(type: number, flags: number, streamId: number, payload: Buffer): void {
     if (this.continuation && type !== FRAME_CONTINUATION) {
       this.fail(H2_PROTOCOL_ERROR, 'a header block was interrupted by another frame');
+      return;
+    }
+    const onStream = type === FRAME_DATA || type === FRAME_HEADERS || type === FRAME_CONTINUATION || type === FRAME_RST_STREAM;
+    const onConnection = type === FRAME_SETTINGS || type === FRAME_PING || type === FRAME_GOAWAY;
+    if ((onStream && streamId === 0) || (onConnection && streamId !== 0)) {
+      this.fail(H2_PROTOCOL_ERROR, `frame of type ${type} on stream ${streamId}`);
       return;
     }
     switch (type) {
@@ -357,13 +404,15 @@ export class Http2Connection {
     if (flags & FLAG_PRIORITY) fragment = fragment.subarray(5);
     const endStream = (flags & FLAG_END_STREAM) !== 0;
     if (flags & FLAG_END_HEADERS) this.headerBlock(streamId, endStream, fragment);
-    else this.continuation = { streamId, endStream, fragments: [fragment] };
+    else this.continuation = { streamId, endStream, fragments: [fragment], bytes: fragment.length };
   }
 
   private onContinuation(flags: number, streamId: number, payload: Buffer): void {
     const pending = this.continuation;
     if (!pending || pending.streamId !== streamId) return this.fail(H2_PROTOCOL_ERROR, 'CONTINUATION without its HEADERS');
     pending.fragments.push(payload);
+    pending.bytes += payload.length;
+    if (pending.bytes > MAX_HEADER_BLOCK_BYTES) return this.fail(H2_ENHANCE_YOUR_CALM, `header block above ${MAX_HEADER_BLOCK_BYTES} bytes`);
     if (flags & FLAG_END_HEADERS) {
       this.continuation = undefined;
       this.headerBlock(streamId, pending.endStream, Buffer.concat(pending.fragments));
@@ -403,7 +452,9 @@ export class Http2Connection {
     if (!stream) return;
     const code = payload.readUInt32BE(0);
     this.forget(stream);
-    stream.listener.fail(Object.assign(new Error(`stream reset by the server with ${h2ErrorName(code)}`), { http2Code: code }));
+    const error = Object.assign(new Error(`stream reset by the server with ${h2ErrorName(code)}`), { http2Code: code });
+    if (code === H2_REFUSED_STREAM) this.refused(stream, error);
+    else stream.listener.fail(error);
     this.openQueued();
   }
 
@@ -417,6 +468,9 @@ export class Http2Connection {
       else if (id === SETTING_INITIAL_WINDOW_SIZE) {
         if (value > MAX_WINDOW) return this.fail(H2_FLOW_CONTROL_ERROR, 'initial window above 2^31-1');
         const delta = value - this.peerInitialWindow;
+        for (const stream of this.streams.values()) {
+          if (stream.sendWindow + delta > MAX_WINDOW) return this.fail(H2_FLOW_CONTROL_ERROR, 'a stream window above 2^31-1 after SETTINGS');
+        }
         this.peerInitialWindow = value;
         for (const stream of this.streams.values()) stream.sendWindow += delta;
       } else if (id === SETTING_MAX_FRAME_SIZE) {
@@ -448,35 +502,43 @@ export class Http2Connection {
     const lastStreamId = payload.readUInt32BE(0) & 0x7fffffff;
     const code = payload.readUInt32BE(4);
     const reason = payload.length > 8 ? `: ${payload.subarray(8).toString('utf8')}` : '';
-    for (const stream of [...this.streams.values()]) {
-      if (stream.id <= lastStreamId) continue;
-      this.forget(stream);
-      stream.listener.fail(new Error(`stream refused: the server is going away (GOAWAY ${h2ErrorName(code)}${reason})`));
-    }
+    const refused = [...this.streams.values()].filter((stream) => stream.id > lastStreamId);
+    for (const stream of refused) this.forget(stream);
     this.closeError = new Error(`the server is going away (GOAWAY ${h2ErrorName(code)}${reason})`);
-    this.stopTakingStreams();
+    this.stopTakingStreams(refused, new Error(`stream refused: the server is going away (GOAWAY ${h2ErrorName(code)}${reason})`));
   }
 
   private onWindowUpdate(streamId: number, payload: Buffer): void {
     if (payload.length !== 4) return this.fail(H2_FRAME_SIZE_ERROR, 'WINDOW_UPDATE of the wrong size');
     const increment = payload.readUInt32BE(0) & 0x7fffffff;
     if (streamId === 0) {
-      if (increment === 0 || this.connectionSendWindow + increment > MAX_WINDOW) return this.fail(H2_FLOW_CONTROL_ERROR, 'bad connection WINDOW_UPDATE');
+      if (increment === 0) return this.fail(H2_PROTOCOL_ERROR, 'connection WINDOW_UPDATE of 0');
+      if (this.connectionSendWindow + increment > MAX_WINDOW) return this.fail(H2_FLOW_CONTROL_ERROR, 'connection window above 2^31-1');
       this.connectionSendWindow += increment;
       this.unblock();
       return;
     }
     const stream = this.streams.get(streamId);
     if (!stream) return;
+    if (increment === 0) return this.resetStream(stream, H2_PROTOCOL_ERROR, 'stream WINDOW_UPDATE of 0');
+    if (stream.sendWindow + increment > MAX_WINDOW) return this.resetStream(stream, H2_FLOW_CONTROL_ERROR, 'stream window above 2^31-1');
     stream.sendWindow += increment;
     if (stream.pendingBody) this.sendBody(stream);
   }
 
   private unblock(): void {
     for (const stream of [...this.blocked]) {
-      if (this.connectionSendWindow <= 0) return;
+      if (this.connectionSendWindow <= 0 || this.writeBlocked) return;
       this.sendBody(stream);
     }
+  }
+
+  /** A stream error: RST_STREAM with the code; the stream fails, the connection goes on. */
+  private resetStream(stream: StreamState, code: number, message: string): void {
+    this.writeFrame(FRAME_RST_STREAM, 0, stream.id, uint32(code));
+    this.forget(stream);
+    stream.listener.fail(Object.assign(new Error(`HTTP/2 ${h2ErrorName(code)}: ${message}`), { http2Code: code }));
+    this.openQueued();
   }
 
   /** A connection error: GOAWAY with the code, then closed. */
@@ -526,7 +588,23 @@ export class Http2Connection {
     const output = this.output;
     if (output.length === 0) return;
     this.output = [];
-    if (!this.socket.destroyed) this.socket.write(output.length === 1 ? output[0] : Buffer.concat(output));
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(output.length === 1 ? output[0] : Buffer.concat(output))) this.holdUntilDrained();
+  }
+
+  /**
+   * The socket buffers more than it wants: new streams stay queued and request bodies wait until it
+   * drains (control frames, small, still go out: PING and its ACK, RST_STREAM, WINDOW_UPDATE, SETTINGS).
+   */
+  private holdUntilDrained(): void {
+    if (this.writeBlocked) return;
+    this.writeBlocked = true;
+    this.socket.once('drain', () => {
+      this.writeBlocked = false;
+      if (this.destroyed) return;
+      this.unblock();
+      this.openQueued();
+    });
   }
 }
 
