@@ -1,7 +1,6 @@
 import { accessSync, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { ExitCode } from './exit-codes.js';
 import type { RunConfig } from './options.js';
 
 /** The output path that means stdout. */
@@ -182,11 +181,6 @@ export function checkOneStdout(config: Pick<RunConfig, 'json' | 'html' | 'ndjson
 /** Whether an output goes to stdout: then the human lines go to stderr. */
 export function usesStdout(config: Pick<RunConfig, 'json' | 'html' | 'ndjson'>): boolean {
   return config.json === STDOUT || config.html === STDOUT || config.ndjson === STDOUT;
-}
-
-/** The exit code once output was lost: an otherwise good run fails (1); a worse code stays. */
-export function exitCodeAfterLostOutput(exitCode: number, lost: boolean): number {
-  return lost && exitCode === ExitCode.ok ? ExitCode.failure : exitCode;
 }
 
 /**

@@ -14,7 +14,7 @@ import { terminateAll, verifyRun } from './end-of-run.js';
 import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
 import { liveStatusReader } from './live-status.js';
-import { resultStoppedBy } from './stop-signal.js';
+import { endedThenTornDown, resultStoppedBy } from './run-promises.js';
 import { RunSession } from './session.js';
 
 /**
@@ -51,7 +51,7 @@ export class LoadRun {
   readonly ended: Promise<LoadResult>;
   /** Settles once the run is over and its session closed. */
   readonly result: Promise<LoadResult>;
-  private settleEnded!: { resolve: (result: LoadResult) => void; reject: (error: unknown) => void };
+  private watch: RunWatch | undefined;
   private readonly shard: string | undefined;
   private readonly startedAt = new Date();
   private readonly session: RunSession;
@@ -79,11 +79,10 @@ export class LoadRun {
     this.session = new RunSession(spec, onEvent);
     this.health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
     this.meter = new ClientCostMeter(spec.worker !== undefined);
-    this.ended = new Promise((resolve, reject) => (this.settleEnded = { resolve, reject }));
-    this.result = this.execute();
-    // The caller sees the rejections; none is left unhandled meanwhile.
-    this.ended.catch(() => undefined);
-    this.result.catch(() => undefined);
+    ({ ended: this.ended, result: this.result } = endedThenTornDown(this.execute(), async () => {
+      this.watch?.stop();
+      await this.session.close();
+    }));
   }
 
   /** Stops launching and drains; returns the workflows in flight (undefined before the load began). */
@@ -148,35 +147,24 @@ export class LoadRun {
 
   private async execute(): Promise<LoadResult> {
     const { spec } = this;
-    let watch: RunWatch | undefined;
-    try {
-      const service = this.seams.launcher ? undefined : await this.setUp();
-      const launcher = service?.launcher({ namespace: spec.namespace, taskQueue: spec.taskQueue, startDelayMs: spec.startDelayMs }) ?? this.seams.launcher!;
-      const scheduler = await this.createScheduler(launcher);
-      this.onEvent({ type: 'load-started', runId: this.runId, address: this.session.address });
-      if (this.stopRequested) scheduler.stop(); // a stop came during start-up
-      if (this.workerFailed) scheduler.abort();
-      this.meter.start();
-      watch = this.watchOf(scheduler, service);
-      watch.start();
-      const { workload, duration } = spec;
-      const stats = spec.mode === 'batch'
-        ? await scheduler.run({ totalWorkflows: spec.totalWorkflows, workload, duration })
-        : await scheduler.runInfinite({ workload, duration, maxRuntime: spec.maxRuntime });
-      watch.stop();
-      this.onEvent({ type: 'load-ended', stats });
-      if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
-      const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
-      const result = loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
-      this.settleEnded.resolve(result);
-      return result;
-    } catch (error) {
-      this.settleEnded.reject(error);
-      throw error;
-    } finally {
-      watch?.stop();
-      await this.session.close();
-    }
+    const service = this.seams.launcher ? undefined : await this.setUp();
+    const launcher = service?.launcher({ namespace: spec.namespace, taskQueue: spec.taskQueue, startDelayMs: spec.startDelayMs }) ?? this.seams.launcher!;
+    const scheduler = await this.createScheduler(launcher);
+    this.onEvent({ type: 'load-started', runId: this.runId, address: this.session.address });
+    if (this.stopRequested) scheduler.stop(); // a stop came during start-up
+    if (this.workerFailed) scheduler.abort();
+    this.meter.start();
+    const watch = (this.watch = this.watchOf(scheduler, service));
+    watch.start();
+    const { workload, duration } = spec;
+    const stats = spec.mode === 'batch'
+      ? await scheduler.run({ totalWorkflows: spec.totalWorkflows, workload, duration })
+      : await scheduler.runInfinite({ workload, duration, maxRuntime: spec.maxRuntime });
+    watch.stop();
+    this.onEvent({ type: 'load-ended', stats });
+    if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
+    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
+    return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
   }
 
   /** The SchedulerService of the run, and the metrics server reading it when one is asked for. */

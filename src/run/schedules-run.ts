@@ -12,7 +12,7 @@ import type { ScheduleService } from '../temporal/schedule-service.js';
 import { ECHO_WORKFLOW_TYPE, newRunId, RUN_ID_MEMO_KEY, type TemporalService } from '../temporal/temporal-service.js';
 import { resultAfterWindow, type SchedulesEvent, type SchedulesRunResult, type Watching } from './schedules-result.js';
 import type { SchedulesSpec } from './schedules-spec.js';
-import { resultStoppedBy } from './stop-signal.js';
+import { endedThenTornDown, resultStoppedBy } from './run-promises.js';
 import { RunSession } from './session.js';
 
 /** Time between creating the schedules and their window: creating them must be over by then. */
@@ -49,7 +49,6 @@ export class SchedulesRun {
   readonly ended: Promise<SchedulesRunResult>;
   /** Settles once the run is over: schedules deleted, session closed. */
   readonly result: Promise<SchedulesRunResult>;
-  private settleEnded!: { resolve: (result: SchedulesRunResult) => void; reject: (error: unknown) => void };
   private readonly startedAt = new Date();
   private readonly session: RunSession;
   private readonly health: ServerHealth;
@@ -71,10 +70,11 @@ export class SchedulesRun {
     this.runId = spec.runId ?? newRunId();
     this.session = new RunSession(spec, onEvent);
     this.health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
-    this.ended = new Promise((resolve, reject) => (this.settleEnded = { resolve, reject }));
-    this.result = this.execute();
-    this.ended.catch(() => undefined);
-    this.result.catch(() => undefined);
+    ({ ended: this.ended, result: this.result } = endedThenTornDown(this.execute(), async () => {
+      // Whatever happened, the schedules do not outlive the run.
+      for (const left of await this.deleteSchedules()) this.onEvent({ type: 'delete-failed', schedule: left });
+      await this.session.close();
+    }));
   }
 
   stop(): void {
@@ -143,41 +143,24 @@ export class SchedulesRun {
 
   private async execute(): Promise<SchedulesRunResult> {
     const { spec } = this;
-    try {
-      const service = await this.session.connect({ runId: this.runId, health: this.health, stopSignal: this.stopRetries.signal });
-      try {
-        await service.checkNamespace(spec.namespace);
-        this.schedules = (await service.scheduleService(spec.namespace)).reportHealthTo(this.health);
-        void service.serverVersion().then((version) => (this.serverVersion = version ?? null));
-        const directLoad = this.createDirectLoad(service);
-        await this.session.startWorker(() => directLoad?.abort());
-        const watching = await this.createSchedules(this.schedules);
-        await this.session.serveMetrics(() => this.exporterOf(watching));
-        if (this.stopRequested) watching.observer.stop();
-        const loadRun = directLoad?.runInfinite({ workload: spec.directLoad!.workload });
-        const observed = await watching.observer.run();
-        // The schedules go first: they must not go on firing while the rest of the report is made.
-        const left = await this.deleteSchedules();
-        directLoad?.stop();
-        const loadStats = await loadRun;
-        this.serverVersion = (await service.serverVersion()) ?? null;
-        const context = { spec, runId: this.runId, schedules: this.schedules, directLoad: this.directLoad, base: this.base(watching), onEvent: this.onEvent };
-        const result = await resultAfterWindow(context, watching, observed, left, loadStats);
-        this.settleEnded.resolve(result);
-        return result;
-      } catch (error) {
-        this.settleEnded.reject(error);
-        throw error;
-      } finally {
-        // Whatever happened above, the schedules do not outlive the run.
-        for (const left of await this.deleteSchedules()) this.onEvent({ type: 'delete-failed', schedule: left });
-      }
-    } catch (error) {
-      this.settleEnded.reject(error); // a no-op once settled
-      throw error;
-    } finally {
-      await this.session.close();
-    }
+    const service = await this.session.connect({ runId: this.runId, health: this.health, stopSignal: this.stopRetries.signal });
+    await service.checkNamespace(spec.namespace);
+    this.schedules = (await service.scheduleService(spec.namespace)).reportHealthTo(this.health);
+    void service.serverVersion().then((version) => (this.serverVersion = version ?? null));
+    const directLoad = this.createDirectLoad(service);
+    await this.session.startWorker(() => directLoad?.abort());
+    const watching = await this.createSchedules(this.schedules);
+    await this.session.serveMetrics(() => this.exporterOf(watching));
+    if (this.stopRequested) watching.observer.stop();
+    const loadRun = directLoad?.runInfinite({ workload: spec.directLoad!.workload });
+    const observed = await watching.observer.run();
+    // The schedules go first: they must not go on firing while the rest of the report is made.
+    const left = await this.deleteSchedules();
+    directLoad?.stop();
+    const loadStats = await loadRun;
+    this.serverVersion = (await service.serverVersion()) ?? null;
+    const context = { spec, runId: this.runId, schedules: this.schedules, directLoad: this.directLoad, base: this.base(watching), onEvent: this.onEvent };
+    return resultAfterWindow(context, watching, observed, left, loadStats);
   }
 
   /** The direct load beside the schedules, when the spec asks for one. */

@@ -33,6 +33,8 @@ export interface EchoShape {
 export class WorkflowStarts {
   private nextSequence = 1;
   private readonly preparedStarts = new Map<string, WeakMap<unknown[], PreparedStart>>();
+  /** The start prepared last: every start of a run finds it here, so the hot path builds no key. */
+  private lastPrepared: { target: LaunchTarget; workflowType: string; args: unknown[]; withAttribute: boolean; prepared: PreparedStart } | undefined;
   /** The last EchoWorkflow input and its argument array (see echoArgs). */
   private lastEcho: { message: string; count: number; activityDelayMs?: number; localActivities?: boolean; args: unknown[] } | undefined;
 
@@ -101,12 +103,13 @@ export class WorkflowStarts {
   /** One attempt at starting `workflowId`, over whichever transport the connection has. */
   private startAttempt(target: LaunchTarget, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
     const { namespace, taskQueue, startDelayMs } = target;
-    const searchAttribute = this.carriesRunIdAttribute(namespace) ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
+    const withAttribute = this.carriesRunIdAttribute(namespace);
     const { wire } = this.connection;
     if (wire) {
-      const prepared = this.preparedStart(wire, target, workflowType, args, searchAttribute);
+      const prepared = this.preparedStart(wire, target, workflowType, args, withAttribute);
       return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
     }
+    const searchAttribute = withAttribute ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
     const { eagerStart = false } = this.connection.settings;
     const memo = { [RUN_ID_MEMO_KEY]: this.runId };
     return async () => (await this.connection.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
@@ -117,10 +120,14 @@ export class WorkflowStarts {
    * argument array (by identity: a run passes the same array for every start, so no per-start serialising).
    */
   private preparedStart(
-    wire: WorkflowWire, target: LaunchTarget, workflowType: string, args: unknown[], searchAttribute: { name: string; value: string } | undefined,
+    wire: WorkflowWire, target: LaunchTarget, workflowType: string, args: unknown[], withAttribute: boolean,
   ): PreparedStart {
+    const last = this.lastPrepared;
+    if (last && last.target === target && last.args === args && last.workflowType === workflowType && last.withAttribute === withAttribute) {
+      return last.prepared;
+    }
     const { namespace, taskQueue, startDelayMs } = target;
-    const key = `${namespace}\0${taskQueue}\0${startDelayMs ?? ''}\0${workflowType}\0${searchAttribute ? 1 : 0}`;
+    const key = `${namespace}\0${taskQueue}\0${startDelayMs ?? ''}\0${workflowType}\0${withAttribute ? 1 : 0}`;
     let byArgs = this.preparedStarts.get(key);
     if (!byArgs) {
       if (this.preparedStarts.size >= PREPARED_STARTS_KEPT) this.preparedStarts.clear();
@@ -132,12 +139,13 @@ export class WorkflowStarts {
       prepared = wire.prepareStart({
         namespace, taskQueue, workflowType, args,
         memo: { [RUN_ID_MEMO_KEY]: this.runId },
-        keywordSearchAttributes: searchAttribute ? { [searchAttribute.name]: searchAttribute.value } : undefined,
+        keywordSearchAttributes: withAttribute ? { [RUN_ID_SEARCH_ATTRIBUTE]: this.runId } : undefined,
         workflowIdReusePolicy: WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
         startDelayMs,
       });
       byArgs.set(args, prepared);
     }
+    this.lastPrepared = { target, workflowType, args, withAttribute, prepared };
     return prepared;
   }
 
