@@ -1,5 +1,6 @@
 import type { FailureKind } from '../errors.js';
 import { LatencyHistogram } from './latency-histogram.js';
+import type { OperationName } from '../shared/operations.js';
 import { LaunchCounts } from './run-counters.js';
 
 /** A launch is "measured" when its start (intended start in open loop) falls after the warm-up. */
@@ -27,6 +28,11 @@ export class RunMetrics {
   /** The current report interval's latencies (reset at each report). */
   readonly intervalStartLatency = LatencyHistogram.create();
   readonly intervalE2eLatency = LatencyHistogram.create();
+
+  /** The workloads' per-operation latencies (signals, updates, ...), measured launches only; created on first use. */
+  readonly operations = new Map<OperationName, LatencyHistogram>();
+  /** History reads for operation latencies (and delay lag) that failed, or were skipped because too many were under way. */
+  readonly historyReads = { failed: 0, skipped: 0 };
 
   /** Open loop: arrivals due before the run stopped that never launched (held back by the cap). */
   missedArrivals = 0;
@@ -67,6 +73,15 @@ export class RunMetrics {
   recordFailure(phase: Phase, kind: FailureKind): void {
     this.all.recordFailure(kind);
     this.counts(phase).recordFailure(kind);
+  }
+
+  recordOperation(operation: OperationName, latencyMs: number): void {
+    let histogram = this.operations.get(operation);
+    if (!histogram) {
+      histogram = LatencyHistogram.create();
+      this.operations.set(operation, histogram);
+    }
+    histogram.recordMillis(latencyMs);
   }
 
   recordMissedArrival(): void {

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { parseDecimal } from '../numbers.js';
+import { OPERATION_NAMES } from '../shared/operations.js';
 import type { LatencySummary } from './latency-histogram.js';
 
 /**
@@ -9,7 +10,7 @@ import type { LatencySummary } from './latency-histogram.js';
 
 export type ThresholdOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
-const LATENCY_GROUPS = ['e2e', 'start', 'start_lateness', 'delay_lag', 'fire_lag', 'pickup_lag'] as const;
+const LATENCY_GROUPS = ['e2e', 'start', 'start_lateness', 'delay_lag', 'fire_lag', 'pickup_lag', ...OPERATION_NAMES] as const;
 export type LatencyGroup = (typeof LATENCY_GROUPS)[number];
 const LATENCY_STATISTICS = { p50: 'p50', p90: 'p90', p95: 'p95', p99: 'p99', 'p99.9': 'p999', max: 'max', mean: 'mean', min: 'min' } as const;
 type LatencyStatistic = keyof typeof LATENCY_STATISTICS;

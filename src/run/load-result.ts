@@ -7,6 +7,7 @@ import type { ServerHealth, ServerHealthEvent, ServerHealthSnapshot } from '../m
 import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
 import { finalInterval, type DrainOutcome } from '../report/result.js';
+import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 import type { RunWatchEvent } from '../scheduler/run-watch.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { IntervalReport, LoadModel, RunMode, RunStats } from '../scheduler/types.js';
@@ -43,6 +44,10 @@ export interface LoadResult {
   stats: RunStats;
   histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram; delayLag?: LatencyHistogram };
   latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
+  /** The workload's per-operation latencies (signals, updates, ...), in OPERATIONS order; only those measured. */
+  operations: Partial<Record<OperationName, { histogram: LatencyHistogram; summary: LatencySummary }>>;
+  /** History reads behind the operation latencies (and delay lag) that failed or were skipped (too many under way). */
+  historyReads: { failed: number; skipped: number };
   thresholds: ThresholdResult[];
   verification: Verification | undefined;
   intervals: { compactions: number; points: IntervalPoint[] };
@@ -79,8 +84,10 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
       start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), startLateness: metrics.startLateness.summary(),
       ...(measuresDelayLag ? { delayLag: metrics.delayLag.summary() } : {}),
     };
+    const operations = operationsOf(metrics);
     const thresholds = evaluateThresholds(spec.thresholds, {
       latency: {
+        ...Object.fromEntries(Object.entries(operations).map(([name, operation]) => [name, operation.summary])),
         start: latency.start, e2e: latency.e2e, ...(spec.loadModel.kind === 'open' ? { start_lateness: latency.startLateness } : {}),
         ...(latency.delayLag ? { delay_lag: latency.delayLag } : {}),
       },
@@ -96,7 +103,7 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
         start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness,
         ...(measuresDelayLag ? { delayLag: metrics.delayLag } : {}),
       },
-      latency, thresholds, verification,
+      latency, operations, historyReads: { ...metrics.historyReads }, thresholds, verification,
       intervals: { compactions: parts.series.compactions, points: parts.series.toArray() },
       client: parts.meter.read(stats.completed),
       serverHealth: parts.health.snapshot(endedAt.getTime()),
@@ -109,3 +116,13 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
         : undefined,
     };
   }
+
+/** The operation histograms the run filled, in the table's order (so every output lists them alike). */
+function operationsOf(metrics: RunMetrics): LoadResult['operations'] {
+  const operations: LoadResult['operations'] = {};
+  for (const name of OPERATION_NAMES) {
+    const histogram = metrics.operations.get(name);
+    if (histogram) operations[name] = { histogram, summary: histogram.summary() };
+  }
+  return operations;
+}

@@ -26,6 +26,11 @@ export interface LoadSpec extends SessionSpec {
   /** true: a workflow is done when its result arrives; false: when its start is acknowledged. */
   wait: boolean;
   workload: Workload;
+  /**
+   * The fraction (0–1) of measured workflows whose history is read for the workers' schedule-to-start
+   * latencies (workloads that read every history anyway measure them on all); 0 or absent: none.
+   */
+  historySample?: number;
   /** Temporal's start delay for every workflow, ms. */
   startDelayMs?: number;
   /** Request eager start: the embedded worker gets each first workflow task with the start. */

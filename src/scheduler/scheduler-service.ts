@@ -5,6 +5,8 @@ import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
 import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../shared/backoff.js';
 import { systemClock } from '../shared/clock.js';
 import type { Stage } from '../shared/run-stats.js';
+import type { OperationName, RecordOperation } from '../shared/operations.js';
+import { workloadUnits, type UnitPicker, type WorkloadUnit } from '../workloads/workload-units.js';
 import { ArrivalSchedule, concurrencyAt, MAX_CONCURRENCY, MAX_RATE, stagesDurationMs } from './load-model.js';
 import type {
   BatchRunOptions,
@@ -53,14 +55,22 @@ export interface SchedulerOptions {
    * false: done when its start is acknowledged (start-only throughput).
    */
   wait?: boolean;
+  /**
+   * The fraction (0–1) of measured launches whose history is read for the workers' schedule-to-start
+   * latencies, when the workload does not read every history anyway; 0 or undefined: none.
+   */
+  historySample?: number;
   clock?: Clock;
   /** Jitter source for the closed loop's backoff after refusals; Math.random by default. */
   random?: () => number;
   sink?: SchedulerSink;
 }
 
-/** Starts one workflow of the run's workload; built once per run so the hot path is one call. */
-type StartOne = () => Promise<string>;
+/**
+ * History reads (per-operation latencies) under way at most; beyond, a launch's read is skipped and
+ * counted, so a server slow to answer them cannot grow the client's memory without bound.
+ */
+const MAX_PENDING_HISTORY_READS = 512;
 
 function checkPositive(name: string, value: number | undefined, { integer = false, allowZero = false } = {}): void {
   if (value === undefined) return;
@@ -129,8 +139,15 @@ export class SchedulerService {
   private readonly timers = new Set<TimerHandle>();
   private readonly random: () => number;
   private readonly startDelayMs: number | undefined;
-  /** Delay-lag reads still under way; the run waits for them before its stats are final. */
-  private readonly pendingDelayLags = new Set<Promise<unknown>>();
+  private readonly historySample: number | undefined;
+  /** Delay-lag and history reads still under way; the run waits for them before its stats are final. */
+  private readonly pendingReads = new Set<Promise<unknown>>();
+  /** Where a measured launch's operation latencies go; a warm-up launch's are dropped. */
+  private readonly recordMeasured: RecordOperation = (operation: OperationName, latencyMs: number) => {
+    this.metrics.recordOperation(operation, latencyMs);
+    if (this.sink.operationLatency) this.emit(() => this.sink.operationLatency!(operation, latencyMs));
+  };
+  private readonly recordNothing: RecordOperation = () => undefined;
   /**
    * Closed loop: refused launches (server away or throttling) in a row, and when launching may resume.
    * A refusal frees its slot at once; without this pause the loop would re-send as fast as it is refused.
@@ -171,6 +188,9 @@ export class SchedulerService {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.startDelayMs = options.launcher.startDelayMs;
+    checkPositive('historySample', options.historySample, { allowZero: true });
+    if ((options.historySample ?? 0) > 1) throw new UsageError(`historySample must be between 0 and 1, got ${options.historySample}`);
+    this.historySample = options.historySample;
     this.sink = options.sink ?? {};
     this.limit = pLimit(options.concurrency);
   }
@@ -179,7 +199,7 @@ export class SchedulerService {
   async run({ totalWorkflows, message, count, duration, workload }: BatchRunOptions): Promise<RunStats> {
     checkPositive('totalWorkflows', totalWorkflows, { integer: true });
     checkPositive('duration', duration);
-    return this.execute('batch', this.starter(workload ?? { kind: 'echo', message, count }), totalWorkflows, duration);
+    return this.execute('batch', this.unitPicker(workload ?? { kind: 'echo', message, count }), totalWorkflows, duration);
   }
 
   /** Infinite: launches until stop(), `maxRuntime`/`duration` seconds, or the end of the stages; then drains. */
@@ -187,7 +207,7 @@ export class SchedulerService {
     checkPositive('maxRuntime', maxRuntime, { allowZero: true });
     checkPositive('duration', duration);
     const limits = [maxRuntime > 0 ? maxRuntime : undefined, duration].filter((value) => value !== undefined);
-    const start = this.starter(workload ?? { kind: 'echo', message, count });
+    const start = this.unitPicker(workload ?? { kind: 'echo', message, count });
     return this.execute('infinite', start, undefined, limits.length > 0 ? Math.min(...limits) : undefined);
   }
 
@@ -239,25 +259,16 @@ export class SchedulerService {
     };
   }
 
-  private starter(workload: Workload): StartOne {
-    const { launcher } = this;
-    this.expectedRunMs = this.startDelayMs ?? 0;
-    if (workload.kind === 'custom') {
-      if (!launcher.startWorkflow) throw new UsageError('this launcher cannot start other workflow types');
-      const startWorkflow = launcher.startWorkflow.bind(launcher);
-      return () => startWorkflow(workload.workflowType, workload.args);
-    }
-    const { message, count, activityDelayMs, localActivities } = workload;
-    this.expectedRunMs += (activityDelayMs ?? 0) * (count ?? 1);
-    const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
-    return shape
-      ? () => launcher.startEchoWorkflow(message, count, shape)
-      : () => launcher.startEchoWorkflow(message, count);
+  /** The run's units (a mix has several), and what they take at least by their own settings. */
+  private unitPicker(workload: Workload): UnitPicker {
+    const units = workloadUnits(workload, this.launcher, { clock: this.clock, historySample: this.historySample, random: this.random });
+    this.expectedRunMs = (this.startDelayMs ?? 0) + units.expectedRunMs;
+    return units.pick;
   }
 
   private async execute(
     mode: RunMode,
-    workload: StartOne,
+    workload: UnitPicker,
     totalWorkflows: number | undefined,
     durationSeconds: number | undefined,
   ): Promise<RunStats> {
@@ -280,7 +291,7 @@ export class SchedulerService {
       // Launching is over, and why is settled: a signal or timer during the drain changes nothing.
       this.requestStop('total-reached');
       await this.drain();
-      if (!this.abandonDrain) await Promise.allSettled([...this.pendingDelayLags]);
+      if (!this.abandonDrain) await Promise.allSettled([...this.pendingReads]);
     } finally {
       for (const timer of this.timers) this.clock.clearTimeout(timer);
       this.timers.clear();
@@ -295,7 +306,7 @@ export class SchedulerService {
     return totalWorkflows !== undefined && this.metrics.all.launched >= totalWorkflows;
   }
 
-  private async closedLoop(workload: StartOne, totalWorkflows: number | undefined): Promise<void> {
+  private async closedLoop(workload: UnitPicker, totalWorkflows: number | undefined): Promise<void> {
     const { stages, concurrency } = this.loadModel;
     if (stages) this.scheduleRampTicks();
     while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
@@ -314,7 +325,7 @@ export class SchedulerService {
     }
   }
 
-  private async openLoop(workload: StartOne, totalWorkflows: number | undefined): Promise<void> {
+  private async openLoop(workload: UnitPicker, totalWorkflows: number | undefined): Promise<void> {
     const { rate = 0, stages, concurrency } = this.loadModel;
     const schedule = new ArrivalSchedule(rate, stages);
     let arrival = 0;
@@ -353,14 +364,15 @@ export class SchedulerService {
    * bound. The loops' own in-flight checks keep p-limit's queue from growing: at most the launches that
    * wait a microtask for p-limit to notice a finished one.
    */
-  private launch(workload: StartOne, now: number, intendedAt: number | undefined, slots: number): void {
+  private launch(workload: UnitPicker, now: number, intendedAt: number | undefined, slots: number): void {
     const origin = intendedAt ?? now;
     const phase: Phase = origin - this.startedAt >= this.warmupMs ? 'measured' : 'warmup';
     const lateness = intendedAt === undefined ? undefined : now - intendedAt;
     const late = lateness !== undefined && lateness > this.lateStartToleranceMs;
     this.metrics.recordLaunch(phase, lateness, late);
     if (this.limit.concurrency !== slots) this.limit.concurrency = slots;
-    void this.limit(() => this.launchOne(workload, origin, phase, late, intendedAt !== undefined));
+    const unit = workload(); // drawn here, in launch order: a seeded mix draws the same sequence every run
+    void this.limit(() => this.launchOne(unit, origin, phase, late, intendedAt !== undefined));
   }
 
   /**
@@ -376,35 +388,35 @@ export class SchedulerService {
     if (openLoop) this.metrics.recordMissedArrival();
   }
 
-  private async launchOne(startOne: StartOne, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
+  private async launchOne(unit: WorkloadUnit, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
+    const record = phase === 'measured' ? this.recordMeasured : this.recordNothing;
     try {
-      const workflowId = await startOne();
+      const workflowId = await unit.start(record);
       this.refusalsInARow = 0;
       const startLatency = this.clock.now() - origin;
       this.metrics.recordStarted(phase, startLatency);
       if (phase === 'measured' && this.sink.startLatency) this.emit(() => this.sink.startLatency!(startLatency));
-      if (this.wait) {
-        this.awaiting.add(workflowId);
-        try {
-          await this.launcher.awaitWorkflowResult(workflowId);
-        } finally {
-          this.awaiting.delete(workflowId);
-        }
-        const e2eLatency = this.clock.now() - origin;
-        this.metrics.recordCompleted(phase, e2eLatency);
-        if (this.startDelayMs !== undefined && phase === 'measured' && this.launcher.delayLagOf) {
-          // Off the hot path of the count: a history read that fails only leaves this sample out.
-          const reading = this.launcher.delayLagOf(workflowId).then(
-            (lag) => lag !== undefined && this.metrics.delayLag.recordMillis(lag),
-            () => undefined,
-          );
-          this.pendingDelayLags.add(reading);
-          void reading.finally(() => this.pendingDelayLags.delete(reading));
-        }
-        if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
-      } else {
+      if (!this.wait && !unit.during) {
         this.metrics.recordCompleted(phase, undefined);
+        return;
       }
+      // Left running if the drain is cut short: so the operations count too, not only the result wait.
+      this.awaiting.add(workflowId);
+      let result: unknown;
+      try {
+        if (unit.during) await unit.during(workflowId, record);
+        if (this.wait) result = await this.launcher.awaitWorkflowResult(workflowId);
+      } finally {
+        this.awaiting.delete(workflowId);
+      }
+      if (!this.wait) {
+        this.metrics.recordCompleted(phase, undefined);
+        return;
+      }
+      const e2eLatency = this.clock.now() - origin;
+      this.metrics.recordCompleted(phase, e2eLatency);
+      if (phase === 'measured') this.readAfterwards(unit, workflowId, result);
+      if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
     } catch (error) {
       if (error instanceof StartAbandonedError) {
         this.forgetLaunch(phase, late, openLoop);
@@ -420,6 +432,28 @@ export class SchedulerService {
       this.lastFinishedAt = this.clock.now();
       this.longestRunMs = Math.max(this.longestRunMs, this.lastFinishedAt - origin);
       this.wake();
+    }
+  }
+
+  /**
+   * What a finished workflow tells only afterwards (its delay lag, its history-derived latencies), read
+   * off the hot path of the count: a read that fails only leaves its samples out, and is counted.
+   */
+  private readAfterwards(unit: WorkloadUnit, workflowId: string, result: unknown): void {
+    const reads: Promise<unknown>[] = [];
+    if (this.startDelayMs !== undefined && this.launcher.delayLagOf) {
+      reads.push(this.launcher.delayLagOf(workflowId).then((lag) => lag !== undefined && this.metrics.delayLag.recordMillis(lag)));
+    }
+    if (unit.after) reads.push(unit.after(workflowId, result, this.recordMeasured));
+    for (const read of reads) {
+      if (this.pendingReads.size >= MAX_PENDING_HISTORY_READS) {
+        this.metrics.historyReads.skipped++;
+        void read.catch(() => undefined);
+        continue;
+      }
+      const settled = read.then(() => undefined, () => { this.metrics.historyReads.failed++; });
+      this.pendingReads.add(settled);
+      void settled.finally(() => this.pendingReads.delete(settled));
     }
   }
 

@@ -1,4 +1,5 @@
 import type { FailureKind } from '../errors.js';
+import type { OperationName } from '../shared/operations.js';
 import type { IntervalReport } from '../shared/run-stats.js';
 
 /** The load generator's result types and ports live in the shared leaf; re-exported as part of its interface. */
@@ -23,12 +24,12 @@ export interface SchedulerSink {
   startLatency?(latencyMs: number): void;
   /** A measured workflow's result arrived, this long after its start was sent or intended (ms). */
   e2eLatency?(latencyMs: number): void;
+  /** A measured workflow's operation (signal, update, ... see OPERATIONS) took this long (ms). */
+  operationLatency?(operation: OperationName, latencyMs: number): void;
 }
 
-/** What each launch starts: the built-in EchoWorkflow (default) or a workflow type of the user's. */
-export type Workload =
-  | { kind: 'echo'; message?: string; count?: number; activityDelayMs?: number; localActivities?: boolean }
-  | { kind: 'custom'; workflowType: string; args: unknown[] };
+export type { Workload } from '../workloads/workload.js';
+import type { Workload } from '../workloads/workload.js';
 
 export interface BatchRunOptions {
   totalWorkflows: number;

@@ -72,6 +72,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/run/'],
   ['src/report/'],
   ['src/scheduler/', 'src/schedules/'],
+  ['src/workloads/'],
   ['src/temporal/'],
   ['workflows/'],
   ['src/metrics/'],
@@ -153,12 +154,12 @@ describe('architecture: the import graph of src/ and workflows/', () => {
     expect(outside.map(describeEdge)).toEqual([]);
   });
 
-  it('the load generator and the schedule arithmetic are pure: src/scheduler and src/schedules import nothing of src/temporal', () => {
-    const impure = localEdges.filter((edge) => /^src\/(scheduler|schedules)\//.test(edge.from) && edge.to.startsWith('src/temporal/'));
+  it('the load generator and the schedule arithmetic are pure: src/scheduler, src/schedules and src/workloads import nothing of src/temporal', () => {
+    const impure = localEdges.filter((edge) => /^src\/(scheduler|schedules|workloads)\//.test(edge.from) && edge.to.startsWith('src/temporal/'));
     expect(impure.map(describeEdge)).toEqual([]);
   });
 
-  it('no module imports one of a higher layer (cli > run > report > scheduler, schedules > temporal > workflows > metrics > shared)', () => {
+  it('no module imports one of a higher layer (cli > run > report > scheduler, schedules > workloads > temporal > workflows > metrics > shared)', () => {
     const upward = localEdges.filter((edge) => !isWorkflowActivityTypes(edge) && layerOf(edge.to) < layerOf(edge.from));
     expect(upward.map(describeEdge)).toEqual([]);
   });
