@@ -28,6 +28,9 @@
  * - startup: from launch to the first StartWorkflowExecution arriving at the fake frontend, median of 5
  *   launches of `sched-bench run --total 1 --no-wait` (target ≤ 0.5 s), and of the Go runner when
  *   BENCH_GO_RUNNER is set.
+ * - workloads: each --workload (echo, signal, signal-with-start, update, update-with-start, query, child,
+ *   timer, continue-as-new, mix) closed loop at concurrency 10 with the embedded worker for
+ *   BENCH_WORKLOAD_SECONDS (15) each: throughput, e2e p99 and p50/p99 of each operation it measures.
  * The memory scenario also gives the client-only run's peak RSS (target ≤ 100 MB).
  */
 import { spawn } from 'node:child_process';
@@ -53,6 +56,7 @@ interface CliRun {
     elapsedSeconds: number;
     client: { cpuMsPerCompleted: number; maxRssMegabytes: number };
     latency: { start: { p50: number; p99: number }; e2e: { p50: number; p99: number }; startLateness: { p99: number } };
+    operations?: Record<string, { p50: number; p99: number }>;
   };
 }
 
@@ -264,6 +268,36 @@ async function eagerStart(address: string): Promise<Figure[]> {
   return figures;
 }
 
+/** The workload cases: --workload and its parameters (the defaults otherwise). */
+const WORKLOAD_CASES: ReadonlyArray<[string, string[]]> = [
+  ['echo', []], ['signal', []], ['signal-with-start', []], ['update', []], ['update-with-start', []], ['query', []],
+  ['child', []], ['timer', ['--timer-duration', '1s']], ['continue-as-new', []], ['mix', ['--mix', 'echo=70,signal=20,update=10']],
+];
+
+/** Throughput, e2e p99 and each operation's p50/p99 for every workload, on the dev server with the embedded worker. */
+async function workloads(address: string): Promise<Figure[]> {
+  const seconds = Number(process.env.BENCH_WORKLOAD_SECONDS ?? 15);
+  const figures: Figure[] = [];
+  for (const [index, [workload, extra]] of WORKLOAD_CASES.entries()) {
+    const run = await runCli([
+      'infinite', '--address', address, '--task-queue', `bench-workload-${index}`, '--worker', '--concurrency', '10',
+      '--duration', `${seconds}s`, '--report-interval', '60', '--workload', workload, ...extra,
+    ]);
+    const label = `--workload ${workload}${extra.length > 0 ? ` ${extra.join(' ')}` : ''}`;
+    figures.push(
+      { scenario: 'workloads', metric: `throughput (${label})`, value: run.result.counts.completed / run.result.elapsedSeconds, unit: 'wf/s' },
+      { scenario: 'workloads', metric: `e2e p99 (${label})`, value: run.result.latency.e2e.p99, unit: 'ms' },
+    );
+    for (const [operation, summary] of Object.entries(run.result.operations ?? {})) {
+      figures.push(
+        { scenario: 'workloads', metric: `${operation} p50 (${label})`, value: summary.p50, unit: 'ms' },
+        { scenario: 'workloads', metric: `${operation} p99 (${label})`, value: summary.p99, unit: 'ms' },
+      );
+    }
+  }
+  return figures;
+}
+
 const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Promise<Figure[]>> = {
   memory,
   'open-loop-accuracy': openLoopAccuracy,
@@ -272,6 +306,7 @@ const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Pr
   'eager-start': eagerStart,
   peer,
   startup,
+  workloads,
 };
 
 function markdown(figures: Figure[], when: string): string {
