@@ -135,3 +135,13 @@ export function resultFailureKind(error: unknown): FailureKind {
   if (isThrottling(error)) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
 }
+
+/**
+ * Classifies a failed call on a running workflow (signal, update, query, history): refusals are retried;
+ * an update the workflow rejected or failed counts as the workflow's failure.
+ */
+export function operationFailureKind(error: unknown): FailureKind {
+  if (nameOf(error) === 'WorkflowUpdateFailedError') return 'workflow_failed';
+  if (isThrottling(error)) return 'throttled';
+  return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
+}
