@@ -12,9 +12,9 @@ const WORKFLOWS = 10;
 const K = 3;
 
 /** One batch of WORKFLOWS launches of `workload`, 5 at a time, with the embedded worker, results awaited. */
-async function runWorkload(workload: Workload, name: string): Promise<LoadResult> {
+async function runWorkload(workload: Workload, name: string, transport: 'http2' | 'native' = 'http2'): Promise<LoadResult> {
   const result = await runLoad(loadSpec({
-    connection: { address, kind: 'http2', connectTimeoutMs: 10_000 },
+    connection: { address, kind: transport, connectTimeoutMs: 10_000 },
     taskQueue: uniqueQueue(name),
     totalWorkflows: WORKFLOWS,
     loadModel: { kind: 'closed', concurrency: 5 },
@@ -117,6 +117,12 @@ describe('the workloads against a real dev server (embedded worker, 10 workflows
     expect(samples(result, 'continue_as_new.iteration', { fromHistory: true })).toBe(iterations * WORKFLOWS);
     // Every run is an execution: `iterations` continued as new, the last completed.
     expect(await serverCounts(result.runId, WORKFLOWS * (1 + iterations))).toEqual({ Completed: WORKFLOWS, ContinuedAsNew: WORKFLOWS * iterations });
+  });
+
+  it('continue-as-new over the SDK transport: its result wait follows the runs to the last one\'s array too', async () => {
+    const iterations = 2;
+    const result = await runWorkload({ kind: 'continue-as-new', iterations }, 'wl-can-sdk', 'native');
+    expect(samples(result, 'continue_as_new.iteration', { fromHistory: true })).toBe(iterations * WORKFLOWS);
   });
 
   it('mix: each part\'s operations are counted whole (K per launch of its kind); every workflow completed', async () => {
