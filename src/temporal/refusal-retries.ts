@@ -16,6 +16,11 @@ export interface RetryRules<T> {
    * budget covers one stretch of refusals, and a stop does not cut the wait short.
    */
   creates: boolean;
+  /**
+   * Whether the server answered that no worker has processed the call yet (a query held past its deadline):
+   * retried within the budget like a refusal, but the server answered, so its health counts an answer.
+   */
+  waitsOnWorker?(error: unknown): boolean;
   /** On a retry: whether this error means an earlier attempt landed and only its answer was lost, and the call's value then. */
   landedEarlier?(error: unknown): { value: T } | undefined;
 }
@@ -45,7 +50,9 @@ export async function retryingRefusals<T>(connection: ServiceConnection, attempt
         return landed.value;
       }
       const kind = rules.kindOf(error);
-      const delay = retryDelay(connection, kind, attemptNumber, sentAt, now, error);
+      const delay = rules.waitsOnWorker?.(error)
+        ? (health?.answered(sentAt, now), connection.closed ? undefined : backoffDelay(UNAVAILABLE_BACKOFF, attemptNumber))
+        : retryDelay(connection, kind, attemptNumber, sentAt, now, error);
       // Waits on an existing workflow: the budget covers one stretch of refusals (a wait answered for a while starts a new one).
       if (lastRefusalAt === undefined || sentAt - lastRefusalAt > 2 * UNAVAILABLE_BACKOFF.maxMs) firstRefusalAt = now;
       lastRefusalAt = now;

@@ -2,7 +2,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { BenchHistoryEvent } from '../shared/history-events.js';
 import type { AcceptedUpdate, WorkloadCalls } from '../shared/launcher.js';
 import type { ServiceConnection } from './connect.js';
-import { operationFailureKind } from './failure-kind.js';
+import { isQueryNotYetProcessed, operationFailureKind } from './failure-kind.js';
 import { benchHistoryOf } from './history.js';
 import { retryingRefusals, type RetryRules } from './refusal-retries.js';
 import { startRules, type LaunchTarget, type WorkflowStarts } from './workflow-starts.js';
@@ -24,8 +24,8 @@ export class TargetWorkloadCalls implements WorkloadCalls {
   }
 
   /** Retries refusals of a call on an existing workflow within the retry budget; fails with a LaunchError of its kind. */
-  private onWorkflow<T>(workflowId: string, what: string, call: (client: Client) => Promise<T>): Promise<T> {
-    const rules: RetryRules<T> = { kindOf: operationFailureKind, creates: false, message: (failure) => `${what} of ${workflowId} failed: ${failure}` };
+  private onWorkflow<T>(workflowId: string, what: string, call: (client: Client) => Promise<T>, more: Partial<RetryRules<T>> = {}): Promise<T> {
+    const rules: RetryRules<T> = { kindOf: operationFailureKind, creates: false, message: (failure) => `${what} of ${workflowId} failed: ${failure}`, ...more };
     return retryingRefusals(this.connection, async () => call(await this.client()), rules);
   }
 
@@ -97,10 +97,13 @@ export class TargetWorkloadCalls implements WorkloadCalls {
   /**
    * The server holds a query to a workflow whose first workflow task has not completed until a worker
    * answers it, up to the request's deadline (then DEADLINE_EXCEEDED, "query timed out before a worker
-   * could process it"): that counts as unavailable and is retried within the retry budget.
+   * could process it"): the workers are behind, not the server, so it is asked again within the retry
+   * budget without counting as the server's refusal.
    */
   query(workflowId: string, queryName: string, args: unknown[]): Promise<unknown> {
-    return this.onWorkflow(workflowId, `query ${queryName}`, (client) => client.workflow.getHandle(workflowId).query(queryName, ...args));
+    return this.onWorkflow(workflowId, `query ${queryName}`, (client) => client.workflow.getHandle(workflowId).query(queryName, ...args), {
+      waitsOnWorker: isQueryNotYetProcessed,
+    });
   }
 
   /** The latest run's history, every page, reduced. */

@@ -4,6 +4,7 @@ import type { LoadResult } from '../../src/run/load-result.js';
 import type { OperationName } from '../../src/shared/operations.js';
 import { TemporalService, type WorkflowCountsByStatus } from '../../src/temporal/temporal-service.js';
 import type { Workload } from '../../src/workloads/workload.js';
+import { BENCH_QUERY, FINISH_SIGNAL, WORKFLOW_TYPES } from '../../workflows/names.js';
 import { uniqueQueue } from '../helpers/cli.js';
 import { loadSpec } from '../helpers/load-spec.js';
 
@@ -30,7 +31,9 @@ async function runWorkload(workload: Workload, name: string, transport: 'http2' 
 }
 
 const printed: string[] = [];
-afterAll(() => console.log(printed.join('\n')));
+afterAll(() => {
+  if (printed.length > 0) console.log(printed.join('\n'));
+});
 
 /** The operation's sample count; history-derived ones also lie between 0 and the run's slowest e2e. */
 function samples(result: LoadResult, operation: OperationName, options: { fromHistory?: boolean } = {}): number {
@@ -143,5 +146,30 @@ describe('the workloads against a real dev server (embedded worker, 10 workflows
     expect(signals / 2 + updates / 2).toBeLessThanOrEqual(WORKFLOWS);
     expect(signals + updates).toBeGreaterThan(0);
     expect(await serverCounts(result.runId, WORKFLOWS)).toEqual({ Completed: WORKFLOWS });
+  });
+
+  it('a query sent before the workflow\'s first task ran is held until a worker answers it, not failed', async () => {
+    const own = await TemporalService.connect({ address, kind: 'http2', connectTimeoutMs: 10_000 });
+    try {
+      const taskQueue = uniqueQueue('wl-query-early');
+      const launcher = own.launcher({ namespace: 'default', taskQueue });
+      const workflowId = await launcher.startWorkflow!(WORKFLOW_TYPES.query, []);
+      // No worker polls the queue yet: the query waits on the server.
+      const answer = launcher.calls!.query(workflowId, BENCH_QUERY, []);
+      const settled = await Promise.race([answer.then(() => 'answered', () => 'failed'), new Promise((resolve) => setTimeout(resolve, 1500, 'waiting'))]);
+      expect(settled).toBe('waiting');
+      const worker = await own.createEchoWorker('default', taskQueue);
+      const running = worker.start();
+      try {
+        expect(await answer).toEqual({ workflowId, finishing: false });
+        await launcher.calls!.signal(workflowId, FINISH_SIGNAL, []);
+        await expect(launcher.awaitWorkflowResult(workflowId)).resolves.toBeUndefined();
+      } finally {
+        await worker.shutdown();
+        await running;
+      }
+    } finally {
+      await own.close();
+    }
   });
 });
