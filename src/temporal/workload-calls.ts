@@ -2,7 +2,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { BenchHistoryEvent } from '../shared/history-events.js';
 import type { AcceptedUpdate, WorkloadCalls } from '../shared/launcher.js';
 import type { ServiceConnection } from './connect.js';
-import { isQueryNotYetProcessed, operationFailureKind } from './failure-kind.js';
+import { isAlreadyStarted, isQueryNotYetProcessed, operationFailureKind } from './failure-kind.js';
 import { benchHistoryOf } from './history.js';
 import { retryingRefusals, type RetryRules } from './refusal-retries.js';
 import { startRules, type LaunchTarget, type WorkflowStarts } from './workflow-starts.js';
@@ -75,7 +75,12 @@ export class TargetWorkloadCalls implements WorkloadCalls {
     const workflowId = this.starts.nextWorkflowId();
     const options = await this.startOptions(workflowId, args);
     const updateId = randomId();
-    const rules: RetryRules<AcceptedUpdate> = { ...startRules(workflowId), landedEarlier: undefined };
+    const rules: RetryRules<AcceptedUpdate> = {
+      ...startRules(workflowId),
+      // The workflow an earlier attempt created already closed (its id is not reused): that attempt's update is the one to wait for.
+      landedEarlier: (error) => (isAlreadyStarted(error) ? { value: this.acceptedUpdate(workflowId, updateName, async () =>
+        (await this.client()).workflow.getHandle(workflowId).getUpdateHandle(updateId).result()) } : undefined),
+    };
     const accepted = await retryingRefusals(this.connection, async () => {
       const [client, { WithStartWorkflowOperation, WorkflowUpdateStage }] = await Promise.all([this.client(), import('@temporalio/client')]);
       // Conflict policy USE_EXISTING with one update id for every attempt: a retry after a lost answer
