@@ -27,15 +27,21 @@ function requireInteger(name: string, value: unknown, least: number): number {
   return value;
 }
 
-/** Completes once `signals` BENCH_SIGNAL signals arrived; returns how many arrived. */
+/**
+ * Completes once `signals` BENCH_SIGNAL signals arrived; returns how many counted. A signal carrying a
+ * number (the load generator numbers them 1..K) counts once per number: a signal the client retried
+ * after a lost answer may arrive twice (each attempt is a new request), and must not end the workflow early.
+ */
 export async function SignalWorkflow(input: SignalWorkflowInput): Promise<number> {
   const signals = requireInteger('signals', input?.signals, 1);
-  let received = 0;
-  setHandler(benchSignal, () => {
-    received++;
+  const numbersSeen = new Set<number>();
+  let unnumbered = 0;
+  setHandler(benchSignal, (number?: unknown) => {
+    if (typeof number === 'number') numbersSeen.add(number);
+    else unnumbered++;
   });
-  await condition(() => received >= signals);
-  return received;
+  await condition(() => numbersSeen.size + unnumbered >= signals);
+  return numbersSeen.size + unnumbered;
 }
 
 /** Completes once `updates` BENCH_UPDATE updates were handled (and every handler finished); returns how many. */

@@ -4,7 +4,7 @@ import type { LoadResult } from '../../src/run/load-result.js';
 import type { OperationName } from '../../src/shared/operations.js';
 import { TemporalService, type WorkflowCountsByStatus } from '../../src/temporal/temporal-service.js';
 import type { Workload } from '../../src/workloads/workload.js';
-import { BENCH_QUERY, FINISH_SIGNAL, WORKFLOW_TYPES } from '../../workflows/names.js';
+import { BENCH_QUERY, BENCH_SIGNAL, FINISH_SIGNAL, WORKFLOW_TYPES } from '../../workflows/names.js';
 import { uniqueQueue } from '../helpers/cli.js';
 import { loadSpec } from '../helpers/load-spec.js';
 
@@ -169,6 +169,29 @@ describe('the workloads against a real dev server (embedded worker, 10 workflows
         await running;
       }
     } finally {
+      await own.close();
+    }
+  });
+
+  it('a numbered signal that arrives twice (a retry after a lost answer) counts once: SignalWorkflow does not end early', async () => {
+    const own = await TemporalService.connect({ address, kind: 'http2', connectTimeoutMs: 10_000 });
+    const taskQueue = uniqueQueue('wl-signal-twice');
+    const worker = await own.createEchoWorker('default', taskQueue);
+    const running = worker.start();
+    try {
+      const launcher = own.launcher({ namespace: 'default', taskQueue });
+      const workflowId = await launcher.startWorkflow!(WORKFLOW_TYPES.signal, [{ signals: 2 }]);
+      await launcher.calls!.signal(workflowId, BENCH_SIGNAL, [1]);
+      await launcher.calls!.signal(workflowId, BENCH_SIGNAL, [1]);
+      const result = launcher.awaitWorkflowResult(workflowId);
+      expect(await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 1500, 'still running'))])).toBe('still running');
+      await launcher.calls!.signal(workflowId, BENCH_SIGNAL, [2]);
+      expect(await result).toBe(2);
+      // Every arrival is in the history: the duplicate is the server's record, not hidden.
+      expect((await launcher.calls!.history(workflowId)).filter((event) => event.kind === 'signaled')).toHaveLength(3);
+    } finally {
+      await worker.shutdown();
+      await running;
       await own.close();
     }
   });
