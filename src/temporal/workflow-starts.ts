@@ -84,10 +84,9 @@ export class WorkflowStarts {
   /** One attempt at starting `workflowId`, over whichever transport the connection has. */
   private startAttempt(target: LaunchTarget, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
     const { namespace, taskQueue, startDelayMs } = target;
-    const withAttribute = this.carriesRunIdAttribute(namespace);
     const { wire } = this.connection;
     if (wire) {
-      const prepared = this.preparedStart(wire, target, workflowType, args, withAttribute);
+      const prepared = this.preparedStart(wire, target, workflowType, args, this.carriesRunIdAttribute(namespace));
       return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
     }
     const { eagerStart = false } = this.connection.settings;
