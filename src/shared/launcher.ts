@@ -41,6 +41,6 @@ export interface WorkloadCalls {
   /** Starts a workflow together with its first update (one request); resolves once the update was accepted. */
   updateWithStart(workflowType: string, args: unknown[], updateName: string, updateArgs: unknown[]): Promise<AcceptedUpdate & { workflowId: string }>;
   query(workflowId: string, queryName: string, args: unknown[]): Promise<unknown>;
-  /** The workflow's history (every run of it, in order), reduced to event kinds and server times. */
+  /** The history of the workflow's latest run (every page), reduced to event kinds and server times. */
   history(workflowId: string): Promise<BenchHistoryEvent[]>;
 }

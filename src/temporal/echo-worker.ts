@@ -4,7 +4,7 @@ type PollerBehavior = NonNullable<WorkerOptions['workflowTaskPollerBehavior']>;
 import { UsageError } from '../errors.js';
 import { createEchoActivities, type ActivityTally } from './activities.js';
 import { installRuntime } from './runtime.js';
-import { echoWorkflowBundle } from './workflow-bundle.js';
+import { workerWorkflowBundle } from './workflow-bundle.js';
 
 /** Worker knobs an operator turns when the worker, not the server, is the bottleneck. */
 export interface WorkerTuning {
@@ -75,7 +75,7 @@ export class EchoWorker {
     installRuntime();
     const tuning = options.tuning ?? {};
     const tally: ActivityTally = { echoes: 0 };
-    const workflowBundle = await echoWorkflowBundle(tuning.bundleCacheDir);
+    const workflowBundle = await workerWorkflowBundle(tuning.bundleCacheDir);
     const workers: Worker[] = [];
     const ownConnections: NativeConnection[] = [];
     try {

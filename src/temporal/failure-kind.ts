@@ -135,3 +135,22 @@ export function resultFailureKind(error: unknown): FailureKind {
   if (isThrottling(error)) return 'throttled';
   return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
 }
+
+/**
+ * Classifies a failed call on a running workflow (signal, update, query, history): refusals are retried;
+ * an update the workflow rejected or failed counts as the workflow's failure.
+ */
+export function operationFailureKind(error: unknown): FailureKind {
+  if (nameOf(error) === 'WorkflowUpdateFailedError') return 'workflow_failed';
+  if (isThrottling(error)) return 'throttled';
+  return isServerUnavailable(error) ? 'server_unavailable' : 'unknown';
+}
+
+/**
+ * The server held a query to a workflow no worker has answered yet (its first workflow task not done)
+ * until the request's deadline: DEADLINE_EXCEEDED with the server's own words for it.
+ */
+export function isQueryNotYetProcessed(error: unknown): boolean {
+  const status = grpcStatusOf(error);
+  return status?.code === GRPC_DEADLINE_EXCEEDED && /query timed out before a worker could process it/i.test(statusMessageOf(status));
+}

@@ -8,6 +8,7 @@ import type { EchoWorker, WorkerTuning } from './echo-worker.js';
 import type { ScheduleService } from './schedule-service.js';
 import type { TemporalServiceOptions } from './service-options.js';
 import type { TaskQueueQueries } from './task-queue-probe.js';
+import { TargetWorkloadCalls } from './workload-calls.js';
 import { WorkflowStarts, type EchoShape, type LaunchTarget } from './workflow-starts.js';
 
 export type { ConnectionSettings, TlsSettings } from './connection-settings.js';
@@ -82,6 +83,7 @@ export class TemporalService {
       startWorkflow: (workflowType, args) => this.starts.start(target, workflowType, args),
       awaitWorkflowResult: (workflowId) => this.starts.awaitResult(namespace, workflowId),
       delayLagOf: (workflowId) => this.admin.delayLagOf(namespace, workflowId, startDelayMs ?? 0),
+      calls: new TargetWorkloadCalls(this.connection, this.starts, target),
     };
   }
 

@@ -1,22 +1,36 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowBundle, WorkflowBundlePath } from '@temporalio/worker';
 
 const require = createRequire(import.meta.url);
 
 /** Either the bundled code in memory, or the path of a bundle file written by an earlier run. */
-export type EchoWorkflowBundle = WorkflowBundle | WorkflowBundlePath;
+export type WorkerWorkflowBundle = WorkflowBundle | WorkflowBundlePath;
 
-/** The EchoWorkflow source: compiled JS next to dist/src, or the TypeScript source when run from src/. */
-export function echoWorkflowPath(): string {
-  for (const candidate of ['../../workflows/echo.js', '../../workflows/echo.ts']) {
+/**
+ * The worker's workflows: the entry (workflows/index) that exports every workflow sched-bench hosts, as
+ * compiled JS next to dist/src, or the TypeScript source when run from src/.
+ */
+export function workflowsEntryPath(): string {
+  for (const candidate of ['../../workflows/index.js', '../../workflows/index.ts']) {
     const path = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(path)) return path;
   }
-  throw new Error('workflows/echo not found next to the sched-bench sources; run "npm run build"');
+  throw new Error('workflows/index not found next to the sched-bench sources; run "npm run build"');
+}
+
+/**
+ * Every workflow source file next to the entry (same extension), names and contents, in a stable order:
+ * what goes into the bundle from sched-bench's side, so a change to any workflow changes the cache key.
+ */
+export function workflowSources(entryPath: string): Buffer {
+  const directory = dirname(entryPath);
+  const extension = extname(entryPath);
+  const files = readdirSync(directory).filter((name) => name.endsWith(extension) && !name.endsWith(`.d${extension}`)).sort();
+  return Buffer.concat(files.flatMap((name) => [Buffer.from(`${name}\0`), readFileSync(join(directory, name)), Buffer.from('\0')]));
 }
 
 function packageVersion(name: string): string {
@@ -33,27 +47,27 @@ function packageVersion(name: string): string {
  */
 export function bundleFileName(workflowSource: string | Buffer, sdkVersions: readonly string[]): string {
   const hash = createHash('sha256').update(workflowSource).update('\0').update(sdkVersions.join('\0')).digest('hex');
-  return `echo-workflow-${hash.slice(0, 20)}.js`;
+  return `workflows-${hash.slice(0, 20)}.js`;
 }
 
-let bundle: Promise<EchoWorkflowBundle> | undefined;
+let bundle: Promise<WorkerWorkflowBundle> | undefined;
 
 /**
- * The EchoWorkflow bundle, made once per process and shared by every worker of the process. Bundling
+ * The bundle of every workflow the worker hosts, made once per process and shared by every worker of the process. Bundling
  * (webpack) costs ~2.5 s of CPU and ~70 MB of memory that the process keeps; with `cacheDir` the bundle
  * is written there once and later runs read the file instead. A cache that cannot be written only costs
  * the time: the bundle is then used from memory.
  */
-export function echoWorkflowBundle(cacheDir?: string): Promise<EchoWorkflowBundle> {
-  bundle ??= readOrBuildEchoWorkflowBundle(cacheDir);
+export function workerWorkflowBundle(cacheDir?: string): Promise<WorkerWorkflowBundle> {
+  bundle ??= readOrBuildWorkflowBundle(cacheDir);
   return bundle;
 }
 
 /** The cached bundle's path if `cacheDir` has it; else a new bundle, written to `cacheDir` for the next run. */
-export async function readOrBuildEchoWorkflowBundle(cacheDir: string | undefined): Promise<EchoWorkflowBundle> {
-  const sourcePath = echoWorkflowPath();
+export async function readOrBuildWorkflowBundle(cacheDir: string | undefined): Promise<WorkerWorkflowBundle> {
+  const sourcePath = workflowsEntryPath();
   const cachedPath = cacheDir
-    ? join(cacheDir, bundleFileName(readFileSync(sourcePath), ['@temporalio/worker', '@temporalio/workflow'].map(packageVersion)))
+    ? join(cacheDir, bundleFileName(workflowSources(sourcePath), ['@temporalio/worker', '@temporalio/workflow'].map(packageVersion)))
     : undefined;
   if (cachedPath && existsSync(cachedPath)) return { codePath: cachedPath };
   // The bundler (webpack) is loaded only when a bundle has to be made.

@@ -1,12 +1,10 @@
 import type { EchoWorkflowInput } from '../../workflows/echo.js';
-import { firstLine, LaunchError, StartAbandonedError, type FailureKind } from '../errors.js';
-import { backoffDelay, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF, type BackoffPolicy } from '../shared/backoff.js';
 import type { ServiceConnection } from './connect.js';
 import { isAlreadyStarted, resultFailureKind, startFailureKind } from './failure-kind.js';
+import { retryingRefusals, type RetryRules } from './refusal-retries.js';
 import {
-  DEFAULT_RETRY_BUDGET_MS, ECHO_WORKFLOW_TYPE, RUN_ID_MEMO_KEY, RUN_ID_SEARCH_ATTRIBUTE, START_ATTEMPT_TIMEOUT_MS,
+  ECHO_WORKFLOW_TYPE, RUN_ID_MEMO_KEY, RUN_ID_SEARCH_ATTRIBUTE, START_ATTEMPT_TIMEOUT_MS,
 } from './service-options.js';
-import { sleep } from './wakeable-sleeps.js';
 import { WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE } from './wire/api-enums.js';
 import type { PreparedStart, WorkflowWire } from './wire/workflow-wire.js';
 
@@ -46,10 +44,6 @@ export class WorkflowStarts {
     private readonly carriesRunIdAttribute: (namespace: string) => boolean,
   ) {}
 
-  private get retryBudgetMs(): number {
-    return this.connection.settings.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
-  }
-
   /** Starts one EchoWorkflow; resolves with its id once acknowledged. */
   startEcho(target: LaunchTarget, message = 'Hello World', count = 1, shape: EchoShape = {}): Promise<string> {
     return this.start(target, ECHO_WORKFLOW_TYPE, this.echoArgs(message, count, shape));
@@ -67,52 +61,37 @@ export class WorkflowStarts {
   }
 
   /** Starts any workflow type with these arguments; resolves with its id once acknowledged. */
-  async start(target: LaunchTarget, workflowType: string, args: unknown[]): Promise<string> {
-    const workflowId = `${this.workflowIdPrefix}${this.nextSequence++}`;
+  start(target: LaunchTarget, workflowType: string, args: unknown[]): Promise<string> {
+    const workflowId = this.nextWorkflowId();
     const attempt = this.startAttempt(target, workflowType, args, workflowId);
-    const { health } = this.connection.settings;
-    const backoffs = this.connection.backoffs;
-    const firstSentAt = Date.now();
-    for (let attemptNumber = 1; ; attemptNumber++) {
-      const sentAt = Date.now();
-      try {
-        await attempt();
-        health?.answered(sentAt, Date.now());
-        return workflowId;
-      } catch (error) {
-        const now = Date.now();
-        // On a retry, "already started" means an earlier attempt landed and only its answer was lost.
-        if (attemptNumber > 1 && isAlreadyStarted(error)) {
-          health?.answered(sentAt, now);
-          return workflowId;
-        }
-        const kind = startFailureKind(error);
-        const delay = this.retryDelay(kind, attemptNumber, sentAt, now, error);
-        if (delay === undefined || now + delay - firstSentAt > this.retryBudgetMs) {
-          throw new LaunchError(kind, `start of ${workflowId} failed: ${describeFailure(error)}`, { cause: error });
-        }
-        // A stop wakes this backoff: the start is then abandoned (not a failure) rather than holding the run up.
-        await backoffs.sleep(delay);
-        if (backoffs.stopped) {
-          throw new StartAbandonedError(kind, `start of ${workflowId} abandoned: ${describeFailure(error)} (not retried: stopping)`, { cause: error });
-        }
-      }
-    }
+    return retryingRefusals(this.connection, async () => {
+      await attempt();
+      return workflowId;
+    }, startRules(workflowId));
+  }
+
+  /** The id of the next workflow this process creates: `<prefix><seq>`, one sequence for every way of starting. */
+  nextWorkflowId(): string {
+    return `${this.workflowIdPrefix}${this.nextSequence++}`;
+  }
+
+  /** What a start in `namespace` carries besides its input: the run id as memo, and as search attribute where registered. */
+  startMarks(namespace: string): { memo: Record<string, string>; searchAttribute?: { name: string; value: string } } {
+    const memo = { [RUN_ID_MEMO_KEY]: this.runId };
+    return this.carriesRunIdAttribute(namespace) ? { memo, searchAttribute: { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } } : { memo };
   }
 
   /** One attempt at starting `workflowId`, over whichever transport the connection has. */
   private startAttempt(target: LaunchTarget, workflowType: string, args: unknown[], workflowId: string): () => Promise<void> {
     const { namespace, taskQueue, startDelayMs } = target;
-    const withAttribute = this.carriesRunIdAttribute(namespace);
     const { wire } = this.connection;
     if (wire) {
-      const prepared = this.preparedStart(wire, target, workflowType, args, withAttribute);
+      const prepared = this.preparedStart(wire, target, workflowType, args, this.carriesRunIdAttribute(namespace));
       return () => wire.start(prepared, workflowId, START_ATTEMPT_TIMEOUT_MS);
     }
-    const searchAttribute = withAttribute ? { name: RUN_ID_SEARCH_ATTRIBUTE, value: this.runId } : undefined;
     const { eagerStart = false } = this.connection.settings;
-    const memo = { [RUN_ID_MEMO_KEY]: this.runId };
-    return async () => (await this.connection.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, memo, searchAttribute, eagerStart, startDelayMs });
+    const marks = this.startMarks(namespace);
+    return async () => (await this.connection.sdk()).start(namespace, { workflowId, taskQueue, workflowType, args, ...marks, eagerStart, startDelayMs });
   }
 
   /**
@@ -153,48 +132,19 @@ export class WorkflowStarts {
    * Resolves when the workflow completed; rejects with a LaunchError of the failure's kind. The workflow
    * exists, so a server that went away is waited for (with backoff) rather than counted as a failure.
    */
-  async awaitResult(namespace: string, workflowId: string): Promise<unknown> {
+  awaitResult(namespace: string, workflowId: string): Promise<unknown> {
     const { wire } = this.connection;
     const wait = wire ? () => wire.awaitClose(namespace, workflowId) : async () => (await this.connection.sdk()).result(namespace, workflowId);
-    let firstRefusalAt: number | undefined;
-    let lastRefusalAt: number | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const sentAt = Date.now();
-      try {
-        const result = await wait();
-        this.connection.settings.health?.answered(sentAt, Date.now());
-        return result;
-      } catch (error) {
-        const now = Date.now();
-        const kind = resultFailureKind(error);
-        const delay = this.retryDelay(kind, attempt, sentAt, now, error);
-        // The budget covers one stretch of refusals: a wait that was answered for a while starts a new one.
-        if (lastRefusalAt === undefined || sentAt - lastRefusalAt > 2 * UNAVAILABLE_BACKOFF.maxMs) firstRefusalAt = now;
-        lastRefusalAt = now;
-        if (delay === undefined || now + delay - firstRefusalAt! > this.retryBudgetMs) {
-          throw new LaunchError(kind, `${workflowId}: ${describeFailure(error)}`, { cause: error });
-        }
-        await sleep(delay);
-      }
-    }
-  }
-
-  /** Records the outcome with `health`; the backoff before the next attempt, or undefined: do not retry. */
-  private retryDelay(kind: FailureKind, attempt: number, sentAt: number, now: number, error: unknown): number | undefined {
-    const { health } = this.connection.settings;
-    const policy: BackoffPolicy | undefined =
-      kind === 'throttled' ? THROTTLED_BACKOFF : kind === 'server_unavailable' ? UNAVAILABLE_BACKOFF : undefined;
-    if (!policy) {
-      health?.answered(sentAt, now);
-      return undefined;
-    }
-    health?.refused(kind as 'throttled' | 'server_unavailable', sentAt, now, describeFailure(error));
-    return this.connection.closed ? undefined : backoffDelay(policy, attempt);
+    return retryingRefusals(this.connection, wait, { kindOf: resultFailureKind, creates: false, message: (failure) => `${workflowId}: ${failure}` });
   }
 }
 
-/** "Workflow execution failed: <the workflow's own message>" — the cause is what a person needs. */
-function describeFailure(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  return cause instanceof Error && cause.message ? `${firstLine(error)}: ${firstLine(cause)}` : firstLine(error);
+/** How a start is retried: "already started" on a retry means an earlier attempt landed and only its answer was lost. */
+export function startRules(workflowId: string): RetryRules<string> {
+  return {
+    kindOf: startFailureKind,
+    creates: true,
+    message: (failure, abandoned) => `start of ${workflowId} ${abandoned ? `abandoned: ${failure} (not retried: stopping)` : `failed: ${failure}`}`,
+    landedEarlier: (error) => (isAlreadyStarted(error) ? { value: workflowId } : undefined),
+  };
 }

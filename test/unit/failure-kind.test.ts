@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Metadata } from '@grpc/grpc-js';
 import { google, temporal } from '@temporalio/proto';
-import { grpcDetailTypesOf, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
+import { grpcDetailTypesOf, isQueryNotYetProcessed, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
 
 /** A gRPC error as the SDK's ServiceError wraps it: the status code sits on the cause. */
 function serviceError(code: number, message: string): Error {
@@ -19,6 +19,24 @@ describe('failure kinds of SDK errors', () => {
     expect(resultFailureKind(serviceError(14, '14 UNAVAILABLE'))).toBe('server_unavailable');
     expect(resultFailureKind(serviceError(8, '8 RESOURCE_EXHAUSTED'))).toBe('throttled');
     expect(resultFailureKind(new Error('something else'))).toBe('unknown');
+  });
+});
+
+describe('calls on a running workflow (signals, updates, queries)', () => {
+  it('retry refusals, count a failed update as the workflow\'s failure, and tell a query no worker answered yet', () => {
+    expect(operationFailureKind(serviceError(8, '8 RESOURCE_EXHAUSTED'))).toBe('throttled');
+    expect(operationFailureKind(serviceError(14, '14 UNAVAILABLE'))).toBe('server_unavailable');
+    expect(operationFailureKind(Object.assign(new Error('update failed'), { name: 'WorkflowUpdateFailedError' }))).toBe('workflow_failed');
+    expect(operationFailureKind(serviceError(5, '5 NOT_FOUND: workflow not found'))).toBe('unknown');
+    // As the SDK's query saw it (measured on the dev server: no worker polled the queue for 30 s).
+    const held = new Error('Failed to query Workflow', {
+      cause: Object.assign(new Error('4 DEADLINE_EXCEEDED: query timed out before a worker could process it'), {
+        code: 4, details: 'query timed out before a worker could process it',
+      }),
+    });
+    expect(isQueryNotYetProcessed(held)).toBe(true);
+    expect(isQueryNotYetProcessed(serviceError(4, '4 DEADLINE_EXCEEDED'))).toBe(false);
+    expect(isQueryNotYetProcessed(serviceError(14, '14 UNAVAILABLE: query timed out before a worker could process it'))).toBe(false);
   });
 });
 
