@@ -9,7 +9,8 @@ import { RunWatch } from '../scheduler/run-watch.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, IntervalReport, RunStats, WorkflowLauncher } from '../scheduler/types.js';
 import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
-import { ECHO_WORKFLOW_TYPE, newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { newRunId, TemporalService } from '../temporal/temporal-service.js';
+import { workflowTypesOf } from '../workloads/workload.js';
 import { terminateAll, verifyRun } from './end-of-run.js';
 import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
@@ -216,7 +217,7 @@ export class LoadRun {
       clock: this.seams.clock,
       wait: spec.wait,
       embeddedWorker: spec.worker !== undefined,
-      workflowType: spec.workload.kind === 'custom' ? spec.workload.workflowType : ECHO_WORKFLOW_TYPE,
+      workflowTypes: workflowTypesOf(spec.workload),
       outage: { limitMs: spec.maxOutage * 1000, currentMs: () => this.health.currentOutageMs(Date.now()) },
       onEvent: (event) => {
         this.onEvent({ type: 'watch', event, address });

@@ -3,7 +3,8 @@ import type { PickupProbe } from '../shared/pickup-probe.js';
 
 export type RunWatchEvent =
   | { type: 'no-pollers' }
-  | { type: 'workflow-task-failing'; workflowId: string; message: string; typeNotRegistered: boolean }
+  /** `workflowType`: the run's type the failure names, when it names one. */
+  | { type: 'workflow-task-failing'; workflowId: string; message: string; typeNotRegistered: boolean; workflowType?: string }
   | { type: 'outage-limit'; outageMs: number; limitMs: number };
 
 export interface RunWatchOptions {
@@ -17,8 +18,8 @@ export interface RunWatchOptions {
   wait: boolean;
   /** A worker in this process polls the task queue (--worker): no need to ask the server for pollers. */
   embeddedWorker?: boolean;
-  /** The workflow type the run starts, to recognise a worker's "unknown type" failure. */
-  workflowType: string;
+  /** The workflow types the run starts, to recognise a worker's "unknown type" failure. */
+  workflowTypes: readonly string[];
   /** Give up after the server has been away this long (ms; 0: never); `currentMs` is the open outage. */
   outage?: { limitMs: number; currentMs: () => number };
   onEvent: (event: RunWatchEvent) => void;
@@ -103,8 +104,10 @@ export class RunWatch {
     if (!this.options.wait || oldest === undefined || this.reported.has('workflow-task-failing')) return;
     const message = await probe.workflowTaskFailure(oldest);
     if (message === undefined) return;
-    const typeNotRegistered = message.includes(this.options.workflowType) && UNKNOWN_TYPE.test(message);
-    this.report({ type: 'workflow-task-failing', workflowId: oldest, message, typeNotRegistered });
+    // The longest name first: ChildWorkflow must not be taken for a type whose name it ends.
+    const workflowType = [...this.options.workflowTypes].sort((a, b) => b.length - a.length).find((type) => message.includes(type));
+    const typeNotRegistered = workflowType !== undefined && UNKNOWN_TYPE.test(message);
+    this.report({ type: 'workflow-task-failing', workflowId: oldest, message, typeNotRegistered, ...(workflowType ? { workflowType } : {}) });
   }
 
   private report(event: RunWatchEvent): void {

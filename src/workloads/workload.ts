@@ -1,3 +1,4 @@
+import { WORKFLOW_TYPES } from '../../workflows/names.js';
 import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 
 /** What each launch starts; one launch is one "workflow" for the counts, whatever it does. */
@@ -67,4 +68,22 @@ function ownOperations(workload: Exclude<Workload, { kind: 'mix' }>, wait: boole
     case 'continue-as-new': return wait ? ['continue_as_new.iteration'] : [];
     default: return [];
   }
+}
+
+/** The workflow types a run of this workload starts (children included), as the workers must know them. */
+export function workflowTypesOf(workload: Workload): string[] {
+  const typesOf = (part: Exclude<Workload, { kind: 'mix' }>): string[] => {
+    switch (part.kind) {
+      case 'custom': return [part.workflowType];
+      case 'echo': return [WORKFLOW_TYPES.echo];
+      case 'signal': return [WORKFLOW_TYPES.signal];
+      case 'update': return [WORKFLOW_TYPES.update];
+      case 'query': return [WORKFLOW_TYPES.query];
+      case 'child': return [WORKFLOW_TYPES.child, WORKFLOW_TYPES.childLeaf];
+      case 'timer': return [WORKFLOW_TYPES.timer];
+      case 'continue-as-new': return [WORKFLOW_TYPES.continueAsNew];
+    }
+  };
+  const parts = workload.kind === 'mix' ? workload.parts.map((part) => part.workload) : [workload];
+  return [...new Set(parts.flatMap(typesOf))];
 }

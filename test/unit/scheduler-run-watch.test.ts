@@ -25,7 +25,7 @@ function setup({ pollers = 1, failure, wait = true, outageLimitMs = 0, embeddedW
   };
   const events: RunWatchEvent[] = [];
   const watch = new RunWatch({
-    clock, probe, wait, embeddedWorker, workflowType: 'NoSuchType',
+    clock, probe, wait, embeddedWorker, workflowTypes: ['NoSuchType'],
     finished: () => state.finished,
     inFlightWorkflowIds: () => state.inFlight,
     outage: { limitMs: outageLimitMs, currentMs: () => state.outageMs },
@@ -93,7 +93,7 @@ describe('RunWatch: workflows nobody picks up', () => {
     const { clock, state, events, watch } = setup({ failure });
     await clock.advance(4000);
     expect(state.describedIds).toEqual(['wf-1']);
-    expect(events).toEqual([{ type: 'workflow-task-failing', workflowId: 'wf-1', message: failure, typeNotRegistered: true }]);
+    expect(events).toEqual([{ type: 'workflow-task-failing', workflowId: 'wf-1', message: failure, typeNotRegistered: true, workflowType: 'NoSuchType' }]);
     watch.stop();
   });
 
