@@ -103,7 +103,8 @@ export const TOPICS: readonly Topic[] = [
   {
     title: 'Workload',
     readmeSection: 'options',
-    keys: ['message', 'count', 'workflowType', 'input', 'inputFile', 'payloadSize', 'activityDelay', 'localActivities', 'idPrefix', 'runId'],
+    keys: ['workload', 'signals', 'updates', 'queries', 'children', 'timerDuration', 'iterations', 'mix', 'seed', 'historySample',
+      'message', 'count', 'workflowType', 'input', 'inputFile', 'payloadSize', 'activityDelay', 'localActivities', 'idPrefix', 'runId'],
   },
   {
     title: 'Worker tuning (`worker`, --worker, --dev-server)',
@@ -153,6 +154,12 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
     '`SCHEDULER_EAGER_START=true` without an embedded worker or with `--connection grpc` is exit 2',
   startDelay: "Delay lag is read from each workflow's history (server clock only); threshold `delay_lag.p99<…`",
   inputFile: 'It comes after the `--input`s',
+  workload: 'Each workflow counts as one in the counts and rates, whatever it does; its operations get their own latencies',
+  signals: 'Given to a run without a signal workload: exit 2 (so are `--updates`, `--queries`, `--children`, `--timer-duration`, `--iterations` and the echo options)',
+  seed: 'Fixed by default: runs with the same options draw the same sequence; give another seed for another sequence',
+  historySample:
+    'Workloads that read every history anyway (signal, signal-with-start, child, timer) measure them on every workflow when this is above 0; ' +
+    'see [Workloads](#workloads) for the cost',
   payloadSize: 'The padding is `.`',
   drainTimeout:
     `Without it the drain waits as long as workflows keep finishing, and gives up once none has for ${DRAIN_STALL_SECONDS} s (plus the ` +
@@ -181,6 +188,13 @@ const ENV_EXAMPLES: Partial<Record<string, string>> = {
   SCHEDULER_INPUT: '{"orderId":1}',
   SCHEDULER_INPUT_FILE: 'input.json',
   SCHEDULER_PAYLOAD_SIZE: '1024',
+  SCHEDULER_SIGNALS: '3',
+  SCHEDULER_UPDATES: '3',
+  SCHEDULER_QUERIES: '3',
+  SCHEDULER_CHILDREN: '3',
+  SCHEDULER_TIMER_DURATION: '1s',
+  SCHEDULER_ITERATIONS: '3',
+  SCHEDULER_MIX: 'echo=70,signal=20,update=10',
   SCHEDULER_POLLERS: 'auto',
   SCHEDULER_DRAIN_TIMEOUT: '30s',
   SCHEDULER_METRICS_PORT: '9464',
