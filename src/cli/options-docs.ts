@@ -5,6 +5,10 @@
  */
 
 import { MAX_CONCURRENCY } from '../scheduler/load-model.js';
+import { OPERATIONS, OPERATION_NAMES, type OperationName } from '../shared/operations.js';
+import { operationsMeasuredBy, WORKLOAD_NAMES } from '../workloads/workload.js';
+import { defaultConfig } from './config.js';
+import { workloadOf } from './workload.js';
 import {
   DRAIN_STALL_SECONDS, INFINITE_MODE_ENV, MIN_REPORT_INTERVAL_SECONDS, OPTION_SPECS, type CommandName, type OptionSpec, type RunConfig,
 } from './options.js';
@@ -76,6 +80,8 @@ interface Topic {
 }
 
 type ReadmeSectionName = 'options' | 'schedules-options';
+/** Every generated README section: the options tables, and the operations' latencies (README "Workloads"). */
+type GeneratedSectionName = ReadmeSectionName | 'operations';
 
 /** Every option sits in one topic: .env.example and the README list them topic by topic. */
 export const TOPICS: readonly Topic[] = [
@@ -373,16 +379,40 @@ function readmeOtherRow(variable: OtherVariable): string {
 const TABLE_HEAD = '| flag | environment | default | meaning | commands |\n|---|---|---|---|---|';
 
 /** A section's markers; the start marker is found by its beginning, so its words may change. */
-function sectionMarkers(name: ReadmeSectionName): { start: string; startPrefix: string; end: string } {
+function sectionMarkers(name: GeneratedSectionName): { start: string; startPrefix: string; end: string } {
   return {
-    start: `<!-- ${name}:start: made from src/cli/options.ts by \`npm run docs\`; do not edit by hand -->`,
+    start: `<!-- ${name}:start: made from ${name === 'operations' ? 'src/shared/operations.ts' : 'src/cli/options.ts'} by \`npm run docs\`; do not edit by hand -->`,
     startPrefix: `<!-- ${name}:start`,
     end: `<!-- ${name}:end -->`,
   };
 }
 
-/** One README section: a table per topic, between its markers. */
-export function readmeSection(name: ReadmeSectionName): string {
+const SOURCE_TEXT: Record<(typeof OPERATIONS)[OperationName]['source'], string> = {
+  client: "sched-bench's clock: the client's round trip",
+  history: "the workflow's history: the server's clock",
+  workflow: "the workflow's own time stamps",
+};
+
+/** The workloads whose runs measure an operation (with their results, and --history-sample for the workers' latencies). */
+function workloadsMeasuring(operation: OperationName): string {
+  if (operation === 'workflow_task.schedule_to_start') return 'every workload but `--workflow-type` (with `--history-sample` > 0)';
+  if (operation === 'activity_task.schedule_to_start') return '`echo` without `--local-activities` (with `--history-sample` > 0)';
+  const names = WORKLOAD_NAMES.filter((name) => name !== 'mix' &&
+    operationsMeasuredBy(workloadOf({ ...defaultConfig(), workload: name }), { wait: true, historySample: 0 }).includes(operation));
+  return names.map(code).join(', ');
+}
+
+/** The table of the operations' latencies (src/shared/operations.ts), between its markers. */
+function operationsSection(): string {
+  const rows = OPERATION_NAMES.map((operation) =>
+    `| ${[code(operation), workloadsMeasuring(operation), SOURCE_TEXT[OPERATIONS[operation].source], prose(OPERATIONS[operation].meaning)].map(cell).join(' | ')} |`);
+  const { start, end } = sectionMarkers('operations');
+  return [start, ['| latency | measured by | clock | meaning |', '|---|---|---|---|', ...rows].join('\n'), end].join('\n\n');
+}
+
+/** One README section: a table per topic (or the operations' table), between its markers. */
+export function readmeSection(name: GeneratedSectionName): string {
+  if (name === 'operations') return operationsSection();
   checkTopics();
   const topics = TOPICS.filter((topic) => topic.readmeSection === name);
   const tables = topics.flatMap((topic) => {
@@ -397,7 +427,7 @@ export function readmeSection(name: ReadmeSectionName): string {
   return [start, ...tables, end].join('\n\n');
 }
 
-export const README_SECTIONS: readonly ReadmeSectionName[] = ['options', 'schedules-options'];
+export const README_SECTIONS: readonly GeneratedSectionName[] = ['options', 'schedules-options', 'operations'];
 
 /** The README with each generated section replaced by what the options table makes now. */
 export function readmeWithOptions(readme: string): string {

@@ -538,7 +538,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,
-    description: 'run an EchoWorkflow worker inside this process (shares its CPU)', parse: parseBoolean,
+    description: "run a worker of sched-bench's workflows (EchoWorkflow, the workloads') inside this process (shares its CPU)", parse: parseBoolean,
     commands: LOAD_AND_SCHEDULES,
   }),
   option({
@@ -749,8 +749,10 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'metricsPort', flag: '--metrics-port <port>', env: ['SCHEDULER_METRICS_PORT'], defaultValue: undefined,
-    description: "serve Prometheus /metrics on this port while the run lasts; the SDK's own metrics on port + 1",
-    parse: parsePort, commands: LOAD_AND_SCHEDULES, defaultText: 'off',
+    description:
+      "serve Prometheus /metrics on this port while the run (or worker) lasts; the SDK's own metrics (worker: task schedule-to-start " +
+      'latencies, slots) on port + 1',
+    parse: parsePort, commands: [...LOAD_AND_SCHEDULES, 'worker'], defaultText: 'off',
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,

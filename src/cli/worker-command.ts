@@ -7,6 +7,7 @@ import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { formatWorkerSettings } from '../report/lines.js';
+import type { EchoWorker } from '../temporal/echo-worker.js';
 
 /**
  * Keeps V8's young generation at its initial size (1 MB per semi-space) instead of letting it grow to
@@ -17,16 +18,25 @@ function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 
-/** `sched-bench worker`: hosts the EchoWorkflow on the task queue until SIGINT/SIGTERM. */
+/**
+ * `sched-bench worker`: hosts sched-bench's workflows (the EchoWorkflow and the workloads') on the task queue
+ * until SIGINT/SIGTERM; with --metrics-port it serves its metrics for Prometheus meanwhile.
+ */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
   keepYoungGenerationSmall();
+  if (config.metricsPort !== undefined) {
+    // Before anything else touches the SDK: its runtime is created once, with the exporter of its worker metrics.
+    (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
+  }
   const { TemporalService } = await import('../temporal/temporal-service.js');
   // A worker polls over the SDK's native connection whatever the client connection would be.
   const service = await TemporalService.connect({ ...connectionSettings(config), kind: 'native' });
+  let metricsServer: { close: () => Promise<void> } | undefined;
   try {
     await service.checkNamespace(config.namespace);
     const tuning = { ...workerTuningOf(config), workflowsOnMainThread: true };
     const worker = await service.createEchoWorker(config.namespace, config.taskQueue, tuning);
+    if (config.metricsPort !== undefined) metricsServer = await serveWorkerMetrics(config, worker, config.metricsPort, io);
     const detachSignals = signals.attach({
       graceful: () => {
         io.err('Received interrupt signal, stopping worker...');
@@ -56,6 +66,19 @@ export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownS
       detachSignals();
     }
   } finally {
+    await metricsServer?.close();
     await service.close();
   }
+}
+
+/** sched-bench's own worker metrics on `port`; the SDK's (task latencies, slots, polls) are on port + 1. */
+async function serveWorkerMetrics(config: RunConfig, worker: EchoWorker, port: number, io: CliIO): Promise<{ close: () => Promise<void> }> {
+  const { serveMetrics } = await import('../run/metrics-server.js');
+  const { workerMetrics } = await import('./worker-metrics.js');
+  const server = await serveMetrics(workerMetrics({
+    taskQueue: config.taskQueue, namespace: config.namespace, workers: worker.settings.workers,
+    workflowSlots: worker.settings.workflowSlots, activitySlots: worker.settings.activitySlots, activities: () => worker.tally.echoes,
+  }), port);
+  io.out(`Metrics: http://localhost:${port}/metrics (sched-bench), http://localhost:${port + 1}/metrics (the SDK's worker metrics)`);
+  return server;
 }
