@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { firstLine } from '../errors.js';
+import { firstLine, UsageError } from '../errors.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -24,61 +24,80 @@ function keepYoungGenerationSmall(): void {
  */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
   keepYoungGenerationSmall();
-  if (config.metricsPort !== undefined) {
-    // Before anything else touches the SDK: its runtime is created once, with the exporter of its worker metrics.
-    (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${config.metricsPort + 1}` });
-  }
+  let worker: EchoWorker | undefined;
+  // The port first: a busy one fails before any connection is made.
+  const metricsServer = config.metricsPort === undefined ? undefined : await serveWorkerMetrics(config, () => worker, config.metricsPort, io);
   const { TemporalService } = await import('../temporal/temporal-service.js');
-  // A worker polls over the SDK's native connection whatever the client connection would be.
-  const service = await TemporalService.connect({ ...connectionSettings(config), kind: 'native' });
-  let metricsServer: { close: () => Promise<void> } | undefined;
+  let service: Awaited<ReturnType<typeof TemporalService.connect>> | undefined;
   try {
+    // A worker polls over the SDK's native connection whatever the client connection would be.
+    service = await TemporalService.connect({ ...connectionSettings(config), kind: 'native' });
     await service.checkNamespace(config.namespace);
     const tuning = { ...workerTuningOf(config), workflowsOnMainThread: true };
-    const worker = await service.createEchoWorker(config.namespace, config.taskQueue, tuning);
-    if (config.metricsPort !== undefined) metricsServer = await serveWorkerMetrics(config, worker, config.metricsPort, io);
-    const detachSignals = signals.attach({
-      graceful: () => {
-        io.err('Received interrupt signal, stopping worker...');
-        void worker.shutdown();
-      },
-      forced: () => {
-        io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
-        process.exit(exitCodeOf({ kind: 'forced' }));
-      },
-    });
-    try {
-      io.out(
-        `Worker started: taskQueue=${config.taskQueue} namespace=${config.namespace} address=${config.address} ` +
-          formatWorkerSettings(worker.settings),
-      );
-      try {
-        await worker.start();
-      } catch (error) {
-        await worker.shutdown();
-        io.err(`sched-bench: worker stopped on an error: ${firstLine(error)}`);
-        return exitCodeOf({ kind: 'done', failures: 1 });
-      }
-      await worker.shutdown();
-      io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
-      return exitCodeOf({ kind: 'done' });
-    } finally {
-      detachSignals();
-    }
+    const created = await service.createEchoWorker(config.namespace, config.taskQueue, tuning);
+    worker = created;
+    return await runUntilStopped(config, created, io, signals);
   } finally {
     await metricsServer?.close();
-    await service.close();
+    await service?.close();
   }
 }
 
-/** sched-bench's own worker metrics on `port`; the SDK's (task latencies, slots, polls) are on port + 1. */
-async function serveWorkerMetrics(config: RunConfig, worker: EchoWorker, port: number, io: CliIO): Promise<{ close: () => Promise<void> }> {
+/** Runs the worker until a signal stops it (or it fails); the exit code. */
+async function runUntilStopped(config: RunConfig, worker: EchoWorker, io: CliIO, signals: ShutdownSignals): Promise<number> {
+  const detachSignals = signals.attach({
+    graceful: () => {
+      io.err('Received interrupt signal, stopping worker...');
+      void worker.shutdown();
+    },
+    forced: () => {
+      io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
+      process.exit(exitCodeOf({ kind: 'forced' }));
+    },
+  });
+  try {
+    io.out(
+      `Worker started: taskQueue=${config.taskQueue} namespace=${config.namespace} address=${config.address} ` +
+        formatWorkerSettings(worker.settings),
+    );
+    try {
+      await worker.start();
+    } catch (error) {
+      await worker.shutdown();
+      io.err(`sched-bench: worker stopped on an error: ${firstLine(error)}`);
+      return exitCodeOf({ kind: 'done', failures: 1 });
+    }
+    await worker.shutdown();
+    io.out(`Worker stopped. Activities executed: ${worker.tally.echoes}`);
+    return exitCodeOf({ kind: 'done' });
+  } finally {
+    detachSignals();
+  }
+}
+
+/**
+ * sched-bench's own worker metrics on `port`; the SDK's (task schedule-to-start latencies, slots, polls) on
+ * port + 1, from the SDK runtime installed here, before anything else touches the SDK.
+ */
+async function serveWorkerMetrics(
+  config: RunConfig, worker: () => EchoWorker | undefined, port: number, io: CliIO,
+): Promise<{ close: () => Promise<void> }> {
   const { serveMetrics } = await import('../run/metrics-server.js');
   const { workerMetrics } = await import('./worker-metrics.js');
-  const server = await serveMetrics(workerMetrics({
-    taskQueue: config.taskQueue, namespace: config.namespace, workers: worker.settings.workers,
-    workflowSlots: worker.settings.workflowSlots, activitySlots: worker.settings.activitySlots, activities: () => worker.tally.echoes,
+  const labels = { task_queue: config.taskQueue, namespace: config.namespace };
+  const server = await serveMetrics(workerMetrics(labels, () => {
+    const running = worker();
+    return running && {
+      workers: running.settings.workers, workflowSlots: running.settings.workflowSlots, activitySlots: running.settings.activitySlots,
+      activities: running.tally.echoes,
+    };
   }), port);
+  try {
+    (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${port + 1}` });
+  } catch (error) {
+    await server.close();
+    throw new UsageError(`cannot serve the SDK's metrics on port ${port + 1} (--metrics-port + 1): ${firstLine(error)}`);
+  }
   io.out(`Metrics: http://localhost:${port}/metrics (sched-bench), http://localhost:${port + 1}/metrics (the SDK's worker metrics)`);
   return server;
 }
