@@ -169,7 +169,7 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   payloadSize: 'The padding is `.`',
   drainTimeout:
     `Without it the drain waits as long as workflows keep finishing, and gives up once none has for ${DRAIN_STALL_SECONDS} s (plus the ` +
-    "workload's `--activity-delay` × `--count` and `--start-delay`; twice the longest workflow seen, if that is longer), " +
+    "workload's `--activity-delay` × `--count`, its `--timer-duration` and `--start-delay`; twice the longest workflow seen, if that is longer), " +
     'so workflows nobody runs cannot hold a stopped run',
   maxOutage:
     'The run then ends at once (no drain): one line, the JSON result with the open outage in `serverHealth`, ' +
