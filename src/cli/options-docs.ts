@@ -162,7 +162,7 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   inputFile: 'It comes after the `--input`s',
   workload: 'Each workflow counts as one in the counts and rates, whatever it does; its operations get their own latencies',
   signals: 'Given to a run without a signal workload: exit 2 (so are `--updates`, `--queries`, `--children`, `--timer-duration`, `--iterations` and the echo options)',
-  seed: 'Fixed by default: runs with the same options draw the same sequence; give another seed for another sequence',
+  seed: 'Fixed by default: runs with the same options draw the same sequence; give another seed for another sequence. Without `--workload mix`: exit 2',
   historySample:
     'Workloads that read every history anyway (signal, signal-with-start, child, timer) measure them on every workflow when this is above 0; ' +
     'see [Workloads](#workloads) for the cost',

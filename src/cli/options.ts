@@ -107,8 +107,8 @@ export interface RunConfig {
   iterations: number | undefined;
   /** --workload mix: the parts and their weights. */
   mix: MixSpecPart[] | undefined;
-  /** --workload mix: the seed of its draws. */
-  seed: number;
+  /** --workload mix: the seed of its draws; undefined: WORKLOAD_DEFAULTS.seed. */
+  seed: number | undefined;
   /** The fraction of workflows whose history is read for the workers' schedule-to-start latencies. */
   historySample: number;
   /** Worker tuning (`worker`, and the embedded worker of --worker / --dev-server). */
@@ -384,7 +384,7 @@ export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
   ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
 
 /** The parameters of the workloads when not given (each is given only to a workload that uses it). */
-export const WORKLOAD_DEFAULTS = { signals: 3, updates: 3, queries: 3, children: 3, timerDuration: 1, iterations: 3 } as const;
+export const WORKLOAD_DEFAULTS = { signals: 3, updates: 3, queries: 3, children: 3, timerDuration: 1, iterations: 3, seed: 1 } as const;
 /**
  * One finished workflow in 100 has its history read: enough samples for a schedule-to-start p99 within
  * minutes at tens of workflows a second, for one extra read per 100 workflows (README "Workloads").
@@ -668,9 +668,9 @@ export const OPTION_SPECS = [
     parse: parseMix, commands: LOAD, defaultText: 'none',
   }),
   option({
-    key: 'seed', flag: '--seed <n>', env: ['SCHEDULER_SEED'], defaultValue: 1,
+    key: 'seed', flag: '--seed <n>', env: ['SCHEDULER_SEED'], defaultValue: undefined,
     description: "--workload mix: seed of the weighted draws (the same seed draws the same sequence of workloads)",
-    parse: parseSeed, commands: LOAD,
+    parse: parseSeed, commands: LOAD, defaultText: String(WORKLOAD_DEFAULTS.seed),
   }),
   option({
     key: 'historySample', flag: '--history-sample <fraction>', env: ['SCHEDULER_HISTORY_SAMPLE'], defaultValue: HISTORY_SAMPLE_DEFAULT,

@@ -56,6 +56,9 @@ function checkWorkloadOptions(config: RunConfig): void {
   if (config.mix !== undefined && config.workload !== 'mix') {
     throw new UsageError(`--mix needs --workload mix (the workload is ${config.workload})`);
   }
+  if (config.seed !== undefined && config.workload !== 'mix') {
+    throw new UsageError(`--seed seeds the draws of --workload mix: it does nothing for --workload ${config.workload}`);
+  }
   if (config.workflowType !== undefined && config.workload !== 'echo') {
     throw new UsageError(`--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload ${config.workload}`);
   }
@@ -109,7 +112,7 @@ export function workloadOf(config: RunConfig, { readInputs = true } = {}): Workl
     }
     if (config.workload !== 'mix') return singleWorkload(config.workload, config);
     const parts = config.mix!.map((part) => ({ workload: singleWorkload(part.name, config), weight: part.weight }));
-    return { kind: 'mix', parts, seed: config.seed };
+    return { kind: 'mix', parts, seed: config.seed ?? WORKLOAD_DEFAULTS.seed };
   }
   const echoOnly = [
     ['--payload-size', config.payloadSize !== undefined],

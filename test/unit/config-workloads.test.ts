@@ -41,7 +41,8 @@ describe('the workload options: flags, variables, defaults', () => {
     expect(workload({ workload: 'child' })).toEqual({ kind: 'child', children: 3 });
     expect(workload({ workload: 'timer' })).toEqual({ kind: 'timer', durationMs: 1000 });
     expect(workload({ workload: 'continue-as-new' })).toEqual({ kind: 'continue-as-new', iterations: 3 });
-    expect(resolved()).toMatchObject({ workload: 'echo', seed: 1, historySample: 0.01 });
+    expect(resolved()).toMatchObject({ workload: 'echo', historySample: 0.01 });
+    expect(workload({ workload: 'mix', mix: 'echo=1' })).toMatchObject({ kind: 'mix', seed: 1 });
   });
 
   it('take each parameter from its flag or its variable', () => {
@@ -56,6 +57,7 @@ describe('the workload options: flags, variables, defaults', () => {
     expect(resolved({ historySample: '0' }).historySample).toBe(0);
     expect(resolved({}, { SCHEDULER_HISTORY_SAMPLE: '1' }).historySample).toBe(1);
     expect(resolved({ seed: '42' }).seed).toBe(42);
+    expect(workload({ workload: 'mix', mix: 'echo=1' }, { SCHEDULER_SEED: '7' })).toMatchObject({ seed: 7 });
   });
 
   it('a mix: each part with its own parameters, and the seed', () => {
@@ -133,6 +135,7 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     [{ mix: 'echo=1,signal=1' }, '--mix needs --workload mix (the workload is echo)'],
     [{ workload: 'signal', mix: 'echo=1,signal=1' }, '--mix needs --workload mix (the workload is signal)'],
     [{ workload: 'mix' }, '--workload mix needs --mix, e.g. --mix echo=70,signal=20,update=10'],
+    [{ workload: 'signal', seed: '3' }, '--seed seeds the draws of --workload mix: it does nothing for --workload signal'],
     [{ workload: 'signal', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload signal'],
     [{ workload: 'mix', mix: 'echo=1', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload mix'],
   ] as Array<[ConfigSources['flags'], string]>)('%o', (flags, message) => {

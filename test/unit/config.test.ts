@@ -21,7 +21,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
       runId: undefined, drainTimeout: undefined, maxOutage: 300, onStop: 'leave',
       workload: 'echo', signals: undefined, updates: undefined, queries: undefined, children: undefined, timerDuration: undefined,
-      iterations: undefined, mix: undefined, seed: 1, historySample: 0.01,
+      iterations: undefined, mix: undefined, seed: undefined, historySample: 0.01,
     });
   });
 
