@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { UsageError } from '../errors.js';
 import { checkThresholdsMeasured, type LatencyGroup, type MeasuredMetrics } from '../metrics/thresholds.js';
+import { OPERATIONS, type OperationName } from '../shared/operations.js';
+import { operationsMeasuredBy } from '../workloads/workload.js';
+import { workloadOf } from './workload.js';
 import { OPTION_SPECS, parseBoolean, specsFor, INFINITE_MODE_ENV, type CommandName, type OptionSpec, type RunConfig } from './options.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -97,8 +100,11 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
   }
   const resolved = { ...defaultConfig(), ...config } as RunConfig;
   const isLoad = command === 'run' || command === 'infinite';
+  if (resolved.thresholds.length === 0) return resolved;
+  // Options that do not go together are told as they are, before the thresholds are held against what the run measures.
+  const measured = measuredMetrics(command, resolved);
   try {
-    checkThresholdsMeasured(resolved.thresholds, measuredMetrics(command, resolved), command, isLoad ? UNMEASURED_BECAUSE : {});
+    checkThresholdsMeasured(resolved.thresholds, measured, command, isLoad ? UNMEASURED_BECAUSE : {});
   } catch (error) {
     throw new UsageError(`${thresholdsOrigin(sources)}: ${(error as Error).message}`);
   }
@@ -117,7 +123,18 @@ const UNMEASURED_BECAUSE: Partial<Record<LatencyGroup, string>> = {
   e2e: 'it needs the results: not with --no-wait',
   start_lateness: 'open loop only: --rate',
   delay_lag: 'it needs --start-delay and the results (not --no-wait)',
+  ...operationReasons(),
 };
+
+/** Why an operation's latency is not measured: the workloads that measure it, and what history-read ones need. */
+function operationReasons(): Record<OperationName, string> {
+  const why = (operation: OperationName): string => {
+    if (operation.endsWith('.schedule_to_start')) return 'it needs --history-sample > 0 and the results (not --no-wait)';
+    const needsResults = OPERATIONS[operation].source !== 'client' ? ' and the results (not --no-wait)' : '';
+    return `it needs a workload that does ${operation.split('.')[0]!.replace(/_/g, '-')}s (--workload)${needsResults}`;
+  };
+  return Object.fromEntries((Object.keys(OPERATIONS) as OperationName[]).map((operation) => [operation, why(operation)])) as Record<OperationName, string>;
+}
 
 /** The metrics a command measures with this configuration: what its thresholds may name. */
 export function measuredMetrics(command: CommandName, config: RunConfig): MeasuredMetrics {
@@ -129,6 +146,8 @@ export function measuredMetrics(command: CommandName, config: RunConfig): Measur
   if (config.wait) latency.push('e2e');
   if (config.rate !== undefined) latency.push('start_lateness');
   if (config.startDelay !== undefined && config.wait) latency.push('delay_lag');
+  // The operations' latencies: what this workload measures (a refused combination of options is refused here already).
+  latency.push(...operationsMeasuredBy(workloadOf(config, { readInputs: false }), { wait: config.wait, historySample: config.historySample }));
   return { latency, numbers: ['failed.rate', 'failed.count', 'throughput'] };
 }
 

@@ -16,7 +16,7 @@ export { describeOption };
 const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   run: 'batch: run --total workflows, then exit',
   infinite: 'run workflows until a signal or --max-runtime',
-  worker: 'run an EchoWorkflow worker until a signal',
+  worker: "run a worker of sched-bench's workflows (EchoWorkflow and the workloads') until a signal",
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
   report: 'render saved --json results as an HTML report: one run, or several side by side',
   schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
@@ -37,7 +37,8 @@ export const EXAMPLES: ReadonlyArray<{ command: CommandName; args: string; what:
     command: 'infinite', args: "--dev-server --rate 50 --duration 5m --threshold 'e2e.p99<2s' --json r.json",
     what: 'open loop, 50 starts/s for 5 min; exit 99 unless e2e p99 < 2 s; result as JSON',
   },
-  { command: 'worker', args: '--address temporal.example:7233', what: 'on one machine: host the EchoWorkflow for a cluster' },
+  { command: 'run', args: '--dev-server --workload update --updates 3 --total 500', what: 'update latency: 3 updates per workflow (README "Workloads")' },
+  { command: 'worker', args: '--address temporal.example:7233 --metrics-port 9464', what: "on one machine: host sched-bench's workflows for a cluster, metrics for Prometheus" },
   { command: 'run', args: '--address temporal.example:7233 --total 10000 --concurrency 100', what: 'on another: load that cluster' },
   { command: 'schedules', args: '--dev-server --schedules 10 --every 1s --duration 1m', what: 'how late 10 Temporal Schedules fire' },
   { command: 'report', args: 'before.json after.json --html compare.html', what: 'two saved --json results side by side' },

@@ -5,6 +5,10 @@
  */
 
 import { MAX_CONCURRENCY } from '../scheduler/load-model.js';
+import { OPERATIONS, OPERATION_NAMES, type OperationName } from '../shared/operations.js';
+import { operationsMeasuredBy, WORKLOAD_NAMES } from '../workloads/workload.js';
+import { defaultConfig } from './config.js';
+import { workloadOf } from './workload.js';
 import {
   DRAIN_STALL_SECONDS, INFINITE_MODE_ENV, MIN_REPORT_INTERVAL_SECONDS, OPTION_SPECS, type CommandName, type OptionSpec, type RunConfig,
 } from './options.js';
@@ -76,6 +80,8 @@ interface Topic {
 }
 
 type ReadmeSectionName = 'options' | 'schedules-options';
+/** Every generated README section: the options tables, and the operations' latencies (README "Workloads"). */
+type GeneratedSectionName = ReadmeSectionName | 'operations';
 
 /** Every option sits in one topic: .env.example and the README list them topic by topic. */
 export const TOPICS: readonly Topic[] = [
@@ -103,7 +109,8 @@ export const TOPICS: readonly Topic[] = [
   {
     title: 'Workload',
     readmeSection: 'options',
-    keys: ['message', 'count', 'workflowType', 'input', 'inputFile', 'payloadSize', 'activityDelay', 'localActivities', 'idPrefix', 'runId'],
+    keys: ['workload', 'signals', 'updates', 'queries', 'children', 'timerDuration', 'iterations', 'mix', 'seed', 'historySample',
+      'message', 'count', 'workflowType', 'input', 'inputFile', 'payloadSize', 'activityDelay', 'localActivities', 'idPrefix', 'runId'],
   },
   {
     title: 'Worker tuning (`worker`, --worker, --dev-server)',
@@ -153,10 +160,16 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
     '`SCHEDULER_EAGER_START=true` without an embedded worker or with `--connection grpc` is exit 2',
   startDelay: "Delay lag is read from each workflow's history (server clock only); threshold `delay_lag.p99<…`",
   inputFile: 'It comes after the `--input`s',
+  workload: 'Each workflow counts as one in the counts and rates, whatever it does; its operations get their own latencies',
+  signals: 'Given to a run without a signal workload: exit 2 (so are `--updates`, `--queries`, `--children`, `--timer-duration`, `--iterations` and the echo options)',
+  seed: 'Fixed by default: runs with the same options draw the same sequence; give another seed for another sequence. Without `--workload mix`: exit 2',
+  historySample:
+    'Workloads that read every history anyway (signal, signal-with-start, child, timer) measure them on every workflow when this is above 0; ' +
+    'see [Workloads](#workloads) for the cost',
   payloadSize: 'The padding is `.`',
   drainTimeout:
     `Without it the drain waits as long as workflows keep finishing, and gives up once none has for ${DRAIN_STALL_SECONDS} s (plus the ` +
-    "workload's `--activity-delay` × `--count` and `--start-delay`; twice the longest workflow seen, if that is longer), " +
+    "workload's `--activity-delay` × `--count`, its `--timer-duration` and `--start-delay`; twice the longest workflow seen, if that is longer), " +
     'so workflows nobody runs cannot hold a stopped run',
   maxOutage:
     'The run then ends at once (no drain): one line, the JSON result with the open outage in `serverHealth`, ' +
@@ -181,6 +194,13 @@ const ENV_EXAMPLES: Partial<Record<string, string>> = {
   SCHEDULER_INPUT: '{"orderId":1}',
   SCHEDULER_INPUT_FILE: 'input.json',
   SCHEDULER_PAYLOAD_SIZE: '1024',
+  SCHEDULER_SIGNALS: '3',
+  SCHEDULER_UPDATES: '3',
+  SCHEDULER_QUERIES: '3',
+  SCHEDULER_CHILDREN: '3',
+  SCHEDULER_TIMER_DURATION: '1s',
+  SCHEDULER_ITERATIONS: '3',
+  SCHEDULER_MIX: 'echo=70,signal=20,update=10',
   SCHEDULER_POLLERS: 'auto',
   SCHEDULER_DRAIN_TIMEOUT: '30s',
   SCHEDULER_METRICS_PORT: '9464',
@@ -359,16 +379,40 @@ function readmeOtherRow(variable: OtherVariable): string {
 const TABLE_HEAD = '| flag | environment | default | meaning | commands |\n|---|---|---|---|---|';
 
 /** A section's markers; the start marker is found by its beginning, so its words may change. */
-function sectionMarkers(name: ReadmeSectionName): { start: string; startPrefix: string; end: string } {
+function sectionMarkers(name: GeneratedSectionName): { start: string; startPrefix: string; end: string } {
   return {
-    start: `<!-- ${name}:start: made from src/cli/options.ts by \`npm run docs\`; do not edit by hand -->`,
+    start: `<!-- ${name}:start: made from ${name === 'operations' ? 'src/shared/operations.ts' : 'src/cli/options.ts'} by \`npm run docs\`; do not edit by hand -->`,
     startPrefix: `<!-- ${name}:start`,
     end: `<!-- ${name}:end -->`,
   };
 }
 
-/** One README section: a table per topic, between its markers. */
-export function readmeSection(name: ReadmeSectionName): string {
+const SOURCE_TEXT: Record<(typeof OPERATIONS)[OperationName]['source'], string> = {
+  client: "sched-bench's clock: the client's round trip",
+  history: "the workflow's history: the server's clock",
+  workflow: "the workflow's own time stamps",
+};
+
+/** The workloads whose runs measure an operation (with their results, and --history-sample for the workers' latencies). */
+function workloadsMeasuring(operation: OperationName): string {
+  if (operation === 'workflow_task.schedule_to_start') return 'every workload but `--workflow-type` (with `--history-sample` > 0)';
+  if (operation === 'activity_task.schedule_to_start') return '`echo` without `--local-activities` (with `--history-sample` > 0)';
+  const names = WORKLOAD_NAMES.filter((name) => name !== 'mix' &&
+    operationsMeasuredBy(workloadOf({ ...defaultConfig(), workload: name }), { wait: true, historySample: 0 }).includes(operation));
+  return names.map(code).join(', ');
+}
+
+/** The table of the operations' latencies (src/shared/operations.ts), between its markers. */
+function operationsSection(): string {
+  const rows = OPERATION_NAMES.map((operation) =>
+    `| ${[code(operation), workloadsMeasuring(operation), SOURCE_TEXT[OPERATIONS[operation].source], prose(OPERATIONS[operation].meaning)].map(cell).join(' | ')} |`);
+  const { start, end } = sectionMarkers('operations');
+  return [start, ['| latency | measured by | clock | meaning |', '|---|---|---|---|', ...rows].join('\n'), end].join('\n\n');
+}
+
+/** One README section: a table per topic (or the operations' table), between its markers. */
+export function readmeSection(name: GeneratedSectionName): string {
+  if (name === 'operations') return operationsSection();
   checkTopics();
   const topics = TOPICS.filter((topic) => topic.readmeSection === name);
   const tables = topics.flatMap((topic) => {
@@ -383,7 +427,7 @@ export function readmeSection(name: ReadmeSectionName): string {
   return [start, ...tables, end].join('\n\n');
 }
 
-export const README_SECTIONS: readonly ReadmeSectionName[] = ['options', 'schedules-options'];
+export const README_SECTIONS: readonly GeneratedSectionName[] = ['options', 'schedules-options', 'operations'];
 
 /** The README with each generated section replaced by what the options table makes now. */
 export function readmeWithOptions(readme: string): string {

@@ -8,6 +8,7 @@ import { MAX_CONCURRENCY, MAX_RATE } from '../scheduler/load-model.js';
 import type { Stage } from '../shared/run-stats.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 import { parseDecimal, parseWholeNumber } from '../numbers.js';
+import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/workload.js';
 
 export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
 
@@ -92,6 +93,24 @@ export interface RunConfig {
   activityDelay: number;
   localActivities: boolean;
   idPrefix: string;
+  /** What each launch does (src/workloads/workload.ts); echo: the EchoWorkflow or --workflow-type. */
+  workload: WorkloadName;
+  /** Per workflow of the signal/update/query workloads; undefined: WORKLOAD_DEFAULTS (given only where used). */
+  signals: number | undefined;
+  updates: number | undefined;
+  queries: number | undefined;
+  /** child: children per parent. */
+  children: number | undefined;
+  /** timer: seconds. */
+  timerDuration: number | undefined;
+  /** continue-as-new: runs after the first. */
+  iterations: number | undefined;
+  /** --workload mix: the parts and their weights. */
+  mix: MixSpecPart[] | undefined;
+  /** --workload mix: the seed of its draws; undefined: WORKLOAD_DEFAULTS.seed. */
+  seed: number | undefined;
+  /** The fraction of workflows whose history is read for the workers' schedule-to-start latencies. */
+  historySample: number;
   /** Worker tuning (`worker`, and the embedded worker of --worker / --dev-server). */
   workers: number;
   workflowSlots: number | undefined;
@@ -125,6 +144,12 @@ export interface RunConfig {
   ndjson: string | undefined;
   thresholds: Threshold[];
   verify: boolean;
+}
+
+/** One part of --mix: a workload name and its integer weight. */
+export interface MixSpecPart {
+  name: Exclude<WorkloadName, 'mix'>;
+  weight: number;
 }
 
 /** Parses a raw flag or environment value; throws an Error whose message says what was expected. */
@@ -320,8 +345,51 @@ export const parsePort: Parser<number> = (raw) => {
   return port <= 65534 ? port : expected('a port from 1 to 65534 (the next one serves the SDK metrics)');
 };
 
+export const parseWorkloadName: Parser<WorkloadName> = (raw) => {
+  const name = raw.trim().toLowerCase() as WorkloadName;
+  return WORKLOAD_NAMES.includes(name) ? name : expected(WORKLOAD_NAMES.join(', '));
+};
+
+/** `echo=70,signal=20,update=10`: workload names (not mix), each once, with integer weights ≥ 1. */
+export const parseMix: Parser<MixSpecPart[]> = (raw) => {
+  const parts = raw.split(',').map((text) => {
+    const [nameText, weightText, extra] = text.trim().split('=');
+    const name = (nameText ?? '').trim().toLowerCase() as WorkloadName;
+    const weight = weightText === undefined ? undefined : parseWholeNumber(weightText);
+    if (extra !== undefined || weight === undefined) {
+      return expected(`parts like echo=70,signal=20,update=10 (<workload>=<integer weight>), but "${text.trim()}" is not one`);
+    }
+    if (name === 'mix') return expected('a mix of other workloads: mix cannot be a part of a mix');
+    if (!WORKLOAD_NAMES.includes(name)) return expected(`workload names (${WORKLOAD_NAMES.filter((known) => known !== 'mix').join(', ')}), but "${nameText?.trim()}" is none`);
+    if (weight < 1) return expected(`a weight ≥ 1 for each part, but ${name} has ${weight}`);
+    return { name: name as MixSpecPart['name'], weight };
+  });
+  const twice = parts.find((part, index) => parts.findIndex((other) => other.name === part.name) !== index);
+  return twice ? expected(`each workload once, but ${twice.name} is there twice`) : parts;
+};
+
+/** A seed of 32 bits (the mix's generator keeps 32). */
+export const parseSeed: Parser<number> = (raw) => {
+  const seed = parseInteger(0)(raw);
+  return seed <= 0xffffffff ? seed : expected(`an integer from 0 to ${0xffffffff}`);
+};
+
+/** A fraction from 0 to 1. */
+export const parseFraction: Parser<number> = (raw) => {
+  const value = parseDecimal(raw);
+  return value !== undefined && value >= 0 && value <= 1 ? value : expected('a fraction from 0 to 1, e.g. 0.01');
+};
+
 export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
   ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
+
+/** The parameters of the workloads when not given (each is given only to a workload that uses it). */
+export const WORKLOAD_DEFAULTS = { signals: 3, updates: 3, queries: 3, children: 3, timerDuration: 1, iterations: 3, seed: 1 } as const;
+/**
+ * One finished workflow in 100 has its history read: enough samples for a schedule-to-start p99 within
+ * minutes at tens of workflows a second, for one extra read per 100 workflows (README "Workloads").
+ */
+export const HISTORY_SAMPLE_DEFAULT = 0.01;
 
 const LOAD: readonly CommandName[] = ['run', 'infinite'];
 const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules'];
@@ -470,7 +538,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,
-    description: 'run an EchoWorkflow worker inside this process (shares its CPU)', parse: parseBoolean,
+    description: "run a worker of sched-bench's workflows (EchoWorkflow, the workloads') inside this process (shares its CPU)", parse: parseBoolean,
     commands: LOAD_AND_SCHEDULES,
   }),
   option({
@@ -556,6 +624,62 @@ export const OPTION_SPECS = [
     description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
   }),
   option({
+    key: 'workload', flag: '--workload <name>', env: ['SCHEDULER_WORKLOAD'], defaultValue: 'echo',
+    description:
+      `what each workflow does: ${WORKLOAD_NAMES.join(', ')} (README "Workloads"); other than echo, the embedded worker ` +
+      '(--worker, --dev-server) or `sched-bench worker` hosts the workflows',
+    parse: parseWorkloadName, commands: LOAD,
+  }),
+  option({
+    key: 'signals', flag: '--signals <n>', env: ['SCHEDULER_SIGNALS'], defaultValue: undefined,
+    description: 'signal, signal-with-start: signals per workflow (it completes after the last)', parse: parseInteger(1), commands: LOAD,
+    defaultText: String(WORKLOAD_DEFAULTS.signals),
+  }),
+  option({
+    key: 'updates', flag: '--updates <n>', env: ['SCHEDULER_UPDATES'], defaultValue: undefined,
+    description: 'update, update-with-start: updates per workflow, one after another', parse: parseInteger(1), commands: LOAD,
+    defaultText: String(WORKLOAD_DEFAULTS.updates),
+  }),
+  option({
+    key: 'queries', flag: '--queries <n>', env: ['SCHEDULER_QUERIES'], defaultValue: undefined,
+    description: 'query: queries per workflow, one after another, while it runs', parse: parseInteger(1), commands: LOAD,
+    defaultText: String(WORKLOAD_DEFAULTS.queries),
+  }),
+  option({
+    key: 'children', flag: '--children <n>', env: ['SCHEDULER_CHILDREN'], defaultValue: undefined,
+    description: 'child: child workflows each parent starts at once and waits for', parse: parseInteger(1), commands: LOAD,
+    defaultText: String(WORKLOAD_DEFAULTS.children),
+  }),
+  option({
+    key: 'timerDuration', flag: '--timer-duration <time>', env: ['SCHEDULER_TIMER_DURATION'], defaultValue: undefined,
+    description: "timer: each workflow sleeps this long on a durable timer (500ms, 1s, 1m)",
+    parse: parseDuration({ allowZero: false, min: 0.001, serverSide: true }), commands: LOAD, defaultText: `${WORKLOAD_DEFAULTS.timerDuration}s`,
+  }),
+  option({
+    key: 'iterations', flag: '--iterations <n>', env: ['SCHEDULER_ITERATIONS'], defaultValue: undefined,
+    description: 'continue-as-new: times each workflow continues-as-new before it completes', parse: parseInteger(1), commands: LOAD,
+    defaultText: String(WORKLOAD_DEFAULTS.iterations),
+  }),
+  option({
+    key: 'mix', flag: '--mix <spec>', env: ['SCHEDULER_MIX'], defaultValue: undefined,
+    description:
+      '--workload mix: workloads and integer weights, e.g. "echo=70,signal=20,update=10"; each part takes its own options ' +
+      '(signal: --signals, echo: --count, …)',
+    parse: parseMix, commands: LOAD, defaultText: 'none',
+  }),
+  option({
+    key: 'seed', flag: '--seed <n>', env: ['SCHEDULER_SEED'], defaultValue: undefined,
+    description: "--workload mix: seed of the weighted draws (the same seed draws the same sequence of workloads)",
+    parse: parseSeed, commands: LOAD, defaultText: String(WORKLOAD_DEFAULTS.seed),
+  }),
+  option({
+    key: 'historySample', flag: '--history-sample <fraction>', env: ['SCHEDULER_HISTORY_SAMPLE'], defaultValue: HISTORY_SAMPLE_DEFAULT,
+    description:
+      "fraction of finished workflows whose history is read for the workers' workflow-task and activity-task schedule-to-start " +
+      'latencies (one extra read each; 0: none; not with --no-wait)',
+    parse: parseFraction, commands: LOAD,
+  }),
+  option({
     key: 'idPrefix', flag: '--id-prefix <prefix>', env: ['SCHEDULER_ID_PREFIX'], defaultValue: 'sched-bench',
     description: 'workflow ids are <prefix>-<runId>-<n>', parse: parseIdPrefix, commands: [...LOAD, 'cleanup'],
   }),
@@ -625,8 +749,10 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'metricsPort', flag: '--metrics-port <port>', env: ['SCHEDULER_METRICS_PORT'], defaultValue: undefined,
-    description: "serve Prometheus /metrics on this port while the run lasts; the SDK's own metrics on port + 1",
-    parse: parsePort, commands: LOAD_AND_SCHEDULES, defaultText: 'off',
+    description:
+      "serve Prometheus /metrics on this port while the run (or worker) lasts; the SDK's own metrics (worker: task schedule-to-start " +
+      'latencies, slots) on port + 1',
+    parse: parsePort, commands: [...LOAD_AND_SCHEDULES, 'worker'], defaultText: 'off',
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,

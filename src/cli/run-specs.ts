@@ -86,6 +86,7 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
     reportInterval: config.reportInterval,
     wait: config.wait,
     workload: workloadOf(config),
+    historySample: config.historySample,
     ...(config.startDelay !== undefined ? { startDelayMs: config.startDelay * 1000 } : {}),
     // Eager start was measured faster wherever it applies: on unless turned off.
     eagerStart: config.eagerStart ?? (hasEmbeddedWorker(config) && connectionKindOf(config) === 'native'),

@@ -20,6 +20,8 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,
       pollers: undefined, stickyCacheSize: undefined, progress: true, quiet: false, html: undefined, metricsPort: undefined,
       runId: undefined, drainTimeout: undefined, maxOutage: 300, onStop: 'leave',
+      workload: 'echo', signals: undefined, updates: undefined, queries: undefined, children: undefined, timerDuration: undefined,
+      iterations: undefined, mix: undefined, seed: undefined, historySample: 0.01,
     });
   });
 

@@ -35,6 +35,26 @@ describe('--help', () => {
     expect(exitCodesIn(text)).toEqual(documentedCodes);
   });
 
+  it.each(['run', 'infinite'] as const)('%s --help lists the workload options with their variables and defaults', async (command) => {
+    // commander wraps the descriptions: read the text as one line
+    const text = (await help([command])).replace(/\s+/g, ' ');
+    for (const flag of ['--workload <name>', '--signals <n>', '--updates <n>', '--queries <n>', '--children <n>', '--timer-duration <time>',
+      '--iterations <n>', '--mix <spec>', '--seed <n>', '--history-sample <fraction>']) {
+      expect(text, flag).toContain(flag);
+    }
+    expect(text).toMatch(/--workload <name> what each workflow does: echo, signal, signal-with-start, update, update-with-start, query, child, timer, continue-as-new, mix/);
+    expect(text).toContain('SCHEDULER_WORKLOAD; default: "echo"');
+    expect(text).toContain('SCHEDULER_HISTORY_SAMPLE; default: 0.01');
+  });
+
+  it('worker --help offers --metrics-port (its own metrics and the SDK\'s) and no workload option', async () => {
+    const text = (await help(['worker'])).replace(/\s+/g, ' ');
+    expect(text).toContain('--metrics-port <port>');
+    expect(text).toMatch(/on port \+ 1/);
+    expect(text).not.toContain('--workload');
+    expect(text).toMatch(/the workloads'/);
+  });
+
   it("the exit codes agree with the README's table", () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const table = readme.split('\n| code | meaning |\n')[1]!.split('\n\n')[0]!;

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultCommand, resolveConfig, unknownVariableWarnings, type Environment } from '../../src/cli/config.js';
 import { loadProfileDefaults } from '../../src/cli/connection.js';
 import { INFINITE_MODE_ENV, OPTION_SPECS, type CommandName, type OptionSpec } from '../../src/cli/options.js';
+import { OPERATIONS } from '../../src/shared/operations.js';
 import { envExampleLines, envExampleText, readmeSection, readmeWithOptions, topicProblems } from '../../src/cli/options-docs.js';
 
 const root = new URL('../../', import.meta.url);
@@ -52,11 +53,24 @@ describe('the docs made from the options table', () => {
 
   it('replaces only what stands between the markers of each README section', () => {
     const readme = 'intro\n<!-- options:start -->\nold\n<!-- options:end -->\nmiddle\n' +
-      '<!-- schedules-options:start: old words -->\nold\n<!-- schedules-options:end -->\noutro\n';
-    expect(readmeWithOptions(readme)).toBe(`intro\n${readmeSection('options')}\nmiddle\n${readmeSection('schedules-options')}\noutro\n`);
+      '<!-- schedules-options:start: old words -->\nold\n<!-- schedules-options:end -->\nthen\n<!-- operations:start -->\nold\n<!-- operations:end -->\noutro\n';
+    expect(readmeWithOptions(readme)).toBe(
+      `intro\n${readmeSection('options')}\nmiddle\n${readmeSection('schedules-options')}\nthen\n${readmeSection('operations')}\noutro\n`,
+    );
     expect(readmeSection('options')).toContain('| `--concurrency <n>` | `SCHEDULER_CONCURRENCY` |');
     expect(readmeSection('schedules-options')).toContain('| `--every <time>` | `SCHEDULER_EVERY` |');
     expect(() => readmeWithOptions('no markers')).toThrow(/README.md has no "<!-- options:start …"/);
+  });
+
+  it("the README's operations table is made from OPERATIONS: every operation, its meaning and the workloads that measure it", () => {
+    const table = readmeSection('operations');
+    for (const [name, { meaning }] of Object.entries(OPERATIONS)) {
+      expect(table).toContain(`| \`${name}\` |`);
+      expect(table).toContain(meaning);
+    }
+    expect(table).toContain('| `signal.handled` | `signal`, `signal-with-start` |');
+    expect(table).toContain('| `update.accepted` | `update`, `update-with-start` |');
+    expect(table).toContain('| `timer.lag` | `timer` |');
   });
 
   it('.env.example names every variable the options read', () => {
