@@ -17,7 +17,7 @@ export function makeRunResult(overrides: Partial<RunResult> = {}, e2eValues: rea
       version: '0.1.0', runId: 'r1', command: 'run', config: { reportInterval: 10 }, startedAt: new Date(Date.UTC(2026, 0, 1)),
       endedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 5)), interrupted: false, exitCode: 0,
       server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'q', version: null }, sdk: { client: '1.0.0' },
-      loadModel: { kind: 'closed', concurrency: 2 }, wait: true, stats: makeStats(),
+      loadModel: { kind: 'closed', concurrency: 2 }, wait: true, workload: { kind: 'echo' }, stats: makeStats(),
       histograms: { start: histogramOf([1, 2]), e2e, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
       intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 2, completed: 5, failed: 0, rate: 5, p50: 10, p99: 12 }] },
       drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE,
