@@ -5,6 +5,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { ServerHealth } from '../metrics/server-health.js';
 import type { LiveStatus } from '../report/progress.js';
 import type { PrometheusExporter } from '../report/prometheus.js';
+import type { OperationName } from '../shared/operations.js';
 import { RunWatch } from '../scheduler/run-watch.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, IntervalReport, RunStats, WorkflowLauncher } from '../scheduler/types.js';
@@ -184,7 +185,10 @@ export class LoadRun {
         },
         failure: (kind, error) => this.onEvent({ type: 'failure', kind, error }),
         ...(spec.metricsPort !== undefined
-          ? { startLatency: (ms: number) => exporter?.observeStart(ms), e2eLatency: (ms: number) => exporter?.observeE2e(ms) }
+          ? {
+            startLatency: (ms: number) => exporter?.observeStart(ms), e2eLatency: (ms: number) => exporter?.observeE2e(ms),
+            operationLatency: (operation: OperationName, ms: number) => exporter?.observeOperation(operation, ms),
+          }
           : {}),
       },
     });

@@ -27,6 +27,23 @@ export function makeRunResult(overrides: Partial<RunResult> = {}, e2eValues: rea
   };
 }
 
+/**
+ * A valid result of an update workload (3 updates per workflow): start and e2e as makeRunResult's,
+ * plus update.accepted and update.completed samples.
+ */
+export function makeUpdateRunResult(overrides: Partial<RunResult> = {}, accepted: readonly number[] = [3, 4, 5, 6, 40, 41], completed: readonly number[] = [8, 9, 10, 12, 80, 90]): RunResult {
+  const base = makeRunResult();
+  return {
+    ...base,
+    workload: { name: 'update', updates: 3 },
+    operations: {
+      'update.accepted': latencyResult(histogramOf(accepted)),
+      'update.completed': latencyResult(histogramOf(completed)),
+    },
+    ...overrides,
+  };
+}
+
 /** A complete, valid schedules result: 2 schedules every 1s, 3 fires each, with overrides. */
 export function makeSchedulesResult(overrides: Partial<SchedulesResult> = {}): SchedulesResult {
   const windowStart = Date.UTC(2026, 0, 1, 0, 0, 10);
