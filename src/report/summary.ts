@@ -127,9 +127,16 @@ export function formatThresholdLines(thresholds: readonly ThresholdResult[]): st
 export function formatVerification(runId: string, verification: Verification): string {
   if (verification.error) return `Verification against the server (workflows of run ${runId}): ✗ could not count: ${verification.error}`;
   const header = `Verification against the server (workflows of run ${runId}): ${verification.matches ? '✓ counts match' : '✗ counts differ'}`;
+  // One workflow type (echo, ...): the rows as they always were; several (a parent and its children, a mix): named.
+  const named = new Set(verification.rows.map((row) => row.workflowType)).size > 1;
   const rows = table([
     ['', 'tool', 'server', ''],
-    ...verification.rows.map((row) => [row.what, String(row.tool), String(row.server), row.matches ? '✓' : '✗']),
+    ...verification.rows.map((row) => [
+      named && row.workflowType ? `${row.workflowType} ${row.what}` : row.what,
+      row.toolMax === undefined ? String(row.tool) : `${row.tool}..${row.toolMax}`,
+      String(row.server),
+      row.matches ? '✓' : '✗',
+    ]),
   ]);
   return [header, ...rows.map((line) => `  ${line}`)].join('\n');
 }

@@ -164,7 +164,7 @@ export class LoadRun {
     watch.stop();
     this.onEvent({ type: 'load-ended', stats });
     if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
-    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
+    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, spec.workload, scheduler.metrics, spec.wait) : undefined;
     return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
   }
 
