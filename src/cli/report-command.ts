@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
 import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../report/merge.js';
-import { checkResult, ResultDamage, type AnyResult } from '../report/read-result.js';
-import { RESULT_SCHEMA_VERSION, type RunResult } from '../report/result.js';
+import { checkResult, ResultDamage, RUN_RESULT_VERSIONS, type AnyResult } from '../report/read-result.js';
+import type { RunResult } from '../report/result.js';
 import { formatSummary } from '../report/summary.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -46,7 +46,7 @@ function readResult(path: string): AnyResult {
     if (!(error instanceof ResultDamage)) throw error;
     // Not a result at all (another JSON file): say so rather than list its fields.
     if (error.path === '' || error.path === 'schemaVersion') {
-      throw new UsageError(`${path} is not a sched-bench result of schema version ${RESULT_SCHEMA_VERSION} (made with --json): ${error.message}`);
+      throw new UsageError(`${path} is not a sched-bench result of schema version ${RUN_RESULT_VERSIONS.join(' or ')} (made with --json): ${error.message}`);
     }
     throw new UsageError(`${path}: ${error.message}`);
   }
@@ -76,7 +76,9 @@ export function runReport(files: readonly string[], config: RunConfig, givenIO: 
     const stats = statsOfResult(merged);
     const latency = { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness };
     io.out(`Merged ${results.length} results of run ${merged.runId}`);
-    io.out(formatSummary({ stats, latency, wait: merged.loadModel.wait, thresholds: [], client: merged.client }));
+    io.out(formatSummary({
+      stats, latency, operations: merged.operations, historyReads: merged.historyReads, wait: merged.loadModel.wait, thresholds: [], client: merged.client,
+    }));
     if (config.json) writeOutput(config.json, `${JSON.stringify(merged, null, 2)}\n`);
     if (config.html) writeHtmlReport(config.html, [merged]);
     return exitCodeOf({ kind: 'done' });

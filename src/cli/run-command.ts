@@ -176,6 +176,7 @@ export async function runLoad(
     if (failures) io.err(failures);
     humanIO.out(formatSummary({
       stats: result.stats, latency: result.latency, wait: spec.wait, thresholds: result.thresholds, serverHealth: result.serverHealth, client: result.client,
+      operations: result.operations, historyReads: result.historyReads,
     }));
     if (result.verification) humanIO.out(formatVerification(result.runId, result.verification));
     const { stats, thresholds, verification } = result;
@@ -237,7 +238,7 @@ function writeOutputs(result: LoadResult, outcome: Outcome, outputs: LoadOutputs
     if (result.finalInterval) ndjson.write(intervalRecord(result.runId, result.finalInterval));
     ndjson.write(runEndRecord({
       runId: result.runId, command, stats: result.stats, interrupted: result.interrupted, exitCode: exitCode(), thresholds: result.thresholds,
-      latency: { start: result.latency.start, e2e: result.latency.e2e },
+      latency: { start: result.latency.start, e2e: result.latency.e2e }, operations: result.operations, historyReads: result.historyReads,
     }));
     outputLost = ndjson.lost;
   }

@@ -3,6 +3,21 @@ import { LatencyHistogram } from './latency-histogram.js';
 import type { OperationName } from '../shared/operations.js';
 import { LaunchCounts } from './run-counters.js';
 
+/**
+ * One workflow type's launches (warm-up included) whose start the server acknowledged, and how they
+ * ended: what --verify compares with the server's executions of that type.
+ */
+export class WorkflowTypeCounts {
+  started = 0;
+  completed = 0;
+  failed = 0;
+  readonly failuresByKind: Partial<Record<FailureKind, number>> = {};
+
+  get inFlight(): number {
+    return this.started - this.completed - this.failed;
+  }
+}
+
 /** A launch is "measured" when its start (intended start in open loop) falls after the warm-up. */
 export type Phase = 'warmup' | 'measured';
 
@@ -34,6 +49,9 @@ export class RunMetrics {
   /** History reads for operation latencies (and delay lag) that failed, or were skipped because too many were under way. */
   readonly historyReads = { failed: 0, skipped: 0 };
 
+  /** Per workflow type launched (a mix launches several): counted when the caller names the type. */
+  readonly byWorkflowType = new Map<string, WorkflowTypeCounts>();
+
   /** Open loop: arrivals due before the run stopped that never launched (held back by the cap). */
   missedArrivals = 0;
 
@@ -51,7 +69,18 @@ export class RunMetrics {
     if (latenessMs !== undefined && phase === 'measured') this.startLateness.recordMillis(latenessMs);
   }
 
-  recordStarted(phase: Phase, latencyMs: number): void {
+  private typeCounts(workflowType: string): WorkflowTypeCounts {
+    let counts = this.byWorkflowType.get(workflowType);
+    if (!counts) {
+      counts = new WorkflowTypeCounts();
+      this.byWorkflowType.set(workflowType, counts);
+    }
+    return counts;
+  }
+
+  /** `workflowType`: the type the start created, counted per type for --verify. */
+  recordStarted(phase: Phase, latencyMs: number, workflowType?: string): void {
+    if (workflowType !== undefined) this.typeCounts(workflowType).started++;
     this.all.started++;
     this.counts(phase).started++;
     if (phase === 'measured') {
@@ -61,7 +90,8 @@ export class RunMetrics {
   }
 
   /** A workflow done: its result arrived (or, start-only, its start was acknowledged: no e2e). */
-  recordCompleted(phase: Phase, e2eMs: number | undefined): void {
+  recordCompleted(phase: Phase, e2eMs: number | undefined, workflowType?: string): void {
+    if (workflowType !== undefined) this.typeCounts(workflowType).completed++;
     this.all.completed++;
     this.counts(phase).completed++;
     if (phase === 'measured' && e2eMs !== undefined) {
@@ -70,7 +100,13 @@ export class RunMetrics {
     }
   }
 
-  recordFailure(phase: Phase, kind: FailureKind): void {
+  /** `startedType`: the workflow's type, given only when it had started (a refused start created nothing on the server). */
+  recordFailure(phase: Phase, kind: FailureKind, startedType?: string): void {
+    if (startedType !== undefined) {
+      const counts = this.typeCounts(startedType);
+      counts.failed++;
+      counts.failuresByKind[kind] = (counts.failuresByKind[kind] ?? 0) + 1;
+    }
     this.all.recordFailure(kind);
     this.counts(phase).recordFailure(kind);
   }

@@ -65,17 +65,29 @@ export interface ThresholdInputs {
   schedules?: Record<(typeof SCHEDULE_COUNTS)[number], number>;
 }
 
-export const THRESHOLD_METRICS: readonly string[] = [
-  ...LATENCY_GROUPS.flatMap((group) => Object.keys(LATENCY_STATISTICS).map((statistic) => `${group}.${statistic}`)),
-  ...COUNT_METRICS,
-];
+/**
+ * Every latency metric, `<group>.<statistic>`, with its parts. Looked up whole, never split at a dot:
+ * groups (`update.accepted`) and statistics (`p99.9`) both contain dots.
+ */
+const LATENCY_METRICS = new Map<string, { group: LatencyGroup; statistic: LatencyStatistic }>(
+  LATENCY_GROUPS.flatMap((group) =>
+    (Object.keys(LATENCY_STATISTICS) as LatencyStatistic[]).map((statistic) => [`${group}.${statistic}`, { group, statistic }] as const),
+  ),
+);
+
+export const THRESHOLD_METRICS: readonly string[] = [...LATENCY_METRICS.keys(), ...COUNT_METRICS];
+
+/** A latency metric's group and statistic (`update.accepted.p99.9` → `update.accepted`, `p99.9`); undefined for other metrics. */
+export function latencyMetricParts(metric: string): { group: LatencyGroup; statistic: LatencyStatistic } | undefined {
+  return LATENCY_METRICS.get(metric);
+}
 
 const UNIT_MILLIS: Record<string, number> = { us: 0.001, 'µs': 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** latency (values in ms), number, or undefined for an unknown metric. */
 export function metricKind(metric: string): ThresholdMetricKind | undefined {
   if ((COUNT_METRICS as readonly string[]).includes(metric)) return 'number';
-  return THRESHOLD_METRICS.includes(metric) ? 'latency' : undefined;
+  return LATENCY_METRICS.has(metric) ? 'latency' : undefined;
 }
 
 function parseLimit(text: string, kind: ThresholdMetricKind, expression: string): number {
@@ -156,14 +168,14 @@ export function checkThresholdsMeasured(
   why: Partial<Record<LatencyGroup, string>> = {},
 ): void {
   for (const threshold of thresholds) {
-    const group = threshold.metric.split(/\.(.+)/)[0] as LatencyGroup;
-    const has = threshold.kind === 'latency'
+    const group = latencyMetricParts(threshold.metric)?.group;
+    const has = group !== undefined
       ? measured.latency.includes(group)
       : measured.numbers.includes(threshold.metric as NumberMetric);
     if (has) continue;
-    const reason = threshold.kind === 'latency' && why[group] ? ` (${why[group]})` : '';
+    const reason = group !== undefined && why[group] ? ` (${why[group]})` : '';
     throw new UsageError(
-      `bad threshold "${threshold.expression}": ${command} does not measure ${threshold.kind === 'latency' ? group : threshold.metric}${reason}; ` +
+      `bad threshold "${threshold.expression}": ${command} does not measure ${group ?? threshold.metric}${reason}; ` +
         `it measures ${describeMeasured(measured)}`,
     );
   }
@@ -184,9 +196,9 @@ function measure(metric: string, inputs: ThresholdInputs): number {
     case 'unaccounted':
       return inputs.schedules?.[metric] ?? Number.NaN;
     default: {
-      const [group, statistic] = metric.split(/\.(.+)/) as [LatencyGroup, LatencyStatistic];
-      const summary = inputs.latency[group];
-      return summary === undefined || summary.count === 0 ? Number.NaN : summary[LATENCY_STATISTICS[statistic]];
+      const parts = latencyMetricParts(metric);
+      const summary = parts && inputs.latency[parts.group];
+      return parts === undefined || summary === undefined || summary.count === 0 ? Number.NaN : summary[LATENCY_STATISTICS[parts.statistic]];
     }
   }
 }

@@ -1,4 +1,5 @@
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { OPERATION_NAMES, OPERATIONS, type OperationName } from '../shared/operations.js';
 import type { AnyResult } from './read-result.js';
 import type { RunResult } from './result.js';
 import type { SchedulesResult } from './schedule-report.js';
@@ -19,7 +20,16 @@ interface ChartRun {
   label: string;
   intervals: RunResult['intervals']['points'];
   distribution: { start: Array<[number, number]>; e2e: Array<[number, number]> };
+  /** Each measured operation's distribution, by name (only those the run measured). */
+  operations: Partial<Record<OperationName, Array<[number, number]>>>;
 }
+
+/** The operations any of the runs measured, in the operation table's order: one chart each. */
+function measuredOperations(results: readonly RunResult[]): OperationName[] {
+  return OPERATION_NAMES.filter((name) => results.some((result) => (result.operations[name]?.count ?? 0) > 0));
+}
+
+const operationChartId = (name: OperationName): string => `chart-operation-${name.replace(/[^a-z0-9]+/g, '-')}`;
 
 /** A schedules run's charts: fire lag per fire time (median and worst of the fires due then), and its distribution. */
 interface ChartSchedules {
@@ -43,7 +53,9 @@ function distribution(encoded: string, count: number): Array<[number, number]> {
 }
 
 function runLabel(result: AnyResult, index: number, total: number): string {
-  const base = result.command === 'schedules' ? `${result.runId} (schedules, ${result.schedules.spec})` : `${result.runId} (${result.command}, ${result.loadModel.kind} loop)`;
+  // An echo run's label is as it always was; another workload is named.
+  const workload = result.command !== 'schedules' && result.workload.name !== 'echo' ? `${result.workload.name}, ` : '';
+  const base = result.command === 'schedules' ? `${result.runId} (schedules, ${result.schedules.spec})` : `${result.runId} (${result.command}, ${workload}${result.loadModel.kind} loop)`;
   return total > 1 ? `${String.fromCharCode(65 + index)}: ${base}` : base;
 }
 
@@ -100,6 +112,14 @@ function summaryTable(results: readonly RunResult[], labels: readonly string[]):
       ),
     ),
   );
+  const operationRows = measuredOperations(results).flatMap((name) =>
+    (['p50', 'p99', 'max'] as const).map((stat) =>
+      row(`${name} ${stat}`, (result) => {
+        const operation = result.operations[name];
+        return operation && operation.count > 0 ? formatMillis(operation[stat]) : '-';
+      }),
+    ),
+  );
   return `<table class="grid"><thead><tr><th></th>${labels.map((label) => `<th>${escapeHtml(label)}</th>`).join('')}</tr></thead><tbody>
 ${row('started', (result) => String(result.measured.started))}
 ${row('completed', (result) => String(result.measured.completed))}
@@ -109,6 +129,7 @@ ${row('throughput (completed/s)', (result) => formatNumber(result.throughput.com
 ${row('measured time', (result) => formatMillis(result.measured.seconds * 1000))}
 ${row('late starts', (result) => String(result.measured.lateStarts))}
 ${latencyRows.join('\n')}
+${operationRows.join('\n')}
 ${row('sched-bench CPU per workflow', (result) => formatMillis(result.client.cpuMsPerCompleted))}
 ${row('exit code', (result) => String(result.exitCode))}
 </tbody></table>`;
@@ -231,6 +252,15 @@ const PAGE_SCRIPT = `
       });
     });
     chart('chart-distribution', 'Latency distribution', 'percentile', 'ms', nines, dist, { xTransform: ninesLabel, xSplits: ninesSplits });
+    // One chart per operation a run measured (signals, updates, ...), drawn like the distribution above.
+    data.operations.forEach(function (operation) {
+      var series = [];
+      data.runs.forEach(function (run) {
+        var points = run.operations[operation.name];
+        if (points && points.length) series.push({ label: prefix(run) + operation.name, values: points.map(function (d) { return d[1]; }) });
+      });
+      chart(operation.id, operation.name + ' latency distribution', 'percentile', 'ms', nines, series, { xTransform: ninesLabel, xSplits: ninesSplits });
+    });
   }
   data.schedules.forEach(function (run) {
     chart(run.id + '-lag', 'Fire lag by fire time', 'seconds after the first fire', 'ms', run.fireLag.map(function (p) { return p[0]; }), [
@@ -262,7 +292,14 @@ export function renderHtmlReport(results: readonly AnyResult[], assets: ChartAss
       start: distribution(result.latency.start.encoded, result.latency.start.count),
       e2e: distribution(result.latency.e2e.encoded, result.latency.e2e.count),
     },
+    operations: Object.fromEntries(
+      OPERATION_NAMES.flatMap((name) => {
+        const operation = result.operations[name];
+        return operation ? [[name, distribution(operation.encoded, operation.count)]] : [];
+      }),
+    ),
   }));
+  const operations = measuredOperations(loads.map(({ result }) => result)).map((name) => ({ name, id: operationChartId(name), meaning: OPERATIONS[name].meaning }));
   const schedules: ChartSchedules[] = scheduleRuns.map(({ result, label, chartId }) => ({
     id: chartId, label, fireLag: fireLagSeries(result), distribution: distribution(result.latency.fireLag.encoded, result.latency.fireLag.count),
   }));
@@ -286,7 +323,12 @@ ${summaryTable(loads.map(({ result }) => result), loads.map(({ label }) => label
 <div class="chart" id="chart-latency"></div>
 <div class="chart" id="chart-distribution"></div>
 </div>
-${perRun}`;
+${operations.length === 0 ? '' : `<h2>Operations</h2>
+<ul class="muted">${operations.map(({ name, meaning }) => `<li>${escapeHtml(name)}: ${escapeHtml(meaning)}</li>`).join('')}</ul>
+<div class="charts">
+${operations.map(({ id }) => `<div class="chart" id="${id}"></div>`).join('\n')}
+</div>
+`}${perRun}`;
   const open = loads.some(({ result }) => result.loadModel.kind === 'open');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -297,7 +339,7 @@ ${perRun}`;
 <p class="muted">${loads.length > 0 ? `Latencies are measured after the warm-up${open ? '; in an open loop from each workflow\'s intended start time' : ''}. ` : ''}${scheduleRuns.length > 0 ? 'Fire lag: the server started the workflow − the fire was due (jitter included), from the schedules\' own records. ' : ''}Generated by sched-bench ${escapeHtml(results[0]!.tool.version)}.</p>
 ${loadPart}
 ${scheduleRuns.map(({ result, label, chartId }) => schedulesSection(result, label, chartId)).join('\n')}
-<script id="report-data" type="application/json">${scriptJson({ runs, schedules, percentiles: DISTRIBUTION_PERCENTILES, intervalLatency: waited ? 'e2e' : 'start' })}</script>
+<script id="report-data" type="application/json">${scriptJson({ runs, schedules, operations: operations.map(({ name, id }) => ({ name, id })), percentiles: DISTRIBUTION_PERCENTILES, intervalLatency: waited ? 'e2e' : 'start' })}</script>
 <script>${assets.script.replace(/<\/script/gi, '<\\/script')}</script>
 <script>${PAGE_SCRIPT}</script>
 </body></html>

@@ -1,9 +1,10 @@
 import type { FailureKind } from '../errors.js';
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import type { IntervalPoint } from '../metrics/interval-series.js';
+import { OPERATION_NAMES } from '../shared/operations.js';
 import type { LaunchCountsSnapshot, RunStats } from '../shared/run-stats.js';
 import type { AnyResult } from './read-result.js';
-import type { LatencyResult, RunResult } from './result.js';
+import { RESULT_SCHEMA_VERSION, type LatencyResult, type RunResult } from './result.js';
 
 /** A result to merge and the file it came from (named when the merge is refused). */
 export interface MergeInput {
@@ -30,6 +31,7 @@ const MUST_AGREE: ReadonlyArray<{ field: string; of: (result: RunResult) => unkn
   { field: 'command', of: (result) => result.command, why: 'a batch and an endless run are different loads' },
   { field: 'loadModel.kind', of: (result) => result.loadModel.kind, why: 'open- and closed-loop latencies mean different things' },
   { field: 'loadModel.wait', of: (result) => result.loadModel.wait, why: 'with --no-wait "completed" means started, and the latencies are start latencies' },
+  { field: 'workload.name', of: (result) => result.workload.name, why: 'different workloads are different loads' },
 ];
 
 /**
@@ -89,6 +91,16 @@ function mergeLatency(parts: readonly LatencyResult[]): LatencyResult {
   return { unit: 'ms', ...merged.summary(), encoded: merged.encode() };
 }
 
+/** Every operation any result measured, merged exactly; one a process did not measure adds nothing. */
+function mergeOperations(results: readonly RunResult[]): RunResult['operations'] {
+  const merged: RunResult['operations'] = {};
+  for (const name of OPERATION_NAMES) {
+    const parts = results.map((result) => result.operations[name]).filter((part): part is LatencyResult => part !== undefined);
+    if (parts.length > 0) merged[name] = mergeLatency(parts);
+  }
+  return merged;
+}
+
 /** Interval points of processes that ran together, summed by position (their report ticks line up). */
 function mergeIntervals(parts: ReadonlyArray<readonly IntervalPoint[]>): IntervalPoint[] {
   const length = Math.max(0, ...parts.map((points) => points.length));
@@ -122,6 +134,7 @@ export function mergeResults(results: readonly RunResult[]): RunResult {
   const runIds = [...new Set(results.map((result) => result.runId))];
   return {
     ...first,
+    schemaVersion: RESULT_SCHEMA_VERSION,
     runId: runIds.join('+'),
     startedAt: results.map((result) => result.startedAt).sort()[0]!,
     endedAt: results.map((result) => result.endedAt).sort().at(-1)!,
@@ -139,6 +152,11 @@ export function mergeResults(results: readonly RunResult[]): RunResult {
       start: mergeLatency(results.map((result) => result.latency.start)),
       e2e: mergeLatency(results.map((result) => result.latency.e2e)),
       startLateness: mergeLatency(results.map((result) => result.latency.startLateness)),
+    },
+    operations: mergeOperations(results),
+    historyReads: {
+      failed: results.reduce((sum, result) => sum + result.historyReads.failed, 0),
+      skipped: results.reduce((sum, result) => sum + result.historyReads.skipped, 0),
     },
     // Thresholds and verification belong to each process's own run; see the inputs for them.
     thresholds: [],

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { FailureKind } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
+import type { OperationName } from '../shared/operations.js';
 import type { RunStats } from '../shared/run-stats.js';
 import type { ScheduleCounts } from '../shared/schedule-types.js';
 
@@ -60,6 +61,7 @@ abstract class RegistryExporter {
 export class PrometheusExporter extends RegistryExporter {
   private readonly startLatency: Histogram<'run_id'>;
   private readonly e2eLatency: Histogram<'run_id'>;
+  private readonly operationLatency: Histogram<'run_id' | 'operation'>;
   private readonly labels: { run_id: string };
 
   constructor(source: PrometheusSource) {
@@ -106,6 +108,16 @@ export class PrometheusExporter extends RegistryExporter {
       name: 'sched_bench_e2e_latency_seconds', help: 'Start sent (or intended, open loop) to result received, measured workflows.',
       labelNames: ['run_id'], buckets: LATENCY_BUCKETS, registers,
     });
+    this.operationLatency = new Histogram({
+      name: 'sched_bench_operation_latency_seconds',
+      help: 'A workload operation\'s latency (signal.sent, update.accepted, timer.lag, ...; see the README\'s Workloads), measured workflows.',
+      labelNames: ['run_id', 'operation'], buckets: LATENCY_BUCKETS, registers,
+    });
+  }
+
+  /** One operation's latency (SchedulerSink.operationLatency); the operation name is the label's value. */
+  observeOperation(operation: OperationName, latencyMs: number): void {
+    this.operationLatency.observe({ ...this.labels, operation }, latencyMs / 1000);
   }
 
   observeStart(latencyMs: number): void {

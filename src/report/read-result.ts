@@ -8,7 +8,8 @@
  * Fields it does not know are tolerated: a newer writer may add some.
  */
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
-import { RESULT_SCHEMA_VERSION, type RunResult } from './result.js';
+import { OPERATION_NAMES } from '../shared/operations.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type WorkloadResult } from './result.js';
 import type { SchedulesResult } from './schedule-report.js';
 
 /** A result `report` can read: a run (`run`/`infinite`) or a `schedules` run. */
@@ -136,13 +137,24 @@ const serverHealth = object({
 const launchCounts = (extra: Record<string, Check>): Check =>
   object({ launched: count, started: count, completed: count, failed: count, inFlight: count, lateStarts: count, failuresByKind: valuesOf(count), ...extra });
 
+/** Only the operation names of the table, each a latency. */
+const operations: Check = (value, path) => {
+  anyObject(value, path);
+  for (const [key, element] of Object.entries(value as Record<string, unknown>)) {
+    if (!(OPERATION_NAMES as readonly string[]).includes(key)) fail(at(path, key), `not an operation (known: ${OPERATION_NAMES.join(', ')})`);
+    latency(element, at(path, key));
+  }
+};
+const workload = object({ name: nonEmptyString });
+
 /** The fields both kinds of result share. */
 const common = {
-  schemaVersion: oneOf(RESULT_SCHEMA_VERSION), tool, runId: nonEmptyString, config: anyObject, startedAt: isoTime, endedAt: isoTime,
+  tool, runId: nonEmptyString, config: anyObject, startedAt: isoTime, endedAt: isoTime,
   interrupted: boolean, exitCode: integer, server, thresholds,
 };
 
-const runResult = object({
+/** The run result fields of every schema version. */
+const runResultFields = {
   ...common,
   command: oneOf('run', 'infinite'),
   stopReason: oneOf('total-reached', 'time-limit', 'stages-done', 'stopped', 'aborted'),
@@ -165,10 +177,30 @@ const runResult = object({
   client: object({ cpuUserSeconds: nonNegative, cpuSystemSeconds: nonNegative, cpuMsPerCompleted: nonNegative, maxRssMegabytes: nonNegative, embeddedWorker: boolean }),
   drain: object({ timeoutSeconds: nullable(nonNegative), timedOut: boolean, leftInFlight: count, onStop: oneOf('leave', 'terminate'), terminated: count }),
   serverHealth,
+};
+/** Schema version 1: before workloads (every run was an EchoWorkflow or a --workflow-type). */
+const runResultV1 = object({ ...runResultFields, schemaVersion: oneOf(1) });
+const runResult = object({
+  ...runResultFields, schemaVersion: oneOf(RESULT_SCHEMA_VERSION), workload, operations, historyReads: object({ failed: count, skipped: count }),
 });
+
+/** The run result schema versions `report` reads (older ones are upgraded as they are read). */
+export const RUN_RESULT_VERSIONS: readonly number[] = [1, RESULT_SCHEMA_VERSION];
+const SCHEDULES_RESULT_VERSION = 1;
+
+/**
+ * A version-1 run result in today's shape: it measured no operations and read no histories, and its
+ * workload was the EchoWorkflow or the --workflow-type of its configuration.
+ */
+function upgradeV1(result: Omit<RunResult, 'schemaVersion' | 'workload' | 'operations' | 'historyReads'>): RunResult {
+  const workflowType = result.config.workflowType;
+  const workload: WorkloadResult = typeof workflowType === 'string' ? { name: 'custom', workflowType } : { name: 'echo' };
+  return { ...result, schemaVersion: RESULT_SCHEMA_VERSION, workload, operations: {}, historyReads: { failed: 0, skipped: 0 } };
+}
 
 const schedulesResult = object({
   ...common,
+  schemaVersion: oneOf(SCHEDULES_RESULT_VERSION),
   command: oneOf('schedules'),
   schedules: object({
     ids: arrayOf(string), spec: string, jitterSeconds: nonNegative, overlap: string,
@@ -186,17 +218,23 @@ const schedulesResult = object({
 
 /**
  * The result in `parsed` (a parsed --json file), checked field by field; throws ResultDamage naming the
- * first field that is missing, of the wrong type or undecodable. Pure: the caller reads the file.
+ * first field that is missing, of the wrong type or undecodable. A run result of an older schema version
+ * comes back in today's shape. Pure: the caller reads the file.
  */
 export function checkResult(parsed: unknown): AnyResult {
   anyObject(parsed, '');
   const { schemaVersion, command } = parsed as Record<string, unknown>;
-  if (schemaVersion !== RESULT_SCHEMA_VERSION) {
-    fail('schemaVersion', `expected ${RESULT_SCHEMA_VERSION}, got ${describe(schemaVersion)}`);
+  const versions = command === 'schedules' ? [SCHEDULES_RESULT_VERSION] : RUN_RESULT_VERSIONS;
+  if (!versions.includes(schemaVersion as number)) {
+    fail('schemaVersion', `expected ${versions.join(' or ')}, got ${describe(schemaVersion)}`);
   }
   if (command === 'schedules') {
     schedulesResult(parsed, '');
     return parsed as unknown as SchedulesResult;
+  }
+  if (schemaVersion === 1) {
+    runResultV1(parsed, '');
+    return upgradeV1(parsed as unknown as RunResult);
   }
   runResult(parsed, '');
   return parsed as unknown as RunResult;

@@ -5,10 +5,16 @@ import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from '../metrics/client-cost.js';
+import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 import type { ScheduleCounts, ScheduleReport } from '../shared/schedule-types.js';
 import type { IntervalReport, LaunchCountsSnapshot, LoadModel, RunStats } from '../shared/run-stats.js';
+import { workloadName, type Workload } from '../workloads/workload.js';
 
-export const RESULT_SCHEMA_VERSION = 1;
+/**
+ * The run result's schema version. 2 added `workload`, `operations` and `historyReads`, and the
+ * workflow type of each verification row; `report` still reads version 1 (read-result.ts).
+ */
+export const RESULT_SCHEMA_VERSION = 2;
 
 export interface LatencyResult extends LatencySummary {
   unit: 'ms';
@@ -40,8 +46,14 @@ export interface RunResult {
   /** Launches after the warm-up: what the summary, the latencies and the thresholds use. */
   measured: LaunchCountsSnapshot & { seconds: number };
   throughput: { completedPerSecond: number; startedPerSecond: number };
+  /** What each launch ran: the --workload name and its parameters. */
+  workload: WorkloadResult;
   /** delayLag: with --start-delay (and waiting for results) only. */
   latency: { start: LatencyResult; e2e: LatencyResult; startLateness: LatencyResult; delayLag?: LatencyResult };
+  /** The workload's per-operation latencies (src/shared/operations.ts), only those the run measured, in that table's order. */
+  operations: OperationLatencies<LatencyResult>;
+  /** History reads behind operation latencies that failed, or were skipped (too many under way): their samples are missing. */
+  historyReads: { failed: number; skipped: number };
   thresholds: Array<{ expression: string; metric: string; operator: string; limit: number; value: number | null; passed: boolean }>;
   verification: Verification | null;
   intervals: { compactions: number; points: IntervalPoint[] };
@@ -72,6 +84,60 @@ export interface DrainOutcome {
 
 export type { ClientCost } from '../metrics/client-cost.js';
 
+/** Per-operation latencies by operation name. */
+export type OperationLatencies<T> = Partial<Record<OperationName, T>>;
+
+/** A workload as the results name it: the --workload name and its parameters (a mix: its parts by weight). */
+export interface WorkloadResult {
+  name: string;
+  /** custom: the workflow type started. */
+  workflowType?: string;
+  /** echo: activities per workflow, their delay (ms), local activities. */
+  count?: number;
+  activityDelayMs?: number;
+  localActivities?: boolean;
+  signals?: number;
+  updates?: number;
+  queries?: number;
+  children?: number;
+  timerDurationMs?: number;
+  iterations?: number;
+  /** mix: the seed of the draw and the parts with their weights. */
+  seed?: number;
+  parts?: Array<WorkloadResult & { weight: number }>;
+}
+
+/** The workload's name and parameters (the echo message and custom inputs are in `config`, not repeated here). */
+export function workloadResult(workload: Workload): WorkloadResult {
+  const name = workloadName(workload);
+  switch (workload.kind) {
+    case 'echo': {
+      const { count, activityDelayMs, localActivities } = workload;
+      return {
+        name, ...(count !== undefined ? { count } : {}), ...(activityDelayMs ? { activityDelayMs } : {}), ...(localActivities ? { localActivities } : {}),
+      };
+    }
+    case 'custom': return { name, workflowType: workload.workflowType };
+    case 'signal': return { name, signals: workload.signals };
+    case 'update': return { name, updates: workload.updates };
+    case 'query': return { name, queries: workload.queries };
+    case 'child': return { name, children: workload.children };
+    case 'timer': return { name, timerDurationMs: workload.durationMs };
+    case 'continue-as-new': return { name, iterations: workload.iterations };
+    case 'mix': return { name, seed: workload.seed, parts: workload.parts.map((part) => ({ ...workloadResult(part.workload), weight: part.weight })) };
+  }
+}
+
+/** The per-operation results, in the operation table's order, only the operations measured. */
+export function operationResults<T>(operations: OperationLatencies<{ histogram: LatencyHistogram }>, of: (histogram: LatencyHistogram) => T): OperationLatencies<T> {
+  const results: OperationLatencies<T> = {};
+  for (const name of OPERATION_NAMES) {
+    const operation = operations[name];
+    if (operation) results[name] = of(operation.histogram);
+  }
+  return results;
+}
+
 export interface ResultInput {
   version: string;
   runId: string;
@@ -87,6 +153,10 @@ export interface ResultInput {
   wait: boolean;
   stats: RunStats;
   histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram; delayLag?: LatencyHistogram };
+  workload: Workload;
+  /** The operations the run measured (absent: none). */
+  operations?: OperationLatencies<{ histogram: LatencyHistogram }>;
+  historyReads?: { failed: number; skipped: number };
   thresholds: readonly ThresholdResult[];
   verification: Verification | undefined;
   intervals: { compactions: number; points: IntervalPoint[] };
@@ -125,6 +195,7 @@ export function buildRunResult(input: ResultInput): RunResult {
     server: input.server,
     sdk: input.sdk,
     loadModel: { ...input.loadModel, wait: input.wait },
+    workload: workloadResult(input.workload),
     elapsedSeconds: stats.elapsedMs / 1000,
     counts: { ...pickCounts(stats), missedArrivals: stats.missedArrivals },
     warmup: { ...pickCounts(stats.warmup), seconds: stats.warmupMs / 1000 },
@@ -139,6 +210,8 @@ export function buildRunResult(input: ResultInput): RunResult {
       startLateness: latencyResult(input.histograms.startLateness),
       ...(input.histograms.delayLag ? { delayLag: latencyResult(input.histograms.delayLag) } : {}),
     },
+    operations: operationResults(input.operations ?? {}, latencyResult),
+    historyReads: { failed: input.historyReads?.failed ?? 0, skipped: input.historyReads?.skipped ?? 0 },
     thresholds: thresholdRecords(input.thresholds),
     verification: input.verification ?? null,
     intervals: input.intervals,
@@ -216,6 +289,9 @@ export interface RunEndInput {
   interrupted: boolean;
   exitCode: number;
   latency: { start: LatencySummary; e2e: LatencySummary };
+  /** The operations the run measured (absent: none), summarized as `latency` is. */
+  operations?: OperationLatencies<{ summary: LatencySummary }>;
+  historyReads?: { failed: number; skipped: number };
   thresholds: readonly ThresholdResult[];
 }
 
@@ -236,8 +312,19 @@ export function runEndRecord(input: RunEndInput) {
     measured: { ...pickCounts(stats.measured), seconds: stats.measured.seconds },
     throughput: { completedPerSecond: stats.measured.completedPerSecond, startedPerSecond: stats.measured.startedPerSecond },
     latency: input.latency,
+    operations: operationSummaries(input.operations ?? {}),
+    historyReads: { failed: input.historyReads?.failed ?? 0, skipped: input.historyReads?.skipped ?? 0 },
     thresholds: thresholdVerdict(input.thresholds),
   };
+}
+
+function operationSummaries(operations: OperationLatencies<{ summary: LatencySummary }>): OperationLatencies<LatencySummary> {
+  const summaries: OperationLatencies<LatencySummary> = {};
+  for (const name of OPERATION_NAMES) {
+    const operation = operations[name];
+    if (operation) summaries[name] = operation.summary;
+  }
+  return summaries;
 }
 
 /** One NDJSON line per report interval of a `schedules` run. */

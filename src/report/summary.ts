@@ -3,6 +3,7 @@ import { metricKind, type ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from './result.js';
+import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 import type { RunStats } from '../shared/run-stats.js';
 import { failuresText } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
@@ -10,6 +11,10 @@ import { formatMillis, formatNumber } from './units.js';
 export interface SummaryInput {
   stats: RunStats;
   latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
+  /** The workload's per-operation latencies (absent or empty: an echo run, no rows). */
+  operations?: Partial<Record<OperationName, { summary: LatencySummary } | LatencySummary>>;
+  /** History reads behind operation latencies that failed or were skipped; a line only when there were any. */
+  historyReads?: { failed: number; skipped: number };
   /** false: start-only run, there is no e2e latency. */
   wait: boolean;
   thresholds: readonly ThresholdResult[];
@@ -25,6 +30,15 @@ function latencyRow(name: string, summary: LatencySummary): string[] {
   const { count, min, mean, p50, p90, p95, p99, p999, max } = summary;
   if (count === 0) return [name, '0', ...Array<string>(COLUMNS.length - 1).fill('-')];
   return [name, String(count), ...[min, mean, p50, p90, p95, p99, p999, max].map(formatMillis)];
+}
+
+/** One row per measured operation, in the operation table's order, named as thresholds name it. */
+function operationRows(operations: NonNullable<SummaryInput['operations']>): string[][] {
+  return OPERATION_NAMES.flatMap((name) => {
+    const operation = operations[name];
+    if (!operation) return [];
+    return [latencyRow(name, 'summary' in operation ? operation.summary : operation)];
+  });
 }
 
 /** Left-aligns the first column and right-aligns the others. */
@@ -43,7 +57,7 @@ export function formatThresholdValue(metric: string, value: number | null): stri
 }
 
 /** The end-of-run summary (k6-style), printed after the core's end line. Returns the text, prints nothing. */
-export function formatSummary({ stats, latency, wait, thresholds, client, serverHealth }: SummaryInput): string {
+export function formatSummary({ stats, latency, operations, historyReads, wait, thresholds, client, serverHealth }: SummaryInput): string {
   const { measured, warmup } = stats;
   const lines: string[] = [];
   const warmupNote =
@@ -58,7 +72,11 @@ export function formatSummary({ stats, latency, wait, thresholds, client, server
   if (wait) rows.push(latencyRow('e2e', latency.e2e));
   if (stats.loadModel === 'open') rows.push(latencyRow('start lateness', latency.startLateness));
   if (latency.delayLag) rows.push(latencyRow('delay lag', latency.delayLag));
+  rows.push(...operationRows(operations ?? {}));
   lines.push(...table(rows).map((line) => `  ${line}`));
+  if (historyReads && historyReads.failed + historyReads.skipped > 0) {
+    lines.push(`  history reads: ${historyReads.failed} failed, ${historyReads.skipped} skipped (too many under way); their operation samples are missing`);
+  }
   lines.push(
     `  throughput: ${measured.completedPerSecond.toFixed(2)} completed/s, ${measured.startedPerSecond.toFixed(2)} started/s`,
   );
@@ -109,9 +127,16 @@ export function formatThresholdLines(thresholds: readonly ThresholdResult[]): st
 export function formatVerification(runId: string, verification: Verification): string {
   if (verification.error) return `Verification against the server (workflows of run ${runId}): ✗ could not count: ${verification.error}`;
   const header = `Verification against the server (workflows of run ${runId}): ${verification.matches ? '✓ counts match' : '✗ counts differ'}`;
+  // One workflow type (echo, ...): the rows as they always were; several (a parent and its children, a mix): named.
+  const named = new Set(verification.rows.map((row) => row.workflowType)).size > 1;
   const rows = table([
     ['', 'tool', 'server', ''],
-    ...verification.rows.map((row) => [row.what, String(row.tool), String(row.server), row.matches ? '✓' : '✗']),
+    ...verification.rows.map((row) => [
+      named && row.workflowType ? `${row.workflowType} ${row.what}` : row.what,
+      row.toolMax === undefined ? String(row.tool) : `${row.tool}..${row.toolMax}`,
+      String(row.server),
+      row.matches ? '✓' : '✗',
+    ]),
   ]);
   return [header, ...rows.map((line) => `  ${line}`)].join('\n');
 }

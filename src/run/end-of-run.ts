@@ -1,8 +1,10 @@
 import pLimit from 'p-limit';
+import { WORKFLOW_TYPES } from '../../workflows/names.js';
 import { firstLine } from '../errors.js';
-import { verifyAgainstServer, type Verification } from '../metrics/verification.js';
-import type { RunStats } from '../scheduler/types.js';
+import type { RunMetrics } from '../metrics/run-metrics.js';
+import { verifiedWorkflowTypes, verifyWorkflowTypes, type LaunchedWorkflowType, type Verification } from '../metrics/verification.js';
 import type { TemporalService } from '../temporal/temporal-service.js';
+import type { Workload } from '../workloads/workload.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -18,13 +20,65 @@ export async function terminateAll(service: TemporalService, namespace: string, 
   return outcomes.filter(Boolean).length;
 }
 
-/** Polls the server until its counts match the tool's or the visibility timeout passes. */
-export async function verifyRun(service: TemporalService, namespace: string, stats: RunStats, waited: boolean): Promise<Verification> {
+/** What one launch leaves on the server besides its own execution, by the workflow type it starts. */
+type LaunchShape = Pick<LaunchedWorkflowType, 'continuedAsNew' | 'children'>;
+
+/**
+ * The workflow types a workload launches and each one's shape (a continue-as-new chain's
+ * ContinuedAsNew runs, a parent's children): WorkloadUnit.executionsPerLaunch split by type
+ * (a unit test holds the two together).
+ */
+export function launchShapesOf(workload: Workload): Map<string, LaunchShape> {
+  const shapes = new Map<string, LaunchShape>();
+  const add = (part: Exclude<Workload, { kind: 'mix' }>) => {
+    switch (part.kind) {
+      case 'echo': return shapes.set(WORKFLOW_TYPES.echo, {});
+      case 'custom': return shapes.set(part.workflowType, {});
+      case 'signal': return shapes.set(WORKFLOW_TYPES.signal, {});
+      case 'update': return shapes.set(WORKFLOW_TYPES.update, {});
+      case 'query': return shapes.set(WORKFLOW_TYPES.query, {});
+      case 'timer': return shapes.set(WORKFLOW_TYPES.timer, {});
+      case 'child': return shapes.set(WORKFLOW_TYPES.child, { children: { workflowType: WORKFLOW_TYPES.childLeaf, count: part.children } });
+      case 'continue-as-new': return shapes.set(WORKFLOW_TYPES.continueAsNew, { continuedAsNew: part.iterations });
+    }
+  };
+  if (workload.kind === 'mix') workload.parts.forEach((part) => add(part.workload));
+  else add(workload);
+  return shapes;
+}
+
+/** The tool's side of --verify: each workflow type the run started, its counts and its shape. */
+export function launchedWorkflowTypes(workload: Workload, metrics: RunMetrics): LaunchedWorkflowType[] {
+  const shapes = launchShapesOf(workload);
+  // Every type the workload may launch (one it never started is checked for none on the server), and any other counted.
+  const types = new Set([...shapes.keys(), ...metrics.byWorkflowType.keys()]);
+  return [...types].map((workflowType) => {
+    const counts = metrics.byWorkflowType.get(workflowType);
+    return {
+      workflowType, started: counts?.started ?? 0, completed: counts?.completed ?? 0, failuresByKind: { ...counts?.failuresByKind },
+      inFlight: counts?.inFlight ?? 0, ...shapes.get(workflowType),
+    };
+  });
+}
+
+/** The server's executions of each type, by status (one count query per type, at once). */
+async function serverCountsByType(service: TemporalService, namespace: string, types: readonly string[]): Promise<Record<string, Record<string, number>>> {
+  const counts = await Promise.all(types.map((type) => service.countRunWorkflows(namespace, type)));
+  return Object.fromEntries(types.map((type, index) => [type, counts[index]!]));
+}
+
+/**
+ * Polls the server until its counts per workflow type match the tool's (the run's `metrics` for
+ * `workload`), or the visibility timeout passes.
+ */
+export async function verifyRun(service: TemporalService, namespace: string, workload: Workload, metrics: RunMetrics, waited: boolean): Promise<Verification> {
   const deadline = Date.now() + VERIFY_TIMEOUT_MS;
+  const launched = launchedWorkflowTypes(workload, metrics); // the counts as the run ended
+  const types = verifiedWorkflowTypes(launched);
   for (;;) {
     let verification: Verification;
     try {
-      verification = verifyAgainstServer(stats, await service.countRunWorkflows(namespace), waited);
+      verification = verifyWorkflowTypes(launched, await serverCountsByType(service, namespace, types), waited);
     } catch (error) {
       // Not knowing is not agreeing: the run fails verification, and says why.
       verification = { matches: false, rows: [], serverCounts: {}, error: firstLine(error) };

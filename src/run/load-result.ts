@@ -10,7 +10,7 @@ import { finalInterval, type DrainOutcome } from '../report/result.js';
 import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 import type { RunWatchEvent } from '../scheduler/run-watch.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
-import type { IntervalReport, LoadModel, RunMode, RunStats } from '../scheduler/types.js';
+import type { IntervalReport, LoadModel, RunMode, RunStats, Workload } from '../scheduler/types.js';
 import type { LoadSpec } from './load-spec.js';
 import type { SessionEvent } from './session.js';
 
@@ -41,6 +41,8 @@ export interface LoadResult {
   sdk: Record<string, string>;
   loadModel: LoadModel;
   wait: boolean;
+  /** What each launch ran (spec.workload). */
+  workload: Workload;
   stats: RunStats;
   histograms: { start: LatencyHistogram; e2e: LatencyHistogram; startLateness: LatencyHistogram; delayLag?: LatencyHistogram };
   latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
@@ -98,7 +100,7 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
     return {
       runId: parts.runId, mode: spec.mode, startedAt: parts.startedAt, endedAt, interrupted,
       server: { address: parts.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: parts.serverVersion },
-      sdk: parts.sdk, loadModel: scheduler?.loadModel ?? spec.loadModel, wait: spec.wait, stats,
+      sdk: parts.sdk, loadModel: scheduler?.loadModel ?? spec.loadModel, wait: spec.wait, workload: spec.workload, stats,
       histograms: {
         start: metrics.startLatency, e2e: metrics.e2eLatency, startLateness: metrics.startLateness,
         ...(measuresDelayLag ? { delayLag: metrics.delayLag } : {}),

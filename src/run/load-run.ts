@@ -5,6 +5,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { ServerHealth } from '../metrics/server-health.js';
 import type { LiveStatus } from '../report/progress.js';
 import type { PrometheusExporter } from '../report/prometheus.js';
+import type { OperationName } from '../shared/operations.js';
 import { RunWatch } from '../scheduler/run-watch.js';
 import { emptyRunStats, SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, IntervalReport, RunStats, WorkflowLauncher } from '../scheduler/types.js';
@@ -164,7 +165,7 @@ export class LoadRun {
     watch.stop();
     this.onEvent({ type: 'load-ended', stats });
     if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
-    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, stats, spec.wait) : undefined;
+    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, spec.workload, scheduler.metrics, spec.wait) : undefined;
     return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
   }
 
@@ -185,7 +186,10 @@ export class LoadRun {
         },
         failure: (kind, error) => this.onEvent({ type: 'failure', kind, error }),
         ...(spec.metricsPort !== undefined
-          ? { startLatency: (ms: number) => exporter?.observeStart(ms), e2eLatency: (ms: number) => exporter?.observeE2e(ms) }
+          ? {
+            startLatency: (ms: number) => exporter?.observeStart(ms), e2eLatency: (ms: number) => exporter?.observeE2e(ms),
+            operationLatency: (operation: OperationName, ms: number) => exporter?.observeOperation(operation, ms),
+          }
           : {}),
       },
     });

@@ -390,14 +390,15 @@ export class SchedulerService {
 
   private async launchOne(unit: WorkloadUnit, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
     const record = phase === 'measured' ? this.recordMeasured : this.recordNothing;
+    let startedType: string | undefined; // set once the server holds the workflow (--verify counts per type)
     try {
       const workflowId = await unit.start(record);
       this.refusalsInARow = 0;
       const startLatency = this.clock.now() - origin;
-      this.metrics.recordStarted(phase, startLatency);
+      this.metrics.recordStarted(phase, startLatency, (startedType = unit.workflowType));
       if (phase === 'measured' && this.sink.startLatency) this.emit(() => this.sink.startLatency!(startLatency));
       if (!this.wait && !unit.during) {
-        this.metrics.recordCompleted(phase, undefined);
+        this.metrics.recordCompleted(phase, undefined, startedType);
         return;
       }
       // Left running if the drain is cut short: so the operations count too, not only the result wait.
@@ -410,11 +411,11 @@ export class SchedulerService {
         this.awaiting.delete(workflowId);
       }
       if (!this.wait) {
-        this.metrics.recordCompleted(phase, undefined);
+        this.metrics.recordCompleted(phase, undefined, startedType);
         return;
       }
       const e2eLatency = this.clock.now() - origin;
-      this.metrics.recordCompleted(phase, e2eLatency);
+      this.metrics.recordCompleted(phase, e2eLatency, startedType);
       if (phase === 'measured') this.readAfterwards(unit, workflowId, result);
       if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
     } catch (error) {
@@ -425,7 +426,7 @@ export class SchedulerService {
       }
       // Isolated: a failed launch is counted by kind and the run goes on.
       const kind = failureKindOf(error);
-      this.metrics.recordFailure(phase, kind);
+      this.metrics.recordFailure(phase, kind, startedType);
       if (isRefusal(kind)) this.pauseLaunching(kind);
       this.emit(() => this.sink.failure?.(kind, error));
     } finally {

@@ -11,6 +11,11 @@ const GRPC_NOT_FOUND = 5;
 /** The least time an admin call keeps retrying a throttling or absent server (even with --retry-timeout 0). */
 const ADMIN_RETRY_MIN_MS = 10_000;
 
+/** A string literal of the visibility query language: a type name with a quote in it stays one value. */
+function visibilityString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
 /** One workflow found by a cleanup listing. */
 export interface ListedWorkflow {
   workflowId: string;
@@ -142,10 +147,14 @@ export class AdminCalls {
     await (await this.connection.sdk()).connection.workflowService.deleteWorkflowExecution({ namespace, workflowExecution: { workflowId, runId } });
   }
 
-  /** Counts this run's workflows on the server (visibility), grouped by execution status. */
-  async countRunWorkflows(namespace: string): Promise<WorkflowCountsByStatus> {
+  /**
+   * Counts this run's workflow executions on the server (visibility), grouped by execution status; of
+   * one workflow type when given (a continue-as-new chain counts once per run, ContinuedAsNew but the last).
+   */
+  async countRunWorkflows(namespace: string, workflowType?: string): Promise<WorkflowCountsByStatus> {
     const { wire } = this.connection;
-    const query = `WorkflowId STARTS_WITH "${this.workflowIdPrefix}" GROUP BY ExecutionStatus`;
+    const ofType = workflowType === undefined ? '' : ` AND WorkflowType = ${visibilityString(workflowType)}`;
+    const query = `WorkflowId STARTS_WITH ${visibilityString(this.workflowIdPrefix)}${ofType} GROUP BY ExecutionStatus`;
     const counts: WorkflowCountsByStatus = {};
     if (wire) {
       for (const group of (await this.retried(() => wire.countWorkflows(namespace, query))).groups) counts[String(group.value)] = group.count;

@@ -139,8 +139,8 @@ export class TemporalService {
   }
 
   /** Counts this run's workflows on the server (visibility), grouped by execution status. */
-  countRunWorkflows(namespace: string): Promise<WorkflowCountsByStatus> {
-    return this.admin.countRunWorkflows(namespace);
+  countRunWorkflows(namespace: string, workflowType?: string): Promise<WorkflowCountsByStatus> {
+    return this.admin.countRunWorkflows(namespace, workflowType);
   }
 
   /** The server's version (GetSystemInfo), or undefined when the server does not say. */

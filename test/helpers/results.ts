@@ -17,12 +17,29 @@ export function makeRunResult(overrides: Partial<RunResult> = {}, e2eValues: rea
       version: '0.1.0', runId: 'r1', command: 'run', config: { reportInterval: 10 }, startedAt: new Date(Date.UTC(2026, 0, 1)),
       endedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, 5)), interrupted: false, exitCode: 0,
       server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'q', version: null }, sdk: { client: '1.0.0' },
-      loadModel: { kind: 'closed', concurrency: 2 }, wait: true, stats: makeStats(),
+      loadModel: { kind: 'closed', concurrency: 2 }, wait: true, workload: { kind: 'echo' }, stats: makeStats(),
       histograms: { start: histogramOf([1, 2]), e2e, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
       intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 2, completed: 5, failed: 0, rate: 5, p50: 10, p99: 12 }] },
       drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE,
       client: { cpuUserSeconds: 0, cpuSystemSeconds: 0, cpuMsPerCompleted: 0, maxRssMegabytes: 0, embeddedWorker: false },
     }),
+    ...overrides,
+  };
+}
+
+/**
+ * A valid result of an update workload (3 updates per workflow): start and e2e as makeRunResult's,
+ * plus update.accepted and update.completed samples.
+ */
+export function makeUpdateRunResult(overrides: Partial<RunResult> = {}, accepted: readonly number[] = [3, 4, 5, 6, 40, 41], completed: readonly number[] = [8, 9, 10, 12, 80, 90]): RunResult {
+  const base = makeRunResult();
+  return {
+    ...base,
+    workload: { name: 'update', updates: 3 },
+    operations: {
+      'update.accepted': latencyResult(histogramOf(accepted)),
+      'update.completed': latencyResult(histogramOf(completed)),
+    },
     ...overrides,
   };
 }

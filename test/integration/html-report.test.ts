@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
 import { chromiumPath, launchChromium } from '../helpers/browser.js';
 import { emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
-import { makeRunResult, makeSchedulesResult } from '../helpers/results.js';
+import { makeRunResult, makeSchedulesResult, makeUpdateRunResult } from '../helpers/results.js';
 import { gateOnTool } from '../helpers/tools.js';
 
 const address = inject('temporalAddress');
@@ -111,6 +111,23 @@ describe('HTML report', () => {
       expect(page.charts.find((chart) => chart.id === 'chart-rate')!.points).toBe(pointCount);
     }
     expect(readFileSync(`${short}.html`, 'utf8')).toContain('shorter than one report interval');
+  });
+
+  it.skipIf(tools.skip)('a workload run gets a latency chart per operation, drawn in a real browser', async () => {
+    const file = join(dir, 'update.json');
+    writeFileSync(file, JSON.stringify(makeUpdateRunResult()));
+    const out = join(dir, 'update.html');
+    const result = await runCli(['report', file, '--html', out]);
+    expect(result.code, result.stderr).toBe(0);
+    const page = await openReport(out, 6);
+    expect(page.errors).toEqual([]);
+    expect(page.outsideRequests).toEqual([]);
+    const operations = page.charts.filter((chart) => chart.id.startsWith('chart-operation-'));
+    expect(operations.map((chart) => [chart.id, chart.points, chart.series])).toEqual([
+      ['chart-operation-update-accepted', 12, 1], ['chart-operation-update-completed', 12, 1],
+    ]);
+    // The y axis covers the slowest sample (90 ms for update.completed).
+    expect(operations[1]!.y[1]).toBeGreaterThanOrEqual(90);
   });
 
   it.skipIf(tools.skip)('`sched-bench report` renders a schedules result with its own charts', async () => {

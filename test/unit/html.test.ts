@@ -14,7 +14,7 @@ function result(config: Record<string, unknown>): RunResult {
   return buildRunResult({
     version: '0.1.0', runId: 'r1', command: 'run', config, startedAt: new Date(0), endedAt: new Date(1000), interrupted: false, exitCode: 0,
     server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'q', version: null }, sdk: {},
-    loadModel: { kind: 'closed', concurrency: 2 }, wait: true, stats: makeStats(),
+    loadModel: { kind: 'closed', concurrency: 2 }, wait: true, workload: { kind: 'echo' }, stats: makeStats(),
     histograms: { start: histogram, e2e: histogram, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
     intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 2, completed: 5, failed: 0, rate: 5, p50: 10, p99: 12 }] },
     drain: NO_DRAIN, serverHealth: NO_SERVER_TROUBLE, client: { cpuUserSeconds: 0, cpuSystemSeconds: 0, cpuMsPerCompleted: 0, maxRssMegabytes: 0, embeddedWorker: false },

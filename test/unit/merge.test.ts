@@ -14,7 +14,7 @@ function resultWith(values: number[], completed: number, seconds: number, exitCo
   return buildRunResult({
     version: '0.1.0', runId: 'shared', command: 'infinite', config: {}, startedAt: new Date(seconds * 10), endedAt: new Date(seconds * 1000),
     interrupted: false, exitCode, server: { address: 'a:1', namespace: 'default', taskQueue: 'q', version: null }, sdk: {},
-    loadModel: { kind: 'closed', concurrency: 5 }, wait: true,
+    loadModel: { kind: 'closed', concurrency: 5 }, wait: true, workload: { kind: 'echo' },
     stats: { ...base, ...counts, measured: { ...counts, seconds, completedPerSecond: completed / seconds, startedPerSecond: 0 } },
     histograms: { start: LatencyHistogram.create(), e2e, startLateness: LatencyHistogram.create() }, thresholds: [], verification: undefined,
     intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 5, completed, failed: 1, rate: completed, p50: 1, p99: 2 }] },

@@ -83,7 +83,8 @@ describe('checkResult', () => {
 
   it('refuses what is not a result at all at the top level or at schemaVersion', () => {
     expect(damageOf([1, 2])).toEqual({ path: '', problem: 'expected an object, got an array' });
-    expect(damageOf({ name: 'package' })).toEqual({ path: 'schemaVersion', problem: 'expected 1, got undefined' });
+    expect(damageOf({ name: 'package' })).toEqual({ path: 'schemaVersion', problem: 'expected 1 or 2, got undefined' });
+    expect(damageOf({ schemaVersion: 2, command: 'schedules' })).toEqual({ path: 'schemaVersion', problem: 'expected 1, got 2' });
   });
 
   it.each([

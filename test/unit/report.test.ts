@@ -135,7 +135,7 @@ describe('the JSON result', () => {
       version: '0.1.0', runId: 'r1', command: 'run' as const, config: { concurrency: 10, thresholds: ['e2e.p99<1s'] },
       startedAt: new Date('2026-11-25T10:00:00Z'), endedAt: new Date('2026-11-25T10:00:05Z'), interrupted: false, exitCode: 99,
       server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'benchmark', version: '1.32.0' },
-      sdk: { '@temporalio/client': '1.24.0' }, loadModel: { kind: 'closed' as const, concurrency: 10 }, wait: true,
+      sdk: { '@temporalio/client': '1.24.0' }, loadModel: { kind: 'closed' as const, concurrency: 10 }, wait: true, workload: { kind: 'echo' as const },
       stats: makeStats(), histograms: { start: start.histogram, e2e: e2e.histogram, startLateness: lateness.histogram },
       thresholds, verification: undefined,
       intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: 3, completed: 10, failed: 0, rate: 10, p50: 5, p99: 9 }] },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { LatencySummary } from '../../src/metrics/latency-histogram.js';
-import { checkThresholdsMeasured, evaluateThresholds, parseThreshold, parseThresholdList, type ThresholdInputs } from '../../src/metrics/thresholds.js';
+import { checkThresholdsMeasured, evaluateThresholds, latencyMetricParts, parseThreshold, parseThresholdList, type ThresholdInputs } from '../../src/metrics/thresholds.js';
 
 describe('parseThreshold', () => {
   it.each([
@@ -141,5 +141,55 @@ describe('checkThresholdsMeasured', () => {
     const check = () => checkThresholdsMeasured([parseThreshold(expression)], loadRun, 'run', { fire_lag: 'why not' });
     expect(check).toThrow(UsageError);
     expect(check).toThrow(message);
+  });
+});
+
+describe('thresholds on operations (names with dots)', () => {
+  it.each([
+    ['update.accepted.p99<200ms', 'update.accepted', 'p99', 200],
+    ['signal.handled.p95<1s', 'signal.handled', 'p95', 1000],
+    ['continue_as_new.iteration.p50<1s', 'continue_as_new.iteration', 'p50', 1000],
+    ['update.completed.p99.9<=2s', 'update.completed', 'p99.9', 2000],
+    ['workflow_task.schedule_to_start.max<500ms', 'workflow_task.schedule_to_start', 'max', 500],
+    ['e2e.p99.9<1.5s', 'e2e', 'p99.9', 1500],
+  ])('%s: group %s, statistic %s', (expression, group, statistic, limit) => {
+    const threshold = parseThreshold(expression);
+    expect(threshold).toMatchObject({ kind: 'latency', metric: expression.split(/[<>=!]/)[0] });
+    expect(threshold.limit).toBeCloseTo(limit, 9);
+    expect(latencyMetricParts(threshold.metric)).toEqual({ group, statistic });
+  });
+
+  it.each(['update.p99<1s', 'update.accepted<1s', 'update.accepted.p42<1s', 'signal.handled.p99.99<1s', 'query.answered.p99.9.9<1s'])(
+    'refuses the unknown metric in %s',
+    (expression) => {
+      expect(() => parseThreshold(expression)).toThrow(/unknown metric/);
+    },
+  );
+
+  it('evaluates each operation by its own summary, p99.9 included', () => {
+    const inputs: ThresholdInputs = {
+      latency: { e2e: summary(5000), 'update.accepted': summary(100), 'update.completed': summary(300), 'continue_as_new.iteration': summary(800) },
+      completed: 10, failed: 0, completedPerSecond: 1,
+    };
+    const results = evaluateThresholds(
+      ['update.accepted.p99<200ms', 'update.completed.p99<200ms', 'update.accepted.p99.9<=111ms', 'continue_as_new.iteration.max<1s', 'signal.handled.p95<1s'].map(parseThreshold),
+      inputs,
+    );
+    expect(results.map((result) => [result.expression, result.passed])).toEqual([
+      ['update.accepted.p99<200ms', true],
+      ['update.completed.p99<200ms', false],
+      ['update.accepted.p99.9<=111ms', true],
+      ['continue_as_new.iteration.max<1s', true],
+      ['signal.handled.p95<1s', false], // not measured: no samples prove it holds
+    ]);
+    expect(results[2]!.value).toBeCloseTo(110, 9);
+    expect(Number.isNaN(results[4]!.value)).toBe(true);
+  });
+
+  it('checkThresholdsMeasured knows an operation by its whole name', () => {
+    const updateRun = { latency: ['start', 'e2e', 'update.accepted', 'update.completed'] as const, numbers: ['throughput'] as const };
+    expect(() => checkThresholdsMeasured(['update.accepted.p99<200ms', 'update.completed.p99.9<1s', 'e2e.p99.9<2s'].map(parseThreshold), updateRun, 'run')).not.toThrow();
+    const check = () => checkThresholdsMeasured([parseThreshold('signal.handled.p95<1s')], updateRun, 'run', { 'signal.handled': 'run --workload signal' });
+    expect(check).toThrow(/^bad threshold "signal\.handled\.p95<1s": run does not measure signal\.handled \(run --workload signal\); it measures start\..*update\.accepted\.<p50\|/);
   });
 });
