@@ -15,7 +15,7 @@ import { formatSummary, formatVerification } from '../report/summary.js';
 import { formatWatchEvent } from '../report/watch-lines.js';
 import type { RunMode } from '../scheduler/types.js';
 import type { CliLookup } from '../temporal/dev-server.js';
-import { ECHO_WORKFLOW_TYPE } from '../temporal/temporal-service.js';
+import { workflowTypesOf } from '../workloads/workload.js';
 import { startLoad, type LoadEvent, type LoadResult } from '../run/load-run.js';
 import type { LoadSpec } from '../run/load-spec.js';
 import { VERSION } from '../version.js';
@@ -118,13 +118,11 @@ function loadPrinter(
           return;
         case 'server-health':
           return io.err(formatServerHealthEvent(event.event));
-        case 'watch': {
-          const workflowType = spec.workload.kind === 'custom' ? spec.workload.workflowType : undefined;
+        case 'watch':
           return io.err(formatWatchEvent(event.event, {
             address: event.address, namespace: spec.namespace, taskQueue: spec.taskQueue,
-            workflowType: workflowType ?? ECHO_WORKFLOW_TYPE, echo: workflowType === undefined,
+            workflowTypes: workflowTypesOf(spec.workload), builtIn: spec.workload.kind !== 'custom',
           }));
-        }
         case 'load-ended':
           return printer.stopLive(); // what follows (terminating leftovers, --verify, the tear-down) is no progress
         case 'drain-cut-short':
