@@ -197,6 +197,24 @@ function startup(scenario: Scenario): string {
   );
 }
 
+/** Per workload: throughput, e2e p99, and each operation's p50/p99. */
+function workloads(scenario: Scenario): string {
+  const labels = scenario.metrics(/^throughput \(--workload /).map((metric) => /^throughput \((.*)\)$/.exec(metric)![1]!);
+  return labels
+    .map((label) => {
+      const suffix = ` p50 (${label})`;
+      const operations = scenario.metrics(/ p50 \(/)
+        .filter((metric) => metric.endsWith(suffix))
+        .map((metric) => metric.slice(0, -suffix.length))
+        .filter((name) => name !== 'e2e')
+        .map((name) => `${name} ${ms(scenario.value(`${name} p50 (${label})`))}/${ms(scenario.value(`${name} p99 (${label})`))}`);
+      const name = label.replace(/^--workload /, '');
+      return `${name}: ${formatFigure(scenario.value(`throughput (${label})`))} wf/s, e2e p99 ${ms(scenario.value(`e2e p99 (${label})`))}` +
+        (operations.length > 0 ? `, ${operations.join(', ')}` : '');
+    })
+    .join('; ');
+}
+
 /** Each row: a scenario of bench/run.ts, and how its figures read. */
 const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Scenario) => string }> = [
   { scenario: 'open-loop-accuracy', label: '`open-loop-accuracy`', text: openLoopAccuracy },
@@ -208,6 +226,7 @@ const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Sc
   { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the dev server', text: (scenario) => peer(scenario, 'dev server') },
   { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the tool alone (fake frontend)', text: (scenario) => peer(scenario, 'fake frontend') },
   { scenario: 'startup', label: '`startup`, launch → first start request', text: startup },
+  { scenario: 'workloads', label: '`workloads`, concurrency 10, embedded worker (operation p50/p99)', text: workloads },
 ];
 
 /** The README block: for each scenario, the figures of the newest results file that has it. */

@@ -261,7 +261,7 @@ export class SchedulerService {
 
   /** The run's units (a mix has several), and what they take at least by their own settings. */
   private unitPicker(workload: Workload): UnitPicker {
-    const units = workloadUnits(workload, this.launcher, { clock: this.clock, historySample: this.historySample, random: this.random });
+    const units = workloadUnits(workload, this.launcher, { clock: this.clock, historySample: this.historySample });
     this.expectedRunMs = (this.startDelayMs ?? 0) + units.expectedRunMs;
     return units.pick;
   }

@@ -44,7 +44,6 @@ export interface UnitOptions {
   clock: Clock;
   /** Read the history of this fraction of launches whose own latencies do not need it (schedule-to-start). */
   historySample?: number;
-  random?: () => number;
 }
 
 /** The units of a workload over this launcher. */
@@ -89,13 +88,19 @@ function unitOf(workload: Exclude<Workload, { kind: 'mix' }>, launcher: Workflow
   }
 }
 
-/** Reads the history of one launch in `1/fraction` (evenly spread), recording schedule-to-start latencies. */
+/**
+ * Reads the history of every `1/fraction`-th finished launch (the 100th, 200th, … at 0.01), recording
+ * schedule-to-start latencies. Counted, not drawn: the same run samples the same launches, so a short
+ * run's outputs do not change from one run to the next.
+ */
 function sampledScheduleToStart(calls: WorkloadCalls | undefined, options: UnitOptions): WorkloadUnit['after'] {
   const fraction = options.historySample ?? 0;
   if (!calls || !(fraction > 0)) return undefined;
-  const random = options.random ?? Math.random;
+  let due = 0;
   return async (workflowId, _result, record) => {
-    if (random() >= fraction) return;
+    due += fraction;
+    if (due < 1 - 1e-9) return;
+    due -= 1;
     recordScheduleToStart(await calls.history(workflowId), record);
   };
 }

