@@ -8,7 +8,8 @@ import { WorkflowWire } from '../../src/temporal/wire/workflow-wire.js';
 
 const { GetWorkflowExecutionHistoryRequest, GetWorkflowExecutionHistoryResponse } = temporal.api.workflowservice.v1;
 const { EventType } = temporal.api.enums.v1;
-type Event = temporal.api.history.v1.IHistoryEvent;
+/** A HistoryEvent as plain data (int64 fields as numbers): fromObject makes the SDK's message of it. */
+type Event = Record<string, unknown>;
 
 /** A server time with sub-millisecond nanos (the reduction rounds down to whole ms on both paths). */
 const at = (ms: number, extraNanos = 987_654) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 + extraNanos });
@@ -82,7 +83,8 @@ function wireReduction(responses: Uint8Array[]): BenchHistoryEvent[] {
   return events;
 }
 
-const page = (events: Event[], nextPageToken?: Uint8Array) => GetWorkflowExecutionHistoryResponse.encode({ history: { events }, nextPageToken }).finish();
+const page = (events: Event[], nextPageToken?: Uint8Array) =>
+  GetWorkflowExecutionHistoryResponse.encode(GetWorkflowExecutionHistoryResponse.fromObject({ history: { events }, nextPageToken })).finish();
 
 describe('a history page read off the wire into BenchHistoryEvent', () => {
   it('gives exactly what benchHistoryOf gives for the same events: every kind, ignored ones skipped', () => {
