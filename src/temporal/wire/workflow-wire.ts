@@ -289,13 +289,14 @@ export class WorkflowWire {
    * The latest run's whole history (every page, all events, no wait for new ones), each event decoded
    * straight into a BenchHistoryEvent: the same list history.ts's benchHistoryOf makes of the SDK's.
    */
-  async history(namespace: string, workflowId: string): Promise<BenchHistoryEvent[]> {
+  async history(namespace: string, workflowId: string, options: { pageSize?: number } = {}): Promise<BenchHistoryEvent[]> {
     const events: BenchHistoryEvent[] = [];
     let pageToken: Uint8Array | undefined;
     do {
       const request = new ProtoWriter()
         .string(1, namespace)
         .message(2, (execution) => execution.string(1, workflowId))
+        .uint(3, options.pageSize ?? 0) // 0: the server's page size, as the SDK asks
         .uint(6, HISTORY_EVENT_FILTER_TYPE_ALL_EVENT);
       if (pageToken) request.bytes(4, pageToken);
       pageToken = readBenchHistoryPage(await this.call(namespace, 'GetWorkflowExecutionHistory', request.finish()), events);
