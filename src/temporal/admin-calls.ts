@@ -127,8 +127,13 @@ export class AdminCalls {
 
   /** How late the first workflow task ran after the start delay, from the history (server times only). */
   async delayLagOf(namespace: string, workflowId: string, delayMs: number): Promise<number | undefined> {
-    const { firstTaskTimes } = await import('./history.js');
-    const { startedMs, firstTaskMs } = await firstTaskTimes((await this.connection.sdk()).client(namespace), workflowId, undefined);
+    const { fetchBenchHistory, firstTaskTimesOf } = await import('./history.js');
+    const { wire } = this.connection;
+    // Over sched-bench's own channel when it is there: a lag read must not load the SDK.
+    const events = wire
+      ? await this.retried(() => wire.history(namespace, workflowId))
+      : await fetchBenchHistory((await this.connection.sdk()).client(namespace), workflowId);
+    const { startedMs, firstTaskMs } = firstTaskTimesOf(events, workflowId);
     return firstTaskMs === undefined ? undefined : firstTaskMs - startedMs - delayMs;
   }
 

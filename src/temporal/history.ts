@@ -18,13 +18,24 @@ const millisOf = (event: Event): number => Number(event.eventTime?.seconds ?? 0)
  * the delay runs from here) and the first WorkflowTaskStarted (a worker began its first task). Both are
  * the server's clock, so the difference is free of the skew between tool and server.
  */
-export async function firstTaskTimes(client: Client, workflowId: string, runId: string | undefined): Promise<FirstTaskTimes> {
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-  const events = history.events ?? [];
-  const started = events.find((event) => event.workflowExecutionStartedEventAttributes);
-  const firstTask = events.find((event) => event.workflowTaskStartedEventAttributes);
+export function firstTaskTimesOf(events: readonly BenchHistoryEvent[], workflowId: string): FirstTaskTimes {
+  const started = events.find((event) => event.kind === 'workflowStarted');
+  const firstTask = events.find((event) => event.kind === 'workflowTaskStarted');
   if (!started) throw new ConnectionError(`history of ${workflowId} has no start event`);
-  return { startedMs: millisOf(started), firstTaskMs: firstTask ? millisOf(firstTask) : undefined };
+  return { startedMs: started.timeMs, firstTaskMs: firstTask?.timeMs };
+}
+
+/** firstTaskTimesOf the run's history, read over the SDK's client. */
+export async function firstTaskTimes(client: Client, workflowId: string, runId: string | undefined): Promise<FirstTaskTimes> {
+  return firstTaskTimesOf(await fetchBenchHistory(client, workflowId, runId), workflowId);
+}
+
+/**
+ * A run's whole history over the SDK's client (the latest run without `runId`), reduced. sched-bench's
+ * own channel reads the same list with WorkflowWire.history().
+ */
+export async function fetchBenchHistory(client: Client, workflowId: string, runId?: string): Promise<BenchHistoryEvent[]> {
+  return benchHistoryOf((await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? []);
 }
 
 /** One history event as the SDK's proto gives it: the fields the reduction reads. */

@@ -3,13 +3,13 @@ import type { BenchHistoryEvent } from '../shared/history-events.js';
 import type { AcceptedUpdate, WorkloadCalls } from '../shared/launcher.js';
 import type { ServiceConnection } from './connect.js';
 import { isAlreadyStarted, isQueryNotYetProcessed, operationFailureKind } from './failure-kind.js';
-import { benchHistoryOf } from './history.js';
+import { fetchBenchHistory } from './history.js';
 import { retryingRefusals, type RetryRules } from './refusal-retries.js';
 import { startRules, type LaunchTarget, type WorkflowStarts } from './workflow-starts.js';
 
 /**
  * The workloads' calls on a launch target's workflows (signals, updates, queries, histories), over the
- * SDK's client (the echo hot path keeps sched-bench's own wire). Workflows created here (signal- and
+ * SDK's client (the echo hot path and history reads keep sched-bench's own wire where it is there). Workflows created here (signal- and
  * update-with-start) are created like every start: the same id sequence, marks, task queue, start delay.
  */
 export class TargetWorkloadCalls implements WorkloadCalls {
@@ -25,8 +25,13 @@ export class TargetWorkloadCalls implements WorkloadCalls {
 
   /** Retries refusals of a call on an existing workflow within the retry budget; fails with a LaunchError of its kind. */
   private onWorkflow<T>(workflowId: string, what: string, call: (client: Client) => Promise<T>, more: Partial<RetryRules<T>> = {}): Promise<T> {
+    return this.retried(workflowId, what, async () => call(await this.client()), more);
+  }
+
+  /** The same for a call that brings its own transport (sched-bench's channel: the SDK is not loaded for it). */
+  private retried<T>(workflowId: string, what: string, attempt: () => Promise<T>, more: Partial<RetryRules<T>> = {}): Promise<T> {
     const rules: RetryRules<T> = { kindOf: operationFailureKind, creates: false, message: (failure) => `${what} of ${workflowId} failed: ${failure}`, ...more };
-    return retryingRefusals(this.connection, async () => call(await this.client()), rules);
+    return retryingRefusals(this.connection, attempt, rules);
   }
 
   /** How a workflow created here starts: like WorkflowStarts' starts (its id from the same sequence). */
@@ -111,9 +116,14 @@ export class TargetWorkloadCalls implements WorkloadCalls {
     });
   }
 
-  /** The latest run's history, every page, reduced. */
+  /**
+   * The latest run's history, every page, reduced: over sched-bench's own channel when the connection
+   * has it (a sampled history read must not load the SDK), else over the SDK's client; the same list either way.
+   */
   history(workflowId: string): Promise<BenchHistoryEvent[]> {
-    return this.onWorkflow(workflowId, 'history', async (client) => benchHistoryOf((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []));
+    const { wire } = this.connection;
+    if (wire) return this.retried(workflowId, 'history', () => wire.history(this.target.namespace, workflowId));
+    return this.onWorkflow(workflowId, 'history', (client) => fetchBenchHistory(client, workflowId));
   }
 }
 

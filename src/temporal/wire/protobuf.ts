@@ -136,3 +136,80 @@ export function numberField(bytes: Uint8Array, number: number): number {
   for (const field of readFields(bytes)) if (field.number === number && typeof field.value === 'number') found = field.value;
   return found;
 }
+
+/**
+ * Reads one message field by field without allocating (no generator, no subarray): the fast path for
+ * answers read whole, such as history pages, where most fields are skipped. A length-delimited field
+ * is left as its bounds (`start`, `end`) in `bytes`; `nested()` reads it as a message.
+ */
+export class ProtoScanner {
+  /** The current field's number and wire type (after next() returned true). */
+  field = 0;
+  wireType = 0;
+  /** A varint field's value. */
+  value = 0;
+  /** A length-delimited field's bounds in `bytes`. */
+  start = 0;
+  end = 0;
+  private offset: number;
+
+  constructor(readonly bytes: Uint8Array, from = 0, private readonly limit = bytes.length) {
+    this.offset = from;
+  }
+
+  /** Moves to the next field; false at the end of the message. Throws on malformed input. */
+  next(): boolean {
+    if (this.offset >= this.limit) return false;
+    const tag = this.varint();
+    this.wireType = tag % 8;
+    this.field = Math.floor(tag / 8);
+    if (this.wireType === WIRE_VARINT) this.value = this.varint();
+    else if (this.wireType === WIRE_BYTES) {
+      const length = this.varint();
+      this.start = this.offset;
+      this.end = this.offset + length;
+      if (this.end > this.limit) throw new RangeError('truncated field');
+      this.offset = this.end;
+    } else if (this.wireType === WIRE_64BIT || this.wireType === WIRE_32BIT) {
+      this.offset += this.wireType === WIRE_64BIT ? 8 : 4;
+      if (this.offset > this.limit) throw new RangeError('truncated field');
+    } else throw new RangeError(`unsupported wire type ${this.wireType}`);
+    return true;
+  }
+
+  /** Whether the current field is length-delimited (a message, string or bytes). */
+  get isBytes(): boolean {
+    return this.wireType === WIRE_BYTES;
+  }
+
+  /** Whether the current field is a varint (an integer, bool or enum). */
+  get isVarint(): boolean {
+    return this.wireType === WIRE_VARINT;
+  }
+
+  /** The current length-delimited field read as a message. */
+  nested(): ProtoScanner {
+    return new ProtoScanner(this.bytes, this.start, this.end);
+  }
+
+  /** The current length-delimited field as UTF-8 text. */
+  string(): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.start, this.end - this.start).toString('utf8');
+  }
+
+  /** The current length-delimited field's bytes (a view, not a copy). */
+  subarray(): Uint8Array {
+    return this.bytes.subarray(this.start, this.end);
+  }
+
+  private varint(): number {
+    const { bytes } = this;
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.offset >= this.limit || shift > 63) throw new RangeError('bad varint');
+      const byte = bytes[this.offset++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  }
+}

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { pid } from 'node:process';
 import {
-  DESCRIBE_TASK_QUEUE_MODE_ENHANCED, EVENT_TYPE_WORKFLOW_TASK_FAILED, HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT, TASK_QUEUE_KIND_NORMAL,
-  TASK_QUEUE_TYPE_WORKFLOW,
+  DESCRIBE_TASK_QUEUE_MODE_ENHANCED, EVENT_TYPE_WORKFLOW_TASK_FAILED, HISTORY_EVENT_FILTER_TYPE_ALL_EVENT, HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+  TASK_QUEUE_KIND_NORMAL, TASK_QUEUE_TYPE_WORKFLOW,
 } from './api-enums.js';
+import type { BenchHistoryEvent } from '../../shared/history-events.js';
+import { readBenchHistoryPage } from './bench-history.js';
 import { GrpcChannel, type GrpcChannelOptions } from './grpc-channel.js';
 import { bytesField, fieldValues, numberField, ProtoWriter, readFields, stringField } from './protobuf.js';
 
@@ -281,6 +283,25 @@ export class WorkflowWire {
   async lastWorkflowTaskFailure(namespace: string, workflowId: string): Promise<string | undefined> {
     const request = new ProtoWriter().string(1, namespace).message(2, (execution) => execution.string(1, workflowId)).uint(3, 100).finish();
     return readLastWorkflowTaskFailure(await this.call(namespace, 'GetWorkflowExecutionHistory', request));
+  }
+
+  /**
+   * The latest run's whole history (every page, all events, no wait for new ones), each event decoded
+   * straight into a BenchHistoryEvent: the same list history.ts's benchHistoryOf makes of the SDK's.
+   */
+  async history(namespace: string, workflowId: string, options: { pageSize?: number } = {}): Promise<BenchHistoryEvent[]> {
+    const events: BenchHistoryEvent[] = [];
+    let pageToken: Uint8Array | undefined;
+    do {
+      const request = new ProtoWriter()
+        .string(1, namespace)
+        .message(2, (execution) => execution.string(1, workflowId))
+        .uint(3, options.pageSize ?? 0) // 0: the server's page size, as the SDK asks
+        .uint(6, HISTORY_EVENT_FILTER_TYPE_ALL_EVENT);
+      if (pageToken) request.bytes(4, pageToken);
+      pageToken = readBenchHistoryPage(await this.call(namespace, 'GetWorkflowExecutionHistory', request.finish()), events);
+    } while (pageToken && pageToken.length > 0);
+    return events;
   }
 
   /** One namespace-scoped WorkflowService call with the admin deadline. */
