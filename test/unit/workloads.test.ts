@@ -100,6 +100,12 @@ describe('workload units driven by the scheduler (fake launcher, fake clock)', (
     const sampled = await run({ kind: 'echo' }, {}, { historySample: 1 });
     expect(countOf(sampled.result, 'workflow_task.schedule_to_start')).toBe(10);
     expect(sampled.result.operations['workflow_task.schedule_to_start']!.summary.max).toBeCloseTo(3, 0);
+    // Counted, not drawn: a quarter of 10 is the 4th and the 8th, in every run.
+    for (let trial = 0; trial < 2; trial++) {
+      const quarter = await run({ kind: 'echo' }, {}, { historySample: 0.25 });
+      expect(quarter.launcher.log.filter((line) => line.startsWith('history'))).toHaveLength(2);
+      expect(countOf(quarter.result, 'workflow_task.schedule_to_start')).toBe(2);
+    }
     const none = await run({ kind: 'echo' }, {}, { historySample: 0 });
     expect(none.result.operations).toEqual({});
     expect(none.launcher.log.some((line) => line.startsWith('history'))).toBe(false);
