@@ -111,6 +111,16 @@ describe('workload units driven by the scheduler (fake launcher, fake clock)', (
     expect(none.launcher.log.some((line) => line.startsWith('history'))).toBe(false);
   });
 
+  it('open loop: a workload launches at the rate, its operations timed as in the closed loop', async () => {
+    const { result } = await run({ kind: 'update', updates: 2, withStart: false }, { updateRunMs: 20 }, {
+      mode: 'infinite', maxRuntime: 5, loadModel: { kind: 'open', rate: 4, concurrency: 100 },
+    });
+    expect(result.stats.launched).toBe(20);
+    expect(result.stats).toMatchObject({ completed: 20, failed: 0, missedArrivals: 0 });
+    expect(countOf(result, 'update.accepted')).toBe(40);
+    expect(countOf(result, 'update.completed')).toBe(40);
+  });
+
   it('a mix launches each part in proportion and measures each part\'s operations', async () => {
     const workload: Workload = {
       kind: 'mix', seed: 7,
