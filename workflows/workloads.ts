@@ -71,12 +71,16 @@ export async function QueryWorkflow(): Promise<void> {
   await condition(() => finishing);
 }
 
-/** Starts `children` ChildWorkflows at once (ids `<own id>-c<i>`, own task queue) and awaits them all. */
+/**
+ * Starts `children` ChildWorkflows at once (ids `<own id>-c<i>`, own task queue) and awaits them all.
+ * The children carry the parent's memo (the sched-bench run id): `cleanup` knows them as the run's.
+ */
 export async function ParentWorkflow(input: ParentWorkflowInput): Promise<number> {
   const children = requireInteger('children', input?.children, 1);
-  const { workflowId } = workflowInfo();
+  const { workflowId, memo } = workflowInfo();
   const results = await Promise.all(
-    Array.from({ length: children }, (_, i) => executeChild<typeof ChildWorkflow>(WORKFLOW_TYPES.childLeaf, { workflowId: `${workflowId}-c${i + 1}`, args: [] })),
+    Array.from({ length: children }, (_, i) =>
+      executeChild<typeof ChildWorkflow>(WORKFLOW_TYPES.childLeaf, { workflowId: `${workflowId}-c${i + 1}`, args: [], ...(memo ? { memo } : {}) })),
   );
   return results.length;
 }
