@@ -135,10 +135,14 @@ class CapacitySearch {
     const index = this.steps.length;
     const stepStartedAt = this.clock.now();
     this.notify(() => this.hooks.onStepStart?.(rate, phase, index));
+    const { signal } = this.hooks;
+    const { maxDurationMs } = this.settings;
+    const remainingMs = maxDurationMs === undefined ? undefined : maxDurationMs - (stepStartedAt - this.startedAt);
     let measurement;
     try {
-      const signal = this.hooks.signal;
-      measurement = await this.runStep(rate, { durationMs: stepDurationMs, warmupMs, ...(signal ? { signal } : {}) });
+      measurement = await this.runStep(rate, {
+        durationMs: stepDurationMs, warmupMs, ...(signal ? { signal } : {}), ...(remainingMs !== undefined ? { remainingMs } : {}),
+      });
     } catch (error) {
       return this.hooks.signal?.aborted ? { stop: 'interrupted' } : { stop: 'error', error };
     }

@@ -15,6 +15,12 @@ export interface StepRunOptions {
   warmupMs: number;
   /** The search was stopped: end the step early and set `cutShort` on its measurement. */
   signal?: AbortSignal;
+  /**
+   * What is left of the search's budget as the step starts, ms (undefined: no budget). The search only
+   * starts a step whose warm-up, measured part and drain (estimated by the longest seen) fit in it; the
+   * runner can cut a longer drain to this.
+   */
+  remainingMs?: number;
 }
 
 /**

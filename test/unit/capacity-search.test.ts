@@ -37,12 +37,14 @@ interface Simulation {
 }
 
 /** A step runner over a simulated server and client: no scheduler, just the numbers a step would measure. */
-function simulatedRunner(simulation: Simulation, clock = new StepClock()): { runStep: StepRunner; rates: number[]; clock: StepClock; signals: (AbortSignal | undefined)[] } {
+function simulatedRunner(simulation: Simulation, clock = new StepClock()) {
   const rates: number[] = [];
   const signals: (AbortSignal | undefined)[] = [];
-  const runStep: StepRunner = async (rate, { durationMs, warmupMs, signal }) => {
+  const remaining: (number | undefined)[] = [];
+  const runStep: StepRunner = async (rate, { durationMs, warmupMs, signal, remainingMs }) => {
     rates.push(rate);
     signals.push(signal);
+    remaining.push(remainingMs);
     simulation.during?.(rate, rates.length - 1, signal);
     const cutShort = signal?.aborted === true;
     clock.current += (cutShort ? durationMs / 2 : durationMs) + warmupMs + (simulation.overheadMs ?? 0);
@@ -59,7 +61,7 @@ function simulatedRunner(simulation: Simulation, clock = new StepClock()): { run
       ...(cutShort ? { cutShort: true } : {}),
     };
   };
-  return { runStep, rates, clock, signals };
+  return { runStep, rates, clock, signals, remaining };
 }
 
 /** A server whose e2e p99 is flat 100 ms up to `knee` wf/s, then steeply past the 2 s SLO. */
@@ -88,6 +90,7 @@ describe('capacity search: growth, then bisection', () => {
     const { runner, result } = search({ e2eP99At: kneeAt(140) });
     const { steps, answer, stopReason } = await result;
     expect(runner.rates).toEqual([10, 20, 40, 80, 160, 120, 140, 150, 145]);
+    expect(runner.remaining.every((remainingMs) => remainingMs === undefined)).toBe(true); // no budget
     expect(steps.map((step) => step.phase)).toEqual([...Array(5).fill('growth'), ...Array(4).fill('bisection')]);
     expect(steps.map((step) => step.verdict)).toEqual(['pass', 'pass', 'pass', 'pass', 'fail', 'pass', 'pass', 'fail', 'fail']);
     expect(steps.length).toBeLessThanOrEqual(5 + bisectionBound(2, 0.05));
@@ -163,6 +166,7 @@ describe('capacity search: growth, then bisection', () => {
     expect(elapsedMs).toBe(280_000);
     expect(elapsedMs).toBeLessThanOrEqual(318_000);
     expect(steps.map((step) => step.startedAtMs)).toEqual([0, 40_000, 80_000, 120_000, 160_000, 200_000, 240_000]);
+    expect(runner.remaining).toEqual([318_000, 278_000, 238_000, 198_000, 158_000, 118_000, 78_000]); // for the runner to cut a drain
     expect(answer).toMatchObject({ kind: 'capacity', capacity: 140, firstFailingRate: 160, withinPrecision: false });
   });
 
