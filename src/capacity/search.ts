@@ -131,12 +131,11 @@ class CapacitySearch {
   }
 
   private async runOne(rate: number, phase: SearchPhase): Promise<Next> {
-    const { stepDurationMs, warmupMs, slo } = this.settings;
+    const { stepDurationMs, warmupMs, slo, maxDurationMs } = this.settings;
+    const { signal } = this.hooks;
     const index = this.steps.length;
     const stepStartedAt = this.clock.now();
     this.notify(() => this.hooks.onStepStart?.(rate, phase, index));
-    const { signal } = this.hooks;
-    const { maxDurationMs } = this.settings;
     const remainingMs = maxDurationMs === undefined ? undefined : maxDurationMs - (stepStartedAt - this.startedAt);
     let measurement;
     try {
@@ -144,7 +143,7 @@ class CapacitySearch {
         durationMs: stepDurationMs, warmupMs, ...(signal ? { signal } : {}), ...(remainingMs !== undefined ? { remainingMs } : {}),
       });
     } catch (error) {
-      return this.hooks.signal?.aborted ? { stop: 'interrupted' } : { stop: 'error', error };
+      return signal?.aborted ? { stop: 'interrupted' } : { stop: 'error', error };
     }
     const elapsedMs = this.clock.now() - stepStartedAt;
     if (!measurement.cutShort) this.longestOverheadMs = Math.max(this.longestOverheadMs, elapsedMs - warmupMs - stepDurationMs);
@@ -156,7 +155,7 @@ class CapacitySearch {
     this.steps.push(step);
     this.notify(() => this.hooks.onStep?.(step));
     const next = this.after(step);
-    return 'rate' in next && this.hooks.signal?.aborted ? { stop: 'interrupted' } : next;
+    return 'rate' in next && signal?.aborted ? { stop: 'interrupted' } : next;
   }
 
   /** Growth until a step fails (or max-rate passes), then bisection until the bracket is within the precision. */
