@@ -71,7 +71,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/cli/'],
   ['src/run/'],
   ['src/report/'],
-  ['src/scheduler/', 'src/schedules/'],
+  ['src/scheduler/', 'src/schedules/', 'src/capacity/'],
   ['src/workloads/'],
   ['src/temporal/'],
   ['workflows/'],

@@ -1,0 +1,82 @@
+import { evaluateThresholds, latencyMetricParts, type Threshold, type ThresholdResult } from '../metrics/thresholds.js';
+import type { GeneratorCheck, StepMeasurement, StepVerdict } from './types.js';
+
+/**
+ * The implicit SLO of every step: the load generator delivered the load. Otherwise the step measured
+ * the client (its event loop, its in-flight cap), and blaming the server for it would be wrong.
+ */
+
+/** Sent starts must lie within ±1% of the intended arrivals (the issue's bound)… */
+export const DEFAULT_LAUNCHED_TOLERANCE = 0.01;
+/** …or within one arrival, whichever is wider: a step of a few dozen arrivals cannot be held to 1%. */
+const LAUNCHED_SLACK_ARRIVALS = 1;
+
+/**
+ * The start lateness p99 a step may have, ms. 100 ms: well above timer jitter and the scheduler's 10 ms
+ * late-start tolerance on a busy machine, well below the second-scale latencies SLOs usually bound.
+ * A lateness p99 past it means the client held starts back (a saturated event loop, the in-flight cap).
+ */
+export const DEFAULT_MAX_START_LATENESS_MS = 100;
+/**
+ * Latencies are measured from the intended start, so lateness is part of them: the client's own delay
+ * may take at most this share of the tightest latency limit, or a tight SLO would blame the server for it.
+ */
+const LATENESS_SHARE_OF_SLO = 0.1;
+
+/** The lateness bound for an SLO: DEFAULT_MAX_START_LATENESS_MS, or a tenth of its tightest latency limit when lower. */
+export function startLatenessBoundMs(slo: readonly Threshold[]): number {
+  const latencyLimits = slo.filter((threshold) => latencyMetricParts(threshold.metric) !== undefined).map((threshold) => threshold.limit);
+  return Math.min(DEFAULT_MAX_START_LATENESS_MS, ...latencyLimits.map((limit) => limit * LATENESS_SHARE_OF_SLO));
+}
+
+export interface GeneratorBounds {
+  maxStartLatenessMs: number;
+  launchedTolerance: number;
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** Did the generator deliver the step's load: starts sent ≈ intended, and sent on time? */
+export function checkGenerator(measurement: StepMeasurement, bounds: GeneratorBounds): GeneratorCheck {
+  const { intendedArrivals: intended, launched, startLateness } = measurement;
+  const launchedRatio = intended > 0 ? launched / intended : 1;
+  const allowedMiss = Math.max(LAUNCHED_SLACK_ARRIVALS, bounds.launchedTolerance * intended);
+  const startLatenessP99Ms = startLateness.count > 0 ? startLateness.p99 : 0;
+  const check = { launchedRatio, launchedTolerance: bounds.launchedTolerance, startLatenessP99Ms, maxStartLatenessMs: bounds.maxStartLatenessMs };
+  if (Math.abs(launched - intended) > allowedMiss) {
+    return { ...check, keptUp: false, reason: `sent ${launched} of ${round(intended, 1)} intended starts (${round(launchedRatio * 100, 1)}%)` };
+  }
+  if (startLatenessP99Ms > bounds.maxStartLatenessMs) {
+    return { ...check, keptUp: false, reason: `start lateness p99 ${round(startLatenessP99Ms, 1)} ms > ${round(bounds.maxStartLatenessMs, 1)} ms` };
+  }
+  return { ...check, keptUp: true };
+}
+
+export interface StepJudgement {
+  verdict: StepVerdict;
+  thresholds: ThresholdResult[];
+  generator: GeneratorCheck;
+}
+
+/**
+ * A step passes when the generator kept up and every SLO threshold held. When the generator did not
+ * keep up the step is client-limited, whatever the thresholds say: its latencies include the client's
+ * own delay. A step cut short decides nothing. The thresholds are evaluated in every case (for the table).
+ */
+export function judgeStep(measurement: StepMeasurement, slo: readonly Threshold[], bounds: GeneratorBounds): StepJudgement {
+  const thresholds = evaluateThresholds(slo, {
+    latency: measurement.latency,
+    completed: measurement.completed,
+    failed: measurement.failed,
+    completedPerSecond: measurement.completedPerSecond,
+  });
+  const generator = checkGenerator(measurement, bounds);
+  const verdict: StepVerdict = measurement.cutShort
+    ? 'cut-short'
+    : !generator.keptUp
+      ? 'client-limited'
+      : thresholds.every((threshold) => threshold.passed)
+        ? 'pass'
+        : 'fail';
+  return { verdict, thresholds, generator };
+}
