@@ -89,19 +89,28 @@ function unitOf(workload: Exclude<Workload, { kind: 'mix' }>, launcher: Workflow
 }
 
 /**
- * Reads the history of every `1/fraction`-th finished launch (the 100th, 200th, … at 0.01), recording
- * schedule-to-start latencies. Counted, not drawn: the same run samples the same launches, so a short
- * run's outputs do not change from one run to the next.
+ * Whether this finished launch is one of the sampled: every `1/fraction`-th (the 100th, 200th, … at
+ * 0.01). Counted, not drawn: the same run samples the same launches, so a short run's outputs do not
+ * change from one run to the next. Undefined: no sampling.
  */
-function sampledScheduleToStart(calls: WorkloadCalls | undefined, options: UnitOptions): WorkloadUnit['after'] {
+function historySampler(options: UnitOptions): (() => boolean) | undefined {
   const fraction = options.historySample ?? 0;
-  if (!calls || !(fraction > 0)) return undefined;
+  if (!(fraction > 0)) return undefined;
   let due = 0;
-  return async (workflowId, _result, record) => {
+  return () => {
     due += fraction;
-    if (due < 1 - 1e-9) return;
+    if (due < 1 - 1e-9) return false;
     due -= 1;
-    recordScheduleToStart(await calls.history(workflowId), record);
+    return true;
+  };
+}
+
+/** Reads the sampled launches' histories for their schedule-to-start latencies. */
+function sampledScheduleToStart(calls: WorkloadCalls | undefined, options: UnitOptions): WorkloadUnit['after'] {
+  const sampled = historySampler(options);
+  if (!calls || !sampled) return undefined;
+  return async (workflowId, _result, record) => {
+    if (sampled()) recordScheduleToStart(await calls.history(workflowId), record);
   };
 }
 
@@ -120,13 +129,15 @@ function historyUnit(
 ): WorkloadUnit {
   const calls = callsOf(launcher, workflowType);
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
+  // Every history is read, but schedule-to-start taken from the sample only: the same fraction of every type in a mix.
+  const sampled = historySampler(options);
   return {
     workflowType, executionsPerLaunch,
     start: () => startWorkflow(workflowType, args),
     after: async (workflowId, _result, record) => {
       const events = await calls.history(workflowId);
       fromHistory(events, record);
-      if (options.historySample) recordScheduleToStart(events, record);
+      if (sampled?.()) recordScheduleToStart(events, record);
     },
   };
 }
@@ -144,6 +155,7 @@ function signalUnit(signals: number, withStart: boolean, launcher: WorkflowLaunc
   const { clock } = options;
   const args = [{ signals } satisfies SignalWorkflowInput];
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
+  const sampled = historySampler(options);
   const start = withStart
     ? (record: RecordOperation) => timed(clock, record, 'signal.sent', () => calls.signalWithStart(WORKFLOW_TYPES.signal, args, BENCH_SIGNAL, [1]))
     : () => startWorkflow(WORKFLOW_TYPES.signal, args);
@@ -157,7 +169,7 @@ function signalUnit(signals: number, withStart: boolean, launcher: WorkflowLaunc
     after: async (workflowId, _result, record) => {
       const events = await calls.history(workflowId);
       recordSignalHandled(events, record);
-      if (options.historySample) recordScheduleToStart(events, record);
+      if (sampled?.()) recordScheduleToStart(events, record);
     },
   };
 }

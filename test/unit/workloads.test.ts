@@ -121,6 +121,16 @@ describe('workload units driven by the scheduler (fake launcher, fake clock)', (
     expect(countOf(result, 'update.completed')).toBe(40);
   });
 
+  it('workloads that read every history take schedule-to-start from the sample only (no bias in a mix)', async () => {
+    const all = await run({ kind: 'signal', signals: 1, withStart: false }, {}, { historySample: 1 });
+    const half = await run({ kind: 'signal', signals: 1, withStart: false }, {}, { historySample: 0.5 });
+    expect(countOf(all.result, 'signal.handled')).toBe(10);
+    expect(countOf(half.result, 'signal.handled')).toBe(10); // every history is still read for its own latency
+    // Two workflow tasks per workflow (the first, and the one that handles the signal).
+    expect(countOf(all.result, 'workflow_task.schedule_to_start')).toBe(20);
+    expect(countOf(half.result, 'workflow_task.schedule_to_start')).toBe(10);
+  });
+
   it('a mix launches each part in proportion and measures each part\'s operations', async () => {
     const workload: Workload = {
       kind: 'mix', seed: 7,
