@@ -127,6 +127,11 @@ function loadPrinter(
           return printer.stopLive(); // what follows (terminating leftovers, --verify, the tear-down) is no progress
         case 'drain-cut-short':
           return io.err(formatDrainCutShort(event));
+        case 'stranded-terminated':
+          return io.err(
+            `${event.stranded} workflow${event.stranded === 1 ? '' : 's'} would have waited for ever after a failed operation (counted as failed): ` +
+              `terminated ${event.terminated}${event.terminated < event.stranded ? `, ${event.stranded - event.terminated} could not be` : ''}`,
+          );
         case 'shared-run':
           return io.err(`Shared run ${event.runId}: this process's workflow ids start with ${event.workflowIdPrefix}`);
         default:

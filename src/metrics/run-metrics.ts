@@ -16,6 +16,15 @@ export class WorkflowTypeCounts {
   get inFlight(): number {
     return this.started - this.completed - this.failed;
   }
+
+  copy(): WorkflowTypeCounts {
+    const copy = new WorkflowTypeCounts();
+    copy.started = this.started;
+    copy.completed = this.completed;
+    copy.failed = this.failed;
+    Object.assign(copy.failuresByKind, this.failuresByKind);
+    return copy;
+  }
 }
 
 /** A launch is "measured" when its start (intended start in open loop) falls after the warm-up. */

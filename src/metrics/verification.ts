@@ -41,6 +41,8 @@ export interface LaunchedWorkflowType {
   completed: number;
   failuresByKind: Partial<Record<FailureKind, number>>;
   inFlight: number;
+  /** Of the failed or in flight: workflows the tool terminated after the load (the server shows them Terminated). */
+  terminated?: number;
   /** continue-as-new: the runs of each workflow id closed as ContinuedAsNew before its last run. */
   continuedAsNew?: number;
   /** A parent: the children each launch starts (and awaits), and their type. */
@@ -76,7 +78,7 @@ function launchedRows(launched: LaunchedWorkflowType, counts: StatusCounts, wait
   if (waited) {
     rows.push(
       row('completed', type, count('Completed'), launched.completed),
-      row('failed (workflow)', type, closedUnsuccessfully(counts), workflowFailures(launched.failuresByKind)),
+      row('failed (workflow)', type, closedUnsuccessfully(counts), workflowFailures(launched.failuresByKind) + (launched.terminated ?? 0)),
       row('running', type, count('Running'), launched.inFlight),
     );
   }

@@ -27,6 +27,8 @@ export type LoadEvent =
   | { type: 'failure'; kind: FailureKind; error: unknown }
   | { type: 'server-health'; event: ServerHealthEvent }
   | { type: 'watch'; event: RunWatchEvent; address: string }
+  /** Workflows a failed operation left waiting for ever (a signal, update or query that never came), terminated. */
+  | { type: 'stranded-terminated'; stranded: number; terminated: number }
   | { type: 'drain-cut-short'; inFlight: number; terminated: number; timeoutSeconds?: number; stallSeconds?: number; onStop: 'leave' | 'terminate' };
 
 /** The whole outcome of a load run: counts, histograms, verdicts, cost. Formatting is the caller's. */

@@ -12,7 +12,7 @@ import type { Clock, IntervalReport, RunStats, WorkflowLauncher } from '../sched
 import { TaskQueueProbe } from '../temporal/task-queue-probe.js';
 import { newRunId, TemporalService } from '../temporal/temporal-service.js';
 import { workflowTypesOf } from '../workloads/workload.js';
-import { terminateAll, verifyRun } from './end-of-run.js';
+import { countOf, terminateAll, verifyRun, type EndOfRunActions } from './end-of-run.js';
 import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
 import { liveStatusReader } from './live-status.js';
@@ -69,6 +69,7 @@ export class LoadRun {
   private serverVersion: string | null = null;
   private sdk: Record<string, string> = {};
   private terminated = 0;
+  private terminatedInFlight: ReadonlyMap<string, number> = new Map();
 
   constructor(
     private readonly spec: LoadSpec,
@@ -165,7 +166,10 @@ export class LoadRun {
     watch.stop();
     this.onEvent({ type: 'load-ended', stats });
     if (stats.drainTimedOut && stats.inFlight > 0) await this.afterCutShortDrain(scheduler, service, stats);
-    const verification = spec.verify && service ? await verifyRun(service, spec.namespace, spec.workload, scheduler.metrics, spec.wait) : undefined;
+    const actions = { terminatedInFlight: this.terminatedInFlight, ...(await this.terminateStranded(scheduler, service)) };
+    const verification = spec.verify && service
+      ? await verifyRun(service, spec.namespace, spec.workload, scheduler.workflowTypeCounts(), actions, spec.wait)
+      : undefined;
     return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
   }
 
@@ -230,10 +234,27 @@ export class LoadRun {
     });
   }
 
+  /**
+   * Terminates the workflows a failed operation left waiting (a signal, update or query that never came:
+   * they would wait for ever), and tells of it; by type, for --verify.
+   */
+  private async terminateStranded(scheduler: SchedulerService, service: TemporalService | undefined): Promise<Pick<EndOfRunActions, 'stranded' | 'terminatedStranded'>> {
+    const strandedWorkflows = scheduler.strandedWorkflows();
+    const stranded = new Map<string, number>();
+    for (const { workflowType } of strandedWorkflows) stranded.set(workflowType, (stranded.get(workflowType) ?? 0) + 1);
+    if (strandedWorkflows.length === 0 || !service) return { stranded, terminatedStranded: new Map() };
+    const terminatedStranded = await terminateAll(service, this.spec.namespace, strandedWorkflows, 'sched-bench: an operation on it failed, so it would wait for ever');
+    this.onEvent({ type: 'stranded-terminated', stranded: strandedWorkflows.length, terminated: countOf(terminatedStranded) });
+    return { stranded, terminatedStranded };
+  }
+
   /** Terminates what a cut-short drain left (with onStop terminate), and tells of it. */
   private async afterCutShortDrain(scheduler: SchedulerService, service: TemporalService | undefined, stats: RunStats): Promise<void> {
     const { drain, namespace } = this.spec;
-    if (drain.onStop === 'terminate' && service) this.terminated = await terminateAll(service, namespace, scheduler.inFlightWorkflowIds());
+    if (drain.onStop === 'terminate' && service) {
+      this.terminatedInFlight = await terminateAll(service, namespace, scheduler.inFlightWorkflows(), 'sched-bench: drain timeout (--on-stop terminate)');
+      this.terminated = countOf(this.terminatedInFlight);
+    }
     const stallMs = scheduler.drainStallLimitMs();
     this.onEvent({
       type: 'drain-cut-short', inFlight: stats.inFlight, terminated: this.terminated, onStop: drain.onStop,

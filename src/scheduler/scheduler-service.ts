@@ -1,7 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { failureKindOf, StartAbandonedError, UsageError } from '../errors.js';
 import { IntervalCounter, pickCounts } from '../metrics/run-counters.js';
-import { RunMetrics, type Phase } from '../metrics/run-metrics.js';
+import { RunMetrics, type Phase, type WorkflowTypeCounts } from '../metrics/run-metrics.js';
 import { backoffDelay, isRefusal, THROTTLED_BACKOFF, UNAVAILABLE_BACKOFF } from '../shared/backoff.js';
 import { systemClock } from '../shared/clock.js';
 import type { Stage } from '../shared/run-stats.js';
@@ -125,7 +125,14 @@ export class SchedulerService {
   /** What the workload takes at least by its own settings (activity delays, start delay), ms. */
   private expectedRunMs = 0;
   /** Started workflows whose result is awaited: what is left running if the drain is cut short. */
-  private readonly awaiting = new Set<string>();
+  private readonly awaiting = new Map<string, string>();
+  /**
+   * Started workflows whose operations failed (a signal, an update, a query refused for good): they
+   * wait for what will never come, by id, with their type. The run terminates them at its end.
+   */
+  private readonly stranded = new Map<string, string>();
+  /** The counts per workflow type as the run ended (frozen with the stats, for --verify). */
+  private finalTypeCounts: ReadonlyMap<string, WorkflowTypeCounts> | undefined;
   /** The stats as the run ended; frozen, so launches abandoned by an aborted drain cannot change them. */
   private finalStats: RunStats | undefined;
   /** The run's time limit (ms from its start), if any. */
@@ -228,7 +235,22 @@ export class SchedulerService {
 
   /** Ids of the workflows started and not yet finished (e.g. to terminate them after a cut-short drain). */
   inFlightWorkflowIds(): string[] {
-    return [...this.awaiting];
+    return [...this.awaiting.keys()];
+  }
+
+  /** The started, unfinished workflows with their types. */
+  inFlightWorkflows(): Array<{ workflowId: string; workflowType: string }> {
+    return [...this.awaiting].map(([workflowId, workflowType]) => ({ workflowId, workflowType }));
+  }
+
+  /** The workflows left waiting by a failed operation, with their types. */
+  strandedWorkflows(): Array<{ workflowId: string; workflowType: string }> {
+    return [...this.stranded].map(([workflowId, workflowType]) => ({ workflowId, workflowType }));
+  }
+
+  /** The counts per workflow type: as the run ended once it has (launches abandoned by the drain change nothing). */
+  workflowTypeCounts(): ReadonlyMap<string, WorkflowTypeCounts> {
+    return this.finalTypeCounts ?? this.metrics.byWorkflowType;
   }
 
   /** The stats so far (also while running, e.g. for an end line after a forced exit); final once the run ended. */
@@ -299,6 +321,7 @@ export class SchedulerService {
       this.running = false;
     }
     this.finalStats = this.snapshot();
+    this.finalTypeCounts = new Map([...this.metrics.byWorkflowType].map(([type, counts]) => [type, counts.copy()]));
     return this.finalStats;
   }
 
@@ -402,10 +425,10 @@ export class SchedulerService {
         return;
       }
       // Left running if the drain is cut short: so the operations count too, not only the result wait.
-      this.awaiting.add(workflowId);
+      this.awaiting.set(workflowId, unit.workflowType);
       let result: unknown;
       try {
-        if (unit.during) await unit.during(workflowId, record);
+        if (unit.during) await this.operate(unit, workflowId, record);
         if (this.wait) result = await this.launcher.awaitWorkflowResult(workflowId);
       } finally {
         this.awaiting.delete(workflowId);
@@ -433,6 +456,16 @@ export class SchedulerService {
       this.lastFinishedAt = this.clock.now();
       this.longestRunMs = Math.max(this.longestRunMs, this.lastFinishedAt - origin);
       this.wake();
+    }
+  }
+
+  /** The unit's operations on its started workflow; a failure leaves the workflow stranded (noted, then thrown). */
+  private async operate(unit: WorkloadUnit, workflowId: string, record: RecordOperation): Promise<void> {
+    try {
+      await unit.during!(workflowId, record);
+    } catch (error) {
+      this.stranded.set(workflowId, unit.workflowType);
+      throw error;
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPES } from '../../workflows/names.js';
-import { RunMetrics } from '../../src/metrics/run-metrics.js';
+import { RunMetrics, WorkflowTypeCounts } from '../../src/metrics/run-metrics.js';
 import { verifyAgainstServer, verifyWorkflowTypes, verifiedWorkflowTypes, type LaunchedWorkflowType } from '../../src/metrics/verification.js';
 import { formatVerification } from '../../src/report/summary.js';
 import { launchedWorkflowTypes, launchShapesOf } from '../../src/run/end-of-run.js';
@@ -36,7 +36,7 @@ describe('RunMetrics counts per workflow type', () => {
     const stats = await scheduler.run({ totalWorkflows: 10, workload: { kind: 'echo' } });
     expect(scheduler.metrics.byWorkflowType.get(WORKFLOW_TYPES.echo)).toMatchObject({ started: 9, completed: 8, failed: 1, inFlight: 0 });
     // Against a server that agrees, the rows are those of the whole-run check (echo's output as before).
-    const types = launchedWorkflowTypes({ kind: 'echo' }, scheduler.metrics);
+    const types = launchedWorkflowTypes({ kind: 'echo' }, scheduler.workflowTypeCounts());
     const server = { [WORKFLOW_TYPES.echo]: { Completed: 8, Failed: 1 } };
     const perType = verifyWorkflowTypes(types, server, true);
     const whole = verifyAgainstServer(stats, { Completed: 8, Failed: 1 }, true);
@@ -142,5 +142,19 @@ describe('verification per workflow type', () => {
     const whole = verifyAgainstServer(stats, { Completed: 100 }, true);
     const perType = verifyWorkflowTypes([launched({ workflowType: 'EchoWorkflow', started: 100, completed: 100 })], { EchoWorkflow: { Completed: 100 } }, true);
     expect(formatVerification('r1', perType)).toBe(formatVerification('r1', whole));
+  });
+
+  it('expects what the tool did after the load: terminated leftovers and stranded workflows closed, the others still running', () => {
+    const counts = new Map([['SignalWorkflow', Object.assign(new WorkflowTypeCounts(), { started: 10, completed: 5, failed: 2, failuresByKind: { unknown: 2 } })]]);
+    // 3 in flight at the cut-short drain (2 terminated), 2 stranded by failed signals (1 terminated).
+    const actions = {
+      terminatedInFlight: new Map([['SignalWorkflow', 2]]), stranded: new Map([['SignalWorkflow', 2]]), terminatedStranded: new Map([['SignalWorkflow', 1]]),
+    };
+    const [launched] = launchedWorkflowTypes({ kind: 'signal', signals: 2, withStart: false }, counts, actions);
+    expect(launched).toMatchObject({ workflowType: 'SignalWorkflow', inFlight: 2, terminated: 3 });
+    const agrees = verifyWorkflowTypes([launched!], { SignalWorkflow: { Completed: 5, Terminated: 3, Running: 2 } }, true);
+    expect(agrees.rows.map(({ what, tool, server }) => [what, tool, server])).toEqual([['started', 10, 10], ['completed', 5, 5], ['failed (workflow)', 3, 3], ['running', 2, 2]]);
+    expect(agrees.matches).toBe(true);
+    expect(verifyWorkflowTypes([launched!], { SignalWorkflow: { Completed: 5, Running: 5 } }, true).matches).toBe(false);
   });
 });

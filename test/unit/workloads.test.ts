@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runLoad, type LoadResult } from '../../src/run/load-run.js';
+import { SchedulerService } from '../../src/scheduler/scheduler-service.js';
 import type { BenchHistoryEvent } from '../../src/shared/history-events.js';
 import type { OperationName } from '../../src/shared/operations.js';
 import {
@@ -86,6 +87,22 @@ describe('workload units driven by the scheduler (fake launcher, fake clock)', (
     const { result } = await run({ kind: 'signal', signals: 2, withStart: false }, { failSignal: { nth: 5, kind: 'throttled' } });
     expect(result.stats).toMatchObject({ completed: 9, failed: 1, failuresByKind: { throttled: 1 } });
     expect(countOf(result, 'signal.sent')).toBe(19);
+  });
+
+  it('a workflow whose operation failed is known as stranded (to be terminated), not as in flight', async () => {
+    const clock = new FakeClock();
+    const launcher = new FakeWorkloadLauncher({ clock, callMs: 10, failSignal: { nth: 3, kind: 'unknown' } });
+    const scheduler = new SchedulerService({ launcher, concurrency: 1, reportInterval: 60, clock });
+    const running = scheduler.run({ totalWorkflows: 3, workload: { kind: 'signal', signals: 2, withStart: false } });
+    let done = false;
+    void running.then(() => (done = true));
+    for (let step = 0; step < 1000 && !done; step++) await clock.advance(50);
+    expect(await running).toMatchObject({ completed: 2, failed: 1, inFlight: 0 });
+    expect(scheduler.strandedWorkflows()).toEqual([{ workflowId: 'wf-2', workflowType: 'SignalWorkflow' }]);
+    expect(scheduler.inFlightWorkflowIds()).toEqual([]);
+    // The per-type counts are frozen with the stats: what happens after the end changes nothing.
+    scheduler.metrics.recordFailure('measured', 'terminated', 'SignalWorkflow');
+    expect(scheduler.workflowTypeCounts().get('SignalWorkflow')).toMatchObject({ started: 3, completed: 2, failed: 1 });
   });
 
   it('start-only (no wait): the operations still run, but no result wait and no history reads', async () => {
