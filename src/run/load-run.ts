@@ -70,6 +70,7 @@ export class LoadRun {
   private sdk: Record<string, string> = {};
   private terminated = 0;
   private terminatedInFlight: ReadonlyMap<string, number> = new Map();
+  private outcomeKnown = false;
 
   constructor(
     private readonly spec: LoadSpec,
@@ -80,7 +81,8 @@ export class LoadRun {
     // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
     this.shard = spec.runId ? randomBytes(3).toString('hex') : undefined;
     this.session = new RunSession(spec, onEvent);
-    this.health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
+    // Once the result is known, the tear-down's closed connection is no outage worth a line.
+    this.health = new ServerHealth((event) => this.outcomeKnown || onEvent({ type: 'server-health', event }));
     this.meter = new ClientCostMeter(spec.worker !== undefined);
     ({ ended: this.ended, result: this.result } = endedThenTornDown(this.execute(), async () => {
       this.watch?.stop();
@@ -170,6 +172,7 @@ export class LoadRun {
     const verification = spec.verify && service
       ? await verifyRun(service, spec.namespace, spec.workload, scheduler.workflowTypeCounts(), actions, spec.wait)
       : undefined;
+    this.outcomeKnown = true;
     return loadResultOf(this.parts(), stats, stats.stopReason === 'stopped', verification);
   }
 

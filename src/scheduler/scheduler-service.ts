@@ -605,6 +605,9 @@ export class SchedulerService {
 
   /** Calls the sink; its errors are its own and never break the run (e.g. a closed output pipe). */
   private emit(call: () => void): void {
+    // After the end, launches an aborted drain abandoned still fail (their connection closes): their
+    // events describe nothing the frozen counts hold.
+    if (this.finalStats) return;
     try {
       call();
     } catch {
