@@ -17,6 +17,7 @@ import { loadResultOf, type LoadEvent, type LoadResult, type LoadRunParts } from
 import type { LoadSpec } from './load-spec.js';
 import { liveStatusReader } from './live-status.js';
 import { endedThenTornDown, resultStoppedBy } from './run-promises.js';
+import { setUpLoad } from './load-setup.js';
 import { RunSession } from './session.js';
 
 /**
@@ -134,20 +135,21 @@ export class LoadRun {
   /** Connects, checks the namespace and starts the embedded worker: what the load needs of the server. */
   private async setUp(): Promise<TemporalService> {
     const { spec } = this;
-    const service = await this.session.connect({
-      runId: this.runId, idPrefix: spec.idPrefix, shard: this.shard, health: this.health, retryBudgetMs: spec.retryTimeout * 1000,
+    const connected = await setUpLoad(this.session, spec.namespace, {
+      runId: this.runId, idPrefix: spec.idPrefix, shard: this.shard, health: this.health, retryTimeout: spec.retryTimeout,
       eagerStart: spec.eagerStart, stopSignal: this.stopRetries.signal,
+      onWorkerFailed: () => {
+        // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
+        this.workerFailed = true;
+        this.scheduler?.abort();
+      },
+      onConnected: (service) => {
+        if (this.shard) this.onEvent({ type: 'shared-run', runId: this.runId, workflowIdPrefix: service.workflowIdPrefix() });
+      },
     });
-    if (this.shard) this.onEvent({ type: 'shared-run', runId: this.runId, workflowIdPrefix: service.workflowIdPrefix() });
-    await service.checkNamespace(spec.namespace);
-    this.serverVersion = (await service.serverVersion()) ?? null;
-    this.sdk = TemporalService.sdkVersions();
-    await this.session.startWorker(() => {
-      // Nothing can finish the workflows in flight now: stop without waiting for them, and fail.
-      this.workerFailed = true;
-      this.scheduler?.abort();
-    });
-    return service;
+    this.serverVersion = connected.serverVersion;
+    this.sdk = connected.sdk;
+    return connected.service;
   }
 
   private async execute(): Promise<LoadResult> {

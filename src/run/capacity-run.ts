@@ -1,0 +1,94 @@
+import { searchCapacity, type CapacityOptions } from '../capacity/search.js';
+import type { CapacityResult, CapacityStep, SearchPhase } from '../capacity/types.js';
+import { ServerHealth, type ServerHealthEvent } from '../metrics/server-health.js';
+import type { SchedulerService } from '../scheduler/scheduler-service.js';
+import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
+import { newRunId } from '../temporal/temporal-service.js';
+import { schedulerStepRunner } from './capacity-steps.js';
+import { setUpLoad } from './load-setup.js';
+import { RunSession, type SessionEvent, type SessionSpec } from './session.js';
+
+/** Everything a capacity search does, every default decided (times in seconds unless named `…Ms`). */
+export interface CapacitySpec extends SessionSpec {
+  runId?: string;
+  idPrefix?: string;
+  workload: Workload;
+  /** The search: the SLO, start rate, growth, precision, bounds, step and warm-up durations. */
+  search: CapacityOptions;
+  /** The open loop's cap on workflows in flight during a step. */
+  maxInFlight: number;
+  /** Between steps, the drain gives up once nothing finished for this long (s). */
+  drainStallSeconds: number;
+  retryTimeout: number;
+  eagerStart: boolean;
+  historySample?: number;
+}
+
+export type CapacityEvent =
+  | SessionEvent
+  | { type: 'capacity-started'; runId: string; address: string }
+  | { type: 'step-started'; rate: number; phase: SearchPhase; index: number }
+  | { type: 'step'; step: CapacityStep }
+  | { type: 'server-health'; event: ServerHealthEvent };
+
+/** The search's result, and where and when it ran. */
+export interface CapacityRunResult extends CapacityResult {
+  runId: string;
+  startedAt: Date;
+  endedAt: Date;
+  server: { address: string; namespace: string; taskQueue: string; version: string | null };
+}
+
+export interface CapacityRunOptions {
+  onEvent?: (event: CapacityEvent) => void;
+  /** Aborting it stops the search after cutting the current step short; what was found is returned. */
+  signal?: AbortSignal;
+  /** Stand-ins for the server (tests): with a launcher nothing is connected to. */
+  launcher?: WorkflowLauncher;
+  clock?: Clock;
+}
+
+/**
+ * Finds the highest rate the cluster sustains within the SLO: one session (connection, embedded
+ * worker), then the search's steps, each an open loop at its rate, drained before the next.
+ */
+export async function runCapacity(spec: CapacitySpec, options: CapacityRunOptions = {}): Promise<CapacityRunResult> {
+  const onEvent = options.onEvent ?? (() => undefined);
+  const runId = spec.runId ?? newRunId();
+  const startedAt = new Date();
+  const session = new RunSession(spec, onEvent);
+  const stopRetries = new AbortController();
+  const onAbort = () => stopRetries.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
+    let serverVersion: string | null = null;
+    let launcher = options.launcher;
+    let scheduler: SchedulerService | undefined;
+    if (!launcher) {
+      const setup = await setUpLoad(session, spec.namespace, {
+        runId, idPrefix: spec.idPrefix, health, retryTimeout: spec.retryTimeout, eagerStart: spec.eagerStart, stopSignal: stopRetries.signal,
+        onWorkerFailed: () => scheduler?.abort(),
+      });
+      serverVersion = setup.serverVersion;
+      launcher = setup.service.launcher({ namespace: spec.namespace, taskQueue: spec.taskQueue });
+    }
+    onEvent({ type: 'capacity-started', runId, address: session.address });
+    const runStep = schedulerStepRunner({
+      launcher, workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds,
+      historySample: spec.historySample, clock: options.clock, onScheduler: (created) => (scheduler = created),
+    });
+    const result = await searchCapacity(spec.search, runStep, {
+      signal: options.signal, clock: options.clock,
+      onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
+      onStep: (step) => onEvent({ type: 'step', step }),
+    });
+    return {
+      ...result, runId, startedAt, endedAt: new Date(),
+      server: { address: session.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: serverVersion },
+    };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await session.close();
+  }
+}
