@@ -1,0 +1,63 @@
+import type { CapacityAnswer, CapacityResult, CapacityStep, StepVerdict } from '../capacity/types.js';
+import { formatMillis, formatNumber } from './units.js';
+
+const VERDICTS: Record<StepVerdict, string> = { pass: '✓ pass', fail: '✗ fail', 'client-limited': 'client-limited', 'cut-short': 'cut short' };
+
+/** The latency groups the table shows: those the SLO names, e2e when it names none. */
+function latencyGroupsOf(result: Pick<CapacityResult, 'settings'>): string[] {
+  const groups = result.settings.slo.filter((threshold) => threshold.kind === 'latency').map((threshold) => threshold.metric.replace(/\.(p\d+(\.\d+)?|max|mean|min)$/, ''));
+  return groups.length > 0 ? [...new Set(groups)] : ['e2e'];
+}
+
+/** One line per step as it is judged (for the live output). */
+export function formatStepLine(step: CapacityStep, groups: readonly string[]): string {
+  const { measurement } = step;
+  const latencies = groups.map((group) => {
+    const summary = measurement.latency[group as keyof typeof measurement.latency];
+    return summary && summary.count > 0 ? `${group} p50 ${formatMillis(summary.p50)} p99 ${formatMillis(summary.p99)}` : `${group} -`;
+  });
+  const broke = step.thresholds.filter((threshold) => !threshold.passed).map((threshold) => threshold.expression);
+  const why = step.verdict === 'client-limited' ? ` (${step.generator.reason ?? 'the load generator did not keep up'})` : broke.length > 0 ? ` (${broke.join(', ')})` : '';
+  return (
+    `Step ${step.index + 1} (${step.phase}): target ${formatNumber(step.targetRate)} wf/s, achieved ${formatNumber(step.achievedRate)} wf/s, ` +
+    `${latencies.join(', ')}, failed ${measurement.failed}: ${VERDICTS[step.verdict]}${why}`
+  );
+}
+
+/** The table of every step, then the answer line. */
+export function formatCapacitySummary(result: Pick<CapacityResult, 'settings' | 'steps' | 'answer' | 'stopReason'>): string {
+  const groups = latencyGroupsOf(result);
+  const header = ['step', 'phase', 'target wf/s', 'achieved wf/s', ...groups.flatMap((group) => [`${group} p50`, `${group} p99`]), 'failed', 'verdict'];
+  const rows = result.steps.map((step) => [
+    String(step.index + 1), step.phase, formatNumber(step.targetRate), formatNumber(step.achievedRate),
+    ...groups.flatMap((group) => {
+      const summary = step.measurement.latency[group as keyof typeof step.measurement.latency];
+      return summary && summary.count > 0 ? [formatMillis(summary.p50), formatMillis(summary.p99)] : ['-', '-'];
+    }),
+    String(step.measurement.failed), VERDICTS[step.verdict],
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`.trimEnd();
+  return [line(header), ...rows.map(line), formatAnswerLine(result.answer, result.settings.slo.map((threshold) => threshold.expression), result.stopReason)].join('\n');
+}
+
+/** `Capacity: 140 wf/s at e2e.p99<2s (last passing step 140 wf/s, first failing 150 wf/s)`, or what is known instead. */
+export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[], stopReason: CapacityResult['stopReason']): string {
+  const at = `at ${slo.join(', ')}`;
+  const rate = (value: number | undefined) => (value === undefined ? '?' : `${formatNumber(value)} wf/s`);
+  const estimate = answer.interpolatedRate !== undefined ? `; the SLO broke near ${rate(answer.interpolatedRate)}` : '';
+  const unfinished = !answer.withinPrecision && stopReason !== 'found' ? ` — search ended early (${stopReason}), not within the precision` : '';
+  switch (answer.kind) {
+    case 'capacity':
+      return `Capacity: ${rate(answer.capacity)} ${at} (last passing step ${rate(answer.lastPassingRate)}, first failing ${rate(answer.firstFailingRate)}: ${answer.limitedBy.join(', ')}${estimate})${unfinished}`;
+    case 'at-least':
+      return `Capacity: at least ${rate(answer.capacity)} ${at} (no step failed; search ended: ${stopReason})`;
+    case 'client-limited':
+      return `Capacity: not found — the load generator could not deliver ${rate(answer.clientLimitedRate)} (client-limited, not the server)` +
+        (answer.capacity !== undefined ? `; the server held ${rate(answer.capacity)} ${at}` : '');
+    case 'no-passing-step':
+      return `Capacity: below ${rate(answer.firstFailingRate)} — even the first step broke ${answer.limitedBy.join(', ')}`;
+    case 'none':
+      return `Capacity: unknown — no step was judged (search ended: ${stopReason})`;
+  }
+}
