@@ -550,7 +550,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
-    description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay)",
+    description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay); echo and --workflow-type only",
     parse: parseDuration({ allowZero: false, serverSide: true }), commands: LOAD, defaultText: 'none',
   }),
   option({

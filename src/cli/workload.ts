@@ -48,6 +48,10 @@ function launchedNames(config: RunConfig): SingleName[] {
   return config.mix.map((part) => part.name);
 }
 
+function delayedWhat(config: RunConfig, part: SingleName): string {
+  return config.workload === 'mix' ? `--mix with ${part}` : `--workload ${config.workload}`;
+}
+
 /**
  * Refuses what would be silently unused: a workload's parameter (--signals, --payload-size, …) given to a
  * run that launches no workload it shapes, --mix without --workload mix, --workflow-type with another workload.
@@ -63,6 +67,15 @@ function checkWorkloadOptions(config: RunConfig): void {
     throw new UsageError(`--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload ${config.workload}`);
   }
   const launched = launchedNames(config);
+  const delayed = launched.find((name) => name !== 'echo');
+  if (config.startDelay !== undefined && delayed !== undefined) {
+    // update-with-start is refused by the server with a start delay; for the others the delay would be inside
+    // the operations' latencies (their signals, updates, queries wait for the delayed start).
+    throw new UsageError(
+      `--start-delay applies to --workload echo (or --workflow-type) only, not to ${delayedWhat(config, delayed)}: ` +
+        'the delay would count in its operation latencies (and update-with-start does not take a start delay)',
+    );
+  }
   const unused = PARAMETERS.find((parameter) => parameter.given(config) && !parameter.for.some((name) => launched.includes(name)));
   if (unused) {
     const what = config.workload === 'mix' ? `--mix ${launched.join(',')}` : `--workload ${config.workload}`;

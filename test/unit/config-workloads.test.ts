@@ -138,6 +138,10 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     [{ workload: 'signal', seed: '3' }, '--seed seeds the draws of --workload mix: it does nothing for --workload signal'],
     [{ workload: 'signal', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload signal'],
     [{ workload: 'mix', mix: 'echo=1', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload mix'],
+    [{ workload: 'signal', startDelay: '5s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload signal: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'update-with-start', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload update-with-start: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'child', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload child: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'mix', mix: 'echo=1,query=1', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --mix with query: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
   ] as Array<[ConfigSources['flags'], string]>)('%o', (flags, message) => {
     expect(refusal(() => workloadOf(resolved(flags)))).toBe(message);
     // the run refuses them the same way, before anything starts
@@ -151,6 +155,13 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     expect(workload({ workload: 'mix', mix: 'update-with-start=1,child=2', updates: '5', children: '4' })).toMatchObject({
       parts: [{ workload: { kind: 'update', updates: 5, withStart: true } }, { workload: { kind: 'child', children: 4 } }],
     });
+  });
+
+  it('--start-delay is taken by echo and by --workflow-type (and a mix of echo alone)', () => {
+    expect(resolved({ startDelay: '2s' }).startDelay).toBe(2);
+    expect(workload({ startDelay: '2s' })).toEqual({ kind: 'echo', message: 'Test scheduler', count: 1 });
+    expect(workload({ startDelay: '2s', workflowType: 'OrderWorkflow' })).toMatchObject({ kind: 'custom', workflowType: 'OrderWorkflow' });
+    expect(workload({ startDelay: '2s', workload: 'mix', mix: 'echo=1' })).toMatchObject({ kind: 'mix' });
   });
 
   it('--workflow-type with echo stays as it was (your workflow type; echo shaping refused)', () => {
