@@ -106,9 +106,9 @@ export class TargetWorkloadCalls implements WorkloadCalls {
 
   /**
    * The server holds a query to a workflow whose first workflow task has not completed until a worker
-   * answers it, up to the request's deadline (then DEADLINE_EXCEEDED, "query timed out before a worker
-   * could process it"): the workers are behind, not the server, so it is asked again within the retry
-   * budget without counting as the server's refusal.
+   * answers it, up to the request's deadline (isQueryNotYetProcessed: the client's or the server's timeout):
+   * the workers are behind, not the server, so it is asked again within the retry budget without counting
+   * as the server's refusal.
    */
   query(workflowId: string, queryName: string, args: unknown[]): Promise<unknown> {
     return this.onWorkflow(workflowId, `query ${queryName}`, (client) => client.workflow.getHandle(workflowId).query(queryName, ...args), {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Metadata } from '@grpc/grpc-js';
 import { google, temporal } from '@temporalio/proto';
 import { grpcDetailTypesOf, isQueryNotYetProcessed, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
@@ -35,6 +35,18 @@ describe('calls on a running workflow (signals, updates, queries)', () => {
       }),
     });
     expect(isQueryNotYetProcessed(held)).toBe(true);
+    // The same over the native connection (the SDK side of --connection http2 and native; measured on the
+    // dev server): Core's own deadline passes first, a ServiceError with CANCELLED "Timeout expired".
+    const heldNative = new ServiceError('Failed to query Workflow', {
+      cause: Object.assign(new ServiceError('Timeout expired'), { code: 1, details: '', metadata: {} }),
+    });
+    expect(isQueryNotYetProcessed(heldNative)).toBe(true);
+    expect(operationFailureKind(heldNative)).toBe('unknown');
+    // Precisely those: not any timeout, not any cancellation.
+    expect(isQueryNotYetProcessed(serviceError(1, 'Timeout expired while connecting'))).toBe(false);
+    expect(isQueryNotYetProcessed(serviceError(1, 'operation was canceled'))).toBe(false);
+    expect(isQueryNotYetProcessed(serviceError(4, 'Timeout expired'))).toBe(false);
+    expect(isQueryNotYetProcessed(new Error('Timeout expired'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(4, '4 DEADLINE_EXCEEDED'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(14, '14 UNAVAILABLE: query timed out before a worker could process it'))).toBe(false);
   });
