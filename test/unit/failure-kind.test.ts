@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Metadata } from '@grpc/grpc-js';
 import { google, temporal } from '@temporalio/proto';
-import { grpcDetailTypesOf, isQueryNotYetProcessed, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
+import { grpcDetailTypesOf, isQueryNotYetProcessed, isWorkflowAlreadyCompleted, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
 
 /** A gRPC error as the SDK's ServiceError wraps it: the status code sits on the cause. */
 function serviceError(code: number, message: string): Error {
@@ -49,6 +49,20 @@ describe('calls on a running workflow (signals, updates, queries)', () => {
     expect(isQueryNotYetProcessed(new Error('Timeout expired'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(4, '4 DEADLINE_EXCEEDED'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(14, '14 UNAVAILABLE: query timed out before a worker could process it'))).toBe(false);
+  });
+});
+
+describe('a call on a workflow that already completed', () => {
+  it('is the SDK\'s WorkflowNotFoundError with the server\'s words, or with none (the native connection drops them)', () => {
+    // As measured on the dev server, signalling a closed workflow: over grpc-js, then over the native connection.
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('workflow execution already completed', 'id', undefined))).toBe(true);
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('', 'id', undefined))).toBe(true);
+    // The bare gRPC status, should a call bypass the SDK's wrapping.
+    expect(isWorkflowAlreadyCompleted(serviceError(5, 'workflow execution already completed'))).toBe(true);
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('workflow not found for ID: x', 'x', undefined))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(5, 'namespace not found'))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(9, 'workflow execution already completed'))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(14, '14 UNAVAILABLE'))).toBe(false);
   });
 });
 
