@@ -374,6 +374,18 @@ export const parseSeed: Parser<number> = (raw) => {
   return seed <= 0xffffffff ? seed : expected(`an integer from 0 to ${0xffffffff}`);
 };
 
+/**
+ * The most children one parent starts: it starts them all in one workflow task, which must finish within
+ * the SDK's activation limit (5 s), and the server refuses more than 2000 pending children per workflow
+ * by default (PendingChildWorkflowsLimitExceeded, the parent's task failing forever).
+ */
+export const MAX_CHILDREN = 1000;
+
+export const parseChildren: Parser<number> = (raw) => {
+  const children = parseInteger(1)(raw);
+  return children <= MAX_CHILDREN ? children : expected(`an integer from 1 to ${MAX_CHILDREN} (a parent starts them all in one workflow task; the server takes 2000 pending children by default)`);
+};
+
 /** A fraction from 0 to 1. */
 export const parseFraction: Parser<number> = (raw) => {
   const value = parseDecimal(raw);
@@ -647,7 +659,10 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'children', flag: '--children <n>', env: ['SCHEDULER_CHILDREN'], defaultValue: undefined,
-    description: 'child: child workflows each parent starts at once and waits for', parse: parseInteger(1), commands: LOAD,
+    description:
+      `child: child workflows each parent starts at once and waits for (at most ${MAX_CHILDREN}: one workflow task starts them all, ` +
+      'and the server takes 2000 pending children per workflow by default)',
+    parse: parseChildren, commands: LOAD,
     defaultText: String(WORKLOAD_DEFAULTS.children),
   }),
   option({

@@ -51,6 +51,7 @@ describe('the workload options: flags, variables, defaults', () => {
     expect(workload({ workload: 'update-with-start', updates: '4' })).toEqual({ kind: 'update', updates: 4, withStart: true });
     expect(workload({}, { SCHEDULER_WORKLOAD: 'query', SCHEDULER_QUERIES: '10' })).toEqual({ kind: 'query', queries: 10 });
     expect(workload({ workload: 'child', children: '12' })).toEqual({ kind: 'child', children: 12 });
+    expect(workload({ workload: 'child', children: '1000' })).toEqual({ kind: 'child', children: 1000 });
     expect(workload({ workload: 'timer', timerDuration: '500ms' })).toEqual({ kind: 'timer', durationMs: 500 });
     expect(workload({}, { SCHEDULER_WORKLOAD: 'timer', SCHEDULER_TIMER_DURATION: '2m' })).toEqual({ kind: 'timer', durationMs: 120_000 });
     expect(workload({ workload: 'continue-as-new', iterations: '5' })).toEqual({ kind: 'continue-as-new', iterations: 5 });
@@ -96,6 +97,9 @@ describe('bad values: one line naming the option', () => {
     [{ workload: 'signals' }, /invalid value "signals" for --workload: expected echo, signal, signal-with-start, update/],
     [{ signals: '0' }, /for --signals: expected an integer ≥ 1/],
     [{ updates: '1.5' }, /for --updates: expected an integer ≥ 1/],
+    [{ children: '0' }, /for --children: expected an integer ≥ 1/],
+    [{ children: '1001' }, /^invalid value "1001" for --children: expected an integer from 1 to 1000 \(a parent starts them all in one workflow task; the server takes 2000 pending children by default\)$/],
+    [{ children: '2500' }, /for --children: expected an integer from 1 to 1000/],
     [{ timerDuration: '0' }, /for --timer-duration: expected a duration > 0/],
     [{ iterations: '-1' }, /for --iterations/],
     [{ historySample: '1.5' }, /for --history-sample: expected a fraction from 0 to 1/],
