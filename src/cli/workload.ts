@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileErrorReason, UsageError } from '../errors.js';
 import type { Workload } from '../scheduler/types.js';
 import type { WorkloadName } from '../workloads/workload.js';
-import { WORKLOAD_DEFAULTS, type RunConfig } from './options.js';
+import { ECHO_DEFAULTS, WORKLOAD_DEFAULTS, type RunConfig } from './options.js';
 
 /** The message padded with "." to `size` bytes (UTF-8); a longer message is kept as it is. */
 export function padMessage(message: string, size: number | undefined): string {
@@ -36,6 +36,8 @@ const PARAMETERS: ReadonlyArray<{ flag: string; given: (config: RunConfig) => bo
   { flag: '--children', given: (config) => config.children !== undefined, for: ['child'] },
   { flag: '--timer-duration', given: (config) => config.timerDuration !== undefined, for: ['timer'] },
   { flag: '--iterations', given: (config) => config.iterations !== undefined, for: ['continue-as-new'] },
+  { flag: '--message', given: (config) => config.message !== undefined, for: ['echo'] },
+  { flag: '--count', given: (config) => config.count !== undefined, for: ['echo'] },
   { flag: '--payload-size', given: (config) => config.payloadSize !== undefined, for: ['echo'] },
   { flag: '--activity-delay', given: (config) => config.activityDelay > 0, for: ['echo'] },
   { flag: '--local-activities', given: (config) => config.localActivities, for: ['echo'] },
@@ -83,12 +85,12 @@ function checkWorkloadOptions(config: RunConfig): void {
   }
 }
 
-/** The EchoWorkflow as the echo options shape it. */
+/** The EchoWorkflow as the echo options shape it (given, else ECHO_DEFAULTS). */
 function echoWorkload(config: RunConfig): SingleWorkload {
   return {
     kind: 'echo',
-    message: padMessage(config.message, config.payloadSize),
-    count: config.count,
+    message: padMessage(config.message ?? ECHO_DEFAULTS.message, config.payloadSize),
+    count: config.count ?? ECHO_DEFAULTS.count,
     ...(config.activityDelay > 0 ? { activityDelayMs: config.activityDelay } : {}),
     ...(config.localActivities ? { localActivities: true } : {}),
   };
@@ -128,6 +130,8 @@ export function workloadOf(config: RunConfig, { readInputs = true } = {}): Workl
     return { kind: 'mix', parts, seed: config.seed ?? WORKLOAD_DEFAULTS.seed };
   }
   const echoOnly = [
+    ['--message', config.message !== undefined],
+    ['--count', config.count !== undefined],
     ['--payload-size', config.payloadSize !== undefined],
     ['--activity-delay', config.activityDelay > 0],
     ['--local-activities', config.localActivities],

@@ -34,6 +34,8 @@ describe('workload options the CLI refuses: exit 2, one line, before anything st
     { args: ['run', '--workload', 'update-with-start', '--start-delay', '5s'], names: /--start-delay applies to --workload echo \(or --workflow-type\) only, not to --workload update-with-start: / },
     { args: ['infinite', '--workload', 'signal'], env: { SCHEDULER_START_DELAY: '1s' }, names: /--start-delay applies to .*not to --workload signal: the delay would count in its operation latencies/ },
     { args: ['run', '--workload', 'child', '--children', '2500'], names: /"2500" for --children: expected an integer from 1 to 1000 / },
+    { args: ['run', '--workload', 'signal', '--message', 'hello'], names: /--message applies to --workload echo .*not to --workload signal/ },
+    { args: ['run', '--workflow-type', 'OrderWorkflow', '--count', '3'], names: /--count applies to the built-in EchoWorkflow only, not to --workflow-type OrderWorkflow/ },
     { args: ['run', '--history-sample', '2'], names: /"2" for --history-sample: expected a fraction from 0 to 1/ },
     { args: ['run'], env: { SCHEDULER_WORKLOAD: 'query', SCHEDULER_UPDATES: '2' }, names: /--updates applies to .*not to --workload query/ },
     { args: ['run', '--threshold', 'update.accepted.p99<200ms'], names: /^sched-bench: --threshold: bad threshold "update.accepted.p99<200ms": run does not measure/ },

@@ -134,6 +134,9 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     [{ workload: 'signal', payloadSize: '1024' }, '--payload-size applies to --workload echo (or a mix with it), not to --workload signal'],
     [{ workload: 'update', activityDelay: '100' }, '--activity-delay applies to --workload echo (or a mix with it), not to --workload update'],
     [{ workload: 'timer', localActivities: true }, '--local-activities applies to --workload echo (or a mix with it), not to --workload timer'],
+    [{ workload: 'signal', message: 'hello' }, '--message applies to --workload echo (or a mix with it), not to --workload signal'],
+    [{ workload: 'update', count: '3' }, '--count applies to --workload echo (or a mix with it), not to --workload update'],
+    [{ workload: 'mix', mix: 'timer=1,query=1', count: '2' }, '--count applies to --workload echo (or a mix with it), not to --mix timer,query'],
     [{ workload: 'mix', mix: 'signal=1,update=1', payloadSize: '10' }, '--payload-size applies to --workload echo (or a mix with it), not to --mix signal,update'],
     [{ workload: 'mix', mix: 'echo=1,update=1', signals: '2' }, '--signals applies to --workload signal or --workload signal-with-start (or a mix with it), not to --mix echo,update'],
     [{ mix: 'echo=1,signal=1' }, '--mix needs --workload mix (the workload is echo)'],
@@ -166,6 +169,29 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     expect(workload({ startDelay: '2s' })).toEqual({ kind: 'echo', message: 'Test scheduler', count: 1 });
     expect(workload({ startDelay: '2s', workflowType: 'OrderWorkflow' })).toMatchObject({ kind: 'custom', workflowType: 'OrderWorkflow' });
     expect(workload({ startDelay: '2s', workload: 'mix', mix: 'echo=1' })).toMatchObject({ kind: 'mix' });
+  });
+
+  it('--message and --count: echo takes them (its defaults when not given); from a variable too', () => {
+    expect(workload({ message: 'hi', count: '4' })).toEqual({ kind: 'echo', message: 'hi', count: 4 });
+    expect(workload({}, { SCHEDULER_MESSAGE: 'env', SCHEDULER_COUNT: '2' })).toEqual({ kind: 'echo', message: 'env', count: 2 });
+    expect(workload({ payloadSize: '20' })).toEqual({ kind: 'echo', message: 'Test scheduler......', count: 1 });
+    expect(workload({ workload: 'mix', mix: 'echo=1,signal=1', message: 'm', count: '2' })).toMatchObject({
+      parts: [{ workload: { kind: 'echo', message: 'm', count: 2 } }, { workload: { kind: 'signal' } }],
+    });
+    expect(refusal(() => workload({}, { SCHEDULER_WORKLOAD: 'query', SCHEDULER_MESSAGE: 'x' }))).toBe(
+      '--message applies to --workload echo (or a mix with it), not to --workload query',
+    );
+  });
+
+  it('--message and --count shape the EchoWorkflow only, not --workflow-type', () => {
+    expect(refusal(() => workload({ workflowType: 'OrderWorkflow', message: 'x' }))).toMatch(/^--message applies to the built-in EchoWorkflow only, not to --workflow-type OrderWorkflow/);
+    expect(refusal(() => workload({ workflowType: 'OrderWorkflow', count: '2', payloadSize: '5' }))).toMatch(/^--count, --payload-size apply to the built-in EchoWorkflow only/);
+  });
+
+  it('--help and the docs still show their defaults', () => {
+    const help = (key: string) => describeOption((OPTION_SPECS as readonly OptionSpec[]).find((spec) => spec.key === key)!);
+    expect(help('message')).toContain('default: "Test scheduler"');
+    expect(help('count')).toContain('default: 1');
   });
 
   it('--workflow-type with echo stays as it was (your workflow type; echo shaping refused)', () => {
