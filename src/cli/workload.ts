@@ -50,13 +50,15 @@ function launchedNames(config: RunConfig): SingleName[] {
   return config.mix.map((part) => part.name);
 }
 
+/** The run as a --start-delay refusal names it: its workload, or the mix with the part the delay does not go with. */
 function delayedWhat(config: RunConfig, part: SingleName): string {
   return config.workload === 'mix' ? `--mix with ${part}` : `--workload ${config.workload}`;
 }
 
 /**
  * Refuses what would be silently unused: a workload's parameter (--signals, --payload-size, …) given to a
- * run that launches no workload it shapes, --mix without --workload mix, --workflow-type with another workload.
+ * run that launches no workload it shapes, --mix without --workload mix, --workflow-type with another workload;
+ * and --start-delay with any workload but echo.
  */
 function checkWorkloadOptions(config: RunConfig): void {
   if (config.mix !== undefined && config.workload !== 'mix') {
