@@ -62,8 +62,9 @@ export interface RunConfig {
   /** Seconds. */
   warmup: number;
   reportInterval: number;
-  message: string;
-  count: number;
+  /** EchoWorkflow (given only where echo is launched); undefined: ECHO_DEFAULTS. */
+  message: string | undefined;
+  count: number | undefined;
   totalWorkflows: number;
   maxRuntime: number;
   wait: boolean;
@@ -170,6 +171,11 @@ export interface OptionSpec<K extends keyof RunConfig = keyof RunConfig> {
   joinWith?: string;
   /** Shown instead of the default in --help when the default is computed. */
   defaultText?: string;
+  /**
+   * The value taken where the option applies when it is not given, for an option whose defaultValue is
+   * undefined so that "given" can be told from "not given" (--message, --count): the JSON result shows it.
+   */
+  appliedDefault?: RunConfig[K];
   /** Never printed: redacted in the JSON result and in messages. */
   secret?: boolean;
   /** A variable holding the PEM text itself rather than a path (TEMPORAL_TLS_*_DATA). */
@@ -374,6 +380,18 @@ export const parseSeed: Parser<number> = (raw) => {
   return seed <= 0xffffffff ? seed : expected(`an integer from 0 to ${0xffffffff}`);
 };
 
+/**
+ * The most children one parent starts: it starts them all in one workflow task, which must finish within
+ * the SDK's activation limit (5 s), and the server refuses more than 2000 pending children per workflow
+ * by default (PendingChildWorkflowsLimitExceeded, the parent's task failing forever).
+ */
+export const MAX_CHILDREN = 1000;
+
+export const parseChildren: Parser<number> = (raw) => {
+  const children = parseInteger(1)(raw);
+  return children <= MAX_CHILDREN ? children : expected(`an integer from 1 to ${MAX_CHILDREN} (a parent starts them all in one workflow task; the server takes 2000 pending children by default)`);
+};
+
 /** A fraction from 0 to 1. */
 export const parseFraction: Parser<number> = (raw) => {
   const value = parseDecimal(raw);
@@ -382,6 +400,9 @@ export const parseFraction: Parser<number> = (raw) => {
 
 export const parsePollers: Parser<number | 'autoscaling'> = (raw) =>
   ['auto', 'autoscaling'].includes(raw.trim().toLowerCase()) ? 'autoscaling' : parseInteger(1)(raw);
+
+/** The EchoWorkflow's input when --message and --count are not given (each is given only where echo is launched). */
+export const ECHO_DEFAULTS = { message: 'Test scheduler', count: 1 } as const;
 
 /** The parameters of the workloads when not given (each is given only to a workload that uses it). */
 export const WORKLOAD_DEFAULTS = { signals: 3, updates: 3, queries: 3, children: 3, timerDuration: 1, iterations: 3, seed: 1 } as const;
@@ -515,12 +536,14 @@ export const OPTION_SPECS = [
     commands: LOAD_AND_SCHEDULES,
   }),
   option({
-    key: 'message', flag: '--message <text>', env: ['SCHEDULER_MESSAGE'], defaultValue: 'Test scheduler',
+    key: 'message', flag: '--message <text>', env: ['SCHEDULER_MESSAGE'], defaultValue: undefined,
     description: 'message each EchoWorkflow echoes', parse: parseText, commands: LOAD_AND_SCHEDULES,
+    defaultText: `"${ECHO_DEFAULTS.message}"`, appliedDefault: ECHO_DEFAULTS.message,
   }),
   option({
-    key: 'count', flag: '--count <n>', env: ['SCHEDULER_COUNT'], defaultValue: 1,
+    key: 'count', flag: '--count <n>', env: ['SCHEDULER_COUNT'], defaultValue: undefined,
     description: 'echo activities per workflow', parse: parseInteger(1), commands: LOAD_AND_SCHEDULES,
+    defaultText: String(ECHO_DEFAULTS.count), appliedDefault: ECHO_DEFAULTS.count,
   }),
   option({
     key: 'totalWorkflows', flag: '--total <n>', env: ['SCHEDULER_TOTAL_WORKFLOWS'], defaultValue: 100,
@@ -550,7 +573,7 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'startDelay', flag: '--start-delay <time>', env: ['SCHEDULER_START_DELAY'], defaultValue: undefined,
-    description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay)",
+    description: "start each workflow with Temporal's start delay; the summary adds delay lag (first workflow task − start request − delay); echo and --workflow-type only",
     parse: parseDuration({ allowZero: false, serverSide: true }), commands: LOAD, defaultText: 'none',
   }),
   option({
@@ -647,7 +670,10 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'children', flag: '--children <n>', env: ['SCHEDULER_CHILDREN'], defaultValue: undefined,
-    description: 'child: child workflows each parent starts at once and waits for', parse: parseInteger(1), commands: LOAD,
+    description:
+      `child: child workflows each parent starts at once and waits for (at most ${MAX_CHILDREN}: one workflow task starts them all, ` +
+      'and the server takes 2000 pending children per workflow by default)',
+    parse: parseChildren, commands: LOAD,
     defaultText: String(WORKLOAD_DEFAULTS.children),
   }),
   option({

@@ -44,7 +44,7 @@ function redactedSecret(value: unknown): unknown {
 export function redactedConfig(command: CommandName, config: RunConfig, output?: OutputMode): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
   for (const spec of specsFor(command)) {
-    const value = config[spec.key];
+    const value = config[spec.key] ?? spec.appliedDefault;
     if (value === undefined) continue;
     // PEM text given inline (TEMPORAL_TLS_*_DATA) may be a private key: show where it came from, not what.
     const inlinePem = typeof value === 'object' && value !== null && 'data' in value;

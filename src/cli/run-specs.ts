@@ -8,7 +8,7 @@ import { MIN_CATCHUP_WINDOW_SECONDS, type SchedulesSpec } from '../run/schedules
 import { parseCron } from '../schedules/fire-times.js';
 import type { FireSpec } from '../shared/schedule-types.js';
 import { connectionKindOf, connectionSettings, sdkConnectionKindOf } from './connection.js';
-import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
+import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, ECHO_DEFAULTS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
 import { defaultConfig } from './config.js';
@@ -143,7 +143,7 @@ export function schedulesSpecOf(config: RunConfig, cliLookup: CliLookup): Schedu
     ...(config.catchupWindow !== undefined ? { catchupWindow: config.catchupWindow } : {}),
     onConflict: config.onConflict,
     input: {
-      message: config.message, count: config.count,
+      message: config.message ?? ECHO_DEFAULTS.message, count: config.count ?? ECHO_DEFAULTS.count,
       ...(config.activityDelay ? { activityDelayMs: config.activityDelay } : {}), ...(config.localActivities ? { localActivities: true } : {}),
     },
     reportInterval: config.reportInterval,

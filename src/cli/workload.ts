@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileErrorReason, UsageError } from '../errors.js';
 import type { Workload } from '../scheduler/types.js';
 import type { WorkloadName } from '../workloads/workload.js';
-import { WORKLOAD_DEFAULTS, type RunConfig } from './options.js';
+import { ECHO_DEFAULTS, WORKLOAD_DEFAULTS, type RunConfig } from './options.js';
 
 /** The message padded with "." to `size` bytes (UTF-8); a longer message is kept as it is. */
 export function padMessage(message: string, size: number | undefined): string {
@@ -36,6 +36,8 @@ const PARAMETERS: ReadonlyArray<{ flag: string; given: (config: RunConfig) => bo
   { flag: '--children', given: (config) => config.children !== undefined, for: ['child'] },
   { flag: '--timer-duration', given: (config) => config.timerDuration !== undefined, for: ['timer'] },
   { flag: '--iterations', given: (config) => config.iterations !== undefined, for: ['continue-as-new'] },
+  { flag: '--message', given: (config) => config.message !== undefined, for: ['echo'] },
+  { flag: '--count', given: (config) => config.count !== undefined, for: ['echo'] },
   { flag: '--payload-size', given: (config) => config.payloadSize !== undefined, for: ['echo'] },
   { flag: '--activity-delay', given: (config) => config.activityDelay > 0, for: ['echo'] },
   { flag: '--local-activities', given: (config) => config.localActivities, for: ['echo'] },
@@ -48,9 +50,15 @@ function launchedNames(config: RunConfig): SingleName[] {
   return config.mix.map((part) => part.name);
 }
 
+/** The run as a --start-delay refusal names it: its workload, or the mix with the part the delay does not go with. */
+function delayedWhat(config: RunConfig, part: SingleName): string {
+  return config.workload === 'mix' ? `--mix with ${part}` : `--workload ${config.workload}`;
+}
+
 /**
  * Refuses what would be silently unused: a workload's parameter (--signals, --payload-size, …) given to a
- * run that launches no workload it shapes, --mix without --workload mix, --workflow-type with another workload.
+ * run that launches no workload it shapes, --mix without --workload mix, --workflow-type with another workload;
+ * and --start-delay with any workload but echo.
  */
 function checkWorkloadOptions(config: RunConfig): void {
   if (config.mix !== undefined && config.workload !== 'mix') {
@@ -63,6 +71,15 @@ function checkWorkloadOptions(config: RunConfig): void {
     throw new UsageError(`--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload ${config.workload}`);
   }
   const launched = launchedNames(config);
+  const delayed = launched.find((name) => name !== 'echo');
+  if (config.startDelay !== undefined && delayed !== undefined) {
+    // update-with-start is refused by the server with a start delay; for the others the delay would be inside
+    // the operations' latencies (their signals, updates, queries wait for the delayed start).
+    throw new UsageError(
+      `--start-delay applies to --workload echo (or --workflow-type) only, not to ${delayedWhat(config, delayed)}: ` +
+        'the delay would count in its operation latencies (and update-with-start does not take a start delay)',
+    );
+  }
   const unused = PARAMETERS.find((parameter) => parameter.given(config) && !parameter.for.some((name) => launched.includes(name)));
   if (unused) {
     const what = config.workload === 'mix' ? `--mix ${launched.join(',')}` : `--workload ${config.workload}`;
@@ -70,12 +87,12 @@ function checkWorkloadOptions(config: RunConfig): void {
   }
 }
 
-/** The EchoWorkflow as the echo options shape it. */
+/** The EchoWorkflow as the echo options shape it (given, else ECHO_DEFAULTS). */
 function echoWorkload(config: RunConfig): SingleWorkload {
   return {
     kind: 'echo',
-    message: padMessage(config.message, config.payloadSize),
-    count: config.count,
+    message: padMessage(config.message ?? ECHO_DEFAULTS.message, config.payloadSize),
+    count: config.count ?? ECHO_DEFAULTS.count,
     ...(config.activityDelay > 0 ? { activityDelayMs: config.activityDelay } : {}),
     ...(config.localActivities ? { localActivities: true } : {}),
   };
@@ -115,6 +132,8 @@ export function workloadOf(config: RunConfig, { readInputs = true } = {}): Workl
     return { kind: 'mix', parts, seed: config.seed ?? WORKLOAD_DEFAULTS.seed };
   }
   const echoOnly = [
+    ['--message', config.message !== undefined],
+    ['--count', config.count !== undefined],
     ['--payload-size', config.payloadSize !== undefined],
     ['--activity-delay', config.activityDelay > 0],
     ['--local-activities', config.localActivities],

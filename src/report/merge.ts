@@ -31,12 +31,46 @@ const MUST_AGREE: ReadonlyArray<{ field: string; of: (result: RunResult) => unkn
   { field: 'command', of: (result) => result.command, why: 'a batch and an endless run are different loads' },
   { field: 'loadModel.kind', of: (result) => result.loadModel.kind, why: 'open- and closed-loop latencies mean different things' },
   { field: 'loadModel.wait', of: (result) => result.loadModel.wait, why: 'with --no-wait "completed" means started, and the latencies are start latencies' },
-  { field: 'workload.name', of: (result) => result.workload.name, why: 'different workloads are different loads' },
+  // The whole workload: its name and every parameter (--signals, the mix's weights and seed, --timer-duration, …).
+  { field: 'workload', of: (result) => result.workload, why: 'different workloads are different loads' },
 ];
+
+/** Where two values from JSON first differ: the path to it (`workload.parts[1].weight`) and both values there. */
+export interface Difference {
+  path: string;
+  a: unknown;
+  b: unknown;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Deep equality of JSON values (key order aside): undefined when equal, else the first difference. */
+export function firstDifference(a: unknown, b: unknown, path: string): Difference | undefined {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let index = 0; index < Math.max(a.length, b.length); index++) {
+      const difference = firstDifference(a[index], b[index], `${path}[${index}]`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  if (isRecord(a) && isRecord(b)) {
+    // `name` first: a different workload is told as that, not as the parameters it does not share.
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort((x, y) => Number(y === 'name') - Number(x === 'name'));
+    for (const key of keys) {
+      const difference = firstDifference(a[key], b[key], `${path}.${key}`);
+      if (difference) return difference;
+    }
+    return undefined;
+  }
+  return Object.is(a, b) ? undefined : { path, a, b };
+}
+
+/** A value in a refusal: as JSON, "none" where the result has no such field. */
+const shown = (value: unknown): string => (value === undefined ? 'none' : JSON.stringify(value));
 
 /**
  * Refuses what cannot be merged, naming both files and the field: a schedules result, one result given
- * twice, different commands, load models or waiting. Different run ids are refused too unless
+ * twice, different commands, load models, waiting or workloads (any parameter). Different run ids are refused too unless
  * `allowRunIds` (--force-merge): processes started without a shared --run-id that ran the same load.
  */
 export function checkMergeable(inputs: readonly MergeInput[], allowRunIds: boolean): RunResult[] {
@@ -55,8 +89,9 @@ export function checkMergeable(inputs: readonly MergeInput[], allowRunIds: boole
   const [first, ...rest] = runs;
   for (const other of rest) {
     for (const { field, of, why } of MUST_AGREE) {
-      if (of(first!.result) !== of(other.result)) {
-        throw new MergeRefusal(`cannot merge ${first!.file} and ${other.file}: ${field} differs (${JSON.stringify(of(first!.result))} vs ${JSON.stringify(of(other.result))}): ${why}`);
+      const difference = firstDifference(of(first!.result), of(other.result), field);
+      if (difference) {
+        throw new MergeRefusal(`cannot merge ${first!.file} and ${other.file}: ${difference.path} differs (${shown(difference.a)} vs ${shown(difference.b)}): ${why}`);
       }
     }
     if (!allowRunIds && first!.result.runId !== other.result.runId) {

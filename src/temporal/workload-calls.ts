@@ -2,7 +2,7 @@ import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import type { BenchHistoryEvent } from '../shared/history-events.js';
 import type { AcceptedUpdate, WorkloadCalls } from '../shared/launcher.js';
 import type { ServiceConnection } from './connect.js';
-import { isAlreadyStarted, isQueryNotYetProcessed, operationFailureKind } from './failure-kind.js';
+import { isAlreadyStarted, isQueryNotYetProcessed, isWorkflowAlreadyCompleted, operationFailureKind } from './failure-kind.js';
 import { fetchBenchHistory } from './history.js';
 import { retryingRefusals, type RetryRules } from './refusal-retries.js';
 import { startRules, type LaunchTarget, type WorkflowStarts } from './workflow-starts.js';
@@ -51,8 +51,15 @@ export class TargetWorkloadCalls implements WorkloadCalls {
     return options;
   }
 
+  /**
+   * A retry told the workflow already completed means an earlier attempt landed and only its answer was
+   * lost: the workloads' workflows complete on a signal (the K-th, the query workload's finish), so it is
+   * taken as sent. A workflow that closed otherwise is told by its result wait.
+   */
   signal(workflowId: string, signalName: string, args: unknown[]): Promise<void> {
-    return this.onWorkflow(workflowId, `signal ${signalName}`, (client) => client.workflow.getHandle(workflowId).signal(signalName, ...args));
+    return this.onWorkflow(workflowId, `signal ${signalName}`, (client) => client.workflow.getHandle(workflowId).signal(signalName, ...args), {
+      landedEarlier: signalLandedEarlier,
+    });
   }
 
   async signalWithStart(workflowType: string, args: unknown[], signalName: string, signalArgs: unknown[]): Promise<string> {
@@ -106,9 +113,9 @@ export class TargetWorkloadCalls implements WorkloadCalls {
 
   /**
    * The server holds a query to a workflow whose first workflow task has not completed until a worker
-   * answers it, up to the request's deadline (then DEADLINE_EXCEEDED, "query timed out before a worker
-   * could process it"): the workers are behind, not the server, so it is asked again within the retry
-   * budget without counting as the server's refusal.
+   * answers it, up to the request's deadline (isQueryNotYetProcessed: the client's or the server's timeout):
+   * the workers are behind, not the server, so it is asked again within the retry budget without counting
+   * as the server's refusal.
    */
   query(workflowId: string, queryName: string, args: unknown[]): Promise<unknown> {
     return this.onWorkflow(workflowId, `query ${queryName}`, (client) => client.workflow.getHandle(workflowId).query(queryName, ...args), {
@@ -125,6 +132,11 @@ export class TargetWorkloadCalls implements WorkloadCalls {
     if (wire) return this.retried(workflowId, 'history', () => wire.history(this.target.namespace, workflowId));
     return this.onWorkflow(workflowId, 'history', (client) => fetchBenchHistory(client, workflowId));
   }
+}
+
+/** On a signal's retry: whether the error says an earlier attempt landed (see TargetWorkloadCalls.signal). */
+export function signalLandedEarlier(error: unknown): { value: void } | undefined {
+  return isWorkflowAlreadyCompleted(error) ? { value: undefined } : undefined;
 }
 
 function randomId(): string {

@@ -51,6 +51,7 @@ describe('the workload options: flags, variables, defaults', () => {
     expect(workload({ workload: 'update-with-start', updates: '4' })).toEqual({ kind: 'update', updates: 4, withStart: true });
     expect(workload({}, { SCHEDULER_WORKLOAD: 'query', SCHEDULER_QUERIES: '10' })).toEqual({ kind: 'query', queries: 10 });
     expect(workload({ workload: 'child', children: '12' })).toEqual({ kind: 'child', children: 12 });
+    expect(workload({ workload: 'child', children: '1000' })).toEqual({ kind: 'child', children: 1000 });
     expect(workload({ workload: 'timer', timerDuration: '500ms' })).toEqual({ kind: 'timer', durationMs: 500 });
     expect(workload({}, { SCHEDULER_WORKLOAD: 'timer', SCHEDULER_TIMER_DURATION: '2m' })).toEqual({ kind: 'timer', durationMs: 120_000 });
     expect(workload({ workload: 'continue-as-new', iterations: '5' })).toEqual({ kind: 'continue-as-new', iterations: 5 });
@@ -96,6 +97,9 @@ describe('bad values: one line naming the option', () => {
     [{ workload: 'signals' }, /invalid value "signals" for --workload: expected echo, signal, signal-with-start, update/],
     [{ signals: '0' }, /for --signals: expected an integer ≥ 1/],
     [{ updates: '1.5' }, /for --updates: expected an integer ≥ 1/],
+    [{ children: '0' }, /for --children: expected an integer ≥ 1/],
+    [{ children: '1001' }, /^invalid value "1001" for --children: expected an integer from 1 to 1000 \(a parent starts them all in one workflow task; the server takes 2000 pending children by default\)$/],
+    [{ children: '2500' }, /for --children: expected an integer from 1 to 1000/],
     [{ timerDuration: '0' }, /for --timer-duration: expected a duration > 0/],
     [{ iterations: '-1' }, /for --iterations/],
     [{ historySample: '1.5' }, /for --history-sample: expected a fraction from 0 to 1/],
@@ -130,6 +134,9 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     [{ workload: 'signal', payloadSize: '1024' }, '--payload-size applies to --workload echo (or a mix with it), not to --workload signal'],
     [{ workload: 'update', activityDelay: '100' }, '--activity-delay applies to --workload echo (or a mix with it), not to --workload update'],
     [{ workload: 'timer', localActivities: true }, '--local-activities applies to --workload echo (or a mix with it), not to --workload timer'],
+    [{ workload: 'signal', message: 'hello' }, '--message applies to --workload echo (or a mix with it), not to --workload signal'],
+    [{ workload: 'update', count: '3' }, '--count applies to --workload echo (or a mix with it), not to --workload update'],
+    [{ workload: 'mix', mix: 'timer=1,query=1', count: '2' }, '--count applies to --workload echo (or a mix with it), not to --mix timer,query'],
     [{ workload: 'mix', mix: 'signal=1,update=1', payloadSize: '10' }, '--payload-size applies to --workload echo (or a mix with it), not to --mix signal,update'],
     [{ workload: 'mix', mix: 'echo=1,update=1', signals: '2' }, '--signals applies to --workload signal or --workload signal-with-start (or a mix with it), not to --mix echo,update'],
     [{ mix: 'echo=1,signal=1' }, '--mix needs --workload mix (the workload is echo)'],
@@ -138,6 +145,10 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     [{ workload: 'signal', seed: '3' }, '--seed seeds the draws of --workload mix: it does nothing for --workload signal'],
     [{ workload: 'signal', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload signal'],
     [{ workload: 'mix', mix: 'echo=1', workflowType: 'OrderWorkflow' }, '--workflow-type starts your own workflow type in place of the EchoWorkflow: it does not go with --workload mix'],
+    [{ workload: 'signal', startDelay: '5s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload signal: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'update-with-start', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload update-with-start: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'child', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --workload child: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
+    [{ workload: 'mix', mix: 'echo=1,query=1', startDelay: '1s' }, '--start-delay applies to --workload echo (or --workflow-type) only, not to --mix with query: the delay would count in its operation latencies (and update-with-start does not take a start delay)'],
   ] as Array<[ConfigSources['flags'], string]>)('%o', (flags, message) => {
     expect(refusal(() => workloadOf(resolved(flags)))).toBe(message);
     // the run refuses them the same way, before anything starts
@@ -151,6 +162,36 @@ describe('combinations that make no sense: one line, exit 2 (UsageError)', () =>
     expect(workload({ workload: 'mix', mix: 'update-with-start=1,child=2', updates: '5', children: '4' })).toMatchObject({
       parts: [{ workload: { kind: 'update', updates: 5, withStart: true } }, { workload: { kind: 'child', children: 4 } }],
     });
+  });
+
+  it('--start-delay is taken by echo and by --workflow-type (and a mix of echo alone)', () => {
+    expect(resolved({ startDelay: '2s' }).startDelay).toBe(2);
+    expect(workload({ startDelay: '2s' })).toEqual({ kind: 'echo', message: 'Test scheduler', count: 1 });
+    expect(workload({ startDelay: '2s', workflowType: 'OrderWorkflow' })).toMatchObject({ kind: 'custom', workflowType: 'OrderWorkflow' });
+    expect(workload({ startDelay: '2s', workload: 'mix', mix: 'echo=1' })).toMatchObject({ kind: 'mix' });
+  });
+
+  it('--message and --count: echo takes them (its defaults when not given); from a variable too', () => {
+    expect(workload({ message: 'hi', count: '4' })).toEqual({ kind: 'echo', message: 'hi', count: 4 });
+    expect(workload({}, { SCHEDULER_MESSAGE: 'env', SCHEDULER_COUNT: '2' })).toEqual({ kind: 'echo', message: 'env', count: 2 });
+    expect(workload({ payloadSize: '20' })).toEqual({ kind: 'echo', message: 'Test scheduler......', count: 1 });
+    expect(workload({ workload: 'mix', mix: 'echo=1,signal=1', message: 'm', count: '2' })).toMatchObject({
+      parts: [{ workload: { kind: 'echo', message: 'm', count: 2 } }, { workload: { kind: 'signal' } }],
+    });
+    expect(refusal(() => workload({}, { SCHEDULER_WORKLOAD: 'query', SCHEDULER_MESSAGE: 'x' }))).toBe(
+      '--message applies to --workload echo (or a mix with it), not to --workload query',
+    );
+  });
+
+  it('--message and --count shape the EchoWorkflow only, not --workflow-type', () => {
+    expect(refusal(() => workload({ workflowType: 'OrderWorkflow', message: 'x' }))).toMatch(/^--message applies to the built-in EchoWorkflow only, not to --workflow-type OrderWorkflow/);
+    expect(refusal(() => workload({ workflowType: 'OrderWorkflow', count: '2', payloadSize: '5' }))).toMatch(/^--count, --payload-size apply to the built-in EchoWorkflow only/);
+  });
+
+  it('--help and the docs still show their defaults', () => {
+    const help = (key: string) => describeOption((OPTION_SPECS as readonly OptionSpec[]).find((spec) => spec.key === key)!);
+    expect(help('message')).toContain('default: "Test scheduler"');
+    expect(help('count')).toContain('default: 1');
   });
 
   it('--workflow-type with echo stays as it was (your workflow type; echo shaping refused)', () => {

@@ -14,7 +14,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       tlsCert: undefined, tlsKey: undefined, tlsCa: undefined, tlsServerName: undefined, grpcMeta: {}, connection: undefined, grpcCompression: 'none', connectTimeout: 10, retryTimeout: 60,
       taskQueue: 'benchmark', concurrency: undefined,
       rate: undefined, stages: undefined, duration: undefined, warmup: 0,
-      reportInterval: 10, message: 'Test scheduler', count: 1, totalWorkflows: 100, maxRuntime: 0,
+      reportInterval: 10, message: undefined, count: undefined, totalWorkflows: 100, maxRuntime: 0,
       wait: true, worker: false, devServer: false, eagerStart: undefined, json: undefined, ndjson: undefined, thresholds: [], verify: false,
       workflowType: undefined, input: undefined, inputFile: undefined, payloadSize: undefined, activityDelay: 0,
       localActivities: false, idPrefix: 'sched-bench', workers: 1, workflowSlots: undefined, activitySlots: undefined,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Metadata } from '@grpc/grpc-js';
 import { google, temporal } from '@temporalio/proto';
-import { grpcDetailTypesOf, isQueryNotYetProcessed, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
+import { grpcDetailTypesOf, isQueryNotYetProcessed, isWorkflowAlreadyCompleted, operationFailureKind, resultFailureKind, startFailureKind } from '../../src/temporal/failure-kind.js';
 
 /** A gRPC error as the SDK's ServiceError wraps it: the status code sits on the cause. */
 function serviceError(code: number, message: string): Error {
@@ -35,8 +35,34 @@ describe('calls on a running workflow (signals, updates, queries)', () => {
       }),
     });
     expect(isQueryNotYetProcessed(held)).toBe(true);
+    // The same over the native connection (the SDK side of --connection http2 and native; measured on the
+    // dev server): Core's own deadline passes first, a ServiceError with CANCELLED "Timeout expired".
+    const heldNative = new ServiceError('Failed to query Workflow', {
+      cause: Object.assign(new ServiceError('Timeout expired'), { code: 1, details: '', metadata: {} }),
+    });
+    expect(isQueryNotYetProcessed(heldNative)).toBe(true);
+    expect(operationFailureKind(heldNative)).toBe('unknown');
+    // Precisely those: not any timeout, not any cancellation.
+    expect(isQueryNotYetProcessed(serviceError(1, 'Timeout expired while connecting'))).toBe(false);
+    expect(isQueryNotYetProcessed(serviceError(1, 'operation was canceled'))).toBe(false);
+    expect(isQueryNotYetProcessed(serviceError(4, 'Timeout expired'))).toBe(false);
+    expect(isQueryNotYetProcessed(new Error('Timeout expired'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(4, '4 DEADLINE_EXCEEDED'))).toBe(false);
     expect(isQueryNotYetProcessed(serviceError(14, '14 UNAVAILABLE: query timed out before a worker could process it'))).toBe(false);
+  });
+});
+
+describe('a call on a workflow that already completed', () => {
+  it('is the SDK\'s WorkflowNotFoundError with the server\'s words, or with none (the native connection drops them)', () => {
+    // As measured on the dev server, signalling a closed workflow: over grpc-js, then over the native connection.
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('workflow execution already completed', 'id', undefined))).toBe(true);
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('', 'id', undefined))).toBe(true);
+    // The bare gRPC status, should a call bypass the SDK's wrapping.
+    expect(isWorkflowAlreadyCompleted(serviceError(5, 'workflow execution already completed'))).toBe(true);
+    expect(isWorkflowAlreadyCompleted(new WorkflowNotFoundError('workflow not found for ID: x', 'x', undefined))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(5, 'namespace not found'))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(9, 'workflow execution already completed'))).toBe(false);
+    expect(isWorkflowAlreadyCompleted(serviceError(14, '14 UNAVAILABLE'))).toBe(false);
   });
 });
 

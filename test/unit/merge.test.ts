@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
-import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../../src/report/merge.js';
+import { checkMergeable, firstDifference, MergeRefusal, mergeResults, statsOfResult } from '../../src/report/merge.js';
 import type { AnyResult } from '../../src/report/read-result.js';
 import { buildRunResult, type RunResult } from '../../src/report/result.js';
 import { makeStats, NO_DRAIN, NO_SERVER_TROUBLE } from '../helpers/run-stats.js';
@@ -80,6 +80,42 @@ describe('checkMergeable refuses what cannot be merged, naming both files and th
   ] as const)('different %s, even with --force-merge', (_, change, message) => {
     const other = { ...b, ...change } as RunResult;
     expect(refusal(() => checkMergeable(inputs(['a.json', a], ['b.json', other]), true))).toMatch(new RegExp(`^cannot merge a\\.json and b\\.json: ${message.source}`));
+  });
+
+  const mix = (signals: number, weights: [number, number], seed: number) => ({
+    name: 'mix', seed, parts: [{ name: 'echo', count: 1, weight: weights[0] }, { name: 'signal', signals, weight: weights[1] }],
+  });
+  it.each([
+    ['the workload', { name: 'echo', count: 1 }, { name: 'signal', signals: 3 }, 'workload.name differs ("echo" vs "signal")'],
+    ['--signals', { name: 'signal', signals: 3 }, { name: 'signal', signals: 5 }, 'workload.signals differs (3 vs 5)'],
+    ['--timer-duration', { name: 'timer', timerDurationMs: 1000 }, { name: 'timer', timerDurationMs: 500 }, 'workload.timerDurationMs differs (1000 vs 500)'],
+    ['--count', { name: 'echo', count: 1 }, { name: 'echo', count: 2 }, 'workload.count differs (1 vs 2)'],
+    ['--activity-delay (given to one only)', { name: 'echo', count: 1 }, { name: 'echo', count: 1, activityDelayMs: 50 }, 'workload.activityDelayMs differs (none vs 50)'],
+    ['a mix weight', mix(3, [70, 30], 1), mix(3, [60, 30], 1), 'workload.parts[0].weight differs (70 vs 60)'],
+    ['a mix part\'s --signals', mix(3, [70, 30], 1), mix(2, [70, 30], 1), 'workload.parts[1].signals differs (3 vs 2)'],
+    ['the mix seed', mix(3, [70, 30], 1), mix(3, [70, 30], 7), 'workload.seed differs (1 vs 7)'],
+    ['the mix parts', mix(3, [70, 30], 1), { ...mix(3, [70, 30], 1), parts: mix(3, [70, 30], 1).parts.slice(0, 1) }, 'workload.parts[1] differs ({"name":"signal","signals":3,"weight":30} vs none)'],
+  ])('different workload parameters: %s, even with --force-merge', (_, first, second, message) => {
+    const one = { ...a, workload: first } as RunResult;
+    const two = { ...b, workload: second } as RunResult;
+    expect(refusal(() => checkMergeable(inputs(['a.json', one], ['b.json', two]), true))).toBe(
+      `cannot merge a.json and b.json: ${message}: different workloads are different loads`,
+    );
+  });
+
+  it('the same workload merges, whatever the order of its fields', () => {
+    const one = { ...a, workload: mix(3, [70, 30], 1) } as RunResult;
+    const reordered = { parts: mix(3, [70, 30], 1).parts.map(({ weight, signals, count, name }) => ({ weight, signals, count, name })), seed: 1, name: 'mix' };
+    const two = { ...b, workload: reordered } as RunResult;
+    expect(checkMergeable(inputs(['a.json', one], ['b.json', two]), false)).toHaveLength(2);
+  });
+
+  it('firstDifference: deep equality of JSON values, naming the path of the first difference', () => {
+    expect(firstDifference({ x: [1, { y: 2 }] }, { x: [1, { y: 2 }] }, 'v')).toBeUndefined();
+    expect(firstDifference({ x: [1, { y: 2 }] }, { x: [1, { y: 3 }] }, 'v')).toEqual({ path: 'v.x[1].y', a: 2, b: 3 });
+    expect(firstDifference([1], [1, 2], 'v')).toEqual({ path: 'v[1]', a: undefined, b: 2 });
+    expect(firstDifference({ a: 1 }, [1], 'v')).toEqual({ path: 'v', a: { a: 1 }, b: [1] });
+    expect(firstDifference(null, {}, 'v')).toEqual({ path: 'v', a: null, b: {} });
   });
 
   it('different run ids unless --force-merge', () => {

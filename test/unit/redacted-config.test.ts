@@ -29,6 +29,12 @@ describe('the configuration in the JSON result', () => {
       .not.toContain('meta-secret');
   });
 
+  it('shows the EchoWorkflow\'s message and count at their defaults when not given (as before they could be told apart)', () => {
+    expect(redactedConfig('run', resolveConfig('run', none), 'plain')).toMatchObject({ message: 'Test scheduler', count: 1 });
+    expect(redactedConfig('run', resolveConfig('run', { ...none, flags: { message: 'hi', count: '3' } }), 'plain')).toMatchObject({ message: 'hi', count: 3 });
+    expect(redactedConfig('schedules', resolveConfig('schedules', none))).toMatchObject({ message: 'Test scheduler', count: 1 });
+  });
+
   it.each([
     ['live', true],
     ['plain', false],

@@ -37,4 +37,9 @@ describe('derived defaults, decided once in config resolution', () => {
     expect(busy.connection.kind).toBe('http2');
     expect(() => schedulesSpecOf(resolved('schedules'), {})).toThrow(/--duration or --fires/);
   });
+
+  it("schedules: the EchoWorkflow's input takes --message and --count, else their defaults", () => {
+    expect(schedulesSpecOf(resolved('schedules', { duration: '10' }), {}).input).toEqual({ message: 'Test scheduler', count: 1 });
+    expect(schedulesSpecOf(resolved('schedules', { duration: '10', message: 'hi', count: '3' }), {}).input).toEqual({ message: 'hi', count: 3 });
+  });
 });
