@@ -193,8 +193,15 @@ const SCHEDULES_RESULT_VERSION = 1;
  * workload was the EchoWorkflow or the --workflow-type of its configuration.
  */
 function upgradeV1(result: Omit<RunResult, 'schemaVersion' | 'workload' | 'operations' | 'historyReads'>): RunResult {
-  const workflowType = result.config.workflowType;
-  const workload: WorkloadResult = typeof workflowType === 'string' ? { name: 'custom', workflowType } : { name: 'echo' };
+  const { workflowType, count, activityDelay, localActivities } = result.config;
+  // The echo's shape as today's results write it (from the options it ran with), so old and new results merge.
+  const workload: WorkloadResult = typeof workflowType === 'string'
+    ? { name: 'custom', workflowType }
+    : {
+      name: 'echo', ...(typeof count === 'number' ? { count } : {}),
+      ...(typeof activityDelay === 'number' && activityDelay > 0 ? { activityDelayMs: activityDelay } : {}),
+      ...(localActivities === true ? { localActivities: true } : {}),
+    };
   return { ...result, schemaVersion: RESULT_SCHEMA_VERSION, workload, operations: {}, historyReads: { failed: 0, skipped: 0 } };
 }
 

@@ -188,6 +188,11 @@ describe('report --merge of workload runs', () => {
     const { workload: _w, operations: _o, historyReads: _h, ...rest } = makeRunResult();
     const v1 = checkResult({ ...structuredClone(rest), schemaVersion: 1 }) as RunResult;
     const merged = mergeResults(checkMergeable([{ file: 'a.json', result: v1 }, { file: 'b.json', result: echo }], false));
+    // As real results have it: today's echo result names its count, the version-1 one has it in its config.
+    const counted = { ...structuredClone(echo), workload: { name: 'echo', count: 3 } } as RunResult;
+    const v1Counted = checkResult({ ...structuredClone(rest), config: { ...rest.config, count: 3 }, schemaVersion: 1 }) as RunResult;
+    expect(v1Counted.workload).toEqual({ name: 'echo', count: 3 });
+    expect(() => checkMergeable([{ file: 'a.json', result: v1Counted }, { file: 'b.json', result: counted }], false)).not.toThrow();
     expect(merged).toMatchObject({ schemaVersion: RESULT_SCHEMA_VERSION, operations: {}, workload: { name: 'echo' } });
   });
 });
