@@ -164,8 +164,8 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   signals: 'Given to a run without a signal workload: exit 2 (so are `--updates`, `--queries`, `--children`, `--timer-duration`, `--iterations` and the echo options)',
   seed: 'Fixed by default: runs with the same options draw the same sequence; give another seed for another sequence. Without `--workload mix`: exit 2',
   historySample:
-    'Workloads that read every history anyway (signal, signal-with-start, child, timer) measure them on every workflow when this is above 0; ' +
-    'see [Workloads](#workloads) for the cost',
+    'Counted, not drawn (the 100th, 200th, … finished workflow at 0.01), for every workload alike, also those that read every history for their own ' +
+    'latencies (signal, signal-with-start, child, timer); see [Workloads](#workloads) for the cost',
   payloadSize: 'The padding is `.`',
   drainTimeout:
     `Without it the drain waits as long as workflows keep finishing, and gives up once none has for ${DRAIN_STALL_SECONDS} s (plus the ` +
