@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 
 export const BIN = fileURLToPath(new URL('../../bin/sched-bench', import.meta.url));
 
@@ -173,4 +174,13 @@ export async function workflowExists(cli: string, address: string, workflowId: s
 
 export async function temporalCommand(cli: string, args: string[]): Promise<string> {
   return (await execFileAsync(cli, args)).stdout;
+}
+
+/** One line on stderr, naming the problem, with no stack trace and nothing on stdout (a usage error's shape). */
+export function expectOneLine(result: { stdout: string; stderr: string }, pattern: RegExp): void {
+  const lines = result.stderr.trimEnd().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(/^sched-bench: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stdout).toBe('');
 }

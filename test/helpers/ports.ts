@@ -11,3 +11,16 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Two free ports in a row (sched-bench's metrics and the SDK's on the next one); the first is returned. */
+export async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    const next = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port + 1, '0.0.0.0', () => probe.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+}

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
-import { freePort } from '../../src/temporal/dev-server.js';
 import { CliProcess, emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+import { freePortPair } from '../helpers/ports.js';
 
 const address = inject('temporalAddress');
 
@@ -18,19 +18,6 @@ function value(text: string, name: string, runId: string): number {
   const match = new RegExp(`^${name}\\{[^}]*run_id="${runId}"[^}]*\\} (\\S+)$`, 'm').exec(text);
   if (!match) throw new Error(`${name} not in:\n${text}`);
   return Number(match[1]);
-}
-
-/** Two free ports in a row: ours and the SDK's. */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    const next = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port + 1, '0.0.0.0', () => probe.close(() => resolve(true)));
-    });
-    if (next) return port;
-  }
 }
 
 describe('Prometheus metrics (--metrics-port)', () => {

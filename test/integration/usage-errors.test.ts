@@ -3,19 +3,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CliProcess, emptyDir, runCli } from '../helpers/cli.js';
+import { CliProcess, emptyDir, expectOneLine, runCli } from '../helpers/cli.js';
 import { freePort } from '../../src/temporal/dev-server.js';
 
 const address = inject('temporalAddress');
-
-/** One line on stderr, naming the problem, with no stack trace and nothing on stdout. */
-function expectOneLine(result: { stdout: string; stderr: string }, pattern: RegExp): void {
-  const lines = result.stderr.trimEnd().split('\n');
-  expect(lines, result.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^sched-bench: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(result.stdout).toBe('');
-}
 
 describe('bad usage exits with 2 and one line naming the option and the value', () => {
   const cases: Array<{ args: string[]; env?: Record<string, string>; names: RegExp }> = [
