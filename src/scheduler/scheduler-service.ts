@@ -414,8 +414,15 @@ export class SchedulerService {
   private async launchOne(unit: WorkloadUnit, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
     const record = phase === 'measured' ? this.recordMeasured : this.recordNothing;
     let startedType: string | undefined; // set once the server holds the workflow (--verify counts per type)
+    // A workflow that may exist before its start is acknowledged: held like one in flight until it is.
+    let creating: string | undefined;
+    const onCreating = (workflowId: string) => {
+      creating = workflowId;
+      this.awaiting.set(workflowId, unit.workflowType);
+    };
     try {
-      const workflowId = await unit.start(record);
+      const workflowId = await unit.start(record, onCreating);
+      creating = undefined;
       this.refusalsInARow = 0;
       const startLatency = this.clock.now() - origin;
       this.metrics.recordStarted(phase, startLatency, (startedType = unit.workflowType));
@@ -442,6 +449,11 @@ export class SchedulerService {
       if (phase === 'measured') this.readAfterwards(unit, workflowId, result);
       if (phase === 'measured' && this.sink.e2eLatency) this.emit(() => this.sink.e2eLatency!(e2eLatency));
     } catch (error) {
+      if (creating !== undefined) {
+        // Never acknowledged, yet it may exist and wait for ever: terminated with the stranded at the end.
+        this.awaiting.delete(creating);
+        this.stranded.set(creating, unit.workflowType);
+      }
       if (error instanceof StartAbandonedError) {
         this.forgetLaunch(phase, late, openLoop);
         if (isRefusal(error.kind)) this.pauseLaunching(error.kind); // no hot loop if the run goes on regardless

@@ -38,8 +38,14 @@ export interface WorkloadCalls {
   signalWithStart(workflowType: string, args: unknown[], signalName: string, signalArgs: unknown[]): Promise<string>;
   /** Sends an update; resolves once the workflow accepted it. */
   startUpdate(workflowId: string, updateName: string, args: unknown[]): Promise<AcceptedUpdate>;
-  /** Starts a workflow together with its first update (one request); resolves once the update was accepted. */
-  updateWithStart(workflowType: string, args: unknown[], updateName: string, updateArgs: unknown[]): Promise<AcceptedUpdate & { workflowId: string }>;
+  /**
+   * Starts a workflow together with its first update (one request); resolves once the update was
+   * accepted, which needs a worker. `onCreating` hears the workflow's id before the request goes out:
+   * the workflow may exist from then on, acknowledged or not.
+   */
+  updateWithStart(
+    workflowType: string, args: unknown[], updateName: string, updateArgs: unknown[], onCreating?: (workflowId: string) => void,
+  ): Promise<AcceptedUpdate & { workflowId: string }>;
   query(workflowId: string, queryName: string, args: unknown[]): Promise<unknown>;
   /** The history of the workflow's latest run (every page), reduced to event kinds and server times. */
   history(workflowId: string): Promise<BenchHistoryEvent[]>;

@@ -82,9 +82,10 @@ export class TargetWorkloadCalls implements WorkloadCalls {
   }
 
   async updateWithStart(
-    workflowType: string, args: unknown[], updateName: string, updateArgs: unknown[],
+    workflowType: string, args: unknown[], updateName: string, updateArgs: unknown[], onCreating?: (workflowId: string) => void,
   ): Promise<AcceptedUpdate & { workflowId: string }> {
     const workflowId = this.starts.nextWorkflowId();
+    onCreating?.(workflowId);
     const options = await this.startOptions(workflowId, args);
     const updateId = randomId();
     const rules: RetryRules<AcceptedUpdate> = {

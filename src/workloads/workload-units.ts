@@ -20,8 +20,12 @@ import type { Workload } from './workload.js';
 export interface WorkloadUnit {
   /** The workflow type it starts (the server's counts are per type). */
   readonly workflowType: string;
-  /** Starts the workflow (with-start variants: with its first operation); resolves with its id once acknowledged. */
-  start(record: RecordOperation): Promise<string>;
+  /**
+   * Starts the workflow (with-start variants: with its first operation); resolves with its id once
+   * acknowledged. `creating` hears the id of a workflow that may exist before the answer (update-with-start
+   * is answered only once a worker accepted the update).
+   */
+  start(record: RecordOperation, creating?: (workflowId: string) => void): Promise<string>;
   during?(workflowId: string, record: RecordOperation): Promise<void>;
   /** Reads what only the history (or the result) tells; `result` is the workflow's result, when awaited. */
   after?(workflowId: string, result: unknown, record: RecordOperation): Promise<void>;
@@ -186,9 +190,9 @@ function updateUnit(updates: number, withStart: boolean, launcher: WorkflowLaunc
     record('update.completed', clock.now() - sentAt);
   };
   const start = withStart
-    ? async (record: RecordOperation) => {
+    ? async (record: RecordOperation, creating?: (workflowId: string) => void) => {
       const sentAt = clock.now();
-      const update = await calls.updateWithStart(WORKFLOW_TYPES.update, args, BENCH_UPDATE, [1]);
+      const update = await calls.updateWithStart(WORKFLOW_TYPES.update, args, BENCH_UPDATE, [1], creating);
       record('update.accepted', clock.now() - sentAt);
       firstUpdates.set(update.workflowId, { sentAt, update });
       return update.workflowId;

@@ -13,6 +13,8 @@ export interface FakeWorkloadOptions {
   handledMs?: number;
   /** Fail the n-th signal (1-based, over the whole run) with this kind. */
   failSignal?: { nth: number; kind: FailureKind };
+  /** update-with-start creates the workflow, but no worker accepts the update: it fails with this kind. */
+  unacceptedUpdateWithStart?: FailureKind;
   /** What the result of a workflow is (continue-as-new returns its runs' start times). */
   resultOf?: (workflowType: string) => unknown;
 }
@@ -38,8 +40,14 @@ export class FakeWorkloadLauncher implements WorkflowLauncher {
         return workflowId;
       },
       startUpdate: (workflowId, name) => this.update(workflowId, name),
-      updateWithStart: async (workflowType, _args, name) => {
+      updateWithStart: async (workflowType, _args, name, _updateArgs, onCreating) => {
         const workflowId = this.createWorkflow(workflowType); // one request: the update's own time covers it
+        onCreating?.(workflowId);
+        const refusal = this.options.unacceptedUpdateWithStart;
+        if (refusal) {
+          await this.sleep(this.options.callMs ?? 0);
+          throw new LaunchError(refusal, `update of ${workflowId} never accepted`);
+        }
         return { workflowId, ...(await this.update(workflowId, name)) };
       },
       query: async (workflowId, name) => {

@@ -105,6 +105,19 @@ describe('workload units driven by the scheduler (fake launcher, fake clock)', (
     expect(scheduler.workflowTypeCounts().get('SignalWorkflow')).toMatchObject({ started: 3, completed: 2, failed: 1 });
   });
 
+  it('update-with-start never accepted: the workflow it created is known as stranded, not lost', async () => {
+    const clock = new FakeClock();
+    const launcher = new FakeWorkloadLauncher({ clock, callMs: 10, unacceptedUpdateWithStart: 'server_unavailable' });
+    const scheduler = new SchedulerService({ launcher, concurrency: 2, reportInterval: 60, clock });
+    const running = scheduler.run({ totalWorkflows: 2, workload: { kind: 'update', updates: 1, withStart: true } });
+    let done = false;
+    void running.then(() => (done = true));
+    for (let step = 0; step < 1000 && !done; step++) await clock.advance(50);
+    expect(await running).toMatchObject({ started: 0, failed: 2, inFlight: 0 });
+    expect(scheduler.strandedWorkflows().map((workflow) => workflow.workflowId).sort()).toEqual(['wf-1', 'wf-2']);
+    expect(scheduler.inFlightWorkflowIds()).toEqual([]);
+  });
+
   it('start-only (no wait): the operations still run, but no result wait and no history reads', async () => {
     const { result, launcher } = await run({ kind: 'signal', signals: 2, withStart: false }, {}, { wait: false });
     expect(result.stats).toMatchObject({ completed: 10, failed: 0 });
