@@ -3,7 +3,7 @@ import { metricKind, type ThresholdResult } from '../metrics/thresholds.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Verification } from '../metrics/verification.js';
 import type { ClientCost } from './result.js';
-import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
+import { OPERATION_NAMES, OPERATIONS, type OperationName } from '../shared/operations.js';
 import type { RunStats } from '../shared/run-stats.js';
 import { failuresText } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
@@ -26,18 +26,22 @@ export interface SummaryInput {
 
 const COLUMNS = ['count', 'min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max'] as const;
 
-function latencyRow(name: string, summary: LatencySummary): string[] {
+function latencyRow(name: string, summary: LatencySummary, format: (ms: number) => string = formatMillis): string[] {
   const { count, min, mean, p50, p90, p95, p99, p999, max } = summary;
   if (count === 0) return [name, '0', ...Array<string>(COLUMNS.length - 1).fill('-')];
-  return [name, String(count), ...[min, mean, p50, p90, p95, p99, p999, max].map(formatMillis)];
+  return [name, String(count), ...[min, mean, p50, p90, p95, p99, p999, max].map(format)];
 }
+
+/** The server's event times are whole milliseconds: a history latency under 1 ms is two events in one millisecond. */
+const serverMillis = (ms: number): string => (ms < 1 ? '<1ms' : formatMillis(ms));
 
 /** One row per measured operation, in the operation table's order, named as thresholds name it. */
 function operationRows(operations: NonNullable<SummaryInput['operations']>): string[][] {
   return OPERATION_NAMES.flatMap((name) => {
     const operation = operations[name];
     if (!operation) return [];
-    return [latencyRow(name, 'summary' in operation ? operation.summary : operation)];
+    const format = OPERATIONS[name].source === 'history' ? serverMillis : formatMillis;
+    return [latencyRow(name, 'summary' in operation ? operation.summary : operation, format)];
   });
 }
 

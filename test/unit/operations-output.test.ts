@@ -121,6 +121,19 @@ describe('the summary of a workload run', () => {
     expect(text).not.toContain('history reads');
   });
 
+  it('a history latency under 1 ms shows as <1ms (the server\'s times are whole milliseconds); a client one as measured', () => {
+    const zeroAndMore = LatencyHistogram.create();
+    for (const ms of [0, 0, 0, 12]) zeroAndMore.recordMillis(ms);
+    const fast = LatencyHistogram.create();
+    fast.recordMillis(0.4);
+    const text = formatSummary({
+      stats: makeStats(), latency, wait: true, thresholds: [],
+      operations: { 'workflow_task.schedule_to_start': { summary: zeroAndMore.summary() }, 'query.answered': { summary: fast.summary() } },
+    });
+    expect(text).toMatch(/^\s+workflow_task\.schedule_to_start\s+4\s+<1ms\s+3\.00ms\s+<1ms\s+12\.0ms\s/m);
+    expect(text).toMatch(/^\s+query\.answered\s+1\s+400µs\s/m);
+  });
+
   it('an echo run\'s summary is as it was (no operation rows); missing history reads are told', () => {
     const echo = formatSummary({ stats: makeStats(), latency, wait: true, thresholds: [] });
     expect(formatSummary({ stats: makeStats(), latency, wait: true, thresholds: [], operations: {}, historyReads: { failed: 0, skipped: 0 } })).toBe(echo);
