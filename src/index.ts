@@ -4,6 +4,11 @@ export type { LoadSpec } from './run/load-spec.js';
 export { runSchedules, startSchedules, SchedulesRun, type SchedulesEvent, type SchedulesRunResult } from './run/schedules-run.js';
 export type { SchedulesSpec } from './run/schedules-spec.js';
 export { RunSession, type SessionEvent, type SessionSpec } from './run/session.js';
+export { runCapacity, type CapacityEvent, type CapacityRunOptions, type CapacityRunResult, type CapacitySpec } from './run/capacity-run.js';
+export { parseSlo } from './capacity/slo.js';
+export { parseExpectation, expectationMet, type Expectation } from './capacity/expectation.js';
+export type { CapacityAnswer, CapacityResult, CapacityStep, StepMeasurement } from './capacity/types.js';
+export { formatCapacitySummary } from './report/capacity.js';
 export { loadSpecFrom, schedulesSpecFrom } from './cli/run-specs.js';
 export type { RunConfig } from './cli/options.js';
 export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
@@ -22,7 +27,11 @@ export type {
   Stage,
   StopReason,
   WorkflowLauncher,
+  Workload,
 } from './scheduler/types.js';
+export type { AcceptedUpdate, WorkloadCalls } from './shared/launcher.js';
+export { OPERATIONS, OPERATION_NAMES, type OperationName } from './shared/operations.js';
+export { WORKLOAD_NAMES, type WorkloadName } from './workloads/workload.js';
 export {
   TemporalService,
   newRunId,
