@@ -414,12 +414,15 @@ export class SchedulerService {
   private async launchOne(unit: WorkloadUnit, origin: number, phase: Phase, late: boolean, openLoop: boolean): Promise<void> {
     const record = phase === 'measured' ? this.recordMeasured : this.recordNothing;
     let startedType: string | undefined; // set once the server holds the workflow (--verify counts per type)
-    // A workflow that may exist before its start is acknowledged: held like one in flight until it is.
+    // A workflow that may exist before its start is acknowledged: held like one in flight until it is
+    // (only units that say so get the callback: no closure per launch for the others).
     let creating: string | undefined;
-    const onCreating = (workflowId: string) => {
-      creating = workflowId;
-      this.awaiting.set(workflowId, unit.workflowType);
-    };
+    const onCreating = unit.createsBeforeAcknowledged
+      ? (workflowId: string) => {
+        creating = workflowId;
+        this.awaiting.set(workflowId, unit.workflowType);
+      }
+      : undefined;
     try {
       const workflowId = await unit.start(record, onCreating);
       creating = undefined;
@@ -486,21 +489,25 @@ export class SchedulerService {
    * off the hot path of the count: a read that fails only leaves its samples out, and is counted.
    */
   private readAfterwards(unit: WorkloadUnit, workflowId: string, result: unknown): void {
-    const reads: Promise<unknown>[] = [];
     if (this.startDelayMs !== undefined && this.launcher.delayLagOf) {
-      reads.push(this.launcher.delayLagOf(workflowId).then((lag) => lag !== undefined && this.metrics.delayLag.recordMillis(lag)));
+      this.trackRead(() => this.launcher.delayLagOf!(workflowId).then((lag) => void (lag !== undefined && this.metrics.delayLag.recordMillis(lag))));
     }
-    if (unit.after) reads.push(unit.after(workflowId, result, this.recordMeasured));
-    for (const read of reads) {
-      if (this.pendingReads.size >= MAX_PENDING_HISTORY_READS) {
-        this.metrics.historyReads.skipped++;
-        void read.catch(() => undefined);
-        continue;
-      }
-      const settled = read.then(() => undefined, () => { this.metrics.historyReads.failed++; });
-      this.pendingReads.add(settled);
-      void settled.finally(() => this.pendingReads.delete(settled));
+    const read = unit.after?.(workflowId, result, this.recordMeasured);
+    if (read) this.trackRead(read);
+  }
+
+  /**
+   * Makes a read and keeps it until it settles (the run waits for it); a failed one only leaves its
+   * samples out, counted. Past the cap nothing is asked of the server: the read is skipped, counted.
+   */
+  private trackRead(read: () => Promise<void>): void {
+    if (this.pendingReads.size >= MAX_PENDING_HISTORY_READS) {
+      this.metrics.historyReads.skipped++;
+      return;
     }
+    const settled = read().then(() => undefined, () => { this.metrics.historyReads.failed++; });
+    this.pendingReads.add(settled);
+    void settled.finally(() => this.pendingReads.delete(settled));
   }
 
   /** Backs the closed loop off after a refusal: longer for each one in a row, with jitter. */

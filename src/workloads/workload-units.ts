@@ -26,12 +26,21 @@ export interface WorkloadUnit {
    * is answered only once a worker accepted the update).
    */
   start(record: RecordOperation, creating?: (workflowId: string) => void): Promise<string>;
+  /** The workflow may exist before `start` resolves (update-with-start): `start` then announces it through `creating`. */
+  readonly createsBeforeAcknowledged?: boolean;
   during?(workflowId: string, record: RecordOperation): Promise<void>;
-  /** Reads what only the history (or the result) tells; `result` is the workflow's result, when awaited. */
-  after?(workflowId: string, result: unknown, record: RecordOperation): Promise<void>;
+  /**
+   * What only the history (or the result) tells; `result` is the workflow's result, when awaited. What
+   * the result holds is recorded at once; a history read comes back as a call for the caller to make
+   * (or to skip when too many are under way). Undefined: nothing to read (99 launches in 100 when sampled).
+   */
+  after?(workflowId: string, result: unknown, record: RecordOperation): HistoryRead | undefined;
   /** Workflows each launch creates on the server (a parent and its children), for --verify. */
   readonly executionsPerLaunch: number;
 }
+
+/** A history read to make, with what it records. */
+export type HistoryRead = () => Promise<void>;
 
 /** Picks the unit of the next launch: always the same one, except in a mix. */
 export type UnitPicker = () => WorkloadUnit;
@@ -113,17 +122,26 @@ function historySampler(options: UnitOptions): (() => boolean) | undefined {
 function sampledScheduleToStart(calls: WorkloadCalls | undefined, options: UnitOptions): WorkloadUnit['after'] {
   const sampled = historySampler(options);
   if (!calls || !sampled) return undefined;
-  return async (workflowId, _result, record) => {
-    if (sampled()) recordScheduleToStart(await calls.history(workflowId), record);
-  };
+  return (workflowId, _result, record) =>
+    (sampled() ? () => calls.history(workflowId).then((events) => recordScheduleToStart(events, record)) : undefined);
+}
+
+/** Reads every launch's history for the workload's own latencies; schedule-to-start from the sample only (alike for every type in a mix). */
+function everyHistory(
+  calls: WorkloadCalls, options: UnitOptions, fromHistory: (events: readonly BenchHistoryEvent[], record: RecordOperation) => void,
+): NonNullable<WorkloadUnit['after']> {
+  const sampled = historySampler(options);
+  return (workflowId, _result, record) => () => calls.history(workflowId).then((events) => {
+    fromHistory(events, record);
+    if (sampled?.()) recordScheduleToStart(events, record);
+  });
 }
 
 function echoUnit(workload: Extract<Workload, { kind: 'echo' }>, launcher: WorkflowLauncher, options: UnitOptions): WorkloadUnit {
   const { message, count, activityDelayMs, localActivities } = workload;
   const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
   const start = shape ? () => launcher.startEchoWorkflow(message, count, shape) : () => launcher.startEchoWorkflow(message, count);
-  const after = sampledScheduleToStart(launcher.calls, options);
-  return { workflowType: WORKFLOW_TYPES.echo, executionsPerLaunch: 1, start, ...(after ? { after } : {}) };
+  return { workflowType: WORKFLOW_TYPES.echo, executionsPerLaunch: 1, start, ...withSampledHistory(launcher.calls, options) };
 }
 
 /** A workflow whose own latencies come from its history: every launch's history is read. */
@@ -133,17 +151,7 @@ function historyUnit(
 ): WorkloadUnit {
   const calls = callsOf(launcher, workflowType);
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
-  // Every history is read, but schedule-to-start taken from the sample only: the same fraction of every type in a mix.
-  const sampled = historySampler(options);
-  return {
-    workflowType, executionsPerLaunch,
-    start: () => startWorkflow(workflowType, args),
-    after: async (workflowId, _result, record) => {
-      const events = await calls.history(workflowId);
-      fromHistory(events, record);
-      if (sampled?.()) recordScheduleToStart(events, record);
-    },
-  };
+  return { workflowType, executionsPerLaunch, start: () => startWorkflow(workflowType, args), after: everyHistory(calls, options, fromHistory) };
 }
 
 function timed<T>(clock: Clock, record: RecordOperation, operation: Parameters<RecordOperation>[0], call: () => Promise<T>): Promise<T> {
@@ -159,7 +167,6 @@ function signalUnit(signals: number, withStart: boolean, launcher: WorkflowLaunc
   const { clock } = options;
   const args = [{ signals } satisfies SignalWorkflowInput];
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
-  const sampled = historySampler(options);
   const start = withStart
     ? (record: RecordOperation) => timed(clock, record, 'signal.sent', () => calls.signalWithStart(WORKFLOW_TYPES.signal, args, BENCH_SIGNAL, [1]))
     : () => startWorkflow(WORKFLOW_TYPES.signal, args);
@@ -170,11 +177,7 @@ function signalUnit(signals: number, withStart: boolean, launcher: WorkflowLaunc
         await timed(clock, record, 'signal.sent', () => calls.signal(workflowId, BENCH_SIGNAL, [i]));
       }
     },
-    after: async (workflowId, _result, record) => {
-      const events = await calls.history(workflowId);
-      recordSignalHandled(events, record);
-      if (sampled?.()) recordScheduleToStart(events, record);
-    },
+    after: everyHistory(calls, options, recordSignalHandled),
   };
 }
 
@@ -199,7 +202,7 @@ function updateUnit(updates: number, withStart: boolean, launcher: WorkflowLaunc
     }
     : () => startWorkflow(WORKFLOW_TYPES.update, args);
   return {
-    workflowType: WORKFLOW_TYPES.update, executionsPerLaunch: 1, start,
+    workflowType: WORKFLOW_TYPES.update, executionsPerLaunch: 1, start, ...(withStart ? { createsBeforeAcknowledged: true } : {}),
     during: async (workflowId, record) => {
       const first = firstUpdates.get(workflowId);
       if (first) {
@@ -239,15 +242,15 @@ function continueAsNewUnit(iterations: number, launcher: WorkflowLauncher, optio
   return {
     workflowType: WORKFLOW_TYPES.continueAsNew, executionsPerLaunch: 1 + iterations,
     start: () => startWorkflow(WORKFLOW_TYPES.continueAsNew, [{ iterations } satisfies ContinueAsNewWorkflowInput]),
-    after: async (workflowId, result, record) => {
+    after: (workflowId, result, record) => {
       // The last run returns every run's start time; no result (start-only) gives no iteration samples.
       if (Array.isArray(result)) recordIterations(result as number[], record);
-      await sampled?.(workflowId, result, record);
+      return sampled?.(workflowId, result, record);
     },
   };
 }
 
-function withSampledHistory(calls: WorkloadCalls, options: UnitOptions): Pick<WorkloadUnit, 'after'> {
+function withSampledHistory(calls: WorkloadCalls | undefined, options: UnitOptions): Pick<WorkloadUnit, 'after'> {
   const after = sampledScheduleToStart(calls, options);
   return after ? { after } : {};
 }
