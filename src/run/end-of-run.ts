@@ -1,10 +1,9 @@
 import pLimit from 'p-limit';
-import { WORKFLOW_TYPES } from '../../workflows/names.js';
 import { firstLine } from '../errors.js';
 import type { WorkflowTypeCounts } from '../metrics/run-metrics.js';
 import { verifiedWorkflowTypes, verifyWorkflowTypes, type LaunchedWorkflowType, type Verification } from '../metrics/verification.js';
 import type { TemporalService } from '../temporal/temporal-service.js';
-import type { Workload } from '../workloads/workload.js';
+import { launchShapesOf, type Workload } from '../workloads/workload.js';
 
 /** How long --verify waits for visibility to catch up with the tool's counts. */
 const VERIFY_TIMEOUT_MS = 15_000;
@@ -42,33 +41,6 @@ export interface EndOfRunActions {
   terminatedInFlight: ReadonlyMap<string, number>;
   stranded: ReadonlyMap<string, number>;
   terminatedStranded: ReadonlyMap<string, number>;
-}
-
-/** What one launch leaves on the server besides its own execution, by the workflow type it starts. */
-type LaunchShape = Pick<LaunchedWorkflowType, 'continuedAsNew' | 'children'>;
-
-/**
- * The workflow types a workload launches and each one's shape (a continue-as-new chain's
- * ContinuedAsNew runs, a parent's children): WorkloadUnit.executionsPerLaunch split by type
- * (a unit test holds the two together).
- */
-export function launchShapesOf(workload: Workload): Map<string, LaunchShape> {
-  const shapes = new Map<string, LaunchShape>();
-  const add = (part: Exclude<Workload, { kind: 'mix' }>) => {
-    switch (part.kind) {
-      case 'echo': return shapes.set(WORKFLOW_TYPES.echo, {});
-      case 'custom': return shapes.set(part.workflowType, {});
-      case 'signal': return shapes.set(WORKFLOW_TYPES.signal, {});
-      case 'update': return shapes.set(WORKFLOW_TYPES.update, {});
-      case 'query': return shapes.set(WORKFLOW_TYPES.query, {});
-      case 'timer': return shapes.set(WORKFLOW_TYPES.timer, {});
-      case 'child': return shapes.set(WORKFLOW_TYPES.child, { children: { workflowType: WORKFLOW_TYPES.childLeaf, count: part.children } });
-      case 'continue-as-new': return shapes.set(WORKFLOW_TYPES.continueAsNew, { continuedAsNew: part.iterations });
-    }
-  };
-  if (workload.kind === 'mix') workload.parts.forEach((part) => add(part.workload));
-  else add(workload);
-  return shapes;
 }
 
 /** The tool's side of --verify: each workflow type the run started, its counts and its shape. */

@@ -35,8 +35,6 @@ export interface WorkloadUnit {
    * (or to skip when too many are under way). Undefined: nothing to read (99 launches in 100 when sampled).
    */
   after?(workflowId: string, result: unknown, record: RecordOperation): HistoryRead | undefined;
-  /** Workflows each launch creates on the server (a parent and its children), for --verify. */
-  readonly executionsPerLaunch: number;
 }
 
 /** A history read to make, with what it records. */
@@ -90,12 +88,12 @@ function unitOf(workload: Exclude<Workload, { kind: 'mix' }>, launcher: Workflow
     case 'custom': {
       if (!launcher.startWorkflow) throw new UsageError('this launcher cannot start other workflow types');
       const startWorkflow = launcher.startWorkflow.bind(launcher);
-      return { workflowType: workload.workflowType, executionsPerLaunch: 1, start: () => startWorkflow(workload.workflowType, workload.args) };
+      return { workflowType: workload.workflowType, start: () => startWorkflow(workload.workflowType, workload.args) };
     }
     case 'signal': return signalUnit(workload.signals, workload.withStart, launcher, options);
     case 'update': return updateUnit(workload.updates, workload.withStart, launcher, options);
     case 'query': return queryUnit(workload.queries, launcher, options);
-    case 'child': return historyUnit(WORKFLOW_TYPES.child, [{ children: workload.children } satisfies ParentWorkflowInput], launcher, options, recordChildCompleted, 1 + workload.children);
+    case 'child': return historyUnit(WORKFLOW_TYPES.child, [{ children: workload.children } satisfies ParentWorkflowInput], launcher, options, recordChildCompleted);
     case 'timer': return historyUnit(WORKFLOW_TYPES.timer, [{ durationMs: workload.durationMs } satisfies TimerWorkflowInput], launcher, options, recordTimerLag);
     case 'continue-as-new': return continueAsNewUnit(workload.iterations, launcher, options);
   }
@@ -141,17 +139,17 @@ function echoUnit(workload: Extract<Workload, { kind: 'echo' }>, launcher: Workf
   const { message, count, activityDelayMs, localActivities } = workload;
   const shape = activityDelayMs || localActivities ? { activityDelayMs, localActivities } : undefined;
   const start = shape ? () => launcher.startEchoWorkflow(message, count, shape) : () => launcher.startEchoWorkflow(message, count);
-  return { workflowType: WORKFLOW_TYPES.echo, executionsPerLaunch: 1, start, ...withSampledHistory(launcher.calls, options) };
+  return { workflowType: WORKFLOW_TYPES.echo, start, ...withSampledHistory(launcher.calls, options) };
 }
 
 /** A workflow whose own latencies come from its history: every launch's history is read. */
 function historyUnit(
   workflowType: string, args: unknown[], launcher: WorkflowLauncher, options: UnitOptions,
-  fromHistory: (events: readonly BenchHistoryEvent[], record: RecordOperation) => void, executionsPerLaunch = 1,
+  fromHistory: (events: readonly BenchHistoryEvent[], record: RecordOperation) => void,
 ): WorkloadUnit {
   const calls = callsOf(launcher, workflowType);
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
-  return { workflowType, executionsPerLaunch, start: () => startWorkflow(workflowType, args), after: everyHistory(calls, options, fromHistory) };
+  return { workflowType, start: () => startWorkflow(workflowType, args), after: everyHistory(calls, options, fromHistory) };
 }
 
 function timed<T>(clock: Clock, record: RecordOperation, operation: Parameters<RecordOperation>[0], call: () => Promise<T>): Promise<T> {
@@ -171,7 +169,7 @@ function signalUnit(signals: number, withStart: boolean, launcher: WorkflowLaunc
     ? (record: RecordOperation) => timed(clock, record, 'signal.sent', () => calls.signalWithStart(WORKFLOW_TYPES.signal, args, BENCH_SIGNAL, [1]))
     : () => startWorkflow(WORKFLOW_TYPES.signal, args);
   return {
-    workflowType: WORKFLOW_TYPES.signal, executionsPerLaunch: 1, start,
+    workflowType: WORKFLOW_TYPES.signal, start,
     during: async (workflowId, record) => {
       for (let i = withStart ? 2 : 1; i <= signals; i++) {
         await timed(clock, record, 'signal.sent', () => calls.signal(workflowId, BENCH_SIGNAL, [i]));
@@ -202,7 +200,7 @@ function updateUnit(updates: number, withStart: boolean, launcher: WorkflowLaunc
     }
     : () => startWorkflow(WORKFLOW_TYPES.update, args);
   return {
-    workflowType: WORKFLOW_TYPES.update, executionsPerLaunch: 1, start, ...(withStart ? { createsBeforeAcknowledged: true } : {}),
+    workflowType: WORKFLOW_TYPES.update, start, ...(withStart ? { createsBeforeAcknowledged: true } : {}),
     during: async (workflowId, record) => {
       const first = firstUpdates.get(workflowId);
       if (first) {
@@ -225,7 +223,7 @@ function queryUnit(queries: number, launcher: WorkflowLauncher, options: UnitOpt
   const { clock } = options;
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
   return {
-    workflowType: WORKFLOW_TYPES.query, executionsPerLaunch: 1,
+    workflowType: WORKFLOW_TYPES.query,
     start: () => startWorkflow(WORKFLOW_TYPES.query, []),
     during: async (workflowId, record) => {
       for (let i = 0; i < queries; i++) await timed(clock, record, 'query.answered', () => calls.query(workflowId, BENCH_QUERY, []));
@@ -240,7 +238,7 @@ function continueAsNewUnit(iterations: number, launcher: WorkflowLauncher, optio
   const startWorkflow = launcher.startWorkflow!.bind(launcher);
   const sampled = sampledScheduleToStart(calls, options);
   return {
-    workflowType: WORKFLOW_TYPES.continueAsNew, executionsPerLaunch: 1 + iterations,
+    workflowType: WORKFLOW_TYPES.continueAsNew,
     start: () => startWorkflow(WORKFLOW_TYPES.continueAsNew, [{ iterations } satisfies ContinueAsNewWorkflowInput]),
     after: (workflowId, result, record) => {
       // The last run returns every run's start time; no result (start-only) gives no iteration samples.

@@ -70,20 +70,33 @@ function ownOperations(workload: Exclude<Workload, { kind: 'mix' }>, wait: boole
   }
 }
 
-/** The workflow types a run of this workload starts (children included), as the workers must know them. */
-export function workflowTypesOf(workload: Workload): string[] {
-  const typesOf = (part: Exclude<Workload, { kind: 'mix' }>): string[] => {
+/** What one launch leaves on the server besides its own execution: a chain's ContinuedAsNew runs, a parent's children. */
+export interface LaunchShape {
+  continuedAsNew?: number;
+  children?: { workflowType: string; count: number };
+}
+
+/** The workflow types a workload launches, each with what one launch of it leaves on the server. */
+export function launchShapesOf(workload: Workload): Map<string, LaunchShape> {
+  const shapes = new Map<string, LaunchShape>();
+  const add = (part: Exclude<Workload, { kind: 'mix' }>) => {
     switch (part.kind) {
-      case 'custom': return [part.workflowType];
-      case 'echo': return [WORKFLOW_TYPES.echo];
-      case 'signal': return [WORKFLOW_TYPES.signal];
-      case 'update': return [WORKFLOW_TYPES.update];
-      case 'query': return [WORKFLOW_TYPES.query];
-      case 'child': return [WORKFLOW_TYPES.child, WORKFLOW_TYPES.childLeaf];
-      case 'timer': return [WORKFLOW_TYPES.timer];
-      case 'continue-as-new': return [WORKFLOW_TYPES.continueAsNew];
+      case 'echo': return shapes.set(WORKFLOW_TYPES.echo, {});
+      case 'custom': return shapes.set(part.workflowType, {});
+      case 'signal': return shapes.set(WORKFLOW_TYPES.signal, {});
+      case 'update': return shapes.set(WORKFLOW_TYPES.update, {});
+      case 'query': return shapes.set(WORKFLOW_TYPES.query, {});
+      case 'timer': return shapes.set(WORKFLOW_TYPES.timer, {});
+      case 'child': return shapes.set(WORKFLOW_TYPES.child, { children: { workflowType: WORKFLOW_TYPES.childLeaf, count: part.children } });
+      case 'continue-as-new': return shapes.set(WORKFLOW_TYPES.continueAsNew, { continuedAsNew: part.iterations });
     }
   };
-  const parts = workload.kind === 'mix' ? workload.parts.map((part) => part.workload) : [workload];
-  return [...new Set(parts.flatMap(typesOf))];
+  if (workload.kind === 'mix') workload.parts.forEach((part) => add(part.workload));
+  else add(workload);
+  return shapes;
+}
+
+/** The workflow types a run of this workload starts (children included), as the workers must know them. */
+export function workflowTypesOf(workload: Workload): string[] {
+  return [...new Set([...launchShapesOf(workload)].flatMap(([type, shape]) => [type, ...(shape.children ? [shape.children.workflowType] : [])]))];
 }
