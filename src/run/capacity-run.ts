@@ -1,6 +1,6 @@
 import { searchCapacity, type CapacityOptions } from '../capacity/search.js';
 import type { CapacityResult, CapacityStep, SearchPhase } from '../capacity/types.js';
-import { ServerHealth, type ServerHealthEvent } from '../metrics/server-health.js';
+import { ServerHealth, type ServerHealthEvent, type ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
 import { newRunId } from '../temporal/temporal-service.js';
@@ -37,6 +37,8 @@ export interface CapacityRunResult extends CapacityResult {
   startedAt: Date;
   endedAt: Date;
   server: { address: string; namespace: string; taskQueue: string; version: string | null };
+  /** Refused attempts and outages over the whole search. */
+  serverHealth: ServerHealthSnapshot;
 }
 
 export interface CapacityRunOptions {
@@ -83,8 +85,9 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
       onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
       onStep: (step) => onEvent({ type: 'step', step }),
     });
+    const endedAt = new Date();
     return {
-      ...result, runId, startedAt, endedAt: new Date(),
+      ...result, runId, startedAt, endedAt, serverHealth: health.snapshot(endedAt.getTime()),
       server: { address: session.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: serverVersion },
     };
   } finally {
