@@ -40,6 +40,8 @@ const STATUS_NAMES = [
   'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
 ];
 /** A keepalive ping goes out this often while the connection is open; no answer within the timeout: it is dead. */
+/** The reused buffer plain TCP reads land in: a few whole frames of typical answers per read. */
+const READ_BUFFER_BYTES = 64 * 1024;
 const KEEPALIVE_INTERVAL_MS = 30_000;
 const KEEPALIVE_TIMEOUT_MS = 15_000;
 
@@ -317,9 +319,17 @@ export class GrpcChannel {
   }
 
   /** The TCP (or TLS) socket under the connection; small requests go out at once (no Nagle delay). */
-  private openSocket(): Duplex {
+  private openSocket(received: (chunk: Buffer) => void): Duplex {
     if (!this.tlsOptions) {
-      const socket = netConnect({ host: this.host, port: this.port });
+      // Reads land in one reused buffer, copied out (the connection keeps partial frames and bodies).
+      const onread = {
+        buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+        callback: (bytes: number, buffer: Buffer) => {
+          received(Buffer.from(buffer.subarray(0, bytes)));
+          return true; // keep reading
+        },
+      };
+      const socket = netConnect({ host: this.host, port: this.port, onread });
       socket.setNoDelay(true);
       return socket;
     }
@@ -355,7 +365,8 @@ export class GrpcChannel {
   private currentConnection(): Http2Connection {
     const current = this.connection;
     if (current?.usable) return current;
-    const connection: Http2Connection = new Http2Connection(this.openSocket(), {
+    const connection: Http2Connection = new Http2Connection(this.openSocket((chunk) => connection.receive(chunk)), {
+      fedByOnread: !this.tlsOptions,
       // A failed, broken or closing connection: its calls end on their own; the next call reconnects.
       onUnusable: () => {
         if (this.connection === connection) this.connection = undefined;

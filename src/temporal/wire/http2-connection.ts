@@ -86,6 +86,11 @@ export interface Http2ConnectionOptions {
    * Without it such requests fail.
    */
   onUnprocessed?: (stream: StreamState) => void;
+  /**
+   * The socket's bytes come to `receive` from the socket's own `onread` callback rather than its 'data'
+   * events (a plain TCP socket: no stream machinery per read, which at low rates is much of a call's cost).
+   */
+  fedByOnread?: boolean;
 }
 
 /** A request's stream: queued (id 0) until the server's concurrency limit lets it open, then open. */
@@ -143,7 +148,7 @@ export class Http2Connection {
   constructor(private readonly socket: Duplex, private readonly options: Http2ConnectionOptions = {}) {
     this.streamWindow = options.streamWindow ?? 4 * 1024 * 1024;
     this.connectionWindow = options.connectionWindow ?? 1024 * 1024 * 1024;
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    if (!options.fedByOnread) socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error: Error) => this.destroy(error));
     socket.on('close', () => this.destroy(new Error('connection closed')));
     const settings = Buffer.alloc(18);
@@ -320,7 +325,8 @@ export class Http2Connection {
 
   // ---- frames in ----
 
-  private receive(chunk: Buffer): void {
+  /** Bytes from the socket, in order; the connection may keep `chunk` (an onread buffer is copied first). */
+  receive(chunk: Buffer): void {
     const buffer = this.input ? Buffer.concat([this.input, chunk]) : chunk;
     let offset = 0;
     while (!this.destroyed && buffer.length - offset >= FRAME_HEADER_BYTES) {
