@@ -1,6 +1,6 @@
 import { searchCapacity } from '../../src/capacity/search.js';
 import { parseSlo } from '../../src/capacity/slo.js';
-import type { StepMeasurement, StepRunner } from '../../src/capacity/types.js';
+import type { CapacityResult, StepMeasurement, StepRunner } from '../../src/capacity/types.js';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { buildCapacityResult, type CapacityRunDocument } from '../../src/report/capacity-result.js';
 import { NO_SERVER_TROUBLE } from './run-stats.js';
@@ -42,6 +42,11 @@ function simulatedRunner({ knee, clientMax = Infinity }: SimulatedCluster): Step
 
 /** A capacity --json document from a search against a simulated cluster (no server). */
 export async function makeCapacityDocument(cluster: SimulatedCluster, overrides: Partial<CapacityRunDocument> = {}): Promise<CapacityRunDocument> {
+  return { ...(await makeCapacitySearch(cluster)).document, ...overrides };
+}
+
+/** The search's result (its steps, for the NDJSON records) and the document built from it. */
+export async function makeCapacitySearch(cluster: SimulatedCluster): Promise<{ result: CapacityResult; document: CapacityRunDocument }> {
   let now = 0;
   const runStep = simulatedRunner(cluster);
   const timed: StepRunner = async (rate, options) => {
@@ -57,5 +62,5 @@ export async function makeCapacityDocument(cluster: SimulatedCluster, overrides:
     server: { address: 'localhost:7233', namespace: 'default', taskQueue: 'q', version: '1.2.3' }, serverHealth: NO_SERVER_TROUBLE,
     workload: { kind: 'echo' }, config: { slo: cluster.slo ?? 'e2e.p99<2s', address: 'localhost:7233' }, interrupted: false, exitCode: 0,
   });
-  return { ...document, ...overrides };
+  return { result, document };
 }
