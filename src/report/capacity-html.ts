@@ -101,7 +101,7 @@ function settingsTable(result: CapacityRunDocument): string {
     ['SLO', settings.slo.join(', ')], ['start rate', `${formatNumber(settings.startRate)} wf/s`], ['growth factor', `×${formatNumber(settings.growthFactor)}`],
     ['precision', `${formatNumber(settings.precision * 100)}%`], ['max rate', `${formatNumber(settings.maxRate)} wf/s`],
     ['max duration', settings.maxDurationSeconds === null ? 'none' : seconds(settings.maxDurationSeconds)],
-    ['step duration', seconds(settings.stepDurationSeconds)], ['warm-up per step', seconds(settings.warmupSeconds)],
+    ['step duration', seconds(settings.stepDurationSeconds)], ['warm-up per step', settings.warmupSeconds === 0 ? 'none' : seconds(settings.warmupSeconds)],
     ['generator kept up if', `start lateness p99 ≤ ${formatMillis(settings.maxStartLatenessMs)}, launched within ±${formatNumber(settings.launchedTolerance * 100)}% of the arrivals`],
     ['search stopped', `${result.stopReason}${result.error ? ` (${result.error})` : ''}`], ['search took', seconds(result.elapsedSeconds)],
     ['server throttled / unavailable', `${serverHealth.throttledAttempts} / ${serverHealth.unavailableAttempts} attempts`], ['exit code', String(result.exitCode)],
