@@ -145,7 +145,7 @@ export const capacityDataScript = (data: KneeChartData | null): string =>
   data ? `<script id="capacity-data" type="application/json">${scriptJson(data)}</script>` : '';
 
 export const CAPACITY_STYLE = `
-.limited { color: #868e96; } p.answer { font-size: 15px; } ul.answers { padding-left: 18px; }
+.limited { color: #868e96; } p.answer { font-size: 15px; } ul.answers { padding-left: 18px; } table.steps td:last-child { text-align: left; }
 `;
 
 /** Draws the knee chart with uPlot and appends it to window.__schedBenchCharts (for tests). */

@@ -28,6 +28,9 @@ describe('capacity-result.schema.json and the capacity NDJSON records', () => {
     strictAjv(warnings).compile(documentSchema);
     strictAjv(warnings).compile(recordSchema);
     expect(warnings).toEqual([]);
+    // As test/helpers/ndjson-schema.ts compiles the records' schema: a schema mistake throws.
+    expect(() => new Ajv({ strict: true }).compile(documentSchema)).not.toThrow();
+    expect(() => new Ajv({ strict: true }).compile(recordSchema)).not.toThrow();
   });
 
   const scenarios = {
