@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
 import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../report/merge.js';
-import { checkResult, ResultDamage, RUN_RESULT_VERSIONS, type AnyResult } from '../report/read-result.js';
+import { formatCapacityComparison } from '../report/capacity-compare.js';
+import { checkResult, isCapacityResult, ResultDamage, RUN_RESULT_VERSIONS, type AnyResult } from '../report/read-result.js';
 import type { RunResult } from '../report/result.js';
 import { formatSummary } from '../report/summary.js';
 import { exitCodeOf } from './exit-codes.js';
@@ -52,18 +53,30 @@ function readResult(path: string): AnyResult {
   }
 }
 
+/** What the report of these results is called in its one line. */
+function reportName(results: readonly AnyResult[]): string {
+  if (results.length > 1) return `${results.length} ${results.every(isCapacityResult) ? 'capacity searches' : 'runs'}`;
+  const [only] = results;
+  return `${only!.command === 'schedules' ? 'schedules run' : only!.command === 'capacity' ? 'capacity search' : 'run'} ${only!.runId}`;
+}
+
 /**
  * `sched-bench report a.json [b.json …] --html out.html`: one run's report, or several side by side.
+ * Capacity results are also compared in text (their answers, the change in capacity), --html optional.
  * With --merge: one result from processes that ran together, printed as a summary and written with
  * --json and/or --html.
  */
 export function runReport(files: readonly string[], config: RunConfig, givenIO: CliIO): number {
-  if (!config.merge && !config.html) throw new UsageError('report needs --html <file> to write (or --merge)');
   checkOneStdout(config);
   // With an output on stdout, the human lines move to stderr.
   const io: CliIO = usesStdout(config) ? { out: givenIO.err, err: givenIO.err } : givenIO;
   if (config.merge && files.length < 2) throw new UsageError('report --merge needs at least two results');
   const results = files.map(readResult);
+  const capacities = results.flatMap((result, index) => (isCapacityResult(result) ? [{ label: `${String.fromCharCode(65 + index)} ${files[index]!}`, result }] : []));
+  // Only capacity results have a report in text; the others need a file to write it to.
+  if (!config.merge && !config.html && capacities.length < results.length) {
+    throw new UsageError('report needs --html <file> to write (or --merge); only capacity results are compared without it');
+  }
   if (config.merge) {
     let mergeable: RunResult[];
     try {
@@ -83,7 +96,10 @@ export function runReport(files: readonly string[], config: RunConfig, givenIO: 
     if (config.html) writeHtmlReport(config.html, [merged]);
     return exitCodeOf({ kind: 'done' });
   }
-  writeHtmlReport(config.html!, results);
-  io.out(`Report of ${results.length === 1 ? `${results[0]!.command === 'schedules' ? 'schedules run' : 'run'} ${results[0]!.runId}` : `${results.length} runs`} written to ${config.html === '-' ? 'stdout' : config.html}`);
+  if (capacities.length > 0) io.out(formatCapacityComparison(capacities));
+  if (config.html) {
+    writeHtmlReport(config.html, results);
+    io.out(`Report of ${reportName(results)} written to ${config.html === '-' ? 'stdout' : config.html}`);
+  }
   return exitCodeOf({ kind: 'done' });
 }

@@ -1,6 +1,8 @@
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import { OPERATION_NAMES, OPERATIONS, type OperationName } from '../shared/operations.js';
-import type { AnyResult } from './read-result.js';
+import { CAPACITY_SCRIPT, CAPACITY_STYLE, capacityDataScript, capacityPart } from './capacity-html.js';
+import { configTable, escapeHtml, scriptJson } from './html-parts.js';
+import { isCapacityResult, type AnyResult, type LoadResult } from './read-result.js';
 import type { RunResult } from './result.js';
 import type { SchedulesResult } from './schedule-report.js';
 import { failuresText } from './lines.js';
@@ -40,12 +42,6 @@ interface ChartSchedules {
   distribution: Array<[number, number]>;
 }
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-
-/** JSON for a <script> element: `<` escaped so no text can close the element. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
-
 function distribution(encoded: string, count: number): Array<[number, number]> {
   if (count === 0) return [];
   const histogram = LatencyHistogram.decode(encoded);
@@ -55,7 +51,11 @@ function distribution(encoded: string, count: number): Array<[number, number]> {
 function runLabel(result: AnyResult, index: number, total: number): string {
   // An echo run's label is as it always was; another workload is named.
   const workload = result.command !== 'schedules' && result.workload.name !== 'echo' ? `${result.workload.name}, ` : '';
-  const base = result.command === 'schedules' ? `${result.runId} (schedules, ${result.schedules.spec})` : `${result.runId} (${result.command}, ${workload}${result.loadModel.kind} loop)`;
+  const base = result.command === 'schedules'
+    ? `${result.runId} (schedules, ${result.schedules.spec})`
+    : result.command === 'capacity'
+      ? `${result.runId} (capacity, ${workload}SLO ${result.settings.slo.join(', ')})`
+      : `${result.runId} (${result.command}, ${workload}${result.loadModel.kind} loop)`;
   return total > 1 ? `${String.fromCharCode(65 + index)}: ${base}` : base;
 }
 
@@ -94,13 +94,6 @@ function fireLagSeries(result: SchedulesResult): ChartSchedules['fireLag'] {
     });
 }
 
-function configTable(result: AnyResult): string {
-  const rows = Object.entries(result.config).map(
-    ([key, value]) => `<tr><th>${escapeHtml(key)}</th><td>${escapeHtml(typeof value === 'string' ? value : JSON.stringify(value))}</td></tr>`,
-  );
-  return `<table class="kv">${rows.join('')}</table>`;
-}
-
 /** One column per run: the numbers people compare. */
 function summaryTable(results: readonly RunResult[], labels: readonly string[]): string {
   const row = (name: string, cell: (result: RunResult) => string) =>
@@ -135,7 +128,7 @@ ${row('exit code', (result) => String(result.exitCode))}
 </tbody></table>`;
 }
 
-function thresholdList(result: AnyResult): string {
+function thresholdList(result: LoadResult): string {
   if (result.thresholds.length === 0) return '<p class="muted">No thresholds.</p>';
   const items = result.thresholds.map((threshold) => {
     const shown = formatThresholdValue(threshold.metric, threshold.value);
@@ -282,7 +275,7 @@ const PAGE_SCRIPT = `
  */
 export function renderHtmlReport(results: readonly AnyResult[], assets: ChartAssets): string {
   const labels = results.map((result, index) => runLabel(result, index, results.length));
-  const loads = results.flatMap((result, index) => (result.command === 'schedules' ? [] : [{ result, label: labels[index]! }]));
+  const loads = results.flatMap((result, index) => (result.command === 'run' || result.command === 'infinite' ? [{ result, label: labels[index]! }] : []));
   const scheduleRuns = results.flatMap((result, index) => (result.command === 'schedules' ? [{ result, label: labels[index]!, chartId: `chart-schedules-${index}` }] : []));
   const intervals = loads.map(({ result }) => chartIntervals(result));
   const runs: ChartRun[] = loads.map(({ result, label }, index) => ({
@@ -303,9 +296,12 @@ export function renderHtmlReport(results: readonly AnyResult[], assets: ChartAss
   const schedules: ChartSchedules[] = scheduleRuns.map(({ result, label, chartId }) => ({
     id: chartId, label, fireLag: fireLagSeries(result), distribution: distribution(result.latency.fireLag.encoded, result.latency.fireLag.count),
   }));
+  const capacity = capacityPart(results.flatMap((result, index) => (isCapacityResult(result) ? [{ result, label: labels[index]! }] : [])));
   const waited = loads.every(({ result }) => result.loadModel.wait);
   const only = results.length === 1 ? results[0]! : undefined;
-  const title = only ? `sched-bench ${only.command === 'schedules' ? 'schedules run' : 'run'} ${only.runId}` : `sched-bench comparison of ${results.length} runs`;
+  const title = only
+    ? `sched-bench ${only.command === 'schedules' ? 'schedules run' : only.command === 'capacity' ? 'capacity search' : 'run'} ${only.runId}`
+    : `sched-bench comparison of ${results.length} ${results.every(isCapacityResult) ? 'capacity searches' : 'runs'}`;
   const perRun = loads
     .map(
       ({ result, label }, index) => `<section><h2>${escapeHtml(label)}</h2>
@@ -333,15 +329,18 @@ ${operations.map(({ id }) => `<div class="chart" id="${id}"></div>`).join('\n')}
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${assets.style}</style><style>${STYLE}</style></head>
+<style>${assets.style}</style><style>${STYLE}${CAPACITY_STYLE}</style></head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="muted">${loads.length > 0 ? `Latencies are measured after the warm-up${open ? '; in an open loop from each workflow\'s intended start time' : ''}. ` : ''}${scheduleRuns.length > 0 ? 'Fire lag: the server started the workflow − the fire was due (jitter included), from the schedules\' own records. ' : ''}Generated by sched-bench ${escapeHtml(results[0]!.tool.version)}.</p>
+<p class="muted">${loads.length > 0 ? `Latencies are measured after the warm-up${open ? '; in an open loop from each workflow\'s intended start time' : ''}. ` : ''}${scheduleRuns.length > 0 ? 'Fire lag: the server started the workflow − the fire was due (jitter included), from the schedules\' own records. ' : ''}${capacity.data ? 'A capacity search judges each step on its measured part (its warm-up excluded), latencies from each workflow\'s intended start time. ' : ''}Generated by sched-bench ${escapeHtml(results[0]!.tool.version)}.</p>
 ${loadPart}
 ${scheduleRuns.map(({ result, label, chartId }) => schedulesSection(result, label, chartId)).join('\n')}
+${capacity.html}
 <script id="report-data" type="application/json">${scriptJson({ runs, schedules, operations: operations.map(({ name, id }) => ({ name, id })), percentiles: DISTRIBUTION_PERCENTILES, intervalLatency: waited ? 'e2e' : 'start' })}</script>
 <script>${assets.script.replace(/<\/script/gi, '<\\/script')}</script>
+${capacityDataScript(capacity.data)}
 <script>${PAGE_SCRIPT}</script>
+<script>${CAPACITY_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -69,14 +69,16 @@ export function firstDifference(a: unknown, b: unknown, path: string): Differenc
 const shown = (value: unknown): string => (value === undefined ? 'none' : JSON.stringify(value));
 
 /**
- * Refuses what cannot be merged, naming both files and the field: a schedules result, one result given
+ * Refuses what cannot be merged, naming both files and the field: a schedules or capacity result, one result given
  * twice, different commands, load models, waiting or workloads (any parameter). Different run ids are refused too unless
  * `allowRunIds` (--force-merge): processes started without a shared --run-id that ran the same load.
  */
 export function checkMergeable(inputs: readonly MergeInput[], allowRunIds: boolean): RunResult[] {
-  const schedules = inputs.find((input) => input.result.command === 'schedules');
-  if (schedules) {
-    throw new MergeRefusal(`cannot merge ${schedules.file}: it is a schedules result (command "schedules"); only run and infinite results merge`);
+  // A schedules run's fires and a capacity search's steps are not one load to sum (a search is not mergeable at all).
+  const other = inputs.find((input) => input.result.command === 'schedules' || input.result.command === 'capacity');
+  if (other) {
+    const what = other.result.command === 'capacity' ? 'a capacity search' : 'a schedules result';
+    throw new MergeRefusal(`cannot merge ${other.file}: it is ${what} (command "${other.result.command}"); only run and infinite results merge`);
   }
   const runs = inputs as ReadonlyArray<{ file: string; result: RunResult }>;
   for (let i = 0; i < runs.length; i++) {

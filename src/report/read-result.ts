@@ -4,16 +4,23 @@
  * (`latency.e2e.encoded: not a valid histogram`), never met as a crash deep in the report.
  *
  * Hand-written rather than a JSON-schema validator (that is a dev dependency only); it follows
- * result.schema.json and schedules-result.schema.json, and a unit test holds it to their required fields.
+ * result.schema.json, schedules-result.schema.json and capacity-result.schema.json, and a unit test holds it to their required fields.
  * Fields it does not know are tolerated: a newer writer may add some.
  */
 import { LatencyHistogram } from '../metrics/latency-histogram.js';
+import { parseThreshold } from '../metrics/thresholds.js';
 import { OPERATION_NAMES } from '../shared/operations.js';
+import { CAPACITY_SCHEMA_VERSION, type CapacityRunDocument } from './capacity-result.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type WorkloadResult } from './result.js';
 import type { SchedulesResult } from './schedule-report.js';
 
-/** A result `report` can read: a run (`run`/`infinite`) or a `schedules` run. */
-export type AnyResult = RunResult | SchedulesResult;
+/** A result `report` can read: a run (`run`/`infinite`), a `schedules` run or a `capacity` search. */
+export type AnyResult = RunResult | SchedulesResult | CapacityRunDocument;
+
+/** A result with a single load (not a capacity search's steps): what the run and schedules parts of the report read. */
+export type LoadResult = RunResult | SchedulesResult;
+
+export const isCapacityResult = (result: AnyResult): result is CapacityRunDocument => result.command === 'capacity';
 
 /** What is wrong with a result, at which field (dotted path; array items as `[i]`). */
 export class ResultDamage extends Error {
@@ -223,6 +230,59 @@ const schedulesResult = object({
   serverHealth,
 });
 
+/** An SLO expression as the search wrote it: it must still parse as a threshold. */
+const sloExpression: Check = (value, path) => {
+  string(value, path);
+  try {
+    parseThreshold(value as string);
+  } catch (error) {
+    fail(path, `not a threshold (${(error as Error).message})`);
+  }
+};
+const rateOrNull = nullable(nonNegative);
+
+const capacityStep = object({
+  index: count, phase: oneOf('growth', 'bisection'), targetRate: nonNegative, achievedRate: nonNegative,
+  verdict: oneOf('pass', 'fail', 'client-limited', 'cut-short'),
+  startedAtSeconds: nonNegative, elapsedSeconds: nonNegative, measuredSeconds: nonNegative,
+  counts: object({ intendedArrivals: nonNegative, launched: count, started: count, completed: count, failed: count }),
+  completedPerSecond: nonNegative,
+  generator: object(
+    { keptUp: boolean, launchedRatio: nonNegative, launchedTolerance: nonNegative, startLatenessP99Ms: nonNegative, maxStartLatenessMs: nonNegative, reason: string },
+    ['reason'],
+  ),
+  thresholds,
+  latency: valuesOf(latency),
+  cutShort: boolean,
+});
+
+const capacityResult = object({
+  schemaVersion: oneOf(CAPACITY_SCHEMA_VERSION), command: oneOf('capacity'),
+  tool, runId: nonEmptyString, config: anyObject, startedAt: isoTime, endedAt: isoTime, interrupted: boolean, exitCode: integer, server, workload,
+  settings: object({
+    startRate: nonNegative, growthFactor: nonNegative, precision: nonNegative, maxRate: nonNegative, maxDurationSeconds: nullable(nonNegative),
+    stepDurationSeconds: nonNegative, warmupSeconds: nonNegative, slo: arrayOf(sloExpression), maxStartLatenessMs: nonNegative, launchedTolerance: nonNegative,
+  }),
+  steps: arrayOf(capacityStep),
+  answer: object({
+    kind: oneOf('capacity', 'at-least', 'client-limited', 'no-passing-step', 'none'),
+    capacity: rateOrNull, lastPassingRate: rateOrNull, lastPassingAchievedRate: rateOrNull, firstFailingRate: rateOrNull,
+    limitedBy: arrayOf(string), interpolatedRate: rateOrNull, withinPrecision: boolean, clientLimitedRate: rateOrNull,
+  }),
+  expectation: nullable(object({ expression: string, met: boolean })),
+  stopReason: oneOf('found', 'max-rate', 'max-duration', 'interrupted', 'client-limited', 'start-rate-failed', 'error'),
+  error: nullable(string),
+  elapsedSeconds: nonNegative,
+  serverHealth,
+});
+
+/** The schema versions `report` reads, by command. */
+function versionsOf(command: unknown): readonly number[] {
+  if (command === 'schedules') return [SCHEDULES_RESULT_VERSION];
+  if (command === 'capacity') return [CAPACITY_SCHEMA_VERSION];
+  return RUN_RESULT_VERSIONS;
+}
+
 /**
  * The result in `parsed` (a parsed --json file), checked field by field; throws ResultDamage naming the
  * first field that is missing, of the wrong type or undecodable. A run result of an older schema version
@@ -231,13 +291,17 @@ const schedulesResult = object({
 export function checkResult(parsed: unknown): AnyResult {
   anyObject(parsed, '');
   const { schemaVersion, command } = parsed as Record<string, unknown>;
-  const versions = command === 'schedules' ? [SCHEDULES_RESULT_VERSION] : RUN_RESULT_VERSIONS;
+  const versions = versionsOf(command);
   if (!versions.includes(schemaVersion as number)) {
     fail('schemaVersion', `expected ${versions.join(' or ')}, got ${describe(schemaVersion)}`);
   }
   if (command === 'schedules') {
     schedulesResult(parsed, '');
     return parsed as unknown as SchedulesResult;
+  }
+  if (command === 'capacity') {
+    capacityResult(parsed, '');
+    return parsed as unknown as CapacityRunDocument;
   }
   if (schemaVersion === 1) {
     runResultV1(parsed, '');

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunResult } from '../../src/report/result.js';
 import { chromiumPath, launchChromium } from '../helpers/browser.js';
 import { emptyDir, runCli, uniqueQueue } from '../helpers/cli.js';
+import { makeCapacityDocument } from '../helpers/capacity-results.js';
 import { makeRunResult, makeSchedulesResult, makeUpdateRunResult } from '../helpers/results.js';
 import { gateOnTool } from '../helpers/tools.js';
 
@@ -21,10 +22,18 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** The knee chart's entry also holds what it drew (see CAPACITY_SCRIPT in src/report/capacity-html.ts). */
+interface KneeEntry {
+  rates: number[];
+  values: Array<{ label: string; values: Array<number | null> }>;
+  limits: Array<{ label: string; value: number }>;
+  markers: Array<{ result: number; x: number; y: number; verdict: string }>;
+}
+
 interface PageCheck {
   errors: string[];
   outsideRequests: string[];
-  charts: Array<{ id: string; points: number; series: number; y: [number, number] }>;
+  charts: Array<{ id: string; points: number; series: number; y: [number, number] } & Partial<KneeEntry>>;
   screenshot: string;
 }
 
@@ -46,6 +55,10 @@ async function openReport(path: string, chartCount = 4): Promise<PageCheck> {
   await page.close();
   return { errors, outsideRequests, charts, screenshot };
 }
+
+/** A run result for the refusal below: `report` reads its files before it asks for --html. */
+const runOnly = join(emptyDir(), 'run.json');
+writeFileSync(runOnly, JSON.stringify(makeRunResult()));
 
 describe('HTML report', () => {
   const dir = emptyDir();
@@ -144,10 +157,53 @@ describe('HTML report', () => {
     ]);
   });
 
+  it.skipIf(tools.skip)('a capacity search draws its knee chart in a real browser: every step\'s p50 and p99, the SLO line, the verdicts', async () => {
+    const before = await makeCapacityDocument({ knee: 140, runId: 'before' });
+    const after = await makeCapacityDocument({ knee: 80, runId: 'after' });
+    const files = [join(dir, 'capacity-before.json'), join(dir, 'capacity-after.json')];
+    writeFileSync(files[0]!, JSON.stringify(before));
+    writeFileSync(files[1]!, JSON.stringify(after));
+    const single = join(dir, 'capacity.html');
+    expect((await runCli(['report', files[0]!, '--html', single])).code).toBe(0);
+    const page = await openReport(single, 1);
+    expect(page.errors).toEqual([]);
+    expect(page.outsideRequests).toEqual([]);
+    const knee = page.charts[0]!;
+    expect(knee.id).toBe('chart-capacity-knee');
+    expect(knee.series).toBe(3); // e2e p50, e2e p99, the SLO line
+    expect(knee.rates).toEqual(before.steps.map((step) => step.targetRate).sort((a, b) => a - b));
+    for (const step of before.steps) {
+      const at = knee.rates!.indexOf(step.targetRate);
+      expect(knee.values![0]!.values[at]).toBe(step.latency.e2e!.p50);
+      expect(knee.values![1]!.values[at]).toBe(step.latency.e2e!.p99);
+    }
+    expect(knee.limits).toEqual([{ label: 'SLO e2e.p99<2s', value: 2000 }]);
+    expect(knee.markers!.map((marker) => marker.verdict)).toEqual(before.steps.map((step) => step.verdict));
+    // The y axis as drawn covers the slowest p99 and the SLO line.
+    expect(knee.y[0]).toBe(0);
+    expect(knee.y[1]).toBeGreaterThanOrEqual(Math.max(2000, ...before.steps.map((step) => step.latency.e2e!.p99)));
+
+    const compared = join(dir, 'capacity-compare.html');
+    const result = await runCli(['report', ...files, '--html', compared]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('Capacity: 140 → 80 wf/s (−43%)');
+    const both = (await openReport(compared, 1)).charts[0]!;
+    expect(both.values!.map((series) => series.label)).toEqual(['A e2e p50', 'A e2e p99', 'B e2e p50', 'B e2e p99']);
+    expect(both.markers!.filter((marker) => marker.result === 1)).toHaveLength(after.steps.length);
+
+    const mixed = join(dir, 'capacity-mixed.html');
+    const run = join(dir, 'capacity-run.json');
+    writeFileSync(run, JSON.stringify(makeRunResult()));
+    expect((await runCli(['report', run, files[0]!, '--html', mixed])).code).toBe(0);
+    const mixedPage = await openReport(mixed, 5);
+    expect(mixedPage.errors).toEqual([]);
+    expect(mixedPage.charts.map((chart) => chart.id)).toEqual(['chart-rate', 'chart-inflight', 'chart-latency', 'chart-distribution', 'chart-capacity-knee']);
+  });
+
   it.each([
     [['/nonexistent.json', '--html', '/tmp/x.html'], /cannot read \/nonexistent\.json: no such file/],
     [['package.json', '--html', '/tmp/x.html'], /package\.json is not a sched-bench result of schema version 1/],
-    [['a.json'], /report needs --html <file> to write/],
+    [[runOnly], /report needs --html <file> to write/],
     [['--html', '/tmp/x.html'], /missing required argument 'results'/],
   ])('report %j refuses with one line (exit 2)', async (args, message) => {
     const result = await runCli(['report', ...args], { cwd: process.cwd() });

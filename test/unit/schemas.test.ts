@@ -3,7 +3,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 
 describe('the JSON Schemas of the results', () => {
-  it.each(['result.schema.json', 'schedules-result.schema.json'])('%s compiles under Ajv\'s default strict mode without a warning', (file) => {
+  it.each(['result.schema.json', 'schedules-result.schema.json', 'capacity-result.schema.json', 'ndjson-record.schema.json'])('%s compiles under Ajv\'s default strict mode without a warning', (file) => {
     const schema = JSON.parse(readFileSync(new URL(`../../src/report/${file}`, import.meta.url), 'utf8'));
     const warnings: unknown[] = [];
     const logger = { log: () => undefined, warn: (...args: unknown[]) => warnings.push(args), error: (...args: unknown[]) => warnings.push(args) };
