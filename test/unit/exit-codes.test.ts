@@ -66,6 +66,39 @@ describe('exit codes of a schedules run', () => {
   });
 });
 
+describe('exit codes of a capacity search', () => {
+  const capacity = (rest: Partial<Extract<Outcome, { kind: 'capacity' }>>): Outcome => ({ kind: 'capacity', stopReason: 'found', answer: 'capacity', ...rest });
+
+  it.each([
+    [capacity({}), 0],
+    [capacity({ expectationMet: true }), 0],
+    [capacity({ stopReason: 'max-rate', answer: 'at-least', expectationMet: true }), 0],
+    [capacity({ stopReason: 'max-duration', answer: 'at-least' }), 0],
+    [capacity({ stopReason: 'start-rate-failed', answer: 'no-passing-step' }), 0],
+  ])('a search that ended on its own terms, --expect held or not given: %# → %i', (outcome, code) => expect(exitCodeOf(outcome)).toBe(code));
+
+  it('99 when --expect did not hold, also when no step passed', () => {
+    expect(exitCodeOf(capacity({ expectationMet: false }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'start-rate-failed', answer: 'no-passing-step', expectationMet: false }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'max-duration', answer: 'at-least', expectationMet: false }))).toBe(99);
+  });
+
+  it('1 when the client was the limit or the search broke, whatever --expect says: no measure of the server passes or fails a gate', () => {
+    for (const expectationMet of [true, false, undefined]) {
+      expect(exitCodeOf(capacity({ stopReason: 'client-limited', answer: 'client-limited', expectationMet }))).toBe(1);
+      expect(exitCodeOf(capacity({ stopReason: 'error', answer: 'at-least', expectationMet }))).toBe(1);
+    }
+  });
+
+  it('130 when a signal stopped the search, before anything else; lost output fails a good search only', () => {
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'at-least' }))).toBe(130);
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'none', expectationMet: false }))).toBe(130);
+    expect(exitCodeOf(capacity({ outputLost: true }))).toBe(1);
+    expect(exitCodeOf(capacity({ expectationMet: false, outputLost: true }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'none', outputLost: true }))).toBe(130);
+  });
+});
+
 describe('exit codes of other endings', () => {
   it('errors: bad usage is 2, a server or program not reached 1, --help and --version 0', () => {
     expect(exitCodeOf({ kind: 'error', error: new UsageError('bad') })).toBe(2);
