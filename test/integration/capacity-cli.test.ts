@@ -97,6 +97,30 @@ describe('sched-bench capacity against the real dev server', () => {
   });
 });
 
+describe('sched-bench capacity on a second signal', () => {
+  it('exits at once (130), still printing the steps judged so far and writing the JSON and the NDJSON end', { timeout: 90_000 }, async () => {
+    const dir = emptyDir();
+    const [json, ndjson] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson')];
+    const cli = new CliProcess([
+      'capacity', ...limitedServer(), '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '4s', '--json', json, '--ndjson', ndjson,
+    ], { announceReady: true });
+    await cli.waitFor(/^Step 2 \(growth\): 2 wf\/s for 4s/, 60_000);
+    cli.signal('SIGINT');
+    await cli.waitFor(/^Received interrupt signal/, 10_000);
+    cli.signal('SIGINT');
+    const result = await cli.exitedWithin(30_000);
+
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toMatch(/^ {2}1 +growth +1 +/m);
+    expect(result.stdout).toMatch(/^Capacity: /m);
+    const document = readDocument(json);
+    expect(document).toMatchObject({ interrupted: true, stopReason: 'interrupted', exitCode: 130 });
+    expect(document.steps[0]).toMatchObject({ index: 0, targetRate: 1 });
+    expect(document.steps[0]!.latency.e2e!.encoded.length).toBeGreaterThan(10);
+    expect(readRecords(ndjson).at(-1)).toMatchObject({ type: 'capacity-end', runId: document.runId, exitCode: 130, stopReason: 'interrupted' });
+  });
+});
+
 describe('sched-bench capacity refuses bad input: one line, exit 2, no server started', () => {
   const cases: Array<{ args: string[]; env?: Record<string, string>; names: RegExp }> = [
     { args: [], names: /^sched-bench: capacity needs an SLO: --slo \(or SCHEDULER_SLO\)/ },
