@@ -130,6 +130,9 @@ function printerOf({ config, spec, io, ndjson }: CapacityOutputs, settings: Capa
         return ndjson?.write(capacityStepRecord(soFar.runId, event.step));
       case 'server-health':
         return io.err(formatServerHealthEvent(event.event));
+      case 'dev-server-started':
+        soFar.address = event.address;
+        return io.err(formatSessionEvent(event));
       default:
         return io.err(formatSessionEvent(event));
     }
@@ -160,8 +163,13 @@ function whyNotJudged(result: Pick<CapacityResult, 'stopReason' | 'answer'>): st
   return undefined;
 }
 
-function expectationOf(expect: Expectation, result: CapacityResult): { expression: string; met: boolean } {
-  return { expression: expect.expression, met: whyNotJudged(result) === undefined && expectationMet(expect, result.answer) };
+/**
+ * --expect's verdict on a search: met only by a search that ended on its own terms and whose capacity
+ * meets it; `notJudged` says why a search's answer could not be held against it.
+ */
+export function capacityExpectation(expect: Expectation, result: Pick<CapacityResult, 'stopReason' | 'answer'>): { expression: string; met: boolean; notJudged?: string } {
+  const notJudged = whyNotJudged(result);
+  return { expression: expect.expression, met: notJudged === undefined && expectationMet(expect, result.answer), ...(notJudged ? { notJudged } : {}) };
 }
 
 /**
@@ -172,8 +180,9 @@ function printEnd(result: CapacityRunResult, forced: boolean, { config, spec, io
   io.out(formatCapacitySummary(result));
   const errorText = result.stopReason === 'error' ? firstLine(result.error) : undefined;
   if (errorText !== undefined) io.err(`sched-bench: the search stopped on an error: ${errorText}`);
-  const expectation = config.expect ? expectationOf(config.expect, result) : undefined;
-  if (expectation) io.out(formatExpectationLine(expectation, result.answer, whyNotJudged(result)));
+  const verdict = config.expect ? capacityExpectation(config.expect, result) : undefined;
+  const expectation = verdict && { expression: verdict.expression, met: verdict.met };
+  if (verdict) io.out(formatExpectationLine(verdict, result.answer, verdict.notJudged));
   let outputLost = ndjson?.lost ?? false;
   const outcome = (): Outcome => forced
     ? { kind: 'forced', outputLost }

@@ -59,7 +59,8 @@ function examplesHelp(command?: CommandName): string {
 /** What each exit code means (README "Signals and exit codes" has the same table). */
 export const EXIT_CODE_MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = {
   [ExitCode.ok]: 'the run finished and nothing failed (with thresholds: they all held); capacity: the\n' +
-    '       search ended (found, --max-rate, --max-duration) and --expect, if given, held',
+    '       search ended on its own terms (found, --max-rate, --max-duration, or the start\n' +
+    '       rate already failed) and --expect, if given, held',
   [ExitCode.failure]: 'a workflow failed; the run was cut short (the embedded worker died, the server\n' +
     '       stayed away past --max-outage, the drain gave up); the server could not be\n' +
     '       reached; --verify differed; output could not be written; capacity: the search\n' +

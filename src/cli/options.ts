@@ -342,11 +342,11 @@ export const parsePositiveRate: Parser<number> = (raw) => {
 /** `0.05` or `5%`: strictly between 0 and 1. */
 export const parsePrecision: Parser<number> = (raw) => {
   const text = raw.trim();
-  const value = text.endsWith('%') ? mapDefined(parseDecimal(text.slice(0, -1)), (percent) => percent / 100) : parseDecimal(text);
+  const percent = text.endsWith('%');
+  const number = parseDecimal(percent ? text.slice(0, -1) : text);
+  const value = number !== undefined && percent ? number / 100 : number;
   return value !== undefined && value > 0 && value < 1 ? value : expected('a fraction between 0 and 1 (exclusive), e.g. 0.05 or 5%');
 };
-
-const mapDefined = <T, U>(value: T | undefined, map: (defined: T) => U): U | undefined => (value === undefined ? undefined : map(value));
 
 /** `key=value` pairs, `;`-separated when repeated. Keys are lower-cased (HTTP/2 header names). */
 export const parseKeyValues: Parser<Record<string, string>> = (raw) => {

@@ -1,6 +1,10 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, type Outcome } from '../../src/cli/exit-codes.js';
+import { capacityExpectation } from '../../src/cli/capacity-command.js';
+import { parseExpectation } from '../../src/capacity/expectation.js';
+import type { CapacityAnswer } from '../../src/capacity/types.js';
+import { formatExpectationLine } from '../../src/report/capacity.js';
 import { ConnectionError, EnvironmentError, UsageError } from '../../src/errors.js';
 import { parseThreshold, type ThresholdResult } from '../../src/metrics/thresholds.js';
 import type { Verification } from '../../src/metrics/verification.js';
@@ -96,6 +100,37 @@ describe('exit codes of a capacity search', () => {
     expect(exitCodeOf(capacity({ outputLost: true }))).toBe(1);
     expect(exitCodeOf(capacity({ expectationMet: false, outputLost: true }))).toBe(99);
     expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'none', outputLost: true }))).toBe(130);
+  });
+});
+
+describe("--expect's verdict on a capacity search, and its line", () => {
+  const answer = (changes: Partial<CapacityAnswer>): CapacityAnswer => ({ kind: 'capacity', capacity: 140, lastPassingRate: 140, firstFailingRate: 150, limitedBy: ['e2e.p99<2s'], withinPrecision: true, ...changes });
+  const atLeast100 = parseExpectation('>=100');
+
+  it('holds for a search that ended on its own terms with a capacity that meets it', () => {
+    expect(capacityExpectation(atLeast100, { stopReason: 'found', answer: answer({}) })).toEqual({ expression: '>=100', met: true });
+    expect(capacityExpectation(atLeast100, { stopReason: 'max-rate', answer: answer({ kind: 'at-least', firstFailingRate: undefined }) })).toMatchObject({ met: true });
+    expect(capacityExpectation(atLeast100, { stopReason: 'found', answer: answer({ capacity: 80 }) })).toEqual({ expression: '>=100', met: false });
+    expect(capacityExpectation(atLeast100, { stopReason: 'start-rate-failed', answer: answer({ kind: 'no-passing-step', capacity: undefined }) })).toMatchObject({ met: false });
+  });
+
+  it('is not met by a client-limited, broken or interrupted search, even with a capacity that would meet it', () => {
+    for (const [stopReason, kind, why] of [
+      ['client-limited', 'client-limited', 'the search was client-limited'],
+      ['error', 'at-least', 'the search stopped on an error'],
+      ['interrupted', 'at-least', 'the search was interrupted'],
+    ] as const) {
+      expect(capacityExpectation(atLeast100, { stopReason, answer: answer({ kind }) })).toEqual({ expression: '>=100', met: false, notJudged: why });
+    }
+  });
+
+  it('reads k6 style: ✓ or ✗, the expression, what was found and why it was not judged', () => {
+    expect(formatExpectationLine({ expression: '>=100', met: true }, answer({}))).toBe('✓ expect capacity >=100: 140 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ capacity: 80 }))).toBe('✗ expect capacity >=100: 80 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: true }, answer({ kind: 'at-least' }))).toBe('✓ expect capacity >=100: at least 140 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'no-passing-step', capacity: undefined }))).toBe('✗ expect capacity >=100: no step passed');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'client-limited' }), 'the search was client-limited'))
+      .toBe('✗ expect capacity >=100: not judged: the search was client-limited (140 wf/s)');
   });
 });
 
