@@ -9,7 +9,7 @@ export { parseSlo } from './capacity/slo.js';
 export { parseExpectation, expectationMet, type Expectation } from './capacity/expectation.js';
 export type { CapacityAnswer, CapacityResult, CapacityStep, StepMeasurement } from './capacity/types.js';
 export { formatCapacitySummary } from './report/capacity.js';
-export { loadSpecFrom, schedulesSpecFrom } from './cli/run-specs.js';
+export { capacitySpecFrom, capacitySpecOf, loadSpecFrom, schedulesSpecFrom } from './cli/run-specs.js';
 export type { RunConfig } from './cli/options.js';
 export { SchedulerService, emptyRunStats, type SchedulerOptions } from './scheduler/scheduler-service.js';
 export { systemClock } from './shared/clock.js';

@@ -3,6 +3,7 @@ import { ConnectionError, EnvironmentError, UsageError } from '../errors.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
 import type { RunStats } from '../shared/run-stats.js';
+import type { CapacityAnswerKind, CapacityStopReason } from '../capacity/types.js';
 
 /** Documented exit codes (README "Exit codes"). */
 export const ExitCode = {
@@ -11,9 +12,9 @@ export const ExitCode = {
   failure: 1,
   /** Bad usage: unknown flag or command, bad flag or environment value. */
   usage: 2,
-  /** A threshold did not hold (k6's code). */
+  /** A threshold did not hold (k6's code); a capacity search did not meet --expect. */
   thresholdsFailed: 99,
-  /** A batch was interrupted before its total, or a second signal forced the exit. */
+  /** A batch or a capacity search was interrupted before its end, or a second signal forced the exit. */
   interrupted: 130,
 } as const;
 
@@ -23,6 +24,11 @@ export type Outcome =
   | { kind: 'load'; stats: RunStats; thresholds: readonly ThresholdResult[]; verification?: Verification; outputLost?: boolean }
   /** A schedules run that ended, with the direct load beside it when there was one. */
   | { kind: 'schedules'; schedulesLeft: number; thresholds: readonly ThresholdResult[]; directLoad?: RunStats; outputLost?: boolean }
+  /**
+   * A capacity search that ended (also by a first signal); `expectationMet`: --expect's verdict,
+   * undefined without --expect.
+   */
+  | { kind: 'capacity'; stopReason: CapacityStopReason; answer: CapacityAnswerKind; expectationMet?: boolean; outputLost?: boolean }
   /** A command that did its work; `failures`: the parts of it that failed (cleanup's deletions). */
   | { kind: 'done'; failures?: number; outputLost?: boolean }
   /** A second signal: the command left at once. */
@@ -39,6 +45,8 @@ export function exitCodeOf(outcome: Outcome): number {
       return afterLostOutput(loadVerdict(outcome.stats, outcome.thresholds, outcome.verification), outcome.outputLost);
     case 'schedules':
       return afterLostOutput(schedulesVerdict(outcome), outcome.outputLost);
+    case 'capacity':
+      return afterLostOutput(capacityVerdict(outcome), outcome.outputLost);
     case 'done':
       return (outcome.failures ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
     case 'forced':
@@ -74,6 +82,20 @@ function schedulesVerdict(outcome: Extract<Outcome, { kind: 'schedules' }>): num
   if (outcome.schedulesLeft > 0) return ExitCode.failure;
   if (outcome.directLoad && loadVerdict(outcome.directLoad, [], undefined) === ExitCode.failure) return ExitCode.failure;
   if (outcome.thresholds.length > 0 && !outcome.thresholds.every((threshold) => threshold.passed)) return ExitCode.thresholdsFailed;
+  return ExitCode.ok;
+}
+
+/**
+ * A capacity search (README "Signals and exit codes"): interrupted, then a search that measured the
+ * client rather than the server (client-limited) or broke (error), then --expect. A client-limited
+ * search fails whatever --expect says: its rates are what sched-bench could send, no measure of the
+ * server, so a CI gate must not pass (nor fail as a regression, 99) on it. A search that ended on its
+ * own terms (found, --max-rate, --max-duration, even the start rate failing) answers the question: 0.
+ */
+function capacityVerdict(outcome: Extract<Outcome, { kind: 'capacity' }>): number {
+  if (outcome.stopReason === 'interrupted') return ExitCode.interrupted;
+  if (outcome.stopReason === 'error' || outcome.stopReason === 'client-limited' || outcome.answer === 'client-limited') return ExitCode.failure;
+  if (outcome.expectationMet === false) return ExitCode.thresholdsFailed;
   return ExitCode.ok;
 }
 

@@ -20,6 +20,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
   report: 'render saved --json results as an HTML report: one run, or several side by side',
   schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
+  capacity: 'find the highest rate (wf/s) the cluster sustains within an SLO: open-loop steps, growing, then bisected; --expect gates CI on it',
 };
 
 type Spec = ReturnType<typeof specsFor>[number];
@@ -41,6 +42,10 @@ export const EXAMPLES: ReadonlyArray<{ command: CommandName; args: string; what:
   { command: 'worker', args: '--address temporal.example:7233 --metrics-port 9464', what: "on one machine: host sched-bench's workflows for a cluster, metrics for Prometheus" },
   { command: 'run', args: '--address temporal.example:7233 --total 10000 --concurrency 100', what: 'on another: load that cluster' },
   { command: 'schedules', args: '--dev-server --schedules 10 --every 1s --duration 1m', what: 'how late 10 Temporal Schedules fire' },
+  {
+    command: 'capacity', args: "--address temporal.example:7233 --slo 'e2e.p99<2s,failed.rate<0.1%' --start-rate 20 --max-duration 20m --expect '>=100' --json capacity.json",
+    what: 'the highest rate the cluster holds within the SLO (30 s steps); exit 99 if below 100 wf/s',
+  },
   { command: 'report', args: 'before.json after.json --html compare.html', what: 'two saved --json results side by side' },
   { command: 'cleanup', args: '--run-id mwwdul1h-cdd2 --dry-run', what: "count a run's workflows on the server (without --dry-run: delete them)" },
 ];
@@ -53,13 +58,18 @@ function examplesHelp(command?: CommandName): string {
 
 /** What each exit code means (README "Signals and exit codes" has the same table). */
 export const EXIT_CODE_MEANINGS: Record<(typeof ExitCode)[keyof typeof ExitCode], string> = {
-  [ExitCode.ok]: 'the run finished and nothing failed (with thresholds: they all held)',
+  [ExitCode.ok]: 'the run finished and nothing failed (with thresholds: they all held); capacity: the\n' +
+    '       search ended on its own terms (found, --max-rate, --max-duration, or the start\n' +
+    '       rate already failed) and --expect, if given, held',
   [ExitCode.failure]: 'a workflow failed; the run was cut short (the embedded worker died, the server\n' +
     '       stayed away past --max-outage, the drain gave up); the server could not be\n' +
-    '       reached; --verify differed; or output could not be written',
+    '       reached; --verify differed; output could not be written; capacity: the search\n' +
+    '       was client-limited (sched-bench, not the server, was the limit: no measure of\n' +
+    '       the server, whatever --expect says) or stopped on an error',
   [ExitCode.usage]: 'bad usage: unknown command or flag, bad flag or environment value',
-  [ExitCode.thresholdsFailed]: 'a --threshold did not hold',
-  [ExitCode.interrupted]: 'a batch was interrupted before its total, or a second signal forced the exit',
+  [ExitCode.thresholdsFailed]: 'a --threshold did not hold; capacity: --expect did not hold (also when no step passed)',
+  [ExitCode.interrupted]: 'a batch or a capacity search was interrupted before its end, or a second signal\n' +
+    '       forced the exit',
 };
 
 function exitCodesHelp(): string {
@@ -68,7 +78,7 @@ function exitCodesHelp(): string {
 }
 
 /** Commands whose runs end with a verdict: their help lists the exit codes. */
-const RUN_COMMANDS: readonly CommandName[] = ['run', 'infinite', 'schedules'];
+const RUN_COMMANDS: readonly CommandName[] = ['run', 'infinite', 'schedules', 'capacity'];
 
 /** Inserts the command picked by SCHEDULER_INFINITE_MODE when the arguments name none. */
 function withDefaultCommand(args: string[], sources: Omit<ConfigSources, 'flags'>): string[] {
@@ -93,7 +103,7 @@ function buildProgram(
         `${examplesHelp()}\n\n${exitCodesHelp()}`,
     );
 
-  for (const name of ['run', 'infinite', 'schedules', 'worker', 'cleanup', 'report'] as const) {
+  for (const name of ['run', 'infinite', 'schedules', 'capacity', 'worker', 'cleanup', 'report'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
     const blocks = [examplesHelp(name), RUN_COMMANDS.includes(name) ? exitCodesHelp() : ''].filter((block) => block !== '');
     command.addHelpText('after', `\n${blocks.join('\n\n')}`);
@@ -168,6 +178,10 @@ export async function runCli(
     if (chosen.command === 'schedules') {
       const { runSchedules } = await import('./schedules-command.js');
       return await runSchedules(chosen.config, io, lookupPath, signals);
+    }
+    if (chosen.command === 'capacity') {
+      const { runCapacityCommand } = await import('./capacity-command.js');
+      return await runCapacityCommand(chosen.config, io, lookupPath, signals);
     }
     const { runLoad } = await import('./run-command.js');
     return await runLoad(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals, {

@@ -130,6 +130,11 @@ export const TOPICS: readonly Topic[] = [
     keys: ['schedules', 'every', 'cron', 'jitter', 'fires', 'overlap', 'catchupWindow', 'onConflict'],
   },
   {
+    title: '`capacity` (README "Finding capacity")',
+    readmeSection: 'options',
+    keys: ['slo', 'startRate', 'stepDuration', 'stepWarmup', 'precision', 'maxRate', 'maxDuration', 'expect'],
+  },
+  {
     title: 'For supervisors and tests (no option of any command)',
     readmeSection: 'options',
     keys: [],
@@ -150,7 +155,7 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
   grpcMeta: '`_` in `<KEY>` becomes `-`',
   retryTimeout: 'See [Server outages and throttling](#server-outages-and-throttling)',
   concurrency:
-    `Closed loop: the workflows in flight; open loop: the cap on them. More than ${MAX_CONCURRENCY}: several processes with a shared \`--run-id\``,
+    `Closed loop: the workflows in flight; open loop (and \`capacity\`'s steps): the cap on them. More than ${MAX_CONCURRENCY}: several processes with a shared \`--run-id\``,
   rate:
     'Also the limit of a `--stages` target: one process sends about 10 000/s, and arrivals a microsecond apart are finer than ' +
     'any timer keeps, so per-start timing would mean nothing (for "as fast as it goes", leave out `--rate`)',
@@ -176,6 +181,10 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
     '`stopReason: aborted`',
   thresholds: 'More: `failed.rate<0.01`, `throughput>50`; see [Thresholds](#thresholds-ci-gating)',
   cron: 'Fields: minute hour day-of-month month day-of-week; names, ranges, steps',
+  slo: 'Without it `capacity` exits 2. A lower bound (`throughput>50`) is refused: it would fail at low rates and pass at high ones',
+  expect:
+    'Judged on the last passing rate; a search that found no passing rate, was client-limited, stopped on an error or was interrupted ' +
+    'does not meet it (see [Signals and exit codes](#signals-and-exit-codes))',
 };
 
 /** Values shown on the commented-out line of an option without a default of its own to show. */
@@ -212,6 +221,10 @@ const ENV_EXAMPLES: Partial<Record<string, string>> = {
   SCHEDULER_CRON: '*/5 * * * *',
   SCHEDULER_FIRES: '60',
   SCHEDULER_CATCHUP_WINDOW: '1m',
+  SCHEDULER_SLO: 'e2e.p99<2s,failed.rate<0.1%',
+  SCHEDULER_MAX_RATE: '2000',
+  SCHEDULER_MAX_DURATION: '30m',
+  SCHEDULER_EXPECT: '>=100',
 };
 
 /**

@@ -9,8 +9,11 @@ import type { Stage } from '../shared/run-stats.js';
 import { parseThresholdList, type Threshold } from '../metrics/thresholds.js';
 import { parseDecimal, parseWholeNumber } from '../numbers.js';
 import { WORKLOAD_NAMES, type WorkloadName } from '../workloads/workload.js';
+import { DEFAULT_PRECISION, DEFAULT_STEP_DURATION_MS } from '../capacity/search.js';
+import { parseSlo } from '../capacity/slo.js';
+import { parseExpectation, type Expectation } from '../capacity/expectation.js';
 
-export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules';
+export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules' | 'capacity';
 
 import type { OverlapPolicyName } from '../shared/schedule-types.js';
 export type OnConflictName = 'fail' | 'reuse';
@@ -145,6 +148,21 @@ export interface RunConfig {
   ndjson: string | undefined;
   thresholds: Threshold[];
   verify: boolean;
+  /** capacity: the SLO every step must hold; undefined: not given (capacity refuses to start without one). */
+  slo: Threshold[] | undefined;
+  /** capacity: the first step's rate, wf/s. */
+  startRate: number;
+  /** capacity: each step's measured part, and the warm-up before it (s). */
+  stepDuration: number;
+  stepWarmup: number;
+  /** capacity: bisect until the bracket is within this fraction. */
+  precision: number;
+  /** capacity: no step above this rate (wf/s); undefined: the open loop's MAX_RATE. */
+  maxRate: number | undefined;
+  /** capacity: the whole search's budget (s); undefined: none. */
+  maxDuration: number | undefined;
+  /** capacity: the CI gate on the capacity found (`>=100`). */
+  expect: Expectation | undefined;
 }
 
 /** One part of --mix: a workload name and its integer weight. */
@@ -314,6 +332,22 @@ export const parseRate: Parser<number> = (raw) => {
   return value <= MAX_RATE ? value : expected(`a rate of at most ${MAX_RATE} per second (above it per-start timing means nothing; for "as fast as it goes" leave out --rate)`);
 };
 
+/** A capacity step's rate (--start-rate, --max-rate): > 0, at most MAX_RATE. */
+export const parsePositiveRate: Parser<number> = (raw) => {
+  const value = parseDecimal(raw);
+  if (value === undefined || !(value > 0)) return expected('a rate > 0 in workflows per second, e.g. 10 or 2.5');
+  return value <= MAX_RATE ? value : expected(`a rate of at most ${MAX_RATE} per second`);
+};
+
+/** `0.05` or `5%`: strictly between 0 and 1. */
+export const parsePrecision: Parser<number> = (raw) => {
+  const text = raw.trim();
+  const percent = text.endsWith('%');
+  const number = parseDecimal(percent ? text.slice(0, -1) : text);
+  const value = number !== undefined && percent ? number / 100 : number;
+  return value !== undefined && value > 0 && value < 1 ? value : expected('a fraction between 0 and 1 (exclusive), e.g. 0.05 or 5%');
+};
+
 /** `key=value` pairs, `;`-separated when repeated. Keys are lower-cased (HTTP/2 header names). */
 export const parseKeyValues: Parser<Record<string, string>> = (raw) => {
   const pairs: Record<string, string> = {};
@@ -413,11 +447,16 @@ export const WORKLOAD_DEFAULTS = { signals: 3, updates: 3, queries: 3, children:
 export const HISTORY_SAMPLE_DEFAULT = 0.01;
 
 const LOAD: readonly CommandName[] = ['run', 'infinite'];
-const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules'];
-const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup', 'schedules'];
+/** The load commands plus `capacity`, whose steps are open-loop load runs (workload, retries, eager start). */
+const LOAD_AND_CAPACITY: readonly CommandName[] = ['run', 'infinite', 'capacity'];
+const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules', 'capacity'];
+const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup', 'schedules', 'capacity'];
 /** The load commands plus `schedules`, for what both do alike (connection, workload, outputs). */
 const LOAD_AND_SCHEDULES: readonly CommandName[] = ['run', 'infinite', 'schedules'];
+/** What the load commands, `schedules` and `capacity` do alike (the client connection, the embedded worker, the outputs). */
+const RUNNING: readonly CommandName[] = ['run', 'infinite', 'schedules', 'capacity'];
 const SCHEDULES: readonly CommandName[] = ['schedules'];
+const CAPACITY: readonly CommandName[] = ['capacity'];
 
 function option<K extends keyof RunConfig>(spec: OptionSpec<K>): OptionSpec<K> {
   return spec;
@@ -482,7 +521,7 @@ export const OPTION_SPECS = [
     description:
       'how long one start or result wait keeps retrying (backoff with jitter) while the server is unavailable or throttling, ' +
       'before it counts as failed; 0 counts every refusal as a failure at once',
-    parse: parseDuration({ allowZero: true }), commands: LOAD,
+    parse: parseDuration({ allowZero: true }), commands: LOAD_AND_CAPACITY,
   }),
   option({
     key: 'connection', flag: '--connection <kind>', env: ['SCHEDULER_CONNECTION'], defaultValue: undefined,
@@ -491,14 +530,14 @@ export const OPTION_SPECS = [
       "client connection: http2 (sched-bench's own gRPC and HTTP/2 client over a TCP or TLS socket: the least CPU and memory per start, " +
       "measured: README \"Benchmark\"), native (the SDK's Rust core; needed for eager start) or grpc (the SDK's grpc-js)",
     parse: parseConnectionKind,
-    commands: LOAD_AND_SCHEDULES,
+    commands: RUNNING,
   }),
   option({
     key: 'grpcCompression', flag: '--grpc-compression <gzip|none>', env: ['SCHEDULER_GRPC_COMPRESSION'], defaultValue: 'none',
     description:
       'compression of the requests sched-bench sends: none (less CPU per start, measured: README "Benchmark") or gzip ' +
       '(what SDK clients send by default)',
-    parse: parseGrpcCompression, commands: LOAD_AND_SCHEDULES,
+    parse: parseGrpcCompression, commands: RUNNING,
   }),
   option({
     key: 'taskQueue', flag: '--task-queue <name>', env: ['SCHEDULER_TASK_QUEUE'], defaultValue: 'benchmark',
@@ -506,8 +545,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'concurrency', flag: '--concurrency <n>', env: ['SCHEDULER_CONCURRENCY'], defaultValue: undefined,
-    description: `workflows in flight at most, up to ${MAX_CONCURRENCY}`, parse: parseConcurrency, commands: LOAD_AND_SCHEDULES,
-    defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
+    description: `workflows in flight at most, up to ${MAX_CONCURRENCY}`, parse: parseConcurrency, commands: RUNNING,
+    defaultText: `${CLOSED_LOOP_DEFAULT_CONCURRENCY}; with --rate and in capacity's steps ${OPEN_LOOP_DEFAULT_CONCURRENCY}`,
   }),
   option({
     key: 'rate', flag: '--rate <per-second>', env: ['SCHEDULER_RATE'], defaultValue: undefined,
@@ -537,12 +576,12 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'message', flag: '--message <text>', env: ['SCHEDULER_MESSAGE'], defaultValue: undefined,
-    description: 'message each EchoWorkflow echoes', parse: parseText, commands: LOAD_AND_SCHEDULES,
+    description: 'message each EchoWorkflow echoes', parse: parseText, commands: RUNNING,
     defaultText: `"${ECHO_DEFAULTS.message}"`, appliedDefault: ECHO_DEFAULTS.message,
   }),
   option({
     key: 'count', flag: '--count <n>', env: ['SCHEDULER_COUNT'], defaultValue: undefined,
-    description: 'echo activities per workflow', parse: parseInteger(1), commands: LOAD_AND_SCHEDULES,
+    description: 'echo activities per workflow', parse: parseInteger(1), commands: RUNNING,
     defaultText: String(ECHO_DEFAULTS.count), appliedDefault: ECHO_DEFAULTS.count,
   }),
   option({
@@ -562,13 +601,13 @@ export const OPTION_SPECS = [
   option({
     key: 'worker', flag: '--worker', env: ['SCHEDULER_WORKER'], defaultValue: false,
     description: "run a worker of sched-bench's workflows (EchoWorkflow, the workloads') inside this process (shares its CPU)", parse: parseBoolean,
-    commands: LOAD_AND_SCHEDULES,
+    commands: RUNNING,
   }),
   option({
     key: 'eagerStart', flag: '--no-eager-start', env: ['SCHEDULER_EAGER_START'], defaultValue: undefined,
     description:
       "no eager start (the start's answer handing the first workflow task to the embedded worker; faster: README \"Benchmark\")",
-    parse: parseBoolean, commands: LOAD,
+    parse: parseBoolean, commands: LOAD_AND_CAPACITY,
     defaultText: 'eager with the embedded worker and --connection native; SCHEDULER_EAGER_START=true demands both',
   }),
   option({
@@ -616,56 +655,56 @@ export const OPTION_SPECS = [
   option({
     key: 'devServer', flag: '--dev-server', env: ['SCHEDULER_DEV_SERVER'], defaultValue: false,
     description: 'start a private Temporal dev server plus a worker, stopped on exit', parse: parseBoolean,
-    commands: LOAD_AND_SCHEDULES,
+    commands: RUNNING,
   }),
   option({
     key: 'workflowType', flag: '--workflow-type <name>', env: ['SCHEDULER_WORKFLOW_TYPE'], defaultValue: undefined,
     description: "start this workflow type (hosted by your own workers) instead of the EchoWorkflow",
-    parse: parseText, commands: LOAD, defaultText: 'EchoWorkflow',
+    parse: parseText, commands: LOAD_AND_CAPACITY, defaultText: 'EchoWorkflow',
   }),
   option({
     key: 'input', flag: '--input <json>', env: ['SCHEDULER_INPUT'], defaultValue: undefined,
     description: 'an argument for --workflow-type, as JSON; repeat for several arguments',
-    parse: parseJsonArguments, commands: LOAD, repeatable: true, joinWith: INPUT_SEPARATOR, defaultText: 'none',
+    parse: parseJsonArguments, commands: LOAD_AND_CAPACITY, repeatable: true, joinWith: INPUT_SEPARATOR, defaultText: 'none',
   }),
   option({
     key: 'inputFile', flag: '--input-file <path>', env: ['SCHEDULER_INPUT_FILE'], defaultValue: undefined,
-    description: 'a file holding one JSON argument for --workflow-type', parse: parseText, commands: LOAD,
+    description: 'a file holding one JSON argument for --workflow-type', parse: parseText, commands: LOAD_AND_CAPACITY,
     defaultText: 'none',
   }),
   option({
     key: 'payloadSize', flag: '--payload-size <bytes>', env: ['SCHEDULER_PAYLOAD_SIZE'], defaultValue: undefined,
     description: "EchoWorkflow: pad the message to this many bytes (the workflow's input and each echo carry it)",
-    parse: parseInteger(1), commands: LOAD, defaultText: 'the message as is',
+    parse: parseInteger(1), commands: LOAD_AND_CAPACITY, defaultText: 'the message as is',
   }),
   option({
     key: 'activityDelay', flag: '--activity-delay <ms>', env: ['SCHEDULER_ACTIVITY_DELAY'], defaultValue: 0,
-    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseActivityDelay, commands: LOAD_AND_SCHEDULES,
+    description: 'EchoWorkflow: each echo activity sleeps this many milliseconds', parse: parseActivityDelay, commands: RUNNING,
   }),
   option({
     key: 'localActivities', flag: '--local-activities', env: ['SCHEDULER_LOCAL_ACTIVITIES'], defaultValue: false,
-    description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
+    description: 'EchoWorkflow: run the echoes as local activities', parse: parseBoolean, commands: RUNNING,
   }),
   option({
     key: 'workload', flag: '--workload <name>', env: ['SCHEDULER_WORKLOAD'], defaultValue: 'echo',
     description:
       `what each workflow does: ${WORKLOAD_NAMES.join(', ')} (README "Workloads"); other than echo, the embedded worker ` +
       '(--worker, --dev-server) or `sched-bench worker` hosts the workflows',
-    parse: parseWorkloadName, commands: LOAD,
+    parse: parseWorkloadName, commands: LOAD_AND_CAPACITY,
   }),
   option({
     key: 'signals', flag: '--signals <n>', env: ['SCHEDULER_SIGNALS'], defaultValue: undefined,
-    description: 'signal, signal-with-start: signals per workflow (it completes after the last)', parse: parseInteger(1), commands: LOAD,
+    description: 'signal, signal-with-start: signals per workflow (it completes after the last)', parse: parseInteger(1), commands: LOAD_AND_CAPACITY,
     defaultText: String(WORKLOAD_DEFAULTS.signals),
   }),
   option({
     key: 'updates', flag: '--updates <n>', env: ['SCHEDULER_UPDATES'], defaultValue: undefined,
-    description: 'update, update-with-start: updates per workflow, one after another', parse: parseInteger(1), commands: LOAD,
+    description: 'update, update-with-start: updates per workflow, one after another', parse: parseInteger(1), commands: LOAD_AND_CAPACITY,
     defaultText: String(WORKLOAD_DEFAULTS.updates),
   }),
   option({
     key: 'queries', flag: '--queries <n>', env: ['SCHEDULER_QUERIES'], defaultValue: undefined,
-    description: 'query: queries per workflow, one after another, while it runs', parse: parseInteger(1), commands: LOAD,
+    description: 'query: queries per workflow, one after another, while it runs', parse: parseInteger(1), commands: LOAD_AND_CAPACITY,
     defaultText: String(WORKLOAD_DEFAULTS.queries),
   }),
   option({
@@ -673,17 +712,17 @@ export const OPTION_SPECS = [
     description:
       `child: child workflows each parent starts at once and waits for (at most ${MAX_CHILDREN}: one workflow task starts them all, ` +
       'and the server takes 2000 pending children per workflow by default)',
-    parse: parseChildren, commands: LOAD,
+    parse: parseChildren, commands: LOAD_AND_CAPACITY,
     defaultText: String(WORKLOAD_DEFAULTS.children),
   }),
   option({
     key: 'timerDuration', flag: '--timer-duration <time>', env: ['SCHEDULER_TIMER_DURATION'], defaultValue: undefined,
     description: "timer: each workflow sleeps this long on a durable timer (500ms, 1s, 1m)",
-    parse: parseDuration({ allowZero: false, min: 0.001, serverSide: true }), commands: LOAD, defaultText: `${WORKLOAD_DEFAULTS.timerDuration}s`,
+    parse: parseDuration({ allowZero: false, min: 0.001, serverSide: true }), commands: LOAD_AND_CAPACITY, defaultText: `${WORKLOAD_DEFAULTS.timerDuration}s`,
   }),
   option({
     key: 'iterations', flag: '--iterations <n>', env: ['SCHEDULER_ITERATIONS'], defaultValue: undefined,
-    description: 'continue-as-new: times each workflow continues-as-new before it completes', parse: parseInteger(1), commands: LOAD,
+    description: 'continue-as-new: times each workflow continues-as-new before it completes', parse: parseInteger(1), commands: LOAD_AND_CAPACITY,
     defaultText: String(WORKLOAD_DEFAULTS.iterations),
   }),
   option({
@@ -691,28 +730,28 @@ export const OPTION_SPECS = [
     description:
       '--workload mix: workloads and integer weights, e.g. "echo=70,signal=20,update=10"; each part takes its own options ' +
       '(signal: --signals, echo: --count, …)',
-    parse: parseMix, commands: LOAD, defaultText: 'none',
+    parse: parseMix, commands: LOAD_AND_CAPACITY, defaultText: 'none',
   }),
   option({
     key: 'seed', flag: '--seed <n>', env: ['SCHEDULER_SEED'], defaultValue: undefined,
     description: "--workload mix: seed of the weighted draws (the same seed draws the same sequence of workloads)",
-    parse: parseSeed, commands: LOAD, defaultText: String(WORKLOAD_DEFAULTS.seed),
+    parse: parseSeed, commands: LOAD_AND_CAPACITY, defaultText: String(WORKLOAD_DEFAULTS.seed),
   }),
   option({
     key: 'historySample', flag: '--history-sample <fraction>', env: ['SCHEDULER_HISTORY_SAMPLE'], defaultValue: HISTORY_SAMPLE_DEFAULT,
     description:
       "fraction of finished workflows whose history is read for the workers' workflow-task and activity-task schedule-to-start " +
       'latencies (one extra read each; 0: none; not with --no-wait)',
-    parse: parseFraction, commands: LOAD,
+    parse: parseFraction, commands: LOAD_AND_CAPACITY,
   }),
   option({
     key: 'idPrefix', flag: '--id-prefix <prefix>', env: ['SCHEDULER_ID_PREFIX'], defaultValue: 'sched-bench',
-    description: 'workflow ids are <prefix>-<runId>-<n>', parse: parseIdPrefix, commands: [...LOAD, 'cleanup'],
+    description: 'workflow ids are <prefix>-<runId>-<n>', parse: parseIdPrefix, commands: [...LOAD_AND_CAPACITY, 'cleanup'],
   }),
   option({
     key: 'runId', flag: '--run-id <id>', env: ['SCHEDULER_RUN_ID'], defaultValue: undefined,
-    description: 'run/infinite: share this run id with other sched-bench processes (each adds its own shard to the ids); cleanup: the run to remove',
-    parse: parseIdPrefix, commands: [...LOAD_AND_SCHEDULES, 'cleanup'], defaultText: 'a new one (run/infinite)',
+    description: 'run/infinite: share this run id with other sched-bench processes (each adds its own shard to the ids); capacity, schedules: name the run; cleanup: the run to remove',
+    parse: parseIdPrefix, commands: [...RUNNING, 'cleanup'], defaultText: 'a new one (run/infinite/schedules/capacity)',
   }),
   option({
     key: 'merge', flag: '--merge', env: [], defaultValue: false,
@@ -778,7 +817,7 @@ export const OPTION_SPECS = [
     description:
       "serve Prometheus /metrics on this port while the run (or worker) lasts; the SDK's own metrics (worker: task schedule-to-start " +
       'latencies, slots) on port + 1',
-    parse: parsePort, commands: [...LOAD_AND_SCHEDULES, 'worker'], defaultText: 'off',
+    parse: parsePort, commands: [...RUNNING, 'worker'], defaultText: 'off',
   }),
   option({
     key: 'progress', flag: '--no-progress', env: ['SCHEDULER_PROGRESS'], defaultValue: true,
@@ -787,12 +826,12 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'quiet', flag: '--quiet', env: ['SCHEDULER_QUIET'], defaultValue: false,
-    description: 'print only the end line and the summary', parse: parseBoolean, commands: LOAD_AND_SCHEDULES,
+    description: 'print only the end line and the summary', parse: parseBoolean, commands: RUNNING,
   }),
   option({
     key: 'json', flag: '--json <file|->', env: ['SCHEDULER_JSON'], defaultValue: undefined,
     description: 'write the whole result as JSON (atomically; also when interrupted; report --merge: the merged one); "-": stdout', parse: parseText,
-    commands: [...LOAD_AND_SCHEDULES, 'report'], defaultText: 'none',
+    commands: [...RUNNING, 'report'], defaultText: 'none',
   }),
   option({
     key: 'html', flag: '--html <file|->', env: ['SCHEDULER_HTML'], defaultValue: undefined,
@@ -801,8 +840,8 @@ export const OPTION_SPECS = [
   }),
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,
-    description: 'append one JSON object per report interval and one at the end ("-": stdout; then, as for --json -, the human lines go to stderr)',
-    parse: parseText, commands: LOAD_AND_SCHEDULES, defaultText: 'none',
+    description: 'append one JSON object per report interval (capacity: per step) and one at the end ("-": stdout; then, as for --json -, the human lines go to stderr)',
+    parse: parseText, commands: RUNNING, defaultText: 'none',
   }),
   option({
     key: 'thresholds', flag: '--threshold <expr>', env: ['SCHEDULER_THRESHOLDS'], defaultValue: [],
@@ -813,6 +852,48 @@ export const OPTION_SPECS = [
     key: 'verify', flag: '--verify', env: ['SCHEDULER_VERIFY'], defaultValue: false,
     description: "after the run, count the run's workflows on the server and exit 1 if they differ from the tool's counts",
     parse: parseBoolean, commands: LOAD,
+  }),
+  option({
+    key: 'slo', flag: '--slo <thresholds>', env: ['SCHEDULER_SLO'], defaultValue: undefined,
+    description:
+      'capacity (required): the SLO every step must hold, in the --threshold grammar, "," or ";"-separated, e.g. ' +
+      '"e2e.p99<2s,failed.rate<0.1%": upper bounds on latencies and failures; repeatable',
+    parse: parseSlo, commands: CAPACITY, repeatable: true, defaultText: 'none',
+  }),
+  option({
+    key: 'startRate', flag: '--start-rate <per-second>', env: ['SCHEDULER_START_RATE'], defaultValue: 10,
+    description: "capacity: the first step's rate (wf/s); each next step doubles it until one breaks the SLO, then bisection",
+    parse: parsePositiveRate, commands: CAPACITY,
+  }),
+  option({
+    key: 'stepDuration', flag: '--step-duration <time>', env: ['SCHEDULER_STEP_DURATION'], defaultValue: DEFAULT_STEP_DURATION_MS / 1000,
+    description: "capacity: the measured part of each step (after its --step-warmup); the step's in-flight workflows are drained after it",
+    parse: parseDuration({ allowZero: false }), commands: CAPACITY,
+  }),
+  option({
+    key: 'stepWarmup', flag: '--step-warmup <time>', env: ['SCHEDULER_STEP_WARMUP'], defaultValue: 0,
+    description: "capacity: each step first runs at its rate this long, kept out of that step's numbers",
+    parse: parseDuration({ allowZero: true }), commands: CAPACITY,
+  }),
+  option({
+    key: 'precision', flag: '--precision <fraction>', env: ['SCHEDULER_PRECISION'], defaultValue: DEFAULT_PRECISION,
+    description: 'capacity: bisect until the first failing rate is within this fraction above the last passing one (0.05 or 5%)',
+    parse: parsePrecision, commands: CAPACITY,
+  }),
+  option({
+    key: 'maxRate', flag: '--max-rate <per-second>', env: ['SCHEDULER_MAX_RATE'], defaultValue: undefined,
+    description: 'capacity: no step runs above this rate; a pass at it ends the search (capacity "at least" this)',
+    parse: parsePositiveRate, commands: CAPACITY, defaultText: `${MAX_RATE} (the open loop's limit)`,
+  }),
+  option({
+    key: 'maxDuration', flag: '--max-duration <time>', env: ['SCHEDULER_MAX_DURATION'], defaultValue: undefined,
+    description: "capacity: the whole search's budget: no step starts that could not finish within it",
+    parse: parseDuration({ allowZero: false }), commands: CAPACITY, defaultText: 'none',
+  }),
+  option({
+    key: 'expect', flag: '--expect <comparison>', env: ['SCHEDULER_EXPECT'], defaultValue: undefined,
+    description: 'capacity: CI gate: exit 99 unless the capacity found meets this, e.g. ">=100" (wf/s; operators >= > <= < ==)',
+    parse: parseExpectation, commands: CAPACITY, defaultText: 'none',
   }),
 ] as const satisfies readonly OptionSpec[];
 

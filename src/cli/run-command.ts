@@ -37,9 +37,17 @@ function redactedSecret(value: unknown): unknown {
   return '[redacted]';
 }
 
+/** The options held parsed (thresholds, capacity's SLO and --expect), shown as the text they were given as. */
+const EXPRESSIONS: ReadonlySet<keyof RunConfig> = new Set<keyof RunConfig>(['thresholds', 'slo', 'expect']);
+
+function asExpressions(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((item: { expression: string }) => item.expression) : (value as { expression: string }).expression;
+}
+
 /**
- * The configuration as the JSON result shows it: secrets redacted (only those given), thresholds as
- * their text, and `progress` as the run had it (false when stdout was piped, in CI, or with --quiet).
+ * The configuration as the JSON result shows it: secrets redacted (only those given), thresholds (and
+ * capacity's SLO and --expect) as their text, and `progress` as the run had it (false when stdout was
+ * piped, in CI, or with --quiet).
  */
 export function redactedConfig(command: CommandName, config: RunConfig, output?: OutputMode): Record<string, unknown> {
   const shown: Record<string, unknown> = {};
@@ -48,10 +56,9 @@ export function redactedConfig(command: CommandName, config: RunConfig, output?:
     if (value === undefined) continue;
     // PEM text given inline (TEMPORAL_TLS_*_DATA) may be a private key: show where it came from, not what.
     const inlinePem = typeof value === 'object' && value !== null && 'data' in value;
-    shown[spec.key] = spec.secret ? redactedSecret(value) : inlinePem ? { data: '[redacted]' } : value;
+    shown[spec.key] = spec.secret ? redactedSecret(value) : inlinePem ? { data: '[redacted]' } : EXPRESSIONS.has(spec.key) ? asExpressions(value) : value;
   }
   if ('progress' in shown && output !== undefined) shown.progress = output === 'live';
-  shown.thresholds = config.thresholds.map((threshold) => threshold.expression);
   return shown;
 }
 

@@ -13,6 +13,11 @@ import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
 import { defaultConfig } from './config.js';
 import { cliLookupOf } from '../temporal/temporal-cli.js';
+import type { CapacitySpec } from '../run/capacity-run.js';
+import { resolveCapacitySettings, type CapacityOptions } from '../capacity/search.js';
+import { checkThresholdsMeasured, type LatencyGroup } from '../metrics/thresholds.js';
+import { operationsMeasuredBy } from '../workloads/workload.js';
+import type { Workload } from '../scheduler/types.js';
 
 /**
  * From resolved options to what the run layer runs: every derived default and every rule that
@@ -61,6 +66,11 @@ function checkLoadOptions(config: RunConfig): void {
   if (config.rate === undefined && config.stages?.some((stage) => stage.target > MAX_CONCURRENCY)) {
     throw new UsageError(`--stages: a closed loop's concurrency must be at most ${MAX_CONCURRENCY}`);
   }
+  checkEagerStart(config);
+}
+
+/** SCHEDULER_EAGER_START=true demands what eager start needs: the embedded worker on a native connection. */
+function checkEagerStart(config: RunConfig): void {
   if (config.eagerStart === true && !hasEmbeddedWorker(config)) {
     throw new UsageError('SCHEDULER_EAGER_START=true hands workflow tasks to the embedded worker: add --worker (or --dev-server)');
   }
@@ -88,8 +98,7 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
     workload: workloadOf(config),
     historySample: config.historySample,
     ...(config.startDelay !== undefined ? { startDelayMs: config.startDelay * 1000 } : {}),
-    // Eager start was measured faster wherever it applies: on unless turned off.
-    eagerStart: config.eagerStart ?? (hasEmbeddedWorker(config) && connectionKindOf(config) === 'native'),
+    eagerStart: eagerStartOf(config),
     retryTimeout: config.retryTimeout,
     maxOutage: config.maxOutage,
     drain: {
@@ -99,6 +108,11 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
     thresholds: config.thresholds,
     verify: config.verify,
   };
+}
+
+/** Eager start was measured faster wherever it applies: on unless turned off. */
+function eagerStartOf(config: RunConfig): boolean {
+  return config.eagerStart ?? (hasEmbeddedWorker(config) && connectionKindOf(config) === 'native');
 }
 
 /**
@@ -155,4 +169,70 @@ export function schedulesSpecOf(config: RunConfig, cliLookup: CliLookup): Schedu
 /** The library's way into a schedules run: options named as the CLI names them, the rest at their defaults. */
 export function schedulesSpecFrom(options: Partial<RunConfig> = {}, env: Record<string, string | undefined> = process.env): SchedulesSpec {
   return schedulesSpecOf({ ...defaultConfig(['run', 'infinite', 'schedules']), ...options }, cliLookupOf(env));
+}
+
+/** What a capacity step measures with this workload: what the SLO may name (every step waits for the results). */
+function checkSloMeasured(config: RunConfig, slo: NonNullable<RunConfig['slo']>, workload: Workload): void {
+  const latency: LatencyGroup[] = ['start', 'e2e', 'start_lateness', ...operationsMeasuredBy(workload, { wait: true, historySample: config.historySample })];
+  checkThresholdsMeasured(slo, { latency, numbers: ['failed.rate', 'failed.count'] }, 'capacity', {
+    delay_lag: 'capacity takes no --start-delay',
+  });
+}
+
+/** The rules between the search's options, named by their flags (the search repeats them for library callers). */
+function checkCapacityOptions(config: RunConfig): void {
+  if (config.maxRate !== undefined && config.startRate > config.maxRate) {
+    throw new UsageError(`--start-rate ${config.startRate} is above --max-rate ${config.maxRate}: the first step would break the bound`);
+  }
+  if (config.startRate * config.stepDuration < 1) {
+    throw new UsageError(
+      `a step of --step-duration ${config.stepDuration}s at --start-rate ${config.startRate} has no arrival to measure: raise one of them`,
+    );
+  }
+  const stepSeconds = config.stepDuration + config.stepWarmup;
+  if (config.maxDuration !== undefined && config.maxDuration < stepSeconds) {
+    throw new UsageError(
+      `--max-duration ${config.maxDuration}s leaves no room for one step (--step-duration ${config.stepDuration}s + --step-warmup ${config.stepWarmup}s)`,
+    );
+  }
+}
+
+/**
+ * `capacity`: the search for the highest rate the cluster sustains within the SLO. Every option is
+ * checked here, so that a bad one is one line and exit 2 before any server is started.
+ */
+export function capacitySpecOf(config: RunConfig, cliLookup: CliLookup): CapacitySpec {
+  const session = sessionSpecOf(config, cliLookup); // unreadable TLS files: exit 2 before anything starts
+  const { slo } = config;
+  if (slo === undefined) throw new UsageError('capacity needs an SLO: --slo (or SCHEDULER_SLO), e.g. --slo "e2e.p99<2s,failed.rate<0.1%"');
+  checkEagerStart(config);
+  checkCapacityOptions(config);
+  const workload = workloadOf(config);
+  checkSloMeasured(config, slo, workload);
+  const search: CapacityOptions = {
+    slo, startRate: config.startRate, precision: config.precision, stepDurationMs: config.stepDuration * 1000, warmupMs: config.stepWarmup * 1000,
+    ...(config.maxRate !== undefined ? { maxRate: config.maxRate } : {}),
+    ...(config.maxDuration !== undefined ? { maxDurationMs: config.maxDuration * 1000 } : {}),
+  };
+  resolveCapacitySettings(search); // what the flags' own checks leave to the search is refused now too, not after connecting
+  return {
+    ...session,
+    ...(config.runId !== undefined ? { runId: config.runId } : {}),
+    idPrefix: config.idPrefix,
+    workload,
+    search,
+    maxInFlight: config.concurrency ?? OPEN_LOOP_DEFAULT_CONCURRENCY,
+    drainStallSeconds: DRAIN_STALL_SECONDS,
+    retryTimeout: config.retryTimeout,
+    eagerStart: eagerStartOf(config),
+    historySample: config.historySample,
+  };
+}
+
+/**
+ * The library's way into a capacity search: options named as the CLI names them (`slo` as parsed
+ * thresholds: parseSlo), the rest at their defaults, with the CLI's rules.
+ */
+export function capacitySpecFrom(options: Partial<RunConfig> = {}, env: Record<string, string | undefined> = process.env): CapacitySpec {
+  return capacitySpecOf({ ...defaultConfig(['run', 'infinite', 'capacity']), ...options }, cliLookupOf(env));
 }

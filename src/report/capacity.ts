@@ -4,7 +4,7 @@ import { formatMillis, formatNumber } from './units.js';
 const VERDICTS: Record<StepVerdict, string> = { pass: '✓ pass', fail: '✗ fail', 'client-limited': 'client-limited', 'cut-short': 'cut short' };
 
 /** The latency groups the table shows: those the SLO names, e2e when it names none. */
-function latencyGroupsOf(result: Pick<CapacityResult, 'settings'>): string[] {
+export function latencyGroupsOf(result: Pick<CapacityResult, 'settings'>): string[] {
   const groups = result.settings.slo.filter((threshold) => threshold.kind === 'latency').map((threshold) => threshold.metric.replace(/\.(p\d+(\.\d+)?|max|mean|min)$/, ''));
   return groups.length > 0 ? [...new Set(groups)] : ['e2e'];
 }
@@ -60,4 +60,16 @@ export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[],
     case 'none':
       return `Capacity: unknown — no step was judged (search ended: ${stopReason})`;
   }
+}
+
+/**
+ * The --expect verdict, k6 style: `✓ expect capacity >=100: 142 wf/s`. `notJudged`: why the search's
+ * answer could not be held against it (client-limited, an error, a signal); the gate then fails.
+ */
+export function formatExpectationLine(expectation: { expression: string; met: boolean }, answer: CapacityAnswer, notJudged?: string): string {
+  const found = answer.capacity === undefined
+    ? 'no step passed'
+    : `${answer.kind === 'at-least' ? 'at least ' : ''}${formatNumber(answer.capacity)} wf/s`;
+  const what = notJudged === undefined ? found : `not judged: ${notJudged} (${found})`;
+  return `${expectation.met ? '✓' : '✗'} expect capacity ${expectation.expression}: ${what}`;
 }

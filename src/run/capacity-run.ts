@@ -48,6 +48,16 @@ export interface CapacityRunOptions {
   /** Stand-ins for the server (tests): with a launcher nothing is connected to. */
   launcher?: WorkflowLauncher;
   clock?: Clock;
+  /** Hears, before anything starts, how a process on its way out (a second signal) reaches the run synchronously. */
+  onHandle?(handle: CapacityRunHandle): void;
+}
+
+/** Synchronous access to a running search, for a process that exits now. */
+export interface CapacityRunHandle {
+  /** Kills the dev server, starting or running: nothing is left behind. */
+  killNow(): void;
+  /** The server's refusals and outages so far. */
+  serverHealthNow(): ServerHealthSnapshot;
 }
 
 /**
@@ -64,6 +74,7 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
+    options.onHandle?.({ killNow: () => session.killNow(), serverHealthNow: () => health.snapshot(Date.now()) });
     let serverVersion: string | null = null;
     let launcher = options.launcher;
     let scheduler: SchedulerService | undefined;

@@ -24,10 +24,10 @@ const refusal = (make: () => unknown): string => {
 const NEW_OPTIONS = ['workload', 'signals', 'updates', 'queries', 'children', 'timerDuration', 'iterations', 'mix', 'seed', 'historySample'] as const;
 
 describe('the workload options: flags, variables, defaults', () => {
-  it('belong to run and infinite only, each with its SCHEDULER_ variable', () => {
+  it('belong to run, infinite and capacity (whose steps are load runs) only, each with its SCHEDULER_ variable', () => {
     for (const key of NEW_OPTIONS) {
       const spec = (OPTION_SPECS as readonly OptionSpec[]).find((candidate) => candidate.key === key)!;
-      expect(spec.commands, key).toEqual(['run', 'infinite']);
+      expect(spec.commands, key).toEqual(['run', 'infinite', 'capacity']);
       expect(spec.env[0], key).toMatch(/^SCHEDULER_[A-Z_]+$/);
       for (const command of ['worker', 'cleanup', 'schedules', 'report'] as const) expect(specsFor(command).map((other) => other.key)).not.toContain(key);
     }

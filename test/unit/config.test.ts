@@ -263,7 +263,7 @@ describe('the options table', () => {
     const { readFileSync } = await import('node:fs');
     const envExample = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const specs = [...specsFor('run'), ...specsFor('infinite'), ...specsFor('worker'), ...specsFor('schedules')];
+    const specs = [...specsFor('run'), ...specsFor('infinite'), ...specsFor('worker'), ...specsFor('schedules'), ...specsFor('capacity')];
     for (const spec of specs) {
       expect(readme, spec.flag).toContain(`\`${spec.flag.split(' ')[0]}`);
       for (const name of spec.env) {

@@ -1,6 +1,10 @@
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { exitCodeOf, type Outcome } from '../../src/cli/exit-codes.js';
+import { capacityExpectation } from '../../src/cli/capacity-command.js';
+import { parseExpectation } from '../../src/capacity/expectation.js';
+import type { CapacityAnswer } from '../../src/capacity/types.js';
+import { formatExpectationLine } from '../../src/report/capacity.js';
 import { ConnectionError, EnvironmentError, UsageError } from '../../src/errors.js';
 import { parseThreshold, type ThresholdResult } from '../../src/metrics/thresholds.js';
 import type { Verification } from '../../src/metrics/verification.js';
@@ -63,6 +67,70 @@ describe('exit codes of a schedules run', () => {
     expect(exitCodeOf(schedules({ thresholds: [{ ...passed[0]!, passed: false }] }))).toBe(99);
     expect(exitCodeOf(schedules({ thresholds: passed }))).toBe(0);
     expect(exitCodeOf(schedules({ thresholds: passed, outputLost: true }))).toBe(1);
+  });
+});
+
+describe('exit codes of a capacity search', () => {
+  const capacity = (rest: Partial<Extract<Outcome, { kind: 'capacity' }>>): Outcome => ({ kind: 'capacity', stopReason: 'found', answer: 'capacity', ...rest });
+
+  it.each([
+    [capacity({}), 0],
+    [capacity({ expectationMet: true }), 0],
+    [capacity({ stopReason: 'max-rate', answer: 'at-least', expectationMet: true }), 0],
+    [capacity({ stopReason: 'max-duration', answer: 'at-least' }), 0],
+    [capacity({ stopReason: 'start-rate-failed', answer: 'no-passing-step' }), 0],
+  ])('a search that ended on its own terms, --expect held or not given: %# → %i', (outcome, code) => expect(exitCodeOf(outcome)).toBe(code));
+
+  it('99 when --expect did not hold, also when no step passed', () => {
+    expect(exitCodeOf(capacity({ expectationMet: false }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'start-rate-failed', answer: 'no-passing-step', expectationMet: false }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'max-duration', answer: 'at-least', expectationMet: false }))).toBe(99);
+  });
+
+  it('1 when the client was the limit or the search broke, whatever --expect says: no measure of the server passes or fails a gate', () => {
+    for (const expectationMet of [true, false, undefined]) {
+      expect(exitCodeOf(capacity({ stopReason: 'client-limited', answer: 'client-limited', expectationMet }))).toBe(1);
+      expect(exitCodeOf(capacity({ stopReason: 'error', answer: 'at-least', expectationMet }))).toBe(1);
+    }
+  });
+
+  it('130 when a signal stopped the search, before anything else; lost output fails a good search only', () => {
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'at-least' }))).toBe(130);
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'none', expectationMet: false }))).toBe(130);
+    expect(exitCodeOf(capacity({ outputLost: true }))).toBe(1);
+    expect(exitCodeOf(capacity({ expectationMet: false, outputLost: true }))).toBe(99);
+    expect(exitCodeOf(capacity({ stopReason: 'interrupted', answer: 'none', outputLost: true }))).toBe(130);
+  });
+});
+
+describe("--expect's verdict on a capacity search, and its line", () => {
+  const answer = (changes: Partial<CapacityAnswer>): CapacityAnswer => ({ kind: 'capacity', capacity: 140, lastPassingRate: 140, firstFailingRate: 150, limitedBy: ['e2e.p99<2s'], withinPrecision: true, ...changes });
+  const atLeast100 = parseExpectation('>=100');
+
+  it('holds for a search that ended on its own terms with a capacity that meets it', () => {
+    expect(capacityExpectation(atLeast100, { stopReason: 'found', answer: answer({}) })).toEqual({ expression: '>=100', met: true });
+    expect(capacityExpectation(atLeast100, { stopReason: 'max-rate', answer: answer({ kind: 'at-least', firstFailingRate: undefined }) })).toMatchObject({ met: true });
+    expect(capacityExpectation(atLeast100, { stopReason: 'found', answer: answer({ capacity: 80 }) })).toEqual({ expression: '>=100', met: false });
+    expect(capacityExpectation(atLeast100, { stopReason: 'start-rate-failed', answer: answer({ kind: 'no-passing-step', capacity: undefined }) })).toMatchObject({ met: false });
+  });
+
+  it('is not met by a client-limited, broken or interrupted search, even with a capacity that would meet it', () => {
+    for (const [stopReason, kind, why] of [
+      ['client-limited', 'client-limited', 'the search was client-limited'],
+      ['error', 'at-least', 'the search stopped on an error'],
+      ['interrupted', 'at-least', 'the search was interrupted'],
+    ] as const) {
+      expect(capacityExpectation(atLeast100, { stopReason, answer: answer({ kind }) })).toEqual({ expression: '>=100', met: false, notJudged: why });
+    }
+  });
+
+  it('reads k6 style: ✓ or ✗, the expression, what was found and why it was not judged', () => {
+    expect(formatExpectationLine({ expression: '>=100', met: true }, answer({}))).toBe('✓ expect capacity >=100: 140 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ capacity: 80 }))).toBe('✗ expect capacity >=100: 80 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: true }, answer({ kind: 'at-least' }))).toBe('✓ expect capacity >=100: at least 140 wf/s');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'no-passing-step', capacity: undefined }))).toBe('✗ expect capacity >=100: no step passed');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'client-limited' }), 'the search was client-limited'))
+      .toBe('✗ expect capacity >=100: not judged: the search was client-limited (140 wf/s)');
   });
 });
 

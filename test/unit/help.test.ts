@@ -29,7 +29,7 @@ describe('--help', () => {
     expect(exitCodesIn(text)).toEqual(documentedCodes);
   });
 
-  it.each(['run', 'infinite', 'schedules'] as const)('%s --help shows its examples and every exit code', async (command) => {
+  it.each(['run', 'infinite', 'schedules', 'capacity'] as const)('%s --help shows its examples and every exit code', async (command) => {
     const text = await help([command]);
     expect(text).toMatch(new RegExp(`\\nExamples:\\n(.*\\n)*  \\$ sched-bench ${command} `));
     expect(exitCodesIn(text)).toEqual(documentedCodes);
@@ -45,6 +45,28 @@ describe('--help', () => {
     expect(text).toMatch(/--workload <name> what each workflow does: echo, signal, signal-with-start, update, update-with-start, query, child, timer, continue-as-new, mix/);
     expect(text).toContain('SCHEDULER_WORKLOAD; default: "echo"');
     expect(text).toContain('SCHEDULER_HISTORY_SAMPLE; default: 0.01');
+  });
+
+  it('the top level lists the capacity command; capacity --help offers the search, the workload, the worker and the outputs, not what means nothing there', async () => {
+    expect(await help([])).toMatch(/\n {2}capacity \[options\] +find the highest rate/);
+    const text = (await help(['capacity'])).replace(/\s+/g, ' ');
+    const runText = (await help(['run'])).replace(/\s+/g, ' ');
+    for (const flag of ['--slo <thresholds>', '--start-rate <per-second>', '--step-duration <time>', '--step-warmup <time>', '--precision <fraction>',
+      '--max-rate <per-second>', '--max-duration <time>', '--expect <comparison>', '--address <host:port>', '--dev-server', '--worker',
+      '--activity-slots <n>', '--workload <name>', '--history-sample <fraction>', '--json <file|->', '--ndjson <file|->', '--quiet',
+      '--metrics-port <port>', '--run-id <id>', '--id-prefix <prefix>', '--retry-timeout <time>', '--concurrency <n>']) {
+      expect(text, flag).toContain(flag);
+    }
+    // as --help shows each flag (other descriptions may name a flag in passing: "with --rate", "not with --no-wait")
+    for (const flag of ['--total <n>', '--rate <per-second>', '--stages <list>', '--duration <time>', '--threshold <expr>', '--verify after',
+      '--warmup <time>', '--html <file|->', '--no-wait count', '--max-runtime <seconds>', '--drain-timeout <time>', '--report-interval <seconds>',
+      '--start-delay <time>', '--no-progress no']) {
+      expect(text, flag).not.toContain(flag);
+      if (flag !== '--max-runtime <seconds>') expect(runText, `run --help shows ${flag} so (the check can fail)`).toContain(flag);
+    }
+    expect(text).toContain('SCHEDULER_STEP_DURATION; default: 30)');
+    expect(text).toContain('SCHEDULER_PRECISION; default: 0.05)');
+    expect(text).toMatch(/\$ sched-bench capacity .*--slo '[^']+' .*--expect '>=100'/);
   });
 
   it('worker --help offers --metrics-port (its own metrics and the SDK\'s) and no workload option', async () => {
@@ -109,6 +131,6 @@ describe('option help reads the way the flag works', () => {
 
   it('an option with a value keeps its variable and default as before', () => {
     const concurrency = (OPTION_SPECS as readonly OptionSpec[]).find((spec) => spec.key === 'concurrency')!;
-    expect(describeOption(concurrency)).toBe('workflows in flight at most, up to 100000 (env: SCHEDULER_CONCURRENCY; default: 10; with --rate 1000)');
+    expect(describeOption(concurrency)).toBe("workflows in flight at most, up to 100000 (env: SCHEDULER_CONCURRENCY; default: 10; with --rate and in capacity's steps 1000)");
   });
 });
