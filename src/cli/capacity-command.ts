@@ -16,13 +16,14 @@ import { limitHeapGrowth } from './heap-growth.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import { checkOutputs, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
+import { writeHtmlReport } from './report-command.js';
 import { redactedConfig } from './run-command.js';
 import { capacitySpecOf } from './run-specs.js';
 import type { ShutdownSignals } from './signals.js';
 
 /**
  * `sched-bench capacity`: resolve → search (the run library's runCapacity) → the table, the answer,
- * --expect's verdict → JSON / NDJSON → exit code. The first signal cuts the current step short and
+ * --expect's verdict → JSON / NDJSON / HTML (the knee chart) → exit code. The first signal cuts the current step short and
  * ends the search with what it found; a second one writes that at once and leaves.
  */
 
@@ -195,9 +196,15 @@ function printEnd(result: CapacityRunResult, forced: boolean, { config, spec, io
     ndjson.write(capacityEndRecord(document()));
     outputLost = ndjson.lost;
   }
-  if (config.json) {
+  const written = document();
+  const writers: Array<[string | undefined, (path: string) => void]> = [
+    [config.json, (path) => writeOutput(path, `${JSON.stringify(written, null, 2)}\n`)],
+    [config.html, (path) => writeHtmlReport(path, [written])],
+  ];
+  for (const [path, write] of writers) {
+    if (path === undefined) continue;
     try {
-      writeOutput(config.json, `${JSON.stringify(document(), null, 2)}\n`);
+      write(path);
     } catch (error) {
       io.err(`sched-bench: ${(error as Error).message}`);
       outputLost = true;

@@ -836,7 +836,7 @@ export const OPTION_SPECS = [
   option({
     key: 'html', flag: '--html <file|->', env: ['SCHEDULER_HTML'], defaultValue: undefined,
     description: 'write a self-contained HTML report with charts (also when interrupted); "-": stdout', parse: parseText,
-    commands: [...LOAD, 'report'], defaultText: 'none',
+    commands: [...LOAD, 'capacity', 'report'], defaultText: 'none',
   }),
   option({
     key: 'ndjson', flag: '--ndjson <file|->', env: ['SCHEDULER_NDJSON'], defaultValue: undefined,

@@ -21,10 +21,11 @@ const readRecords = (path: string): Array<Record<string, unknown>> =>
 describe('sched-bench capacity against the real dev server', () => {
   it('finds a capacity, meets --expect (exit 0), writes the JSON with every step\'s histograms and the NDJSON per step', { timeout: 120_000 }, async () => {
     const dir = emptyDir();
-    const [json, ndjson] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson')];
+    const [json, ndjson, html] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson'), join(dir, 'capacity.html')];
     const result = await new CliProcess([
       'capacity', ...limitedServer(), '--slo', 'e2e.p99<1500ms,failed.rate<1%', '--start-rate', '1', '--step-duration', '3s', '--step-warmup', '500ms',
       '--precision', '0.5', '--max-rate', '4', '--max-duration', '90s', '--expect', '>=1', '--json', json, '--ndjson', ndjson,
+      '--html', html,
     ]).exitedWithin(110_000);
 
     expect(result.code, result.stderr).toBe(0);
@@ -56,6 +57,12 @@ describe('sched-bench capacity against the real dev server', () => {
     expect(steps.every((record) => record.runId === document.runId)).toBe(true);
     expect(records.at(-1)).toMatchObject({ type: 'capacity-end', runId: document.runId, exitCode: 0, stopReason: document.stopReason, answer: document.answer });
     expect(records).toHaveLength(steps.length + 1);
+
+    // --html: the knee chart of this search, its steps' rates in the page's data
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('id="chart-capacity-knee"');
+    expect(page).toContain(document.runId);
+    for (const step of document.steps) expect(page).toContain(`"x":${step.targetRate},"y":`);
   });
 
   it('exits 99 with a ✗ line when the capacity found is below --expect', { timeout: 90_000 }, async () => {
@@ -130,7 +137,8 @@ describe('sched-bench capacity refuses bad input: one line, exit 2, no server st
     { args: ['--slo', 'e2e.p99<2s', '--start-rate', '50', '--max-rate', '10'], names: /--start-rate 50 is above --max-rate 10/ },
     { args: ['--slo', 'update.accepted.p99<1s'], names: /capacity does not measure update\.accepted/ },
     { args: ['--slo', 'e2e.p99<2s', '--rate', '5'], names: /unknown option '--rate'/ },
-    { args: ['--slo', 'e2e.p99<2s', '--html', 'report.html'], names: /unknown option '--html'/ },
+    { args: ['--slo', 'e2e.p99<2s', '--threshold', 'e2e.p99<2s'], names: /unknown option '--threshold'/ },
+    { args: ['--slo', 'e2e.p99<2s', '--html', '/no/such/dir/report.html'], names: /cannot write --html \/no\/such\/dir\/report\.html/ },
   ];
   for (const { args, env, names } of cases) {
     it(`${args.join(' ') || '(no SLO)'}${env ? ` with ${JSON.stringify(env)}` : ''}`, async () => {

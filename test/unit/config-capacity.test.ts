@@ -43,10 +43,10 @@ describe('capacity options: flags, variables, defaults', () => {
     expect(keys).toEqual(expect.arrayContaining([
       'slo', 'startRate', 'stepDuration', 'stepWarmup', 'precision', 'maxRate', 'maxDuration', 'expect', 'address', 'namespace', 'apiKey', 'tls',
       'connection', 'retryTimeout', 'taskQueue', 'devServer', 'worker', 'workers', 'workflowSlots', 'activitySlots', 'pollers', 'stickyCacheSize',
-      'eagerStart', 'workload', 'signals', 'mix', 'seed', 'message', 'count', 'activityDelay', 'workflowType', 'historySample', 'json', 'ndjson',
+      'eagerStart', 'workload', 'signals', 'mix', 'seed', 'message', 'count', 'activityDelay', 'workflowType', 'historySample', 'json', 'ndjson', 'html',
       'quiet', 'metricsPort', 'runId', 'idPrefix', 'concurrency',
     ]));
-    for (const key of ['totalWorkflows', 'rate', 'stages', 'duration', 'thresholds', 'verify', 'warmup', 'html', 'wait', 'maxRuntime', 'drainTimeout',
+    for (const key of ['totalWorkflows', 'rate', 'stages', 'duration', 'thresholds', 'verify', 'warmup', 'wait', 'maxRuntime', 'drainTimeout',
       'maxOutage', 'onStop', 'progress', 'reportInterval', 'startDelay', 'schedules', 'all', 'merge'] as const) {
       expect(keys, key).not.toContain(key);
     }
