@@ -34,7 +34,9 @@ export async function capacity(address: string): Promise<BenchFigure[]> {
   // The library as built (dist/src): its worker finds the compiled workflows next to it, which the
   // bench's own build (dist/bench-build) does not hold.
   const library = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'index.js')).href)) as typeof import('../src/index.js');
-  const load = library.loadSpecFrom('infinite', { address, worker: true, taskQueue: 'bench-capacity' });
+  // An open loop's defaults (a rate given): its in-flight cap (1000), not the closed loop's 10 slots,
+  // which would hold the steps' launches back and make the client the limit.
+  const load = library.loadSpecFrom('infinite', { address, worker: true, taskQueue: 'bench-capacity', rate: 1 });
   const loadAverage = loadavg()[0]!;
   const result = await library.runCapacity({
     connection: load.connection, namespace: load.namespace, taskQueue: load.taskQueue, ...(load.worker ? { worker: load.worker } : {}),
