@@ -3,7 +3,7 @@
  * with the embedded worker, found by the run library's `runCapacity` with the CLI's defaults for
  * `--worker` (native connection, eager start, the worker's default slots).
  *
- * SLO `e2e.p99<1s` (BENCH_CAPACITY_SLO): an echo takes tens of ms end to end on an idle dev server, so a
+ * SLO `e2e.p99<1s` (BENCH_CAPACITY_SLO): an echo takes about 100 ms end to end on an idle dev server, so a
  * p99 of a second means workflows queue — the server (or the worker beside it) no longer keeps up — not
  * noise; the implicit SLO (the generator kept up) tells a client limit apart. Steps of
  * BENCH_CAPACITY_STEP_SECONDS (10) after a 2 s warm-up, from 2 wf/s doubling (the dev server here holds
