@@ -215,6 +215,31 @@ function workloads(scenario: Scenario): string {
     .join('; ');
 }
 
+/** The steps' verdicts as the table marks them (bench/capacity.ts names each step `step N, phase, target R wf/s, verdict`). */
+const VERDICT_MARKS: Record<string, string> = { pass: '✓', fail: '✗' };
+
+/** The capacity found and its bracket, how long the search took, then every step: target → achieved, e2e p99, verdict. */
+function capacity(scenario: Scenario): string {
+  const found = scenario.find(/^capacity at /);
+  const stepsRun = scenario.one('steps run');
+  const [, stop = '?', kind = '?'] = /stop: ([^,]+), answer: ([^)]+)\)/.exec(stepsRun.unit) ?? [];
+  const bracketFigures: Array<[string, BenchFigure | undefined]> = [
+    ['last passing', scenario.find('last passing step')], ['first failing', scenario.find('first failing step')], ['client-limited at', scenario.find('client-limited at')],
+  ];
+  const bracket = bracketFigures.flatMap(([name, figure]) => (figure ? [`${name} ${formatFigure(figure.value)} wf/s`] : []));
+  const steps = scenario.metrics(/^achieved \(step /).map((metric) => {
+    const label = /^achieved \((.*)\)$/.exec(metric)![1]!;
+    const [, target, verdict = '?'] = /target (\S+) wf\/s, (\S+)$/.exec(label) ?? [];
+    const p99 = scenario.find(`e2e p99 (${label})`);
+    return `${target} → ${formatFigure(scenario.value(metric))}${p99 ? ` (${ms(p99.value)})` : ''} ${VERDICT_MARKS[verdict] ?? verdict}`;
+  });
+  const answer = found ? `**${formatFigure(found.value)} wf/s** at ${found.metric.slice('capacity at '.length)}` : `no capacity (${kind})`;
+  return (
+    `${answer}${bracket.length > 0 ? ` (${bracket.join(', ')})` : ''}; ${stepsRun.value} steps in ${formatFigure(scenario.value('search time'))} s ` +
+    `(stop: ${stop}; load average ${formatFigure(scenario.value(/^load average/))} as it began); steps, target → achieved wf/s (e2e p99): ${steps.join(', ')}`
+  );
+}
+
 /** Each row: a scenario of bench/run.ts, and how its figures read. */
 const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Scenario) => string }> = [
   { scenario: 'open-loop-accuracy', label: '`open-loop-accuracy`', text: openLoopAccuracy },
@@ -227,6 +252,7 @@ const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Sc
   { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the tool alone (fake frontend)', text: (scenario) => peer(scenario, 'fake frontend') },
   { scenario: 'startup', label: '`startup`, launch → first start request', text: startup },
   { scenario: 'workloads', label: '`workloads`, concurrency 10, embedded worker (operation p50/p99)', text: workloads },
+  { scenario: 'capacity', label: '`capacity`, the dev server with the embedded worker, echo', text: capacity },
 ];
 
 /** The README block: for each scenario, the figures of the newest results file that has it. */

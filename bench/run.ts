@@ -31,6 +31,9 @@
  * - workloads: each --workload (echo, signal, signal-with-start, update, update-with-start, query, child,
  *   timer, continue-as-new, mix) closed loop at concurrency 10 with the embedded worker for
  *   BENCH_WORKLOAD_SECONDS (15) each: throughput, e2e p99 and p50/p99 of each operation it measures.
+ * - capacity: the dev server's capacity for echo with the embedded worker (runCapacity, SLO e2e.p99<1s),
+ *   steps of BENCH_CAPACITY_STEP_SECONDS (10), at most BENCH_CAPACITY_MAX_SECONDS (200): the capacity, the
+ *   bracket, the steps (see bench/capacity.ts).
  * The memory scenario also gives the client-only run's peak RSS (target ≤ 100 MB).
  */
 import { spawn } from 'node:child_process';
@@ -38,6 +41,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevServer } from '../src/temporal/dev-server.js';
+import { capacity } from './capacity.js';
 import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
 import { peer, peerSettingsOf } from './peer.js';
@@ -307,6 +311,7 @@ const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Pr
   peer,
   startup,
   workloads,
+  capacity,
 };
 
 function markdown(figures: Figure[], when: string): string {

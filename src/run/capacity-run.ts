@@ -1,8 +1,10 @@
-import { searchCapacity, type CapacityOptions } from '../capacity/search.js';
+import { resolveCapacitySettings, searchCapacity, type CapacityOptions } from '../capacity/search.js';
 import type { CapacityResult, CapacityStep, SearchPhase } from '../capacity/types.js';
 import { ServerHealth, type ServerHealthEvent, type ServerHealthSnapshot } from '../metrics/server-health.js';
+import type { CapacityExporter } from '../report/prometheus.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
+import type { LaunchCountsSnapshot } from '../shared/run-stats.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { schedulerStepRunner } from './capacity-steps.js';
 import { setUpLoad } from './load-setup.js';
@@ -86,6 +88,7 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
       serverVersion = setup.serverVersion;
       launcher = setup.service.launcher({ namespace: spec.namespace, taskQueue: spec.taskQueue });
     }
+    const exporter = await serveCapacityMetrics(session, spec, { runId, health, currentStep: () => scheduler?.snapshot() });
     onEvent({ type: 'capacity-started', runId, address: session.address });
     const runStep = schedulerStepRunner({
       launcher, workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds,
@@ -93,9 +96,16 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
     });
     const result = await searchCapacity(spec.search, runStep, {
       signal: options.signal, clock: options.clock,
-      onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
-      onStep: (step) => onEvent({ type: 'step', step }),
+      onStepStart: (rate, phase, index) => {
+        exporter?.stepStarted(rate, phase, index);
+        onEvent({ type: 'step-started', rate, phase, index });
+      },
+      onStep: (step) => {
+        exporter?.stepJudged(step);
+        onEvent({ type: 'step', step });
+      },
     });
+    exporter?.finished(result);
     const endedAt = new Date();
     return {
       ...result, runId, startedAt, endedAt, serverHealth: health.snapshot(endedAt.getTime()),
@@ -105,4 +115,22 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
     options.signal?.removeEventListener('abort', onAbort);
     await session.close();
   }
+}
+
+/**
+ * Serves the search's Prometheus metrics when the spec gives a port; prom-client is loaded only then.
+ * Bad search options fail here, before anything is served, as the search itself would.
+ */
+async function serveCapacityMetrics(
+  session: RunSession, spec: CapacitySpec,
+  source: { runId: string; health: ServerHealth; currentStep: () => LaunchCountsSnapshot | undefined },
+): Promise<CapacityExporter | undefined> {
+  if (spec.metricsPort === undefined) return undefined;
+  const { slo, precision } = resolveCapacitySettings(spec.search);
+  const { CapacityExporter } = await import('../report/prometheus.js');
+  const exporter = new CapacityExporter({
+    runId: source.runId, slo, precision, currentStep: source.currentStep, serverHealth: () => source.health.snapshot(Date.now()),
+  });
+  await session.serveMetrics(() => exporter);
+  return exporter;
 }

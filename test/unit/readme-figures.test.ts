@@ -10,7 +10,11 @@ import {
   type BenchFigure,
   type ResultsFile,
 } from '../../bench/readme-figures.js';
+import { capacityFigures } from '../../bench/capacity.js';
 import { peerFigures, type RoundMeasure } from '../../bench/peer.js';
+import { searchCapacity } from '../../src/capacity/search.js';
+import { parseSlo } from '../../src/capacity/slo.js';
+import type { StepRunner } from '../../src/capacity/types.js';
 import { startupFigures } from '../../bench/startup.js';
 import { OPTION_SPECS, type OptionSpec } from '../../src/cli/options.js';
 
@@ -140,6 +144,29 @@ describe('figuresBlock', () => {
     expect(withGo).toContain('| `startup`, launch → first start request | median of 5 launches 1.23s ✗ (target ≤ 500 ms; 900ms–2.50s); Go runner 25.6ms |');
     const alone = figuresBlock([{ date: '2026-11-30', figures: startupFigures({ median: 420, min: 400, max: 480 }, undefined) }]);
     expect(alone).toContain('| `startup`, launch → first start request | median of 5 launches 420ms ✓ (target ≤ 500 ms; 400ms–480ms) |');
+  });
+
+  it('quotes the capacity found, its bracket, the search and every step', async () => {
+    // A server whose e2e p99 is 200 ms up to 20 wf/s and seconds beyond; steps take 12 s.
+    let now = 0;
+    const flat = (value: number, count: number) => ({ count, min: value, mean: value, p50: value / 2, p90: value, p95: value, p99: value, p999: value, max: value });
+    const runStep: StepRunner = async (rate, { durationMs, warmupMs }) => {
+      now += durationMs + warmupMs;
+      const launched = Math.round((rate * durationMs) / 1000);
+      return {
+        targetRate: rate, measuredSeconds: durationMs / 1000, intendedArrivals: launched, launched, started: launched, completed: launched, failed: 0,
+        achievedRate: rate, completedPerSecond: rate, startLateness: flat(1, launched), latency: { e2e: flat(rate <= 20 ? 200 : 3000, launched) }, histograms: {},
+      };
+    };
+    const result = await searchCapacity({ slo: parseSlo('e2e.p99<1s'), startRate: 2, precision: 0.1, stepDurationMs: 10_000, warmupMs: 2000 }, runStep, { clock: { now: () => now } });
+    const block = figuresBlock([{ date: '2026-11-30', figures: capacityFigures(result, 'e2e.p99<1s', 1.5) }]);
+    const row = block.split('\n').find((line) => line.startsWith('| `capacity`'))!;
+    expect(row).toBe(
+      '| `capacity`, the dev server with the embedded worker, echo | **20 wf/s** at e2e.p99<1s (last passing 20 wf/s, first failing 22 wf/s); ' +
+      '8 steps in 96 s (stop: found; load average 1.5 as it began); steps, target → achieved wf/s (e2e p99): ' +
+      '2 → 2 (200ms) ✓, 4 → 4 (200ms) ✓, 8 → 8 (200ms) ✓, 16 → 16 (200ms) ✓, 32 → 32 (3.00s) ✗, 24 → 24 (3.00s) ✗, 20 → 20 (200ms) ✓, 22 → 22 (3.00s) ✗ |',
+    );
+    expect(row.match(/ [✓✗]/g)).toHaveLength(result.steps.length);
   });
 
   it.each([
