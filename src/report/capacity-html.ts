@@ -167,8 +167,11 @@ export const CAPACITY_SCRIPT = `
   })).concat(data.limits.map(function (l) { return { label: l.label, stroke: '#868e96', width: 1.5, dash: [8, 5], points: { show: false } }; }));
   var values = [data.rates].concat(data.series.map(function (s) { return s.values; }))
     .concat(data.limits.map(function (l) { return data.rates.map(function () { return l.value; }); }));
-  var top = 0;
-  values.slice(1).forEach(function (v) { v.forEach(function (y) { if (y !== null && y > top) top = y; }); });
+  var top = 0, bottom = Infinity;
+  values.slice(1).forEach(function (v) { v.forEach(function (y) { if (y !== null && y > top) top = y; if (y !== null && y > 0 && y < bottom) bottom = y; }); });
+  // A log scale: past the knee latencies grow by orders of magnitude, and the SLO line must stay readable below them.
+  var low = bottom === Infinity ? 1 : Math.pow(10, Math.floor(Math.log10(bottom)));
+  var high = top > 0 ? Math.pow(10, Math.ceil(Math.log10(top * 1.3))) : 10;
   var maxRate = data.rates.length ? data.rates[data.rates.length - 1] : 1;
   var entry = { id: data.id, title: 'Latency by target rate', points: data.rates.length, series: data.series.length + data.limits.length, y: null,
     rates: data.rates, values: data.series.map(function (s) { return { label: s.label, values: s.values }; }), limits: data.limits, markers: data.markers };
@@ -187,8 +190,8 @@ export const CAPACITY_SCRIPT = `
   }
   var opts = {
     title: entry.title, width: Math.max(target.clientWidth, 480), height: 340,
-    scales: { x: { time: false, range: function () { return [0, maxRate * 1.08]; } }, y: { range: function () { return [0, top > 0 ? top * 1.15 : 1]; } } },
-    axes: [{ label: 'target rate (wf/s)' }, { label: 'latency (ms)' }],
+    scales: { x: { time: false, range: function () { return [0, maxRate * 1.08]; } }, y: { distr: 3, log: 10, range: function () { return [low, high]; } } },
+    axes: [{ label: 'target rate (wf/s)' }, { label: 'latency (ms, log scale)' }],
     series: series,
     hooks: { draw: [drawMarkers], setScale: [function (u, key) { if (key === 'y') entry.y = [u.scales.y.min, u.scales.y.max]; }] }
   };

@@ -180,7 +180,11 @@ describe('HTML report', () => {
     expect(knee.limits).toEqual([{ label: 'SLO e2e.p99<2s', value: 2000 }]);
     expect(knee.markers!.map((marker) => marker.verdict)).toEqual(before.steps.map((step) => step.verdict));
     // The y axis as drawn covers the slowest p99 and the SLO line.
-    expect(knee.y[0]).toBe(0);
+    // a log scale from a power of ten at or below the lowest latency drawn
+    const lowest = Math.min(...before.steps.flatMap((step) => [step.latency.e2e!.p50, step.latency.e2e!.p99]));
+    expect(knee.y[0]).toBeGreaterThan(0);
+    expect(knee.y[0]).toBeLessThanOrEqual(lowest);
+    expect(Math.log10(knee.y[0])).toBeCloseTo(Math.round(Math.log10(knee.y[0])), 6);
     expect(knee.y[1]).toBeGreaterThanOrEqual(Math.max(2000, ...before.steps.map((step) => step.latency.e2e!.p99)));
 
     const compared = join(dir, 'capacity-compare.html');
