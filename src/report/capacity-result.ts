@@ -2,7 +2,7 @@ import type { CapacityAnswer, CapacityResult, CapacityStep, GeneratorCheck, Sear
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { Workload } from '../scheduler/types.js';
 import { VERSION } from '../version.js';
-import { serverHealthResult, thresholdRecords, workloadResult, type LatencyResult, type RunResult, type ServerHealthResult, type WorkloadResult } from './result.js';
+import { serverHealthResult, thresholdRecords, workloadResult, type LatencyResult, type ResultHeader, type RunResult, type ServerHealthResult, type WorkloadResult } from './result.js';
 
 /**
  * The `--json` document of `sched-bench capacity` (schema: src/report/capacity-result.schema.json), and
@@ -45,19 +45,10 @@ export interface CapacityAnswerResult {
   clientLimitedRate: number | null;
 }
 
-export interface CapacityRunDocument {
+/** `interrupted`: a signal stopped the search. */
+export interface CapacityRunDocument extends ResultHeader {
   schemaVersion: typeof CAPACITY_SCHEMA_VERSION;
-  tool: { name: 'sched-bench'; version: string };
-  runId: string;
   command: 'capacity';
-  /** The resolved configuration, secrets replaced by "[redacted]". */
-  config: Record<string, unknown>;
-  startedAt: string;
-  endedAt: string;
-  /** A signal stopped the search. */
-  interrupted: boolean;
-  exitCode: number;
-  server: { address: string; namespace: string; taskQueue: string; version: string | null };
   workload: WorkloadResult;
   settings: {
     startRate: number;

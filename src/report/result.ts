@@ -22,21 +22,25 @@ export interface LatencyResult extends LatencySummary {
   encoded: string;
 }
 
-/** The whole result of a run, as `--json` writes it (schema: src/report/result.schema.json). */
-export interface RunResult {
-  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+/** What every `--json` document begins with (runs, schedules runs, capacity searches). */
+export interface ResultHeader {
   tool: { name: 'sched-bench'; version: string };
   runId: string;
-  command: 'run' | 'infinite';
   /** The resolved configuration, secrets replaced by "[redacted]". */
   config: Record<string, unknown>;
   startedAt: string;
   endedAt: string;
   /** true when a signal ended the run before its natural end. */
   interrupted: boolean;
-  stopReason: RunStats['stopReason'];
   exitCode: number;
   server: { address: string; namespace: string; taskQueue: string; version: string | null };
+}
+
+/** The whole result of a run, as `--json` writes it (schema: src/report/result.schema.json). */
+export interface RunResult extends ResultHeader {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  command: 'run' | 'infinite';
+  stopReason: RunStats['stopReason'];
   sdk: Record<string, string>;
   loadModel: LoadModel & { wait: boolean };
   elapsedSeconds: number;

@@ -2,7 +2,7 @@ import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { PromiseCheck } from '../schedules/overlap-check.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import type { ScheduleCounts, ScheduleReport } from '../shared/schedule-types.js';
-import type { LatencyResult, RunResult, ServerHealthResult } from './result.js';
+import type { LatencyResult, ResultHeader, RunResult, ServerHealthResult } from './result.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
 import { formatLatencyTable, formatServerHealth, formatThresholdLines } from './summary.js';
 import { formatMillis } from './units.js';
@@ -83,17 +83,9 @@ export function formatScheduleSummary(input: ScheduleSummaryInput): string {
 }
 
 /** The result of a `schedules` run, as `--json` writes it (schema: src/report/schedules-result.schema.json). */
-export interface SchedulesResult {
+export interface SchedulesResult extends ResultHeader {
   schemaVersion: 1;
-  tool: { name: 'sched-bench'; version: string };
-  runId: string;
   command: 'schedules';
-  config: Record<string, unknown>;
-  startedAt: string;
-  endedAt: string;
-  interrupted: boolean;
-  exitCode: number;
-  server: { address: string; namespace: string; taskQueue: string; version: string | null };
   schedules: {
     ids: string[];
     spec: string;

@@ -1,33 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { checkResult, isCapacityResult, ResultDamage } from '../../src/report/read-result.js';
+import { checkResult, isCapacityResult } from '../../src/report/read-result.js';
 import { makeCapacityDocument } from '../helpers/capacity-results.js';
+import { damaged, damageOf } from '../helpers/damaged.js';
 import { makeRunResult } from '../helpers/results.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/report/capacity-result.schema.json', import.meta.url), 'utf8'));
-
-/** A deep copy of `document` with `change` at the dotted path (numbers index arrays; undefined: removed). */
-function damaged(document: object, path: string, change: unknown): unknown {
-  const copy = structuredClone(document) as Record<string, unknown>;
-  const keys = path.split('.');
-  let target: Record<string, unknown> = copy;
-  for (const key of keys.slice(0, -1)) target = target[key] as Record<string, unknown>;
-  const last = keys.at(-1)!;
-  if (change === undefined) delete target[last];
-  else target[last] = change;
-  return copy;
-}
-
-function damageOf(document: unknown): { path: string; problem: string } {
-  try {
-    checkResult(document);
-  } catch (error) {
-    if (error instanceof ResultDamage) return { path: error.path, problem: error.problem };
-    throw error;
-  }
-  throw new Error('accepted');
-}
 
 describe('checkResult on capacity results', async () => {
   const document = await makeCapacityDocument({ knee: 140 });
