@@ -1,7 +1,9 @@
 /**
- * The `capacity` scenario: the dev server's capacity on this machine for the default workload (echo)
- * with the embedded worker, found by the run library's `runCapacity` with the CLI's defaults for
- * `--worker` (native connection, eager start, the worker's default slots).
+ * The `capacity` scenario: the dev server's capacity on this machine for the default workload (echo),
+ * found by the run library's `runCapacity` with the CLI's defaults for a client-only run (http2), the
+ * workflows run by a separate `sched-bench worker` process (its default slots). Not the embedded worker:
+ * in one process the worker's CPU and the client's are one, so the search could not tell the client's
+ * limit from the cluster's (measured: the same machine held about a third of the rate that way).
  *
  * SLO `e2e.p99<1s` (BENCH_CAPACITY_SLO): an echo takes about 100 ms end to end on an idle dev server, so a
  * p99 of a second means workflows queue — the server (or the worker beside it) no longer keeps up — not
@@ -14,7 +16,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CapacityResult, CapacityStep } from '../src/capacity/types.js';
-import { ROOT } from './processes.js';
+import { ROOT, sleep, startWorker } from './processes.js';
 import type { BenchFigure } from './readme-figures.js';
 
 const SCENARIO = 'capacity';
@@ -36,21 +38,28 @@ export async function capacity(address: string): Promise<BenchFigure[]> {
   const library = (await import(pathToFileURL(join(ROOT, 'dist', 'src', 'index.js')).href)) as typeof import('../src/index.js');
   // An open loop's defaults (a rate given): its in-flight cap (1000), not the closed loop's 10 slots,
   // which would hold the steps' launches back and make the client the limit.
-  const load = library.loadSpecFrom('infinite', { address, worker: true, taskQueue: 'bench-capacity', rate: 1 });
+  const load = library.loadSpecFrom('infinite', { address, taskQueue: 'bench-capacity', rate: 1 });
+  const worker = startWorker(address, load.taskQueue);
+  await sleep(3000); // the worker's bundle and pollers, before the first step's warm-up
   const loadAverage = loadavg()[0]!;
-  const result = await library.runCapacity({
-    connection: load.connection, namespace: load.namespace, taskQueue: load.taskQueue, ...(load.worker ? { worker: load.worker } : {}),
-    idPrefix: load.idPrefix, workload: load.workload, eagerStart: load.eagerStart, retryTimeout: load.retryTimeout,
-    historySample: load.historySample, maxInFlight: load.loadModel.concurrency, drainStallSeconds: load.drain.stallTimeout ?? 10,
-    search: {
-      slo: library.parseSlo(sloText), startRate: 2, growthFactor: 2, precision: 0.1,
-      stepDurationMs: stepSeconds * 1000, warmupMs: 2000, maxDurationMs: maxSeconds * 1000,
-    },
-  }, {
-    onEvent: (event) => {
-      if (event.type === 'step') process.stderr.write(`bench: capacity ${stepLabel(event.step)}, achieved ${rateText(event.step.achievedRate)} wf/s\n`);
-    },
-  });
+  let result: CapacityResult;
+  try {
+    result = await library.runCapacity({
+      connection: load.connection, namespace: load.namespace, taskQueue: load.taskQueue, ...(load.worker ? { worker: load.worker } : {}),
+      idPrefix: load.idPrefix, workload: load.workload, eagerStart: load.eagerStart, retryTimeout: load.retryTimeout,
+      historySample: load.historySample, maxInFlight: load.loadModel.concurrency, drainStallSeconds: load.drain.stallTimeout ?? 10,
+      search: {
+        slo: library.parseSlo(sloText), startRate: 2, growthFactor: 2, precision: 0.1,
+        stepDurationMs: stepSeconds * 1000, warmupMs: 2000, maxDurationMs: maxSeconds * 1000,
+      },
+    }, {
+      onEvent: (event) => {
+        if (event.type === 'step') process.stderr.write(`bench: capacity ${stepLabel(event.step)}, achieved ${rateText(event.step.achievedRate)} wf/s\n`);
+      },
+    });
+  } finally {
+    await worker.stop();
+  }
   process.stderr.write(`${library.formatCapacitySummary(result)}\n`);
   return capacityFigures(result, sloText, loadAverage);
 }

@@ -252,7 +252,7 @@ const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Sc
   { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the tool alone (fake frontend)', text: (scenario) => peer(scenario, 'fake frontend') },
   { scenario: 'startup', label: '`startup`, launch → first start request', text: startup },
   { scenario: 'workloads', label: '`workloads`, concurrency 10, embedded worker (operation p50/p99)', text: workloads },
-  { scenario: 'capacity', label: '`capacity`, the dev server with the embedded worker, echo', text: capacity },
+  { scenario: 'capacity', label: '`capacity`, the dev server with a separate `sched-bench worker`, echo', text: capacity },
 ];
 
 /** The README block: for each scenario, the figures of the newest results file that has it. */

@@ -162,7 +162,7 @@ describe('figuresBlock', () => {
     const block = figuresBlock([{ date: '2026-11-30', figures: capacityFigures(result, 'e2e.p99<1s', 1.5) }]);
     const row = block.split('\n').find((line) => line.startsWith('| `capacity`'))!;
     expect(row).toBe(
-      '| `capacity`, the dev server with the embedded worker, echo | **20 wf/s** at e2e.p99<1s (last passing 20 wf/s, first failing 22 wf/s); ' +
+      '| `capacity`, the dev server with a separate `sched-bench worker`, echo | **20 wf/s** at e2e.p99<1s (last passing 20 wf/s, first failing 22 wf/s); ' +
       '8 steps in 96 s (stop: found; load average 1.5 as it began); steps, target → achieved wf/s (e2e p99): ' +
       '2 → 2 (200ms) ✓, 4 → 4 (200ms) ✓, 8 → 8 (200ms) ✓, 16 → 16 (200ms) ✓, 32 → 32 (3.00s) ✗, 24 → 24 (3.00s) ✗, 20 → 20 (200ms) ✓, 22 → 22 (3.00s) ✗ |',
     );
