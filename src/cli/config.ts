@@ -79,9 +79,32 @@ function lookup(vars: Environment, names: readonly string[]): { name: string; ra
   return undefined;
 }
 
+/** Where each option of a resolved config came from, for the checks between options (run-specs.ts). */
+const ORIGINS = new WeakMap<RunConfig, Partial<Record<keyof RunConfig, string>>>();
+
+/**
+ * How a message names the source of an option's value: the flag, or the variable it came from
+ * (`SCHEDULER_MAX_DURATION`, `… (in .env)`); the flag for a default or a config built without flags.
+ */
+export function originOf(config: RunConfig, key: keyof RunConfig): string {
+  const origin = ORIGINS.get(config)?.[key];
+  if (origin) return origin;
+  const spec = OPTION_SPECS.find((option) => option.key === key);
+  return spec ? spec.flag.split(' ')[0]! : key;
+}
+
+/** The variable an option's value was read from (flags given are named by the flag). */
+function variableOrigin(spec: OptionSpec, sources: ConfigSources): string | undefined {
+  const fromEnv = lookup(sources.env, spec.env);
+  if (fromEnv) return fromEnv.name;
+  const fromDotenv = lookup(sources.dotenv, spec.env);
+  return fromDotenv ? `${fromDotenv.name} (in .env)` : undefined;
+}
+
 /** Resolves every option of a command: flag > environment > .env > config profile > default. */
 export function resolveConfig(command: CommandName, sources: ConfigSources): RunConfig {
   const config: Record<string, unknown> = {};
+  const origins: Record<string, string> = {};
   for (const spec of specsFor(command)) {
     const flagValue = sources.flags[spec.key];
     const flagName = spec.flag.split(' ')[0]!;
@@ -96,9 +119,12 @@ export function resolveConfig(command: CommandName, sources: ConfigSources): Run
     } else {
       config[spec.key] = fromVariables(spec, sources.env, '') ?? fromVariables(spec, sources.dotenv, ' (in .env)') ??
         sources.profile?.[spec.key] ?? spec.defaultValue;
+      const variable = variableOrigin(spec, sources);
+      if (variable) origins[spec.key] = variable;
     }
   }
   const resolved = { ...defaultConfig(), ...config } as RunConfig;
+  ORIGINS.set(resolved, origins);
   const isLoad = command === 'run' || command === 'infinite';
   if (resolved.thresholds.length === 0) return resolved;
   // Options that do not go together are told as they are, before the thresholds are held against what the run measures.

@@ -131,8 +131,19 @@ export function writeFileAtomic(path: string, content: string): void {
     else if (kind === 'other') writeThrough(target, content);
     else replaceAtomically(target, content);
   } catch (error) {
-    throw new UsageError(`cannot write ${path}: ${(error as Error).message}`);
+    throw new UsageError(`cannot write ${path}: ${writeFailureReason(error, path)}`);
   }
+}
+
+/**
+ * Why a write failed, in the user's terms: the temp file's name (in node's message) is ours, not
+ * theirs, so a file-system error is told by its code (ENOENT: the directory does not exist).
+ */
+function writeFailureReason(error: unknown, path: string): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'ENOENT') return 'its directory does not exist (ENOENT)';
+  if (code) return code;
+  return message.replaceAll(/'[^']*\.tmp'/g, `'${path}'`);
 }
 
 /**

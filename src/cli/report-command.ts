@@ -4,13 +4,14 @@ import { fileErrorReason, firstLine, UsageError } from '../errors.js';
 import { renderHtmlReport, type ChartAssets } from '../report/html.js';
 import { checkMergeable, MergeRefusal, mergeResults, statsOfResult } from '../report/merge.js';
 import { formatCapacityComparison } from '../report/capacity-compare.js';
-import { checkResult, isCapacityResult, ResultDamage, RUN_RESULT_VERSIONS, type AnyResult } from '../report/read-result.js';
+import { checkResult, isCapacityResult, ResultDamage, type AnyResult } from '../report/read-result.js';
+import { resultLetter } from '../report/result-labels.js';
 import type { RunResult } from '../report/result.js';
 import { formatSummary } from '../report/summary.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { checkOneStdout, usesStdout, writeOutput } from './outputs.js';
+import { checkOutputs, usesStdout, writeOutput } from './outputs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,9 +47,8 @@ function readResult(path: string): AnyResult {
   } catch (error) {
     if (!(error instanceof ResultDamage)) throw error;
     // Not a result at all (another JSON file): say so rather than list its fields.
-    if (error.path === '' || error.path === 'schemaVersion') {
-      throw new UsageError(`${path} is not a sched-bench result of schema version ${RUN_RESULT_VERSIONS.join(' or ')} (made with --json): ${error.message}`);
-    }
+    if (error.path === '') throw new UsageError(`${path} is not a sched-bench result (made with --json): ${error.message}`);
+    if (error.path === 'schemaVersion') throw new UsageError(`${path} is not a result this sched-bench reads: ${error.problem}`);
     throw new UsageError(`${path}: ${error.message}`);
   }
 }
@@ -67,12 +67,13 @@ function reportName(results: readonly AnyResult[]): string {
  * --json and/or --html.
  */
 export function runReport(files: readonly string[], config: RunConfig, givenIO: CliIO): number {
-  checkOneStdout(config);
+  // Refused before any file is read or anything printed: an output that cannot be written (exit 2).
+  checkOutputs({ json: config.merge ? config.json : undefined, html: config.html, ndjson: undefined });
   // With an output on stdout, the human lines move to stderr.
   const io: CliIO = usesStdout(config) ? { out: givenIO.err, err: givenIO.err } : givenIO;
   if (config.merge && files.length < 2) throw new UsageError('report --merge needs at least two results');
   const results = files.map(readResult);
-  const capacities = results.flatMap((result, index) => (isCapacityResult(result) ? [{ label: `${String.fromCharCode(65 + index)} ${files[index]!}`, result }] : []));
+  const capacities = results.flatMap((result, index) => (isCapacityResult(result) ? [{ label: `${resultLetter(index)} ${files[index]!}`, result }] : []));
   // Only capacity results have a report in text; the others need a file to write it to.
   if (!config.merge && !config.html && capacities.length < results.length) {
     throw new UsageError('report needs --html <file> to write (or --merge); only capacity results are compared without it');
@@ -92,14 +93,32 @@ export function runReport(files: readonly string[], config: RunConfig, givenIO: 
     io.out(formatSummary({
       stats, latency, operations: merged.operations, historyReads: merged.historyReads, wait: merged.loadModel.wait, thresholds: [], client: merged.client,
     }));
-    if (config.json) writeOutput(config.json, `${JSON.stringify(merged, null, 2)}\n`);
-    if (config.html) writeHtmlReport(config.html, [merged]);
-    return exitCodeOf({ kind: 'done' });
+    const jsonLost = config.json ? !writeReported(io, () => writeOutput(config.json!, `${JSON.stringify(merged, null, 2)}\n`)) : false;
+    const htmlLost = config.html ? !writeReported(io, () => writeHtmlReport(config.html!, [merged])) : false;
+    return exitCodeOf(jsonLost || htmlLost ? lostOutput : { kind: 'done' });
   }
   if (capacities.length > 0) io.out(formatCapacityComparison(capacities));
   if (config.html) {
-    writeHtmlReport(config.html, results);
+    if (!writeReported(io, () => writeHtmlReport(config.html!, results))) return exitCodeOf(lostOutput);
     io.out(`Report of ${reportName(results)} written to ${config.html === '-' ? 'stdout' : config.html}`);
   }
   return exitCodeOf({ kind: 'done' });
+}
+
+/** An output that was not written is a part of the report that failed (exit 1). */
+const lostOutput = { kind: 'done', failures: 1, outputLost: true } as const;
+
+/**
+ * Writes one output; a failure after the checks (the disk filled, the directory went away) is one line
+ * naming the output, and the report goes on: lost output is exit 1 (README), not a usage error.
+ */
+function writeReported(io: CliIO, write: () => void): boolean {
+  try {
+    write();
+    return true;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`sched-bench: ${error.message}`);
+    return false;
+  }
 }

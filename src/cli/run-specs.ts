@@ -11,7 +11,7 @@ import { connectionKindOf, connectionSettings, sdkConnectionKindOf } from './con
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, ECHO_DEFAULTS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
-import { defaultConfig } from './config.js';
+import { defaultConfig, originOf } from './config.js';
 import { cliLookupOf } from '../temporal/temporal-cli.js';
 import type { CapacitySpec } from '../run/capacity-run.js';
 import { resolveCapacitySettings, type CapacityOptions } from '../capacity/search.js';
@@ -179,20 +179,24 @@ function checkSloMeasured(config: RunConfig, slo: NonNullable<RunConfig['slo']>,
   });
 }
 
-/** The rules between the search's options, named by their flags (the search repeats them for library callers). */
+/**
+ * The rules between the search's options, each named as it was given: its flag, or the variable it
+ * came from (the search repeats them for library callers).
+ */
 function checkCapacityOptions(config: RunConfig): void {
+  const named = (key: 'startRate' | 'maxRate' | 'stepDuration' | 'stepWarmup' | 'maxDuration'): string => originOf(config, key);
   if (config.maxRate !== undefined && config.startRate > config.maxRate) {
-    throw new UsageError(`--start-rate ${config.startRate} is above --max-rate ${config.maxRate}: the first step would break the bound`);
+    throw new UsageError(`${named('startRate')} ${config.startRate} is above ${named('maxRate')} ${config.maxRate}: the first step would break the bound`);
   }
   if (config.startRate * config.stepDuration < 1) {
     throw new UsageError(
-      `a step of --step-duration ${config.stepDuration}s at --start-rate ${config.startRate} has no arrival to measure: raise one of them`,
+      `a step of ${named('stepDuration')} ${config.stepDuration}s at ${named('startRate')} ${config.startRate} has no arrival to measure: raise one of them`,
     );
   }
   const stepSeconds = config.stepDuration + config.stepWarmup;
   if (config.maxDuration !== undefined && config.maxDuration < stepSeconds) {
     throw new UsageError(
-      `--max-duration ${config.maxDuration}s leaves no room for one step (--step-duration ${config.stepDuration}s + --step-warmup ${config.stepWarmup}s)`,
+      `${named('maxDuration')} ${config.maxDuration}s leaves no room for one step (${named('stepDuration')} ${config.stepDuration}s + ${named('stepWarmup')} ${config.stepWarmup}s)`,
     );
   }
 }

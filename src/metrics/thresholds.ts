@@ -127,6 +127,41 @@ function checkMeaningful(threshold: Threshold): void {
   );
 }
 
+/** Edit distance (insertions, deletions, substitutions) between two short names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known metrics a mistyped one most likely meant (`signal.p99` → signal.sent.p99, signal.handled.p99), if any. */
+function nearestMetrics(metric: string): string[] {
+  const statistic = (Object.keys(LATENCY_STATISTICS) as LatencyStatistic[]).find((name) => metric.endsWith(`.${name}`)) ?? 'p99';
+  const base = metric.endsWith(`.${statistic}`) ? metric.slice(0, -statistic.length - 1) : metric;
+  const extended = LATENCY_GROUPS.filter((group) => group.startsWith(`${base}.`));
+  if (extended.length > 0) return extended.map((group) => `${group}.${statistic}`);
+  const scored = THRESHOLD_METRICS.map((name) => ({ name, distance: editDistance(metric, name) })).filter(({ distance }) => distance <= 2);
+  const best = Math.min(...scored.map(({ distance }) => distance));
+  return scored.filter(({ distance }) => distance === best).map(({ name }) => name).slice(0, 3);
+}
+
+/**
+ * Why a metric name is unknown, in one short line: the kinds of names accepted (not all of them: there
+ * are hundreds) and the nearest known ones.
+ */
+function unknownMetricProblem(metric: string): string {
+  const statistics = Object.keys(LATENCY_STATISTICS).join(', ');
+  const group = LATENCY_GROUPS.find((name) => metric.startsWith(`${name}.`) && !metric.slice(name.length + 1).includes('.'));
+  if (group) return `unknown metric "${metric}": ${group} takes the statistics ${statistics}`;
+  const nearest = nearestMetrics(metric);
+  const direct = LATENCY_GROUPS.filter((name) => !(OPERATION_NAMES as readonly string[]).includes(name)).join(', ');
+  return `unknown metric "${metric}"${nearest.length > 0 ? ` (did you mean ${nearest.join(' or ')}?)` : ''}: a latency is <group>.<statistic> with a group such as ${direct} or an operation such as update.accepted, and a statistic ${statistics}; the counts are ${COUNT_METRICS.join(', ')} (README "Thresholds")`;
+}
+
 /** Parses one expression; a UsageError names the bad part. */
 export function parseThreshold(expression: string): Threshold {
   const match = /^\s*([a-z0-9_.]+)\s*(<=|>=|==|!=|<|>)\s*(.+?)\s*$/i.exec(expression);
@@ -135,7 +170,7 @@ export function parseThreshold(expression: string): Threshold {
   }
   const [, metric, operator, limitText] = match as unknown as [string, string, ThresholdOperator, string];
   const kind = metricKind(metric);
-  if (!kind) throw new UsageError(`bad threshold "${expression}": unknown metric "${metric}" (known: ${THRESHOLD_METRICS.join(', ')})`);
+  if (!kind) throw new UsageError(`bad threshold "${expression}": ${unknownMetricProblem(metric)}`);
   const threshold = { expression: expression.trim(), metric, kind, operator, limit: parseLimit(limitText, kind, expression.trim()) };
   checkMeaningful(threshold);
   return threshold;

@@ -1,4 +1,5 @@
 import type { StepVerdict } from '../capacity/types.js';
+import { labelLetter } from './result-labels.js';
 import { capacityAnswerLine, formatCapacityChange, sloLatencyGroups, sloLatencyLimits } from './capacity-compare.js';
 import type { CapacityRunDocument, CapacityStepResult } from './capacity-result.js';
 import { configTable, escapeHtml, scriptJson } from './html-parts.js';
@@ -58,7 +59,7 @@ export function kneeChartData(entries: readonly CapacityEntry[]): KneeChartData 
   const series: KneeSeries[] = [];
   const markers: KneeChartData['markers'] = [];
   const limits = new Map<string, number>();
-  const prefix = (index: number) => (entries.length > 1 ? `${String.fromCharCode(65 + index)} ` : '');
+  const prefix = (index: number) => (entries.length > 1 ? `${labelLetter(entries[index]!.label)} ` : '');
   entries.forEach(({ result }, index) => {
     const groups = sloLatencyGroups(result.settings.slo);
     // A rate run twice (never by the search itself, but a hand-edited file) shows its last step.
@@ -129,7 +130,7 @@ ${expectationLine(result)}<h3>Steps</h3>${result.steps.length > 0 ? stepTable(re
 export function capacityPart(entries: readonly CapacityEntry[]): { html: string; data: KneeChartData | null } {
   if (entries.length === 0) return { html: '', data: null };
   const answers = entries.length > 1
-    ? `<ul class="answers">${entries.map(({ result, label }) => `<li><strong>${escapeHtml(label.slice(0, 1))}</strong>: ${escapeHtml(capacityAnswerLine(result))}</li>`).join('')}</ul>
+    ? `<ul class="answers">${entries.map(({ result, label }) => `<li><strong>${escapeHtml(labelLetter(label))}</strong>: ${escapeHtml(capacityAnswerLine(result))}</li>`).join('')}</ul>
 ${entries.length === 2 ? `<p class="answer"><strong>${escapeHtml(formatCapacityChange(entries[0]!.result, entries[1]!.result))}</strong></p>` : ''}`
     : '';
   const legend = Object.values(VERDICT_TEXT).map(({ glyph, text, className }) => `<span class="${className}">${glyph} ${escapeHtml(text)}</span>`).join(' · ');

@@ -5,6 +5,7 @@ import { configTable, escapeHtml, scriptJson } from './html-parts.js';
 import { isCapacityResult, type AnyResult, type LoadResult } from './read-result.js';
 import type { RunResult } from './result.js';
 import type { SchedulesResult } from './schedule-report.js';
+import { resultLetter } from './result-labels.js';
 import { failuresText } from './lines.js';
 import { formatThresholdValue } from './summary.js';
 import { formatMillis, formatNumber } from './units.js';
@@ -56,7 +57,7 @@ function runLabel(result: AnyResult, index: number, total: number): string {
     : result.command === 'capacity'
       ? `${result.runId} (capacity, ${workload}SLO ${result.settings.slo.join(', ')})`
       : `${result.runId} (${result.command}, ${workload}${result.loadModel.kind} loop)`;
-  return total > 1 ? `${String.fromCharCode(65 + index)}: ${base}` : base;
+  return total > 1 ? `${resultLetter(index)}: ${base}` : base;
 }
 
 /**
@@ -215,7 +216,7 @@ const PAGE_SCRIPT = `
     charts.push(entry);
     return plot;
   }
-  var prefix = function (run) { return data.runs.length > 1 ? run.label.slice(0, 1) + ' ' : ''; };
+  var prefix = function (run) { return data.runs.length > 1 ? run.label.slice(0, run.label.indexOf(':')) + ' ' : ''; };
   // Time series: one x axis (seconds) per run, merged by aligning on the union of times.
   function timeChart(id, title, yLabel, pick, whole) {
     var times = [];

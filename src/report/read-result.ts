@@ -284,6 +284,17 @@ function versionsOf(command: unknown): readonly number[] {
 }
 
 /**
+ * Which command's versions were read and what the file has: each command's results have their own
+ * schema versions, so "expected 1, got 2" alone contradicts "version 1 or 2".
+ */
+function versionProblem(command: unknown, schemaVersion: unknown, versions: readonly number[]): string {
+  const known = command === 'schedules' || command === 'capacity' || command === 'run' || command === 'infinite';
+  const whose = command === 'schedules' || command === 'capacity' ? `${command} results` : 'run results (commands run and infinite)';
+  const has = known ? `a ${command} result of schema version ${describe(schemaVersion)}` : `command ${describe(command)}, schemaVersion ${describe(schemaVersion)}`;
+  return `this sched-bench reads ${whose} of schema version ${versions.join(' or ')}; the file has ${has}`;
+}
+
+/**
  * The result in `parsed` (a parsed --json file), checked field by field; throws ResultDamage naming the
  * first field that is missing, of the wrong type or undecodable. A run result of an older schema version
  * comes back in today's shape. Pure: the caller reads the file.
@@ -292,9 +303,7 @@ export function checkResult(parsed: unknown): AnyResult {
   anyObject(parsed, '');
   const { schemaVersion, command } = parsed as Record<string, unknown>;
   const versions = versionsOf(command);
-  if (!versions.includes(schemaVersion as number)) {
-    fail('schemaVersion', `expected ${versions.join(' or ')}, got ${describe(schemaVersion)}`);
-  }
+  if (!versions.includes(schemaVersion as number)) fail('schemaVersion', versionProblem(command, schemaVersion, versions));
   if (command === 'schedules') {
     schedulesResult(parsed, '');
     return parsed as unknown as SchedulesResult;

@@ -206,7 +206,7 @@ describe('HTML report', () => {
 
   it.each([
     [['/nonexistent.json', '--html', '/tmp/x.html'], /cannot read \/nonexistent\.json: no such file/],
-    [['package.json', '--html', '/tmp/x.html'], /package\.json is not a sched-bench result of schema version 1/],
+    [['package.json', '--html', '/tmp/x.html'], /package\.json is not a result this sched-bench reads: this sched-bench reads run results \(commands run and infinite\) of schema version 1 or 2; the file has command undefined, schemaVersion undefined$/],
     [[runOnly], /report needs --html <file> to write/],
     [['--html', '/tmp/x.html'], /missing required argument 'results'/],
   ])('report %j refuses with one line (exit 2)', async (args, message) => {

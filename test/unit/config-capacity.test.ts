@@ -124,6 +124,21 @@ describe('capacitySpecOf: what the search runs, every rule across options checke
     expect(refusal(() => spec({ ...SLO, ...(flags as ConfigSources['flags']) }))).toMatch(message);
   });
 
+  it('names each value of a refused combination as it was given: the flag, the variable or the .env line', () => {
+    expect(refusal(() => spec(SLO, { SCHEDULER_MAX_DURATION: '1', SCHEDULER_STEP_DURATION: '2' })))
+      .toBe('SCHEDULER_MAX_DURATION 1s leaves no room for one step (SCHEDULER_STEP_DURATION 2s + --step-warmup 0s)');
+    expect(refusal(() => spec({ ...SLO, maxDuration: '1s' }, { SCHEDULER_STEP_DURATION: '2' })))
+      .toBe('--max-duration 1s leaves no room for one step (SCHEDULER_STEP_DURATION 2s + --step-warmup 0s)');
+    // A flag wins over the variable, and is named.
+    expect(refusal(() => spec({ ...SLO, maxRate: '5' }, { SCHEDULER_START_RATE: '50', SCHEDULER_MAX_RATE: '100' })))
+      .toMatch(/^SCHEDULER_START_RATE 50 is above --max-rate 5: /);
+    expect(refusal(() => spec(SLO, { SCHEDULER_START_RATE: '0.1', SCHEDULER_STEP_DURATION: '5s' })))
+      .toMatch(/^a step of SCHEDULER_STEP_DURATION 5s at SCHEDULER_START_RATE 0.1 has no arrival to measure/);
+    const fromDotenv = resolveConfig('capacity', { flags: { ...SLO }, env: {}, dotenv: { SCHEDULER_MAX_DURATION: '1', SCHEDULER_STEP_DURATION: '2' } });
+    expect(refusal(() => capacitySpecOf(fromDotenv, {})))
+      .toBe('SCHEDULER_MAX_DURATION (in .env) 1s leaves no room for one step (SCHEDULER_STEP_DURATION (in .env) 2s + --step-warmup 0s)');
+  });
+
   it('SCHEDULER_EAGER_START=true needs the embedded worker', () => {
     expect(refusal(() => spec(SLO, { SCHEDULER_EAGER_START: 'true' }))).toMatch(/add --worker/);
   });

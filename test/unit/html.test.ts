@@ -89,3 +89,15 @@ describe('renderHtmlReport', () => {
     expect(reportData(html).runs).toHaveLength(1);
   });
 });
+
+describe('labels of a report of many runs', () => {
+  it('past 26 runs: AA, AB … in the summary table and the chart data, and the page script prefixes by the whole letter', () => {
+    const page = renderHtmlReport(Array.from({ length: 28 }, () => makeRunResult()), { script: '', style: '' });
+    const data = JSON.parse(/<script id="report-data" type="application\/json">(.*?)<\/script>/s.exec(page)![1]!) as { runs: Array<{ label: string }> };
+    const letters = data.runs.map(({ label }) => label.slice(0, label.indexOf(':')));
+    expect(letters.slice(24)).toEqual(['Y', 'Z', 'AA', 'AB']);
+    expect(new Set(letters).size).toBe(28);
+    expect(page).not.toMatch(/<th>\[: /);
+    expect(page).toContain("run.label.slice(0, run.label.indexOf(':'))");
+  });
+});

@@ -52,7 +52,7 @@ describe('checkResult on capacity results', async () => {
   });
 
   it('refuses another schema version of a capacity result', () => {
-    expect(damageOf({ ...document, schemaVersion: 2 })).toEqual({ path: 'schemaVersion', problem: 'expected 1, got 2' });
+    expect(damageOf({ ...document, schemaVersion: 2 })).toEqual({ path: 'schemaVersion', problem: 'this sched-bench reads capacity results of schema version 1; the file has a capacity result of schema version 2' });
   });
 
   it('checks every field the schema requires, at the top level and in the settings, answer and steps', () => {

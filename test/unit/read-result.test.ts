@@ -62,8 +62,8 @@ describe('checkResult', () => {
 
   it('refuses what is not a result at all at the top level or at schemaVersion', () => {
     expect(damageOf([1, 2])).toEqual({ path: '', problem: 'expected an object, got an array' });
-    expect(damageOf({ name: 'package' })).toEqual({ path: 'schemaVersion', problem: 'expected 1 or 2, got undefined' });
-    expect(damageOf({ schemaVersion: 2, command: 'schedules' })).toEqual({ path: 'schemaVersion', problem: 'expected 1, got 2' });
+    expect(damageOf({ name: 'package' })).toEqual({ path: 'schemaVersion', problem: 'this sched-bench reads run results (commands run and infinite) of schema version 1 or 2; the file has command undefined, schemaVersion undefined' });
+    expect(damageOf({ schemaVersion: 2, command: 'schedules' })).toEqual({ path: 'schemaVersion', problem: 'this sched-bench reads schedules results of schema version 1; the file has a schedules result of schema version 2' });
   });
 
   it.each([

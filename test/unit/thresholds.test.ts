@@ -193,3 +193,36 @@ describe('thresholds on operations (names with dots)', () => {
     expect(check).toThrow(/^bad threshold "signal\.handled\.p95<1s": run does not measure signal\.handled \(run --workload signal\); it measures start\..*update\.accepted\.<p50\|/);
   });
 });
+
+describe('the line for an unknown metric', () => {
+  const problem = (expression: string): string => {
+    try {
+      parseThreshold(expression);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error(`${expression} was accepted`);
+  };
+
+  it('stays short (no list of every metric), names the bad one and the kinds of names accepted', () => {
+    for (const expression of ['signal.p99<2s', 'latency.p99<2s', 'p99<2s', 'foo<1', 'e2e.p42<2s', 'update.accepted.p42<1s']) {
+      const message = problem(expression);
+      expect(message.length, message).toBeLessThan(500);
+      expect(message).not.toContain('\n');
+      expect(message).toContain(`unknown metric "${expression.split('<')[0]}"`);
+    }
+    expect(problem('foo<1')).toMatch(/a latency is <group>\.<statistic> with a group such as e2e, start, .* or an operation such as update\.accepted, and a statistic p50, .*p99\.9.*; the counts are failed\.rate, failed\.count, throughput/);
+  });
+
+  it('suggests the nearest known names', () => {
+    expect(problem('signal.p99<2s')).toContain('(did you mean signal.sent.p99 or signal.handled.p99?)');
+    expect(problem('throughpt>5')).toContain('(did you mean throughput?)');
+    expect(problem('e2e.p99.99<1s')).toContain('(did you mean e2e.p99.9?)');
+    expect(problem('foo<1')).not.toContain('did you mean');
+  });
+
+  it('a known group with an unknown statistic: the statistics it takes', () => {
+    expect(problem('e2e.p42<2s')).toBe('bad threshold "e2e.p42<2s": unknown metric "e2e.p42": e2e takes the statistics p50, p90, p95, p99, p99.9, max, mean, min');
+    expect(problem('update.accepted.p42<1s')).toMatch(/unknown metric "update\.accepted\.p42": update\.accepted takes the statistics p50,/);
+  });
+});
