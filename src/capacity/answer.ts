@@ -23,8 +23,9 @@ function crossing(passing: ThresholdResult | undefined, failing: ThresholdResult
 
 /** The lowest crossing of the thresholds that broke at `failing`, between `passing` and `failing`. */
 function interpolatedRate(passing: CapacityStep, failing: CapacityStep): number | undefined {
+  // A failure count grows with the step's length as much as with its rate: no crossing worth estimating.
   const crossings = failing.thresholds
-    .filter((threshold) => !threshold.passed)
+    .filter((threshold) => !threshold.passed && threshold.metric !== 'failed.count')
     .map((threshold) => crossing(
       passing.thresholds.find((candidate) => candidate.expression === threshold.expression),
       threshold,

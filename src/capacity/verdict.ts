@@ -1,4 +1,4 @@
-import { evaluateThresholds, latencyMetricParts, type Threshold, type ThresholdResult } from '../metrics/thresholds.js';
+import { evaluateThresholds, latencyMetricParts, parseThreshold, type Threshold, type ThresholdResult } from '../metrics/thresholds.js';
 import type { GeneratorCheck, StepMeasurement, StepVerdict } from './types.js';
 
 /**
@@ -52,6 +52,20 @@ export function checkGenerator(measurement: StepMeasurement, bounds: GeneratorBo
   return { ...check, keptUp: true };
 }
 
+/**
+ * Failures are part of every SLO: a server that fails workflows has not sustained the rate, however fast
+ * the rest finished (failures leave the latency percentiles, so they cannot make a step look slow). An
+ * SLO that bounds failures itself (failed.rate, failed.count) sets its own tolerance; any other gets
+ * this one, judged and shown like the SLO's own thresholds.
+ */
+export const IMPLICIT_NO_FAILURES: Threshold = parseThreshold('failed.count<=0');
+
+/** The thresholds a step is judged by: the SLO's, plus IMPLICIT_NO_FAILURES unless the SLO bounds failures. */
+export function stepThresholdsOf(slo: readonly Threshold[]): Threshold[] {
+  const boundsFailures = slo.some((threshold) => threshold.metric === 'failed.rate' || threshold.metric === 'failed.count');
+  return boundsFailures ? [...slo] : [...slo, IMPLICIT_NO_FAILURES];
+}
+
 export interface StepJudgement {
   verdict: StepVerdict;
   thresholds: ThresholdResult[];
@@ -64,7 +78,7 @@ export interface StepJudgement {
  * own delay. A step cut short decides nothing. The thresholds are evaluated in every case (for the table).
  */
 export function judgeStep(measurement: StepMeasurement, slo: readonly Threshold[], bounds: GeneratorBounds): StepJudgement {
-  const thresholds = evaluateThresholds(slo, {
+  const thresholds = evaluateThresholds(stepThresholdsOf(slo), {
     latency: measurement.latency,
     completed: measurement.completed,
     failed: measurement.failed,

@@ -102,7 +102,10 @@ describe('capacity search: growth, then bisection', () => {
     // The answer line's numbers: e2e p99 100 ms at 140, 2500 ms at 145 → the 2 s limit is crossed at 140 + 5·1900/2400.
     expect(answer.interpolatedRate).toBeCloseTo(140 + (5 * 1900) / 2400, 6);
     // Every step's thresholds with their values, its encoded histograms carried along.
-    expect(steps[4]!.thresholds).toEqual([expect.objectContaining({ expression: 'e2e.p99<2s', value: 4000, passed: false })]);
+    expect(steps[4]!.thresholds).toEqual([
+      expect.objectContaining({ expression: 'e2e.p99<2s', value: 4000, passed: false }),
+      expect.objectContaining({ expression: 'failed.count<=0', value: 0, passed: true }), // failures: the implicit part of every SLO
+    ]);
     expect(steps[4]!.measurement.histograms).toEqual({ e2e: 'encoded-e2e-at-160' });
   });
 
@@ -333,6 +336,42 @@ describe('capacity search: settings, SLO and expectation', () => {
     expect(answer).toMatchObject({ kind: 'capacity', limitedBy: ['failed.rate<1%'], withinPrecision: true });
     expect(answer.capacity!).toBeLessThanOrEqual(50);
     expect(answer.firstFailingRate!).toBeGreaterThan(50);
+  });
+
+  it('failures are part of every SLO: without a failed.* bound a step with any failed workflow fails, named failed.count<=0', async () => {
+    // The reviewer's dead server: 12 of 20 failed in the first step, e2e p99 of the rest within the SLO.
+    const runner = simulatedRunner({ e2eP99At: () => 100 });
+    const failingAbove: StepRunner = async (rate, options) => {
+      const measured = await runner.runStep(rate, options);
+      const failed = rate >= 40 ? 1 : 0;
+      return { ...measured, completed: measured.launched - failed, failed };
+    };
+    const { steps, answer, stopReason } = await searchCapacity({ slo: SLO, startRate: 10, stepDurationMs: 30_000, precision: 0.2 }, failingAbove, { clock: runner.clock });
+    expect(stopReason).toBe('found');
+    expect(steps[0]!.thresholds.map((threshold) => threshold.expression)).toEqual(['e2e.p99<2s', 'failed.count<=0']);
+    const firstFailing = steps.find((step) => step.targetRate === 40)!;
+    expect(firstFailing.verdict).toBe('fail');
+    expect(firstFailing.thresholds).toEqual([
+      expect.objectContaining({ expression: 'e2e.p99<2s', passed: true }), expect.objectContaining({ expression: 'failed.count<=0', value: 1, passed: false }),
+    ]);
+    expect(answer).toMatchObject({ kind: 'capacity', capacity: 35, firstFailingRate: 40, limitedBy: ['failed.count<=0'] });
+    expect(answer.interpolatedRate).toBeUndefined(); // a failure count has no crossing worth estimating
+
+    const dead = simulatedRunner({ e2eP99At: () => 100 });
+    const deadServer: StepRunner = async (rate, options) => ({ ...(await dead.runStep(rate, options)), completed: 8, failed: 12 });
+    const judged = await searchCapacity({ slo: SLO, startRate: 5, stepDurationMs: 4_000 }, deadServer, { clock: dead.clock });
+    expect(judged).toMatchObject({ stopReason: 'start-rate-failed', answer: { kind: 'no-passing-step', limitedBy: ['failed.count<=0'] } });
+    expect(judged.steps.map((step) => step.verdict)).toEqual(['fail']);
+  });
+
+  it('an SLO that bounds failures itself sets the tolerance: no implicit failed.count<=0 beside it', async () => {
+    for (const text of ['e2e.p99<2s,failed.rate<5%', 'failed.count<10']) {
+      const runner = simulatedRunner({ e2eP99At: () => 100 });
+      const fewFailures: StepRunner = async (rate, options) => ({ ...(await runner.runStep(rate, options)), failed: 1 });
+      const { steps, answer } = await searchCapacity({ slo: parseSlo(text), startRate: 10, stepDurationMs: 30_000, maxRate: 20 }, fewFailures, { clock: runner.clock });
+      expect(steps[0]!.thresholds.map((threshold) => threshold.expression), text).toEqual(parseSlo(text).map((threshold) => threshold.expression));
+      expect(answer, text).toMatchObject({ kind: 'at-least', capacity: 20 });
+    }
   });
 
   it('parseExpectation: a predicate over the capacity; no capacity meets nothing', () => {
