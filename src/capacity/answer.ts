@@ -52,7 +52,7 @@ export function answerOf(steps: readonly CapacityStep[], precision: number): Cap
     kind,
     ...(passing ? { capacity: passing.targetRate, lastPassingRate: passing.targetRate, lastPassingAchievedRate: passing.achievedRate } : {}),
     ...(failing ? { firstFailingRate: failing.targetRate } : {}),
-    limitedBy: failing ? failing.thresholds.filter((threshold) => !threshold.passed).map((threshold) => threshold.expression) : [],
+    limitedBy: failing ? [...failing.brokenBy] : [],
     ...(interpolated !== undefined ? { interpolatedRate: interpolated } : {}),
     withinPrecision: passing !== undefined && failing !== undefined && isWithinPrecision(passing.targetRate, failing.targetRate, precision),
     ...(clientLimited ? { clientLimitedRate: clientLimited.targetRate } : {}),
