@@ -3,7 +3,7 @@ import { expectationMet, parseExpectation } from '../../src/capacity/expectation
 import { searchCapacity, type CapacityOptions, type SearchHooks } from '../../src/capacity/search.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import type { CapacityStep, StepMeasurement, StepRunner } from '../../src/capacity/types.js';
-import { checkGenerator, DEFAULT_MAX_START_LATENESS_MS, startLatenessBoundMs } from '../../src/capacity/verdict.js';
+import { checkGenerator, NO_LATENCY_SLO_MAX_START_LATENESS_MS, startLatenessBoundMs } from '../../src/capacity/verdict.js';
 import { UsageError } from '../../src/errors.js';
 import { LatencyHistogram, type LatencySummary } from '../../src/metrics/latency-histogram.js';
 import { SchedulerService } from '../../src/scheduler/scheduler-service.js';
@@ -216,10 +216,10 @@ describe('capacity search: the client, not the server, as the limit', () => {
   });
 
   it('a client whose starts run late (lateness p99 over the bound): client-limited', async () => {
-    const { result } = search({ e2eP99At: kneeAt(1000), latenessP99At: (rate) => (rate >= 60 ? 250 : 2) });
+    const { result } = search({ e2eP99At: kneeAt(1000), latenessP99At: (rate) => (rate >= 60 ? 650 : 2) });
     const { steps, answer, stopReason } = await result;
     expect(stopReason).toBe('client-limited');
-    expect(steps.at(-1)!.generator).toMatchObject({ keptUp: false, startLatenessP99Ms: 250, maxStartLatenessMs: 100, reason: 'start lateness p99 250 ms > 100 ms' });
+    expect(steps.at(-1)!.generator).toMatchObject({ keptUp: false, startLatenessP99Ms: 650, maxStartLatenessMs: 500, reason: 'start lateness p99 650 ms > 500 ms' });
     expect(answer).toMatchObject({ kind: 'client-limited', clientLimitedRate: 80, capacity: 40 });
   });
 
@@ -238,10 +238,18 @@ describe('capacity search: the client, not the server, as the limit', () => {
     expect(checkGenerator(measurement(1000, 1000, 100.5), bounds).keptUp).toBe(false);
   });
 
-  it('the lateness bound: 100 ms, or a tenth of the tightest latency limit of the SLO', () => {
-    expect(startLatenessBoundMs(parseSlo('e2e.p99<2s'))).toBe(DEFAULT_MAX_START_LATENESS_MS);
-    expect(startLatenessBoundMs(parseSlo('e2e.p99<2s;start.p50<=200ms'))).toBe(20);
-    expect(startLatenessBoundMs(parseSlo('failed.rate<1%'))).toBe(DEFAULT_MAX_START_LATENESS_MS);
+  it('the lateness bound: a quarter of the tightest latency limit of the SLO (a second without one)', () => {
+    expect(startLatenessBoundMs(parseSlo('e2e.p99<2s'))).toBe(500);
+    expect(startLatenessBoundMs(parseSlo('e2e.p99<2s;start.p50<=200ms'))).toBe(50);
+    expect(startLatenessBoundMs(parseSlo('failed.rate<1%'))).toBe(NO_LATENCY_SLO_MAX_START_LATENESS_MS);
+  });
+
+  it('a lateness p99 of 135 ms on a busy machine with a 1 s SLO: the generator kept up (reviewer: it ended the search)', async () => {
+    const slo = parseSlo('start.p99<1s,e2e.p99<3s');
+    const { result } = search({ e2eP99At: kneeAt(1000), latenessP99At: () => 134.9 }, { slo, maxRate: 40 });
+    const { steps, stopReason } = await result;
+    expect(steps.every((step) => step.generator.keptUp && step.generator.maxStartLatenessMs === 250)).toBe(true);
+    expect(stopReason).toBe('max-rate');
   });
 });
 
