@@ -140,8 +140,10 @@ export type CapacityStopReason = 'found' | 'max-rate' | 'max-duration' | 'interr
 /**
  * What is known about the capacity. capacity: a passing and a failing rate bracket it. at-least: only
  * passing steps (the search reached max-rate, or stopped while still growing). client-limited: the
- * generator could not deliver `clientLimitedRate`; the server's capacity is at least `lastPassingRate`
- * when there is one. no-passing-step: even the start rate broke the SLO. none: no step was judged.
+ * generator could not deliver `clientLimitedRate` before any step failed; the server's capacity is at
+ * least `lastPassingRate` when there is one (a client-limited step after a bracket leaves the kind
+ * capacity, with `clientLimitedRate` set). no-passing-step: even the start rate broke the SLO (the
+ * capacity is below `firstFailingRate`). none: no step was judged.
  */
 export type CapacityAnswerKind = 'capacity' | 'at-least' | 'client-limited' | 'no-passing-step' | 'none';
 

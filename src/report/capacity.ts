@@ -49,7 +49,9 @@ export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[],
   const at = `at ${slo.join(', ')}`;
   const rate = (value: number | undefined) => (value === undefined ? '?' : `${formatNumber(value)} wf/s`);
   const estimate = answer.interpolatedRate !== undefined ? `; the SLO broke near ${rate(answer.interpolatedRate)}` : '';
-  const unfinished = !answer.withinPrecision && stopReason !== 'found' ? ` — search ended early (${stopReason}), not within the precision` : '';
+  const endedAt = stopReason === 'client-limited' && answer.clientLimitedRate !== undefined
+    ? `client-limited: the load generator could not deliver ${rate(answer.clientLimitedRate)}` : stopReason;
+  const unfinished = !answer.withinPrecision && stopReason !== 'found' ? ` — search ended early (${endedAt}), not within the precision` : '';
   switch (answer.kind) {
     case 'capacity':
       return `Capacity: ${rate(answer.capacity)} ${at} (last passing step ${rate(answer.lastPassingRate)}, first failing ${rate(answer.firstFailingRate)}: ${answer.limitedBy.join(', ')}${estimate})${unfinished}`;

@@ -3,7 +3,7 @@ import { searchCapacity } from '../../src/capacity/search.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import type { CapacityStep, StepRunner } from '../../src/capacity/types.js';
 import type { LatencySummary } from '../../src/metrics/latency-histogram.js';
-import { formatCapacitySummary, formatStepLine } from '../../src/report/capacity.js';
+import { formatAnswerLine, formatCapacitySummary, formatStepLine } from '../../src/report/capacity.js';
 
 const flat = (value: number, count: number): LatencySummary => ({ count, min: value, mean: value, p50: value, p90: value, p95: value, p99: value, p999: value, max: value });
 
@@ -70,5 +70,16 @@ describe('capacity report: the step table and the answer line', () => {
     expect(formatStepLine(cutShort, ['e2e'])).toBe('Step 1 (growth): target 10 wf/s, achieved 8 wf/s over 3.4s, e2e p50 100ms p99 100ms, failed 0: cut short');
     const inWarmup: CapacityStep = { ...cutShort, measurement: { ...cutShort.measurement, measuredSeconds: 0 } };
     expect(formatStepLine(inWarmup, ['e2e'])).toBe('Step 1 (growth): target 10 wf/s: cut short during its warm-up, nothing measured');
+  });
+
+  it('a bracket found before a client-limited step: the capacity with the bracket, and why the search ended early', () => {
+    const line = formatAnswerLine(
+      { kind: 'capacity', capacity: 4, lastPassingRate: 4, firstFailingRate: 8, limitedBy: ['e2e.p99<3s'], withinPrecision: false, clientLimitedRate: 6 },
+      ['e2e.p99<3s'], 'client-limited',
+    );
+    expect(line).toBe(
+      'Capacity: 4 wf/s at e2e.p99<3s (last passing step 4 wf/s, first failing 8 wf/s: e2e.p99<3s) — search ended early ' +
+        '(client-limited: the load generator could not deliver 6 wf/s), not within the precision',
+    );
   });
 });

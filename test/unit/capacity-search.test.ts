@@ -223,6 +223,18 @@ describe('capacity search: the client, not the server, as the limit', () => {
     expect(answer).toMatchObject({ kind: 'client-limited', clientLimitedRate: 80, capacity: 40 });
   });
 
+  it('a client-limited step in the bisection keeps the bracket: kind capacity, not within the precision, the client-limited rate recorded', async () => {
+    // The bracket 80 pass / 160 fail is found; then the client runs late at the bisection's 120 wf/s (a busy moment).
+    const { runner, result } = search({ e2eP99At: kneeAt(140), latenessP99At: (rate) => (rate === 120 ? 900 : 2) });
+    const { steps, answer, stopReason } = await result;
+    expect(runner.rates).toEqual([10, 20, 40, 80, 160, 120]);
+    expect(steps.map((step) => step.verdict)).toEqual(['pass', 'pass', 'pass', 'pass', 'fail', 'client-limited']);
+    expect(stopReason).toBe('client-limited');
+    expect(answer).toMatchObject({
+      kind: 'capacity', capacity: 80, lastPassingRate: 80, firstFailingRate: 160, limitedBy: ['e2e.p99<2s'], withinPrecision: false, clientLimitedRate: 120,
+    });
+  });
+
   it('the generator check: ±1% of the intended arrivals (or one arrival), and lateness within the bound', () => {
     const bounds = { maxStartLatenessMs: 100, launchedTolerance: 0.01 };
     const measurement = (intendedArrivals: number, launched: number, latenessP99 = 1): StepMeasurement => ({
