@@ -72,9 +72,11 @@ export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[],
  * answer could not be held against it (client-limited, an error, a signal); the gate then fails.
  */
 export function formatExpectationLine(expectation: { expression: string; met: boolean }, answer: CapacityAnswer, notJudged?: string): string {
-  const found = answer.capacity === undefined
-    ? 'no step passed'
-    : `${answer.kind === 'at-least' ? 'at least ' : ''}${formatNumber(answer.capacity)} wf/s`;
+  const found = answer.capacity !== undefined
+    ? `${answer.kind === 'at-least' ? 'at least ' : ''}${formatNumber(answer.capacity)} wf/s`
+    : answer.kind === 'no-passing-step' && answer.firstFailingRate !== undefined
+      ? `below ${formatNumber(answer.firstFailingRate)} wf/s (no step passed)`
+      : 'no step passed';
   const what = notJudged === undefined ? found : `not judged: ${notJudged} (${found})`;
   return `${expectation.met ? '✓' : '✗'} expect capacity ${expectation.expression}: ${what}`;
 }

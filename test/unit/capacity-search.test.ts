@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { expectationMet, parseExpectation } from '../../src/capacity/expectation.js';
+import { expectationMet, judgeExpectation, parseExpectation } from '../../src/capacity/expectation.js';
 import { searchCapacity, type CapacityOptions, type SearchHooks } from '../../src/capacity/search.js';
 import { parseSlo } from '../../src/capacity/slo.js';
-import type { CapacityStep, StepMeasurement, StepRunner } from '../../src/capacity/types.js';
+import type { CapacityAnswer, CapacityStep, StepMeasurement, StepRunner } from '../../src/capacity/types.js';
 import { checkGenerator, NO_LATENCY_SLO_MAX_START_LATENESS_MS, startLatenessBoundMs } from '../../src/capacity/verdict.js';
 import { UsageError } from '../../src/errors.js';
 import { LatencyHistogram, type LatencySummary } from '../../src/metrics/latency-histogram.js';
@@ -402,6 +402,30 @@ describe('capacity search: settings, SLO and expectation', () => {
     for (const [text, capacity, holds] of cases) expect(parseExpectation(text).holds(capacity), `${text} at ${capacity}`).toBe(holds);
     expect(parseExpectation(' >= 1.5 ')).toMatchObject({ expression: '>= 1.5', operator: '>=', rate: 1.5 });
     for (const text of ['>=100', '>100', '<=100', '<100', '==100']) expect(parseExpectation(text).holds(undefined), text).toBe(false);
+  });
+
+  it('an expectation is judged by what the answer knows: at least c meets only lower bounds, below f meets upper bounds at or above f', () => {
+    const atLeast: CapacityAnswer = { kind: 'at-least', capacity: 2, lastPassingRate: 2, limitedBy: [], withinPrecision: false };
+    const below: CapacityAnswer = { kind: 'no-passing-step', firstFailingRate: 10, limitedBy: ['e2e.p99<2s'], withinPrecision: false };
+    const bracket: CapacityAnswer = { kind: 'capacity', capacity: 140, lastPassingRate: 140, firstFailingRate: 145, limitedBy: ['e2e.p99<2s'], withinPrecision: true };
+    const onlyAtLeast = 'the capacity is only known to be at least 2 wf/s';
+    const onlyBelow = 'the capacity is only known to be below 10 wf/s';
+    const cases: [CapacityAnswer, string, { met: boolean; notJudged?: string }][] = [
+      // the reviewer's case: "at least 2" passed <=2
+      [atLeast, '<=2', { met: false, notJudged: onlyAtLeast }], [atLeast, '<100', { met: false, notJudged: onlyAtLeast }],
+      [atLeast, '==2', { met: false, notJudged: onlyAtLeast }], [atLeast, '>=2', { met: true }], [atLeast, '>1', { met: true }],
+      [atLeast, '>=3', { met: false }],
+      // capacity < 10: an upper bound at or above 10 is met; below 10, or any lower bound under 10, cannot be told
+      [below, '<=100', { met: true }], [below, '<10', { met: true }], [below, '<=10', { met: true }],
+      [below, '<=5', { met: false, notJudged: onlyBelow }], [below, '>=1', { met: false, notJudged: onlyBelow }],
+      [below, '==5', { met: false, notJudged: onlyBelow }], [below, '>=10', { met: false }], [below, '>50', { met: false }],
+      [bracket, '>=100', { met: true }], [bracket, '<=140', { met: true }], [bracket, '<140', { met: false }],
+      [{ kind: 'none', limitedBy: [], withinPrecision: false }, '<=100', { met: false }],
+    ];
+    for (const [answer, text, verdict] of cases) {
+      expect(judgeExpectation(parseExpectation(text), answer), `${answer.kind} ${text}`).toEqual(verdict);
+      expect(expectationMet(parseExpectation(text), answer), `${answer.kind} ${text}`).toBe(verdict.met);
+    }
   });
 
   it('parseExpectation refuses bad input with one line naming it', () => {
