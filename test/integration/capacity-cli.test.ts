@@ -128,6 +128,31 @@ describe('sched-bench capacity judges what the server did not finish', () => {
   });
 });
 
+describe('sched-bench capacity with a small in-flight cap', () => {
+  it('a cap filled by slow workflows fails the step (the server did not keep up), never client-limited', { timeout: 90_000 }, async () => {
+    // One activity slot of 1 s: about 1 wf/s finishes; past it the 3 slots of --concurrency fill and hold arrivals back.
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const result = await new CliProcess([
+      'capacity', '--address', address, '--task-queue', uniqueQueue('capacity-cap'), '--worker', '--activity-slots', '1', '--activity-delay', '1000',
+      '--concurrency', '3', '--slo', 'e2e.p99<8s', '--start-rate', '0.5', '--step-duration', '4s', '--precision', '0.5', '--max-duration', '45s',
+      '--json', json,
+    ]).exitedWithin(80_000);
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const document = readDocument(json);
+    expect(document.steps.map((step) => step.verdict)).not.toContain('client-limited');
+    const capped = document.steps.filter((step) => step.counts.heldByCap > 0);
+    expect(capped.length, result.stdout).toBeGreaterThan(0);
+    for (const step of capped) {
+      expect(step.verdict).toBe('fail');
+      expect(step.brokenBy).toContainEqual(expect.stringMatching(/^in flight reached the cap of 3 \(\d+ arrivals? held back\): the server did not keep up$/));
+    }
+    expect(result.stdout).toMatch(/: ✗ fail \(.*in flight reached the cap of 3/m);
+    expect(['capacity', 'no-passing-step']).toContain(document.answer.kind);
+  });
+});
+
 describe('sched-bench capacity against a server that dies', () => {
   const servers: RestartableDevServer[] = [];
   afterAll(async () => {
