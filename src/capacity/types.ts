@@ -13,7 +13,10 @@ export interface StepRunOptions {
   durationMs: number;
   /** Run at the step's rate before the measured part, its launches kept out of the numbers, ms. */
   warmupMs: number;
-  /** The search was stopped: end the step early and set `cutShort` on its measurement. */
+  /**
+   * The search was stopped: end the step early and set `cutShort` on its measurement, unless its measured
+   * window had already ended (a stop during the drain leaves a complete measurement, judged).
+   */
   signal?: AbortSignal;
   /**
    * What is left of the search's budget as the step starts, ms (undefined: no budget). The search only

@@ -277,6 +277,21 @@ describe('capacity search: stopping', () => {
     expect(answer).toMatchObject({ kind: 'at-least', capacity: 20 });
   });
 
+  it('abort after a step measured its whole window (the runner did not cut it short): the step is judged and counts, then the search ends', async () => {
+    const controller = new AbortController();
+    const runner = simulatedRunner({ e2eP99At: kneeAt(140) });
+    // The signal comes during the third step's drain: the runner returns its full measurement.
+    const complete: StepRunner = async (rate, options) => {
+      const measurement = await runner.runStep(rate, { ...options, signal: undefined });
+      if (rate === 40) controller.abort();
+      return measurement;
+    };
+    const { steps, answer, stopReason } = await searchCapacity({ slo: SLO, startRate: 10, stepDurationMs: 30_000 }, complete, { clock: runner.clock, signal: controller.signal });
+    expect(steps.map((step) => [step.targetRate, step.verdict])).toEqual([[10, 'pass'], [20, 'pass'], [40, 'pass']]);
+    expect(stopReason).toBe('interrupted');
+    expect(answer).toMatchObject({ kind: 'at-least', capacity: 40 });
+  });
+
   it('abort between steps: no further step starts, the steps so far are kept', async () => {
     const controller = new AbortController();
     const { runner, result } = search({ e2eP99At: kneeAt(140) }, {}, { signal: controller.signal, onStep: (step) => step.index === 5 && controller.abort() });
