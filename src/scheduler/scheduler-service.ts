@@ -288,8 +288,10 @@ export class SchedulerService {
    * (the time limit, or an earlier stop); 0 when the stop came during the warm-up. So far, while running.
    */
   measuredWindowMs(): number {
-    const launchingEnd = Math.min(this.stopRequestedAt ?? this.clock.now(), this.startedAt + (this.timeLimitMs ?? Infinity));
     if (!this.running && this.finishedAt === undefined) return 0;
+    const limitAt = this.startedAt + (this.timeLimitMs ?? Infinity);
+    // The time limit ends the window at the limit itself: its timer may fire a fraction of a ms early.
+    const launchingEnd = this.stopReason === 'time-limit' ? limitAt : Math.min(this.stopRequestedAt ?? this.clock.now(), limitAt);
     return Math.max(0, launchingEnd - this.startedAt - this.warmupMs);
   }
 
