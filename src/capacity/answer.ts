@@ -23,8 +23,9 @@ function crossing(passing: ThresholdResult | undefined, failing: ThresholdResult
 
 /** The lowest crossing of the thresholds that broke at `failing`, between `passing` and `failing`. */
 function interpolatedRate(passing: CapacityStep, failing: CapacityStep): number | undefined {
+  // A failure count grows with the step's length as much as with its rate: no crossing worth estimating.
   const crossings = failing.thresholds
-    .filter((threshold) => !threshold.passed)
+    .filter((threshold) => !threshold.passed && threshold.metric !== 'failed.count')
     .map((threshold) => crossing(
       passing.thresholds.find((candidate) => candidate.expression === threshold.expression),
       threshold,
@@ -35,7 +36,7 @@ function interpolatedRate(passing: CapacityStep, failing: CapacityStep): number 
   return crossings.length > 0 ? Math.min(...crossings) : undefined;
 }
 
-/** What the judged steps tell about the capacity (steps cut short tell nothing). */
+/** What the judged steps tell about the capacity (steps cut short tell nothing; a client-limited one tells its rate). */
 export function answerOf(steps: readonly CapacityStep[], precision: number): CapacityAnswer {
   const passing = steps.filter((step) => step.verdict === 'pass').reduce<CapacityStep | undefined>(
     (best, step) => (best === undefined || step.targetRate > best.targetRate ? step : best), undefined);
@@ -43,15 +44,17 @@ export function answerOf(steps: readonly CapacityStep[], precision: number): Cap
     .filter((step) => step.verdict === 'fail' && (passing === undefined || step.targetRate > passing.targetRate))
     .reduce<CapacityStep | undefined>((best, step) => (best === undefined || step.targetRate < best.targetRate ? step : best), undefined);
   const clientLimited = [...steps].reverse().find((step) => step.verdict === 'client-limited');
-  const kind: CapacityAnswer['kind'] = clientLimited
-    ? 'client-limited'
-    : passing && failing ? 'capacity' : passing ? 'at-least' : failing ? 'no-passing-step' : 'none';
+  // A bracket found before a client-limited step still brackets the capacity (only not within the
+  // precision): the client's limit discards it only when there is none.
+  const kind: CapacityAnswer['kind'] = passing && failing
+    ? 'capacity'
+    : clientLimited ? 'client-limited' : passing ? 'at-least' : failing ? 'no-passing-step' : 'none';
   const interpolated = passing && failing ? interpolatedRate(passing, failing) : undefined;
   return {
     kind,
     ...(passing ? { capacity: passing.targetRate, lastPassingRate: passing.targetRate, lastPassingAchievedRate: passing.achievedRate } : {}),
     ...(failing ? { firstFailingRate: failing.targetRate } : {}),
-    limitedBy: failing ? failing.thresholds.filter((threshold) => !threshold.passed).map((threshold) => threshold.expression) : [],
+    limitedBy: failing ? [...failing.brokenBy] : [],
     ...(interpolated !== undefined ? { interpolatedRate: interpolated } : {}),
     withinPrecision: passing !== undefined && failing !== undefined && isWithinPrecision(passing.targetRate, failing.targetRate, precision),
     ...(clientLimited ? { clientLimitedRate: clientLimited.targetRate } : {}),

@@ -46,7 +46,37 @@ export function parseExpectation(text: string): Expectation {
   return { expression, operator, rate, holds: (capacity) => capacity !== undefined && compare(capacity, operator, rate) };
 }
 
-/** Whether a search's answer meets the expectation: its capacity (the last passing rate) is judged. */
+/** An expectation held against an answer: whether it is met, and why it could not be judged when it could not. */
+export interface ExpectationVerdict {
+  met: boolean;
+  /** Why the answer cannot decide the expectation (it is then not met), in a few words. */
+  notJudged?: string;
+}
+
+const LOWER_BOUNDS: readonly ExpectationOperator[] = ['>=', '>'];
+
+/**
+ * Holds an answer against the expectation by what the answer knows. A capacity (a bracket): its last
+ * passing rate is judged. At least c (no step failed): only a lower bound (>=, >) can be met; <=, < and
+ * == are not judged, the capacity may lie anywhere above c. Below f (even the first step failed): an
+ * upper bound (<=, <) at or above f is met, as the capacity is below f; anything else is not met, the
+ * capacity may lie anywhere below f. No capacity at all meets nothing.
+ */
+export function judgeExpectation(expectation: Expectation, answer: CapacityAnswer): ExpectationVerdict {
+  const { operator, rate } = expectation;
+  if (answer.kind === 'at-least' && answer.capacity !== undefined && !LOWER_BOUNDS.includes(operator)) {
+    return { met: false, notJudged: `the capacity is only known to be at least ${answer.capacity} wf/s` };
+  }
+  if (answer.kind === 'no-passing-step' && answer.firstFailingRate !== undefined) {
+    const below = answer.firstFailingRate;
+    if ((operator === '<=' || operator === '<') && below <= rate) return { met: true };
+    if (LOWER_BOUNDS.includes(operator) && rate >= below) return { met: false };
+    return { met: false, notJudged: `the capacity is only known to be below ${below} wf/s` };
+  }
+  return { met: expectation.holds(answer.capacity) };
+}
+
+/** Whether a search's answer meets the expectation (judgeExpectation). */
 export function expectationMet(expectation: Expectation, answer: CapacityAnswer): boolean {
-  return expectation.holds(answer.capacity);
+  return judgeExpectation(expectation, answer).met;
 }

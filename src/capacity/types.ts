@@ -13,7 +13,10 @@ export interface StepRunOptions {
   durationMs: number;
   /** Run at the step's rate before the measured part, its launches kept out of the numbers, ms. */
   warmupMs: number;
-  /** The search was stopped: end the step early and set `cutShort` on its measurement. */
+  /**
+   * The search was stopped: end the step early and set `cutShort` on its measurement, unless its measured
+   * window had already ended (a stop during the drain leaves a complete measurement, judged).
+   */
   signal?: AbortSignal;
   /**
    * What is left of the search's budget as the step starts, ms (undefined: no budget). The search only
@@ -30,7 +33,10 @@ export interface StepRunOptions {
 export interface StepMeasurement {
   /** The rate asked for (echoed by the runner). */
   targetRate: number;
-  /** Seconds of the measured window. */
+  /**
+   * Seconds of the measured window as it really elapsed: from the end of the warm-up until launching
+   * stopped (the step's end, or the signal's stop before it). The rates below are per these seconds.
+   */
   measuredSeconds: number;
   /** Arrivals the open loop intended within the measured window (rate × seconds). */
   intendedArrivals: number;
@@ -52,7 +58,22 @@ export interface StepMeasurement {
   latency: Partial<Record<LatencyGroup, LatencySummary>>;
   /** The step's encoded HDR histograms by name (opaque to the search; carried into the result for JSON). */
   histograms: Readonly<Record<string, string>>;
-  /** The step was ended early (the search's signal): too short to judge, it decides nothing. */
+  /**
+   * Measured workflows still running when the drain gave up: they outlasted the step and its drain, so
+   * their latencies are in no percentile. Absent: 0.
+   */
+  unfinished?: number;
+  /**
+   * Measured arrivals the open loop's in-flight cap held back (launched late, or never): the workflows in
+   * flight did not finish fast enough to free a slot. Absent: 0.
+   */
+  heldByCap?: number;
+  /** The open loop's cap on workflows in flight during the step (to name it). */
+  inFlightCap?: number;
+  /**
+   * The step was ended early by the search's signal: its measured window was cut, or the signal came
+   * during the drain and left workflows unfinished. It decides nothing.
+   */
   cutShort?: boolean;
 }
 
@@ -93,8 +114,17 @@ export interface CapacityStep {
   /** Starts per second the generator achieved (measurement.achievedRate). */
   achievedRate: number;
   verdict: StepVerdict;
-  /** Every SLO threshold with its measured value and whether it held (those not passed broke). */
+  /**
+   * Every SLO threshold with its measured value and whether it held (those not passed broke), and the
+   * implicit bound on failures (failed.count<=0) when the SLO bounds none.
+   */
   thresholds: ThresholdResult[];
+  /**
+   * Verdict fail: what broke the step, the thresholds that broke (their expressions) first, then the
+   * checks every step must pass beside them (workflows left unfinished, the in-flight cap filled). Empty
+   * for any other verdict.
+   */
+  brokenBy: string[];
   generator: GeneratorCheck;
   /** When the step began, ms since the search began, and how long it took (warm-up and drain included). */
   startedAtMs: number;
@@ -113,8 +143,10 @@ export type CapacityStopReason = 'found' | 'max-rate' | 'max-duration' | 'interr
 /**
  * What is known about the capacity. capacity: a passing and a failing rate bracket it. at-least: only
  * passing steps (the search reached max-rate, or stopped while still growing). client-limited: the
- * generator could not deliver `clientLimitedRate`; the server's capacity is at least `lastPassingRate`
- * when there is one. no-passing-step: even the start rate broke the SLO. none: no step was judged.
+ * generator could not deliver `clientLimitedRate` before any step failed; the server's capacity is at
+ * least `lastPassingRate` when there is one (a client-limited step after a bracket leaves the kind
+ * capacity, with `clientLimitedRate` set). no-passing-step: even the start rate broke the SLO (the
+ * capacity is below `firstFailingRate`). none: no step was judged.
  */
 export type CapacityAnswerKind = 'capacity' | 'at-least' | 'client-limited' | 'no-passing-step' | 'none';
 
@@ -130,7 +162,7 @@ export interface CapacityAnswer {
   lastPassingAchievedRate?: number;
   /** The lowest target rate that broke the SLO (with the generator keeping up), above the last passing one. */
   firstFailingRate?: number;
-  /** The SLO thresholds that broke at the first failing rate (their expressions, e.g. `e2e.p99<2s`). */
+  /** What broke the first failing step (its brokenBy: threshold expressions such as `e2e.p99<2s`, then other reasons). */
   limitedBy: string[];
   /**
    * Where the thresholds that broke cross their limits, interpolated linearly between the last passing
@@ -140,7 +172,10 @@ export interface CapacityAnswer {
   interpolatedRate?: number;
   /** (firstFailing − lastPassing) / lastPassing ≤ precision: the bisection finished. */
   withinPrecision: boolean;
-  /** The target rate at which the generator did not keep up. */
+  /**
+   * The target rate at which the generator did not keep up. With kind "capacity" the bracket was found
+   * before (the bisection then stopped short of the precision).
+   */
   clientLimitedRate?: number;
 }
 

@@ -1,5 +1,5 @@
 import { answerOf } from '../capacity/answer.js';
-import { expectationMet, type Expectation } from '../capacity/expectation.js';
+import { judgeExpectation, type Expectation } from '../capacity/expectation.js';
 import { resolveCapacitySettings } from '../capacity/search.js';
 import type { CapacityResult, CapacitySettings, CapacityStep } from '../capacity/types.js';
 import { firstLine } from '../errors.js';
@@ -169,8 +169,10 @@ function whyNotJudged(result: Pick<CapacityResult, 'stopReason' | 'answer'>): st
  * meets it; `notJudged` says why a search's answer could not be held against it.
  */
 export function capacityExpectation(expect: Expectation, result: Pick<CapacityResult, 'stopReason' | 'answer'>): { expression: string; met: boolean; notJudged?: string } {
-  const notJudged = whyNotJudged(result);
-  return { expression: expect.expression, met: notJudged === undefined && expectationMet(expect, result.answer), ...(notJudged ? { notJudged } : {}) };
+  const searchNotJudged = whyNotJudged(result);
+  const judged = searchNotJudged === undefined ? judgeExpectation(expect, result.answer) : { met: false };
+  const notJudged = searchNotJudged ?? judged.notJudged;
+  return { expression: expect.expression, met: judged.met, ...(notJudged ? { notJudged } : {}) };
 }
 
 /**

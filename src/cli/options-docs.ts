@@ -178,12 +178,16 @@ const README_NOTES: Partial<Record<keyof RunConfig, string>> = {
     'so workflows nobody runs cannot hold a stopped run',
   maxOutage:
     'The run then ends at once (no drain): one line, the JSON result with the open outage in `serverHealth`, ' +
-    '`stopReason: aborted`',
+    '`stopReason: aborted`; `capacity` stops its search with stop reason `error` naming the outage (exit 1, no capacity claimed)',
   thresholds: 'More: `failed.rate<0.01`, `throughput>50`; see [Thresholds](#thresholds-ci-gating)',
   cron: 'Fields: minute hour day-of-month month day-of-week; names, ranges, steps',
-  slo: 'Without it `capacity` exits 2. A lower bound (`throughput>50`) is refused: it would fail at low rates and pass at high ones',
+  slo:
+    'Without it `capacity` exits 2. A lower bound (`throughput>50`) is refused: it would fail at low rates and pass at high ones. ' +
+    'Failures are part of every SLO: without a `failed.rate`/`failed.count` bound, a step with any failed workflow fails (`failed.count<=0`); ' +
+    'so does a step whose drain left workflows running, or whose in-flight cap (`--concurrency`) filled',
   expect:
-    'Judged on the last passing rate; a search that found no passing rate, was client-limited, stopped on an error or was interrupted ' +
+    'Judged on the last passing rate; an "at least" answer (no step failed) meets only `>=`/`>`, a "below the start rate" answer only ' +
+    '`<=`/`<` at or above that rate; a search that was client-limited, stopped on an error or was interrupted ' +
     'does not meet it (see [Signals and exit codes](#signals-and-exit-codes))',
 };
 

@@ -805,7 +805,7 @@ export const OPTION_SPECS = [
   option({
     key: 'maxOutage', flag: '--max-outage <time>', env: ['SCHEDULER_MAX_OUTAGE'], defaultValue: 300,
     description: 'outages are ridden out, but a server unreachable this long ends the run (exit 1, results kept); 0: wait for ever',
-    parse: parseDuration({ allowZero: true }), commands: LOAD,
+    parse: parseDuration({ allowZero: true }), commands: LOAD_AND_CAPACITY,
   }),
   option({
     key: 'onStop', flag: '--on-stop <leave|terminate>', env: ['SCHEDULER_ON_STOP'], defaultValue: 'leave',

@@ -228,6 +228,7 @@ export function capacitySpecOf(config: RunConfig, cliLookup: CliLookup): Capacit
     maxInFlight: config.concurrency ?? OPEN_LOOP_DEFAULT_CONCURRENCY,
     drainStallSeconds: DRAIN_STALL_SECONDS,
     retryTimeout: config.retryTimeout,
+    maxOutage: config.maxOutage,
     eagerStart: eagerStartOf(config),
     historySample: config.historySample,
   };

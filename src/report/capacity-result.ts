@@ -23,10 +23,13 @@ export interface CapacityStepResult {
   elapsedSeconds: number;
   /** The measured window (warm-up excluded). */
   measuredSeconds: number;
-  counts: { intendedArrivals: number; launched: number; started: number; completed: number; failed: number };
+  /** unfinished: still running when the drain gave up; heldByCap: arrivals the in-flight cap held back. */
+  counts: { intendedArrivals: number; launched: number; started: number; completed: number; failed: number; unfinished: number; heldByCap: number };
   completedPerSecond: number;
   generator: GeneratorCheck;
   thresholds: RunResult['thresholds'];
+  /** Verdict fail: what broke the step (threshold expressions, then other reasons); empty otherwise. */
+  brokenBy: string[];
   /** By latency group (start, e2e, start_lateness, the workload's operations): summary and encoded histogram. */
   latency: Record<string, LatencyResult>;
   cutShort: boolean;
@@ -110,11 +113,12 @@ export function capacityStepResult(step: CapacityStep): CapacityStepResult {
     startedAtSeconds: step.startedAtMs / 1000, elapsedSeconds: step.elapsedMs / 1000, measuredSeconds: measurement.measuredSeconds,
     counts: {
       intendedArrivals: measurement.intendedArrivals, launched: measurement.launched, started: measurement.started,
-      completed: measurement.completed, failed: measurement.failed,
+      completed: measurement.completed, failed: measurement.failed, unfinished: measurement.unfinished ?? 0, heldByCap: measurement.heldByCap ?? 0,
     },
     completedPerSecond: measurement.completedPerSecond,
     generator: step.generator,
     thresholds: thresholdRecords(step.thresholds),
+    brokenBy: step.brokenBy,
     latency: stepLatency(step),
     cutShort: measurement.cutShort === true,
   };

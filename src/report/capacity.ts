@@ -1,4 +1,5 @@
 import type { CapacityAnswer, CapacityResult, CapacityStep, StepVerdict } from '../capacity/types.js';
+import { formatSeconds } from './lines.js';
 import { formatMillis, formatNumber } from './units.js';
 
 const VERDICTS: Record<StepVerdict, string> = { pass: '✓ pass', fail: '✗ fail', 'client-limited': 'client-limited', 'cut-short': 'cut short' };
@@ -16,12 +17,14 @@ export function formatStepLine(step: CapacityStep, groups: readonly string[]): s
     const summary = measurement.latency[group as keyof typeof measurement.latency];
     return summary && summary.count > 0 ? `${group} p50 ${formatMillis(summary.p50)} p99 ${formatMillis(summary.p99)}` : `${group} -`;
   });
-  const broke = step.thresholds.filter((threshold) => !threshold.passed).map((threshold) => threshold.expression);
-  const why = step.verdict === 'client-limited' ? ` (${step.generator.reason ?? 'the load generator did not keep up'})` : broke.length > 0 ? ` (${broke.join(', ')})` : '';
-  return (
-    `Step ${step.index + 1} (${step.phase}): target ${formatNumber(step.targetRate)} wf/s, achieved ${formatNumber(step.achievedRate)} wf/s, ` +
-    `${latencies.join(', ')}, failed ${measurement.failed}: ${VERDICTS[step.verdict]}${why}`
-  );
+  // Only a judged step says why: a step cut short broke nothing, whatever its partial numbers show.
+  const why = step.verdict === 'client-limited'
+    ? ` (${step.generator.reason ?? 'the load generator did not keep up'})`
+    : step.verdict === 'fail' && step.brokenBy.length > 0 ? ` (${step.brokenBy.join(', ')})` : '';
+  const head = `Step ${step.index + 1} (${step.phase}): target ${formatNumber(step.targetRate)} wf/s`;
+  if (step.verdict === 'cut-short' && measurement.measuredSeconds === 0) return `${head}: ${VERDICTS[step.verdict]} during its warm-up, nothing measured`;
+  const over = step.verdict === 'cut-short' ? ` over ${formatSeconds(Number(measurement.measuredSeconds.toFixed(1)))}` : '';
+  return `${head}, achieved ${formatNumber(step.achievedRate)} wf/s${over}, ${latencies.join(', ')}, failed ${measurement.failed}: ${VERDICTS[step.verdict]}${why}`;
 }
 
 /** The table of every step, then the answer line. */
@@ -46,7 +49,9 @@ export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[],
   const at = `at ${slo.join(', ')}`;
   const rate = (value: number | undefined) => (value === undefined ? '?' : `${formatNumber(value)} wf/s`);
   const estimate = answer.interpolatedRate !== undefined ? `; the SLO broke near ${rate(answer.interpolatedRate)}` : '';
-  const unfinished = !answer.withinPrecision && stopReason !== 'found' ? ` — search ended early (${stopReason}), not within the precision` : '';
+  const endedAt = stopReason === 'client-limited' && answer.clientLimitedRate !== undefined
+    ? `client-limited: the load generator could not deliver ${rate(answer.clientLimitedRate)}` : stopReason;
+  const unfinished = !answer.withinPrecision && stopReason !== 'found' ? ` — search ended early (${endedAt}), not within the precision` : '';
   switch (answer.kind) {
     case 'capacity':
       return `Capacity: ${rate(answer.capacity)} ${at} (last passing step ${rate(answer.lastPassingRate)}, first failing ${rate(answer.firstFailingRate)}: ${answer.limitedBy.join(', ')}${estimate})${unfinished}`;
@@ -67,9 +72,11 @@ export function formatAnswerLine(answer: CapacityAnswer, slo: readonly string[],
  * answer could not be held against it (client-limited, an error, a signal); the gate then fails.
  */
 export function formatExpectationLine(expectation: { expression: string; met: boolean }, answer: CapacityAnswer, notJudged?: string): string {
-  const found = answer.capacity === undefined
-    ? 'no step passed'
-    : `${answer.kind === 'at-least' ? 'at least ' : ''}${formatNumber(answer.capacity)} wf/s`;
+  const found = answer.capacity !== undefined
+    ? `${answer.kind === 'at-least' ? 'at least ' : ''}${formatNumber(answer.capacity)} wf/s`
+    : answer.kind === 'no-passing-step' && answer.firstFailingRate !== undefined
+      ? `below ${formatNumber(answer.firstFailingRate)} wf/s (no step passed)`
+      : 'no step passed';
   const what = notJudged === undefined ? found : `not judged: ${notJudged} (${found})`;
   return `${expectation.met ? '✓' : '✗'} expect capacity ${expectation.expression}: ${what}`;
 }

@@ -245,13 +245,14 @@ const capacityStep = object({
   index: count, phase: oneOf('growth', 'bisection'), targetRate: nonNegative, achievedRate: nonNegative,
   verdict: oneOf('pass', 'fail', 'client-limited', 'cut-short'),
   startedAtSeconds: nonNegative, elapsedSeconds: nonNegative, measuredSeconds: nonNegative,
-  counts: object({ intendedArrivals: nonNegative, launched: count, started: count, completed: count, failed: count }),
+  counts: object({ intendedArrivals: nonNegative, launched: count, started: count, completed: count, failed: count, unfinished: count, heldByCap: count }),
   completedPerSecond: nonNegative,
   generator: object(
     { keptUp: boolean, launchedRatio: nonNegative, launchedTolerance: nonNegative, startLatenessP99Ms: nonNegative, maxStartLatenessMs: nonNegative, reason: string },
     ['reason'],
   ),
   thresholds,
+  brokenBy: arrayOf(string),
   latency: valuesOf(latency),
   cutShort: boolean,
 });

@@ -1,7 +1,8 @@
 import { resolveCapacitySettings, searchCapacity, type CapacityOptions } from '../capacity/search.js';
-import type { CapacityResult, CapacityStep, SearchPhase } from '../capacity/types.js';
+import type { CapacityResult, CapacityStep, SearchPhase, StepRunner } from '../capacity/types.js';
 import { ServerHealth, type ServerHealthEvent, type ServerHealthSnapshot } from '../metrics/server-health.js';
 import type { CapacityExporter } from '../report/prometheus.js';
+import { RunWatch } from '../scheduler/run-watch.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
 import type { LaunchCountsSnapshot } from '../shared/run-stats.js';
@@ -22,6 +23,11 @@ export interface CapacitySpec extends SessionSpec {
   /** Between steps, the drain gives up once nothing finished for this long (s). */
   drainStallSeconds: number;
   retryTimeout: number;
+  /**
+   * A server unreachable this long (s) ends the search with stop reason "error", as --max-outage ends a
+   * run: steps against a server that is gone measure nothing. 0 or undefined: ride out any outage.
+   */
+  maxOutage?: number;
   eagerStart: boolean;
   historySample?: number;
 }
@@ -74,6 +80,7 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
   const stopRetries = new AbortController();
   const onAbort = () => stopRetries.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let outage: ReturnType<typeof outageLimit> | undefined;
   try {
     const health = new ServerHealth((event) => onEvent({ type: 'server-health', event }));
     options.onHandle?.({ killNow: () => session.killNow(), serverHealthNow: () => health.snapshot(Date.now()) });
@@ -90,10 +97,11 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
     }
     const exporter = await serveCapacityMetrics(session, spec, { runId, health, currentStep: () => scheduler?.snapshot() });
     onEvent({ type: 'capacity-started', runId, address: session.address });
-    const runStep = schedulerStepRunner({
+    outage = outageLimit(spec, session.address, health, options.clock, () => scheduler?.abort());
+    const runStep = outage.guard(schedulerStepRunner({
       launcher, workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds,
       historySample: spec.historySample, clock: options.clock, onScheduler: (created) => (scheduler = created),
-    });
+    }));
     const result = await searchCapacity(spec.search, runStep, {
       signal: options.signal, clock: options.clock,
       onStepStart: (rate, phase, index) => {
@@ -112,9 +120,47 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
       server: { address: session.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: serverVersion },
     };
   } finally {
+    outage?.stop();
     options.signal?.removeEventListener('abort', onAbort);
     await session.close();
   }
+}
+
+/**
+ * The search's outage limit (spec.maxOutage): once the server has been unreachable longer, the current
+ * step is abandoned (`abortStep`) and the guarded runner throws, so the search stops with stop reason
+ * "error" naming the outage instead of judging steps against a server that is gone.
+ */
+export function outageLimit(
+  spec: CapacitySpec, address: string, health: ServerHealth, clock: Clock | undefined, abortStep: () => void,
+): { guard(runStep: StepRunner): StepRunner; stop(): void } {
+  const limitMs = (spec.maxOutage ?? 0) * 1000;
+  let exceeded: Error | undefined;
+  const watch = new RunWatch({
+    finished: () => 0, inFlightWorkflowIds: () => [], wait: true, workflowTypes: [], ...(clock ? { clock } : {}),
+    outage: { limitMs, currentMs: () => health.currentOutageMs(Date.now()) },
+    onEvent: (event) => {
+      if (event.type !== 'outage-limit') return;
+      exceeded = new Error(
+        `the server at ${address} has been unreachable for ${Math.round(event.outageMs / 1000)}s, longer than the outage limit ` +
+          `(--max-outage ${event.limitMs / 1000}s): giving up`,
+      );
+      abortStep();
+    },
+  });
+  if (limitMs > 0) watch.start();
+  const check = () => {
+    if (exceeded) throw exceeded;
+  };
+  return {
+    guard: (runStep) => async (rate, options) => {
+      check();
+      const measurement = await runStep(rate, options);
+      check();
+      return measurement;
+    },
+    stop: () => watch.stop(),
+  };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { StepMeasurement, StepRunner } from '../capacity/types.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { LatencyGroup } from '../metrics/thresholds.js';
 import { SchedulerService } from '../scheduler/scheduler-service.js';
-import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
+import type { Clock, RunStats, WorkflowLauncher, Workload } from '../scheduler/types.js';
 
 /** What every step of a capacity search runs with, beside its rate. */
 export interface StepLoad {
@@ -21,7 +21,8 @@ export interface StepLoad {
 /**
  * Runs each step as its own open loop on the session's launcher: the warm-up launches kept out of the
  * numbers, then the measured part, then a drain of what is in flight, so a step's backlog never lands
- * in the next one. The measured window is the nominal step duration (the drain is not part of it).
+ * in the next one. The measured window is the time that really elapsed from the end of the warm-up until
+ * launching stopped (the drain is not part of it).
  */
 export function schedulerStepRunner(load: StepLoad): StepRunner {
   return async (rate, { durationMs, warmupMs, signal, remainingMs }) => {
@@ -36,19 +37,31 @@ export function schedulerStepRunner(load: StepLoad): StepRunner {
     signal?.addEventListener('abort', stop, { once: true });
     try {
       const stats = await scheduler.runInfinite({ workload: load.workload, duration: (warmupMs + durationMs) / 1000 });
-      return measurementOf(scheduler, rate, durationMs, stats.measured, stats.stopReason === 'stopped');
+      return measurementOf(scheduler, rate, stats, { durationMs, maxInFlight: load.maxInFlight, signalled: signal?.aborted === true });
     } finally {
       signal?.removeEventListener('abort', stop);
     }
   };
 }
 
+/**
+ * Whether the signal cut the step short: it stopped launching before the measured window's end (a stop
+ * that comes after it, during the drain, changes nothing of launching), or it came during the drain and
+ * workflows were left unfinished (they might have finished had the search gone on).
+ */
+function isCutShort(stats: RunStats, windowMs: number, durationMs: number, signalled: boolean): boolean {
+  const windowCut = stats.stopReason === 'stopped' && windowMs < durationMs;
+  return windowCut || (signalled && stats.measured.inFlight > 0);
+}
+
 function measurementOf(
-  scheduler: SchedulerService, rate: number, durationMs: number,
-  measured: { launched: number; started: number; completed: number; failed: number }, cutShort: boolean,
+  scheduler: SchedulerService, rate: number, stats: RunStats, step: { durationMs: number; maxInFlight: number; signalled: boolean },
 ): StepMeasurement {
   const { metrics } = scheduler;
-  const seconds = durationMs / 1000;
+  const { measured } = stats;
+  const windowMs = Math.min(scheduler.measuredWindowMs(), step.durationMs);
+  const seconds = windowMs / 1000;
+  const perSecond = (count: number) => (seconds > 0 ? count / seconds : 0);
   const startLateness = metrics.startLateness.summary();
   const latency: Partial<Record<LatencyGroup, LatencySummary>> = {
     start: metrics.startLatency.summary(), e2e: metrics.e2eLatency.summary(), start_lateness: startLateness,
@@ -60,10 +73,12 @@ function measurementOf(
     latency[operation] = histogram.summary();
     histograms[operation] = histogram.encode();
   }
+  const cutShort = isCutShort(stats, windowMs, step.durationMs, step.signalled);
   return {
     targetRate: rate, measuredSeconds: seconds, intendedArrivals: rate * seconds,
     launched: measured.launched, started: measured.started, completed: measured.completed, failed: measured.failed,
-    achievedRate: measured.launched / seconds, completedPerSecond: measured.completed / seconds, startLateness, latency, histograms,
+    achievedRate: perSecond(measured.launched), completedPerSecond: perSecond(measured.completed), startLateness, latency, histograms,
+    unfinished: measured.inFlight, heldByCap: scheduler.measuredArrivalsHeldByCap(), inFlightCap: step.maxInFlight,
     ...(cutShort ? { cutShort: true } : {}),
   };
 }

@@ -161,6 +161,8 @@ export class SchedulerService {
    */
   private refusalsInARow = 0;
   private launchPausedUntil = 0;
+  /** Open loop: measured arrivals that found every slot of the cap taken (launched late, or never). */
+  private measuredHeldByCap = 0;
 
   constructor(options: SchedulerOptions) {
     checkPositive('concurrency', options.concurrency, { integer: true });
@@ -281,6 +283,26 @@ export class SchedulerService {
     };
   }
 
+  /**
+   * The measured window as it really elapsed, ms: from the end of the warm-up until launching stopped
+   * (the time limit, or an earlier stop); 0 when the stop came during the warm-up. So far, while running.
+   */
+  measuredWindowMs(): number {
+    if (!this.running && this.finishedAt === undefined) return 0;
+    const limitAt = this.startedAt + (this.timeLimitMs ?? Infinity);
+    // The time limit ends the window at the limit itself: its timer may fire a fraction of a ms early.
+    const launchingEnd = this.stopReason === 'time-limit' ? limitAt : Math.min(this.stopRequestedAt ?? this.clock.now(), limitAt);
+    return Math.max(0, launchingEnd - this.startedAt - this.warmupMs);
+  }
+
+  /**
+   * Open loop: measured arrivals that were due while the workflows in flight filled the cap (`concurrency`),
+   * so they launched late or not at all: the in-flight work did not finish fast enough to free a slot.
+   */
+  measuredArrivalsHeldByCap(): number {
+    return this.measuredHeldByCap;
+  }
+
   /** The run's units (a mix has several), and what they take at least by their own settings. */
   private unitPicker(workload: Workload): UnitPicker {
     const units = workloadUnits(workload, this.launcher, { clock: this.clock, historySample: this.historySample });
@@ -352,6 +374,8 @@ export class SchedulerService {
     const { rate = 0, stages, concurrency } = this.loadModel;
     const schedule = new ArrivalSchedule(rate, stages);
     let arrival = 0;
+    /** The arrival the cap holds back now, counted once however often the loop wakes for it. */
+    let heldByCap: number | undefined;
     while (!this.stopRequested && !this.totalReached(totalWorkflows)) {
       const offset = schedule.timeOf(arrival);
       if (offset === undefined || offset >= (this.timeLimitMs ?? Infinity)) {
@@ -367,11 +391,18 @@ export class SchedulerService {
         continue;
       }
       if (this.metrics.all.inFlight >= concurrency) {
+        if (heldByCap !== arrival && offset >= this.warmupMs) this.measuredHeldByCap++;
+        heldByCap = arrival;
         await this.sleepUntilWoken(); // capped: this start will be late
         continue;
       }
       this.launch(workload, now, intendedAt, concurrency);
       arrival++;
+    }
+    const stoppedAt = Math.min((this.stopRequestedAt ?? this.clock.now()) - this.startedAt, this.timeLimitMs ?? Infinity);
+    if (heldByCap === arrival) {
+      // The stop came while the cap held this arrival: the measured ones due after it never had a slot either.
+      this.measuredHeldByCap += Math.max(0, schedule.dueBefore(stoppedAt) - Math.max(arrival + 1, schedule.dueBefore(this.warmupMs)));
     }
     // Arrivals that were due before the stop but never launched (the cap held them back): count them,
     // they are the open loop's most late starts. Arrivals at or after the time limit were never due.

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { CapacityRunDocument } from '../../src/report/capacity-result.js';
 import { CliProcess, emptyDir, expectOneLine, runCli, uniqueQueue } from '../helpers/cli.js';
+import { RestartableDevServer } from '../helpers/restartable-server.js';
 
 const address = inject('temporalAddress');
+const temporalCli = inject('temporalCli');
+const temporalBinary = inject('temporalBinary');
 
 /**
  * The shared dev server with an embedded worker that finishes at most about 2.5 workflows a second (one
@@ -74,7 +77,7 @@ describe('sched-bench capacity against the real dev server', () => {
     ]).exitedWithin(80_000);
 
     expect(result.code, result.stderr).toBe(99);
-    expect(result.stdout).toMatch(/^✗ expect capacity >=50: (at least 1 wf\/s|no step passed)$/m);
+    expect(result.stdout).toMatch(/^✗ expect capacity >=50: (at least 1 wf\/s|below 1 wf\/s \(no step passed\))$/m);
     // --quiet: only the table and what it ends with
     expect(result.stdout).not.toMatch(/^(Starting|Step )/m);
     expect(readDocument(json)).toMatchObject({ exitCode: 99, stopReason: 'max-rate', expectation: { expression: '>=50', met: false } });
@@ -101,6 +104,83 @@ describe('sched-bench capacity against the real dev server', () => {
     expect(document).toMatchObject({ interrupted: true, stopReason: 'interrupted', exitCode: 130 });
     expect(document.steps.map((step) => step.verdict)).toEqual([document.steps[0]!.verdict, 'cut-short']);
     expect(document.steps[1]!.cutShort).toBe(true);
+  });
+});
+
+describe('sched-bench capacity judges what the server did not finish', () => {
+  it('a drain cut by --max-duration with workflows still running: the step fails naming them (they were in no percentile), not "✓ pass"', { timeout: 60_000 }, async () => {
+    // 1 s workflows one at a time, 5 wf/s for 3 s: most are still queued when the 8 s budget ends the drain.
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const result = await new CliProcess([
+      'capacity', '--address', address, '--task-queue', uniqueQueue('capacity-drain'), '--worker', '--activity-slots', '1', '--activity-delay', '1000',
+      '--slo', 'e2e.p99<7.5s', '--start-rate', '5', '--step-duration', '3s', '--max-duration', '8s', '--json', json,
+    ]).exitedWithin(50_000);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Step 1 \(growth\): target 5 wf\/s, .*: ✗ fail \(\d+ workflows still running after the drain: they outlasted the step and its drain\)$/m);
+    expect(result.stdout).toMatch(/^Capacity: below 5 wf\/s — even the first step broke \d+ workflows still running after the drain/m);
+    const step = readDocument(json).steps[0]!;
+    expect(step).toMatchObject({ verdict: 'fail', measuredSeconds: 3 });
+    expect(step.counts.unfinished).toBeGreaterThan(0);
+    expect(step.counts.completed + step.counts.failed + step.counts.unfinished).toBe(step.counts.launched);
+    expect(step.brokenBy).toEqual([expect.stringMatching(/^\d+ workflows still running after the drain/)]);
+  });
+});
+
+describe('sched-bench capacity with a small in-flight cap', () => {
+  it('a cap filled by slow workflows fails the step (the server did not keep up), never client-limited', { timeout: 90_000 }, async () => {
+    // One activity slot of 1 s: about 1 wf/s finishes; past it the 3 slots of --concurrency fill and hold arrivals back.
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const result = await new CliProcess([
+      'capacity', '--address', address, '--task-queue', uniqueQueue('capacity-cap'), '--worker', '--activity-slots', '1', '--activity-delay', '1000',
+      '--concurrency', '3', '--slo', 'e2e.p99<8s', '--start-rate', '0.5', '--step-duration', '4s', '--precision', '0.5', '--max-duration', '45s',
+      '--json', json,
+    ]).exitedWithin(80_000);
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const document = readDocument(json);
+    expect(document.steps.map((step) => step.verdict)).not.toContain('client-limited');
+    const capped = document.steps.filter((step) => step.counts.heldByCap > 0);
+    expect(capped.length, result.stdout).toBeGreaterThan(0);
+    for (const step of capped) {
+      expect(step.verdict).toBe('fail');
+      expect(step.brokenBy).toContainEqual(expect.stringMatching(/^in flight reached the cap of 3 \(\d+ arrivals? held back\): the server did not keep up$/));
+    }
+    expect(result.stdout).toMatch(/: ✗ fail \(.*in flight reached the cap of 3/m);
+    expect(['capacity', 'no-passing-step']).toContain(document.answer.kind);
+  });
+});
+
+describe('sched-bench capacity against a server that dies', () => {
+  const servers: RestartableDevServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.dispose()));
+  });
+
+  it('a server unreachable past --max-outage ends the search with an error naming the outage: exit 1, no capacity', { timeout: 120_000 }, async () => {
+    const server = await RestartableDevServer.create(temporalBinary, temporalCli);
+    servers.push(server);
+    await server.start();
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const cli = new CliProcess([
+      'capacity', '--address', server.address, '--task-queue', uniqueQueue('capacity-outage'), '--worker', '--slo', 'e2e.p99<2s',
+      '--start-rate', '5', '--step-duration', '4s', '--max-outage', '3s', '--max-duration', '100s', '--json', json,
+    ]);
+    await cli.waitFor(/^Step 1 \(growth\): 5 wf\/s for 4s/, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await server.kill();
+    const result = await cli.exitedWithin(90_000);
+
+    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^sched-bench: the search stopped on an error: the server at \S+ has been unreachable for \d+s, longer than the outage limit \(--max-outage 3s\): giving up$/m);
+    const document = readDocument(json);
+    expect(document).toMatchObject({ stopReason: 'error', exitCode: 1 });
+    expect(document.error).toMatch(/unreachable/);
+    expect(document.answer.kind).not.toBe('capacity');
+    expect(document.answer.capacity).toBeNull();
   });
 });
 

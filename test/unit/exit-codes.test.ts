@@ -114,6 +114,19 @@ describe("--expect's verdict on a capacity search, and its line", () => {
     expect(capacityExpectation(atLeast100, { stopReason: 'start-rate-failed', answer: answer({ kind: 'no-passing-step', capacity: undefined }) })).toMatchObject({ met: false });
   });
 
+  it('an answer that only bounds the capacity judges what it can: "at least" never meets <=, "below" meets an upper bound above it', () => {
+    const atMost = parseExpectation('<=200');
+    const atLeastAnswer = answer({ kind: 'at-least', firstFailingRate: undefined });
+    expect(capacityExpectation(atMost, { stopReason: 'max-rate', answer: atLeastAnswer }))
+      .toEqual({ expression: '<=200', met: false, notJudged: 'the capacity is only known to be at least 140 wf/s' });
+    expect(formatExpectationLine({ expression: '<=200', met: false }, atLeastAnswer, 'the capacity is only known to be at least 140 wf/s'))
+      .toBe('✗ expect capacity <=200: not judged: the capacity is only known to be at least 140 wf/s (at least 140 wf/s)');
+    const belowAnswer = answer({ kind: 'no-passing-step', capacity: undefined, lastPassingRate: undefined });
+    expect(capacityExpectation(atMost, { stopReason: 'start-rate-failed', answer: belowAnswer })).toEqual({ expression: '<=200', met: true });
+    expect(exitCodeOf({ kind: 'capacity', stopReason: 'start-rate-failed', answer: 'no-passing-step', expectationMet: true })).toBe(0);
+    expect(exitCodeOf({ kind: 'capacity', stopReason: 'max-rate', answer: 'at-least', expectationMet: false })).toBe(99);
+  });
+
   it('is not met by a client-limited, broken or interrupted search, even with a capacity that would meet it', () => {
     for (const [stopReason, kind, why] of [
       ['client-limited', 'client-limited', 'the search was client-limited'],
@@ -128,7 +141,10 @@ describe("--expect's verdict on a capacity search, and its line", () => {
     expect(formatExpectationLine({ expression: '>=100', met: true }, answer({}))).toBe('✓ expect capacity >=100: 140 wf/s');
     expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ capacity: 80 }))).toBe('✗ expect capacity >=100: 80 wf/s');
     expect(formatExpectationLine({ expression: '>=100', met: true }, answer({ kind: 'at-least' }))).toBe('✓ expect capacity >=100: at least 140 wf/s');
-    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'no-passing-step', capacity: undefined }))).toBe('✗ expect capacity >=100: no step passed');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'no-passing-step', capacity: undefined })))
+      .toBe('✗ expect capacity >=100: below 150 wf/s (no step passed)');
+    expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'none', capacity: undefined, firstFailingRate: undefined })))
+      .toBe('✗ expect capacity >=100: no step passed');
     expect(formatExpectationLine({ expression: '>=100', met: false }, answer({ kind: 'client-limited' }), 'the search was client-limited'))
       .toBe('✗ expect capacity >=100: not judged: the search was client-limited (140 wf/s)');
   });
