@@ -3,7 +3,7 @@
  * found by the run library's `runCapacity` with the CLI's defaults for a client-only run (http2), the
  * workflows run by a separate `sched-bench worker` process (its default slots). Not the embedded worker:
  * in one process the worker's CPU and the client's are one, so the search could not tell the client's
- * limit from the cluster's (measured: the same machine held about a third of the rate that way).
+ * limit from the cluster's.
  *
  * SLO `e2e.p99<1s` (BENCH_CAPACITY_SLO): an echo takes about 100 ms end to end on an idle dev server, so a
  * p99 of a second means workflows queue — the server (or the worker beside it) no longer keeps up — not

@@ -27,6 +27,14 @@ import type { ShutdownSignals } from './signals.js';
  * ends the search with what it found; a second one writes that at once and leaves.
  */
 
+/**
+ * The search cannot tell this process's own limit from the cluster's when the worker shares its CPU: a
+ * saturated process slows the workflows it runs without delaying the starts it sends.
+ */
+const EMBEDDED_WORKER_NOTE =
+  'sched-bench: the worker runs inside this process (--worker/--dev-server), so the rate found may be this process\'s own limit; ' +
+  'for the cluster\'s, run `sched-bench worker` separately (README "Finding capacity")';
+
 const INTERRUPT_LINE = 'Received interrupt signal, stopping the search: the current step is cut short...';
 
 /** What the command knows of the search as it goes: enough for a forced exit to report what was found. */
@@ -54,6 +62,7 @@ export async function runCapacityCommand(config: RunConfig, givenIO: CliIO, cliL
   const spec: CapacitySpec = { ...given, runId };
   const settings = resolveCapacitySettings(spec.search);
   if (!spec.worker) limitHeapGrowth(); // a client-only search: keep its heap's headroom small
+  else io.err(EMBEDDED_WORKER_NOTE);
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const soFar: SearchSoFar = { runId, startedAt: new Date(), address: spec.connection.address, steps: [], handle: undefined };
   const outputs: CapacityOutputs = { config, spec, io, ndjson };

@@ -48,7 +48,7 @@ export function exitCodeOf(outcome: Outcome): number {
     case 'capacity':
       return afterLostOutput(capacityVerdict(outcome), outcome.outputLost);
     case 'done':
-      return (outcome.failures ?? 0) > 0 ? ExitCode.failure : ExitCode.ok;
+      return afterLostOutput((outcome.failures ?? 0) > 0 ? ExitCode.failure : ExitCode.ok, outcome.outputLost);
     case 'forced':
       return ExitCode.interrupted;
     case 'error':

@@ -44,10 +44,10 @@ describe('capacity options: flags, variables, defaults', () => {
       'slo', 'startRate', 'stepDuration', 'stepWarmup', 'precision', 'maxRate', 'maxDuration', 'expect', 'address', 'namespace', 'apiKey', 'tls',
       'connection', 'retryTimeout', 'taskQueue', 'devServer', 'worker', 'workers', 'workflowSlots', 'activitySlots', 'pollers', 'stickyCacheSize',
       'eagerStart', 'workload', 'signals', 'mix', 'seed', 'message', 'count', 'activityDelay', 'workflowType', 'historySample', 'json', 'ndjson', 'html',
-      'quiet', 'metricsPort', 'runId', 'idPrefix', 'concurrency',
+      'maxOutage', 'quiet', 'metricsPort', 'runId', 'idPrefix', 'concurrency',
     ]));
     for (const key of ['totalWorkflows', 'rate', 'stages', 'duration', 'thresholds', 'verify', 'warmup', 'wait', 'maxRuntime', 'drainTimeout',
-      'maxOutage', 'onStop', 'progress', 'reportInterval', 'startDelay', 'schedules', 'all', 'merge'] as const) {
+      'onStop', 'progress', 'reportInterval', 'startDelay', 'schedules', 'all', 'merge'] as const) {
       expect(keys, key).not.toContain(key);
     }
     // and the search's options belong to capacity alone

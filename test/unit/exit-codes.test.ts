@@ -163,6 +163,8 @@ describe('exit codes of other endings', () => {
   it('a command that did its work: 0, or 1 when part of it failed; a forced exit: 130', () => {
     expect(exitCodeOf({ kind: 'done' })).toBe(0);
     expect(exitCodeOf({ kind: 'done', failures: 2 })).toBe(1);
+    // an output that could not be written fails a command that otherwise did its work
+    expect(exitCodeOf({ kind: 'done', outputLost: true })).toBe(1);
     expect(exitCodeOf({ kind: 'forced' })).toBe(130);
   });
 });

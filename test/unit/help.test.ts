@@ -53,13 +53,13 @@ describe('--help', () => {
     const runText = (await help(['run'])).replace(/\s+/g, ' ');
     for (const flag of ['--slo <thresholds>', '--start-rate <per-second>', '--step-duration <time>', '--step-warmup <time>', '--precision <fraction>',
       '--max-rate <per-second>', '--max-duration <time>', '--expect <comparison>', '--address <host:port>', '--dev-server', '--worker',
-      '--activity-slots <n>', '--workload <name>', '--history-sample <fraction>', '--json <file|->', '--ndjson <file|->', '--quiet',
-      '--metrics-port <port>', '--run-id <id>', '--id-prefix <prefix>', '--retry-timeout <time>', '--concurrency <n>']) {
+      '--activity-slots <n>', '--workload <name>', '--history-sample <fraction>', '--json <file|->', '--ndjson <file|->', '--html <file|->', '--quiet',
+      '--max-outage <time>', '--metrics-port <port>', '--run-id <id>', '--id-prefix <prefix>', '--retry-timeout <time>', '--concurrency <n>']) {
       expect(text, flag).toContain(flag);
     }
     // as --help shows each flag (other descriptions may name a flag in passing: "with --rate", "not with --no-wait")
     for (const flag of ['--total <n>', '--rate <per-second>', '--stages <list>', '--duration <time>', '--threshold <expr>', '--verify after',
-      '--warmup <time>', '--html <file|->', '--no-wait count', '--max-runtime <seconds>', '--drain-timeout <time>', '--report-interval <seconds>',
+      '--warmup <time>', '--no-wait count', '--max-runtime <seconds>', '--drain-timeout <time>', '--report-interval <seconds>',
       '--start-delay <time>', '--no-progress no']) {
       expect(text, flag).not.toContain(flag);
       if (flag !== '--max-runtime <seconds>') expect(runText, `run --help shows ${flag} so (the check can fail)`).toContain(flag);
