@@ -119,7 +119,7 @@ describe('truthful numbers against a real dev server', () => {
     const result = await cli.exited;
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Scheduler stopped\. Total workflows: \d+/m);
-    expect(result.stderr).toMatch(/^sched-bench: cannot write .*r\.json: ENOENT/m);
+    expect(result.stderr).toMatch(/^sched-bench: cannot write .*r\.json: its directory does not exist \(ENOENT\)$/m);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -139,7 +139,7 @@ describe('unreachable server and unknown namespace exit with 1 and one line', ()
   it('help and version exit with 0', async () => {
     const help = await runCli(['run', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--concurrency <n>\s+workflows in flight at most,\s+up\s+to\s+100000\s+\(env:\s+SCHEDULER_CONCURRENCY;\s+default: 10;\s+with\s+--rate\s+1000\)/);
+    expect(help.stdout).toMatch(/--concurrency <n>\s+workflows in flight at most,\s+up\s+to\s+100000\s+\(env:\s+SCHEDULER_CONCURRENCY;\s+default: 10;\s+with\s+--rate\s+and\s+in\s+capacity's\s+steps\s+1000\)/);
     const version = await runCli(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
