@@ -408,9 +408,8 @@ export class SchedulerService {
     // they are the open loop's most late starts. Arrivals at or after the time limit were never due.
     // Counted arithmetically (a huge rate has billions due a second), and only what the run could still
     // have launched: a batch never misses more than its total leaves.
-    const stoppedAtOffset = Math.min((this.stopRequestedAt ?? this.clock.now()) - this.startedAt, this.timeLimitMs ?? Infinity);
     const launchable = totalWorkflows === undefined ? Infinity : Math.max(0, totalWorkflows - this.metrics.all.launched);
-    this.metrics.missedArrivals += Math.min(Math.max(0, schedule.dueBefore(stoppedAtOffset) - arrival), launchable);
+    this.metrics.missedArrivals += Math.min(Math.max(0, schedule.dueBefore(stoppedAt) - arrival), launchable);
   }
 
   /**
