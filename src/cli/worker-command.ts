@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { firstLine, UsageError } from '../errors.js';
+import { firstLine } from '../errors.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -82,7 +82,7 @@ async function runUntilStopped(config: RunConfig, worker: EchoWorker, io: CliIO,
 async function serveWorkerMetrics(
   config: RunConfig, worker: () => EchoWorker | undefined, port: number, io: CliIO,
 ): Promise<{ close: () => Promise<void> }> {
-  const { serveMetrics } = await import('../run/metrics-server.js');
+  const { serveMetrics, serveSdkMetrics } = await import('../run/metrics-server.js');
   const { workerMetrics } = await import('./worker-metrics.js');
   const labels = { task_queue: config.taskQueue, namespace: config.namespace };
   const server = await serveMetrics(workerMetrics(labels, () => {
@@ -93,10 +93,10 @@ async function serveWorkerMetrics(
     };
   }), port);
   try {
-    (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${port + 1}` });
+    await serveSdkMetrics(port);
   } catch (error) {
     await server.close();
-    throw new UsageError(`cannot serve the SDK's metrics on port ${port + 1} (--metrics-port + 1): ${firstLine(error)}`);
+    throw error;
   }
   io.out(`Metrics: http://localhost:${port}/metrics (sched-bench), http://localhost:${port + 1}/metrics (the SDK's worker metrics)`);
   return server;

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { UsageError } from '../errors.js';
+import { firstLine, UsageError } from '../errors.js';
 /** What serves the text: the run's exporter or the schedules' one. */
 export interface MetricsSource {
   metrics(): Promise<string>;
@@ -31,4 +31,17 @@ export async function serveMetrics(exporter: MetricsSource, port: number): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Installs the SDK runtime with its own Prometheus endpoint on `port` + 1 (before anything else touches
+ * the SDK: its runtime is created once); a busy port is a usage error.
+ */
+export async function serveSdkMetrics(port: number): Promise<void> {
+  const { installRuntime } = await import('../temporal/runtime.js');
+  try {
+    installRuntime({ prometheusAddress: `0.0.0.0:${port + 1}` });
+  } catch (error) {
+    throw new UsageError(`cannot serve the SDK's metrics on port ${port + 1} (--metrics-port + 1): ${firstLine(error)}`);
+  }
 }

@@ -3,7 +3,7 @@ import { startDevServer, type CliLookup, type DevServer } from '../temporal/dev-
 import type { SessionEvent } from '../shared/session-events.js';
 import type { EchoWorker, WorkerTuning } from '../temporal/echo-worker.js';
 import { TemporalService, type ConnectionSettings, type TemporalServiceOptions } from '../temporal/temporal-service.js';
-import { serveMetrics, type MetricsSource } from './metrics-server.js';
+import { serveMetrics, serveSdkMetrics, type MetricsSource } from './metrics-server.js';
 
 /** What a run holds open besides its load: where the server is, and what runs beside the load. */
 export interface SessionSpec {
@@ -22,8 +22,8 @@ export interface SessionSpec {
 export type { SessionEvent };
 
 /**
- * Owns what a run holds open — dev server, connection, embedded worker, metrics server — opened in
- * that order and closed in the reverse one on every path. `killNow` is for a process on its way out:
+ * Owns what a run holds open — metrics server, dev server, connection, embedded worker — opened in
+ * that order and closed on every path, the metrics server first. `killNow` is for a process on its way out:
  * synchronous, it leaves no dev server behind.
  */
 export class RunSession {
@@ -33,6 +33,7 @@ export class RunSession {
   private connection: TemporalService | undefined;
   private worker: EchoWorker | undefined;
   private metricsServer: { close: () => Promise<void> } | undefined;
+  private readonly metricsSource = new PendingMetricsSource();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -52,10 +53,9 @@ export class RunSession {
 
   /** Starts the dev server (when asked for) and connects; the SDK runtime first when metrics are served. */
   async connect(options: Omit<TemporalServiceOptions, keyof ConnectionSettings>): Promise<TemporalService> {
-    if (this.spec.metricsPort !== undefined) {
-      // Before anything else touches the SDK: its runtime is created once, with the exporter or without.
-      (await import('../temporal/runtime.js')).installRuntime({ prometheusAddress: `0.0.0.0:${this.spec.metricsPort + 1}` });
-    }
+    // A busy port is a usage error: found before a dev server starts or a connection waits.
+    if (this.spec.metricsPort !== undefined) await serveSdkMetrics(this.spec.metricsPort);
+    await this.bindMetrics();
     if (this.spec.devServer) {
       this.devServer = await startDevServer(this.spec.devServer, (kill) => (this.killStartingDevServer = kill));
       this.onEvent({ type: 'dev-server-started', address: this.devServer.address, pid: this.devServer.pid, origin: this.devServer.origin });
@@ -84,10 +84,17 @@ export class RunSession {
     });
   }
 
-  /** Serves /metrics from `source` when the spec gives a port. */
+  /** Serves /metrics from `source` when the spec gives a port (bound already when connected). */
   async serveMetrics(source: () => MetricsSource | Promise<MetricsSource>): Promise<void> {
     if (this.spec.metricsPort === undefined) return;
-    this.metricsServer = await serveMetrics(await source(), this.spec.metricsPort);
+    this.metricsSource.current = await source();
+    await this.bindMetrics();
+  }
+
+  /** Listens on the metrics port, once; until the run gives its source, /metrics is empty. */
+  private async bindMetrics(): Promise<void> {
+    if (this.spec.metricsPort === undefined || this.metricsServer) return;
+    this.metricsServer = await serveMetrics(this.metricsSource, this.spec.metricsPort);
     this.onEvent({ type: 'metrics-served', port: this.spec.metricsPort });
   }
 
@@ -118,5 +125,18 @@ export class RunSession {
   killNow(): void {
     if (this.devServer) this.devServer.kill();
     else this.killStartingDevServer?.();
+  }
+}
+
+/** The run's metrics once it gives them; before, a valid exposition with no samples. */
+class PendingMetricsSource implements MetricsSource {
+  current: MetricsSource | undefined;
+
+  get contentType(): string {
+    return this.current?.contentType ?? 'text/plain; version=0.0.4; charset=utf-8';
+  }
+
+  metrics(): Promise<string> {
+    return this.current ? this.current.metrics() : Promise.resolve('# sched-bench: the run is starting\n');
   }
 }

@@ -289,10 +289,12 @@ export class SchedulerService {
    */
   measuredWindowMs(): number {
     if (!this.running && this.finishedAt === undefined) return 0;
-    const limitAt = this.startedAt + (this.timeLimitMs ?? Infinity);
-    // The time limit ends the window at the limit itself: its timer may fire a fraction of a ms early.
-    const launchingEnd = this.stopReason === 'time-limit' ? limitAt : Math.min(this.stopRequestedAt ?? this.clock.now(), limitAt);
-    return Math.max(0, launchingEnd - this.startedAt - this.warmupMs);
+    const limitMs = this.timeLimitMs ?? Infinity;
+    // Offsets from the start, never absolute clock readings subtracted again: (t0 + 3500) - t0 - 500 is
+    // 2999.9999999999995 for a fractional t0. The time limit ends the window at the limit itself: its timer
+    // may fire a fraction of a ms early.
+    const launchingEndMs = this.stopReason === 'time-limit' ? limitMs : Math.min((this.stopRequestedAt ?? this.clock.now()) - this.startedAt, limitMs);
+    return Math.max(0, launchingEndMs - this.warmupMs);
   }
 
   /**

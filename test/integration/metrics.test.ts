@@ -79,6 +79,23 @@ describe('Prometheus metrics (--metrics-port)', () => {
       const result = await runCli(['run', '--address', address, '--task-queue', uniqueQueue('metrics-busy'), '--worker', '--total', '1', '--metrics-port', String(port)]);
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^sched-bench: cannot serve metrics on --metrics-port ${port}: EADDRINUSE$`));
+      // Found before anything waits on a server: the same with an address where nothing listens.
+      const unreachable = await runCli(['run', '--address', '127.0.0.1:1', '--total', '1', '--metrics-port', String(port)]);
+      expect(unreachable.code).toBe(2);
+      expect(unreachable.stderr.trim()).toBe(`sched-bench: cannot serve metrics on --metrics-port ${port}: EADDRINUSE`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("the next port (the SDK's) in use is a usage error too, told in one line before any connection", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const result = await runCli(['run', '--address', '127.0.0.1:1', '--total', '1', '--metrics-port', String(port - 1)]);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toMatch(new RegExp(`^sched-bench: cannot serve the SDK's metrics on port ${port} \\(--metrics-port \\+ 1\\): .*Address already in use`));
     } finally {
       blocker.close();
     }

@@ -46,6 +46,13 @@ class EarlyTimersClock extends FakeClock {
   }
 }
 
+/** A monotonic clock whose origin is far from 0 and fractional, as performance.now() is. */
+class FractionalOriginClock extends FakeClock {
+  override now(): number {
+    return super.now() + 4_177.922488362995;
+  }
+}
+
 async function runStep(
   { rate, runMs, maxInFlight = 1000, abortAtMs, remainingMs, clock = new FakeClock() }:
     { rate: number; runMs: number; maxInFlight?: number; abortAtMs?: number; remainingMs?: number; clock?: FakeClock },
@@ -67,6 +74,8 @@ describe('a capacity step as the run layer measures it (SchedulerService on a fa
     expect(judgeStep(measurement, SLO, bounds)).toMatchObject({ verdict: 'pass', brokenBy: [] });
     // The time limit's timer firing a little early does not shorten the window (achieved 8, not 8.00…1).
     expect(await runStep({ rate: 8, runMs: 100, clock: new EarlyTimersClock() })).toMatchObject({ measuredSeconds: 5, achievedRate: 8 });
+    // Nor does a fractional clock origin: the window is the limit less the warm-up, exactly (CI saw 2.9999999999999996).
+    expect(await runStep({ rate: 8, runMs: 100, clock: new FractionalOriginClock() })).toMatchObject({ measuredSeconds: 5, achievedRate: 8 });
   });
 
   it('cut short mid-window: the rates are over the time that really elapsed (8 wf/s, not 5.4), and nothing is judged', async () => {
