@@ -80,7 +80,7 @@ export class LoadRun {
   ) {
     this.runId = spec.runId ?? newRunId();
     // A shared run id (several processes, one load) gets a shard per process so the ids never collide.
-    this.shard = spec.runId ? randomBytes(3).toString('hex') : undefined;
+    this.shard = spec.runId ? (spec.shard ?? randomBytes(3).toString('hex')) : undefined;
     this.session = new RunSession(spec, onEvent);
     // Once the result is known, the tear-down's closed connection is no outage worth a line.
     this.health = new ServerHealth((event) => this.outcomeKnown || onEvent({ type: 'server-health', event }));

@@ -11,6 +11,8 @@ export interface LoadSpec extends SessionSpec {
   mode: RunMode;
   /** Run id shared by several processes of one load (each then gets its own shard of ids); generated when absent. */
   runId?: string;
+  /** With `runId`: this process's shard of the shared run's ids (an agent's slice); random when absent. */
+  shard?: string;
   /** Workflow ids are `<idPrefix>-<runId>-<seq>`. */
   idPrefix?: string;
   /** Closed loop (`concurrency` slots) or open loop (`rate` per second, `concurrency` caps in-flight). */
