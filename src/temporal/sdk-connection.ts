@@ -6,6 +6,7 @@
 import { Client, Connection, type ConnectionLike, type WorkflowStartOptions } from '@temporalio/client';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { AgentWorker, type AgentWorkerOptions } from './agent-worker.js';
 import { EchoWorker, type WorkerTuning } from './echo-worker.js';
 import { installRuntime } from './runtime.js';
 import { ScheduleService } from './schedule-service.js';
@@ -134,6 +135,12 @@ export class SdkSide {
     const connect = () => NativeConnection.connect(nativeOptions(this.settings));
     this.workerConnection ??= connect();
     return EchoWorker.create({ connection: await this.workerConnection, connect, namespace, taskQueue, tuning });
+  }
+
+  /** Creates (does not start) an agent's worker on this side's (native) connection. */
+  async createAgentWorker(options: AgentWorkerOptions): Promise<AgentWorker> {
+    this.workerConnection ??= NativeConnection.connect(nativeOptions(this.settings));
+    return AgentWorker.create({ ...options, connection: await this.workerConnection });
   }
 
   /** A probe's questions, over this side's connection. */

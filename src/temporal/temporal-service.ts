@@ -4,6 +4,8 @@ import type { WorkflowLauncher } from '../shared/launcher.js';
 import { DEFAULT_ID_PREFIX } from '../shared/workflow-ids.js';
 import { AdminCalls, type ListedWorkflow, type WorkflowCountsByStatus } from './admin-calls.js';
 import { ServiceConnection } from './connect.js';
+import type { AgentWorker, AgentWorkerOptions } from './agent-worker.js';
+import { SdkCoordinatorClient, type CoordinatorClient } from './coordinator-client.js';
 import type { EchoWorker, WorkerTuning } from './echo-worker.js';
 import type { ScheduleService } from './schedule-service.js';
 import type { TemporalServiceOptions } from './service-options.js';
@@ -169,6 +171,16 @@ export class TemporalService {
   /** Creates (does not start) a worker for the EchoWorkflow (on a native connection of its own when needed). */
   async createEchoWorker(namespace: string, taskQueue: string, tuning?: WorkerTuning): Promise<EchoWorker> {
     return (await this.connection.sdk()).createEchoWorker(namespace, taskQueue, tuning);
+  }
+
+  /** Creates (does not start) `sched-bench agent`'s worker on the control queue (this service is the control cluster's). */
+  async createAgentWorker(options: AgentWorkerOptions): Promise<AgentWorker> {
+    return (await this.connection.sdk()).createAgentWorker(options);
+  }
+
+  /** Starts and follows coordinator workflows on the control queue (this service is the control cluster's). */
+  coordinator(namespace: string, taskQueue: string): CoordinatorClient {
+    return new SdkCoordinatorClient(() => this.connection.sdk(), namespace, taskQueue);
   }
 
   close(): Promise<void> {

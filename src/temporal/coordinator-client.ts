@@ -1,0 +1,148 @@
+// The coordinator's client side: starts the CoordinatorWorkflow on the control queue and follows it.
+// Types only from the SDK here (temporal-service.ts imports this file; the SDK loads on first need).
+import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { asSliceHeartbeat, sliceOfActivityId } from '../../workflows/coordinator-slices.js';
+import {
+  COORDINATOR_WORKFLOW_TYPE, STOP_SIGNAL, type CoordinatorInput, type CoordinatorResult, type SliceHeartbeat,
+} from '../../workflows/coordinator-types.js';
+import type { SdkSide } from './sdk-connection.js';
+
+export interface SliceProgress {
+  index: number;
+  shard: string;
+  /** scheduled: no agent took it yet; running: an agent has it. */
+  state: 'scheduled' | 'running';
+  agent: string | null;
+  /** The slice's latest heartbeat, null before its first. */
+  heartbeat: SliceHeartbeat | null;
+}
+
+export interface RunningCoordinator {
+  readonly workflowId: string;
+  /** The slices not ended yet, with their latest heartbeats (DescribeWorkflowExecution's pending activities). */
+  progress(): Promise<SliceProgress[]>;
+  /** The stop signal: every agent drains and returns its partial result. */
+  stop(): Promise<void>;
+  /** Cancels the coordinator (a forced exit): agents are told to stop; nothing is awaited. */
+  cancel(): Promise<void>;
+  /** The coordinator's result once every slice ended. */
+  result(): Promise<CoordinatorResult>;
+}
+
+export interface CoordinatorClient {
+  /** The identities of the agents polling the control queue for slices now (recent activity pollers). */
+  agentsPolling(): Promise<string[]>;
+  start(workflowId: string, input: CoordinatorInput): Promise<RunningCoordinator>;
+}
+
+/** temporal.api.enums.v1 values, as on the wire. */
+const TASK_QUEUE_KIND_NORMAL = 1;
+const TASK_QUEUE_TYPE_ACTIVITY = 2;
+const PENDING_ACTIVITY_STATE_SCHEDULED = 1;
+
+/**
+ * A poller seen longer ago than this is gone. An idle agent renews its long poll about once a minute
+ * (the server answers an empty poll after ~60 s), and the server keeps a poller listed for minutes after
+ * its last poll, so "now" means: seen within a long poll and some slack.
+ */
+export const POLLER_RECENT_MS = 90_000;
+
+type Timestamp = { seconds?: number | { toString(): string } | null; nanos?: number | null } | null | undefined;
+
+function millisOf(timestamp: Timestamp): number | undefined {
+  if (!timestamp) return undefined;
+  return Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
+}
+
+/** The CoordinatorClient over the SDK's Client and workflow service, on the control cluster's connection. */
+export class SdkCoordinatorClient implements CoordinatorClient {
+  constructor(
+    private readonly sdk: () => Promise<SdkSide>,
+    private readonly namespace: string,
+    private readonly taskQueue: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async agentsPolling(): Promise<string[]> {
+    const service = (await this.sdk()).connection.workflowService;
+    const { pollers } = await service.describeTaskQueue({
+      namespace: this.namespace,
+      taskQueue: { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
+      taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    const since = this.now() - POLLER_RECENT_MS;
+    const identities = (pollers ?? [])
+      .filter((poller) => (millisOf(poller.lastAccessTime as Timestamp) ?? 0) >= since)
+      .map((poller) => poller.identity ?? '')
+      .filter((identity) => identity !== '');
+    return [...new Set(identities)].sort();
+  }
+
+  async start(workflowId: string, input: CoordinatorInput): Promise<RunningCoordinator> {
+    const sdk = await this.sdk();
+    const handle = await sdk.client(this.namespace).workflow.start(COORDINATOR_WORKFLOW_TYPE, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [input],
+    });
+    return new SdkRunningCoordinator(sdk, this.namespace, handle as WorkflowHandle);
+  }
+}
+
+class SdkRunningCoordinator implements RunningCoordinator {
+  readonly workflowId: string;
+
+  constructor(
+    private readonly sdk: SdkSide,
+    private readonly namespace: string,
+    private readonly handle: WorkflowHandle,
+  ) {
+    this.workflowId = handle.workflowId;
+  }
+
+  async progress(): Promise<SliceProgress[]> {
+    const [{ pendingActivities }, { defaultPayloadConverter }] = await Promise.all([
+      this.sdk.connection.workflowService.describeWorkflowExecution({ namespace: this.namespace, execution: { workflowId: this.workflowId } }),
+      import('@temporalio/common'),
+    ]);
+    const progress: SliceProgress[] = [];
+    for (const activity of pendingActivities ?? []) {
+      const slice = sliceOfActivityId(activity.activityId ?? '');
+      if (!slice) continue;
+      progress.push({ ...slice, ...stateOf(activity), heartbeat: heartbeatOf(activity, (payload) => defaultPayloadConverter.fromPayload(payload)) });
+    }
+    return progress.sort((a, b) => a.index - b.index);
+  }
+
+  async stop(): Promise<void> {
+    await this.handle.signal(STOP_SIGNAL);
+  }
+
+  async cancel(): Promise<void> {
+    await this.handle.cancel();
+  }
+
+  async result(): Promise<CoordinatorResult> {
+    return (await this.handle.result()) as CoordinatorResult;
+  }
+}
+
+type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
+
+function stateOf(activity: PendingActivity): Pick<SliceProgress, 'state' | 'agent'> {
+  const agent = activity.lastWorkerIdentity || null;
+  // A cancel-requested slice still runs (draining) if an agent had taken it.
+  const running = Number(activity.state) !== PENDING_ACTIVITY_STATE_SCHEDULED && agent !== null;
+  return { state: running ? 'running' : 'scheduled', agent: running ? agent : null };
+}
+
+function heartbeatOf(activity: PendingActivity, decode: (payload: temporal.api.common.v1.IPayload) => unknown): SliceHeartbeat | null {
+  const payload = activity.heartbeatDetails?.payloads?.[0];
+  if (!payload) return null;
+  try {
+    return asSliceHeartbeat(decode(payload)) ?? null;
+  } catch {
+    return null; // not an agent's heartbeat (another program's activity on the queue)
+  }
+}
