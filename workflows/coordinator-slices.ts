@@ -14,9 +14,9 @@ export function sliceOfActivityId(activityId: string): { index: number; shard: s
 }
 
 /**
- * What the `runLoadSlice` activity returns, and what an agent attaches to a failure it reports
- * (ApplicationFailure details) or a cancellation it confirms: its name, its last heartbeat, and the
- * slice's result document when it has one.
+ * What the `runLoadSlice` activity returns (also after a stop: a completion after a cancel request
+ * reaches the workflow as a result), and what an agent attaches to a failure it reports
+ * (ApplicationFailure details): its name, its last heartbeat, and the slice's result document.
  */
 export interface SliceReport {
   agent: string;
@@ -24,7 +24,7 @@ export interface SliceReport {
   result?: Record<string, unknown>;
 }
 
-/** The report in a failure's or cancellation's details, when an agent attached one. */
+/** The report in a failure's details, when an agent attached one. */
 export function sliceReportOf(details: readonly unknown[] | null | undefined): SliceReport | undefined {
   const first = details?.[0];
   return typeof first === 'object' && first !== null && typeof (first as SliceReport).agent === 'string' ? (first as SliceReport) : undefined;

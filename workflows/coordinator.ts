@@ -41,10 +41,8 @@ export function outcomeOfFailure(slice: LoadSlice, error: unknown): SliceOutcome
     return { index, shard, status: 'lost', agent: lastHeartbeat?.agent ?? identity, lastHeartbeat, reason };
   }
   if (cause instanceof CancelledFailure) {
-    // An agent that confirms a cancellation attaches its report (agent-worker.ts); none: no agent had the slice.
-    const report = sliceReportOf(cause.details);
-    if (report?.result) return { index, shard, status: 'finished', agent: report.agent, result: report.result };
-    if (report) return { index, shard, status: 'failed', agent: report.agent, lastHeartbeat: report.lastHeartbeat, reason: 'cancelled without a result' };
+    // An agent answers a cancellation with its partial result (a completion) or a failure, never a
+    // cancellation: a slice ends cancelled only when the server cancelled it before an agent took it.
     return { index, shard, status: 'not-taken', reason: 'the run was stopped before an agent took the slice' };
   }
   const report = cause instanceof ApplicationFailure ? sliceReportOf(cause.details) : undefined;

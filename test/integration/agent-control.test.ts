@@ -9,9 +9,10 @@ import type { CoordinatorClient, RunningCoordinator, SliceProgress } from '../..
 import { installRuntime } from '../../src/temporal/runtime.js';
 import { TemporalService } from '../../src/temporal/temporal-service.js';
 import type { CoordinatorInput, CoordinatorResult, LoadSlice, SliceHeartbeat, SliceOutcome } from '../../workflows/coordinator-types.js';
-import { eventually, uniqueQueue } from '../helpers/cli.js';
+import { eventually, uniqueQueue, workflowHistory } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
+const temporalCli = inject('temporalCli');
 const namespace = 'default';
 const controlQueue = uniqueQueue('control');
 const AGENTS = ['agent-a', 'agent-b', 'agent-c'];
@@ -27,6 +28,8 @@ interface FakeSpec {
   silentAfter?: number;
   /** …in this shard only (a rerun of the slice, under another shard, runs normally). */
   silentShard?: string;
+  /** Throw (as a cluster that refuses the load would make the run library) after this many ticks. */
+  failAfter?: number;
 }
 
 /** What a fake body returns: its document, as a RunResult would be. */
@@ -65,6 +68,7 @@ const fakeBody: SliceBody = async (slice, context) => {
       break;
     }
     context.heartbeat(heartbeatOf(context, slice, launched, startedAt));
+    if (launched === spec.failAfter) throw new Error('the cluster refused the load');
   }
   const result: FakeResult = { agent: context.agent, shard: slice.shard, launched, sawStop: context.signal.aborted };
   return { ...result };
@@ -148,22 +152,46 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     expect(await run.progress()).toEqual([]);
   });
 
-  it('stop: every agent sees its signal, drains and returns its partial result', async () => {
+  it('stop: every agent sees its signal, drains and returns its partial result; a slice no agent took ends not-taken', async () => {
     const before = bodies.length;
-    const run = await start(input([0, 1, 2].map((index) => slice(index, { mode: 'infinite', totalWorkflows: 0 }))));
-    await allRunning(run, 3);
+    // Four slices, three agents: one slice waits for an agent when the stop comes.
+    const run = await start(input([0, 1, 2, 3].map((index) => slice(index, { mode: 'infinite', totalWorkflows: 0 }))));
+    const progress = await eventually(async () => {
+      const now = await run.progress();
+      expect(now.map((slice) => slice.state).sort()).toEqual(['running', 'running', 'running', 'scheduled']);
+      for (const slice of now.filter((slice) => slice.state === 'running')) expect(slice.heartbeat?.launched).toBeGreaterThan(0);
+      return now;
+    }, 20_000);
+    expect(progress.find((slice) => slice.state === 'scheduled')).toMatchObject({ agent: null, heartbeat: null });
+
     await run.stop();
     const result = await run.result();
     expect(result.stopped).toBe(true);
     const outcomes = byIndex(result);
-    expect(outcomes).toHaveLength(3);
-    for (const outcome of outcomes) {
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['finished', 'finished', 'finished', 'not-taken']);
+    for (const outcome of outcomes.filter((outcome) => outcome.status === 'finished')) {
       const document = resultOf(outcome);
       expect(document.sawStop).toBe(true);
       expect(document.launched).toBeGreaterThan(0);
       expect(document.agent).toBe(finished(outcome).agent);
     }
+    expect(outcomes.find((outcome) => outcome.status === 'not-taken')).toMatchObject({ reason: expect.stringMatching(/stopped/) });
     expect(bodies.slice(before).map((body) => body.aborted())).toEqual([true, true, true]);
+    // The partial results came as completions after the cancel requests; only the slice no agent had was
+    // cancelled (by the server, at once).
+    const events = (await workflowHistory(temporalCli, address, run.workflowId)).map((event) => event.eventType);
+    const count = (type: string) => events.filter((event) => event === `EVENT_TYPE_ACTIVITY_TASK_${type}`).length;
+    expect([count('CANCEL_REQUESTED'), count('STARTED'), count('COMPLETED'), count('CANCELED')]).toEqual([4, 3, 3, 1]);
+  });
+
+  it('a slice whose body throws is failed with its message, its agent and its last heartbeat', async () => {
+    const run = await start(input([0, 1].map((index) => slice(index, { mode: 'batch', totalWorkflows: 10, ...(index === 0 ? { failAfter: 3 } : {}) }))));
+    const outcomes = byIndex(await run.result());
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['failed', 'finished']);
+    const failed = outcomes[0] as Extract<SliceOutcome, { status: 'failed' }>;
+    expect(failed.reason).toContain('the cluster refused the load');
+    expect(AGENTS).toContain(failed.agent);
+    expect(failed.lastHeartbeat).toMatchObject({ agent: failed.agent, shard: 's0', launched: 3 });
   });
 
   it('a silent agent is lost with its last heartbeat; the others finish', async () => {
@@ -238,5 +266,18 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     await expect(run.result()).rejects.toThrow(/cancel/i);
     // Each agent learns it from its next heartbeat's answer, and its body drains.
     await eventually(async () => expect(bodies.slice(before).map((body) => body.aborted())).toEqual([true, true, true]), 20_000);
+  });
+
+  // Last: it leaves one agent down.
+  it('an agent shut down mid-slice drains it and returns its partial result', async () => {
+    const before = bodies.length;
+    const run = await start(input([slice(0, { mode: 'infinite', totalWorkflows: 0 })]));
+    const [progress] = await allRunning(run, 1);
+    const agent = agents[AGENTS.indexOf(progress!.agent!)]!;
+    await agent.shutdown();
+    const [outcome] = (await run.result()).outcomes;
+    expect(resultOf(outcome!)).toMatchObject({ agent: progress!.agent, shard: 's0', sawStop: true });
+    expect(bodies.slice(before).map((body) => body.aborted())).toEqual([true]);
+    await agent.shutdown(); // idempotent
   });
 });
