@@ -116,15 +116,24 @@ class SdkRunningCoordinator implements RunningCoordinator {
   }
 
   async stop(): Promise<void> {
-    await this.handle.signal(STOP_SIGNAL);
+    await whileOpen(this.handle.signal(STOP_SIGNAL));
   }
 
   async cancel(): Promise<void> {
-    await this.handle.cancel();
+    await whileOpen(this.handle.cancel());
   }
 
   async result(): Promise<CoordinatorResult> {
     return (await this.handle.result()) as CoordinatorResult;
+  }
+}
+
+/** A stop or cancel that comes after the coordinator ended (its last slice ended meanwhile) has nothing to do. */
+async function whileOpen(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'WorkflowNotFoundError')) throw error;
   }
 }
 

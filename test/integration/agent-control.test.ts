@@ -150,6 +150,9 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     }
     expect(new Set(outcomes.map((outcome) => finished(outcome).agent))).toEqual(new Set(AGENTS));
     expect(await run.progress()).toEqual([]);
+    // A stop or cancel after the end (a signal that came late) has nothing to do.
+    await run.stop();
+    await run.cancel();
   });
 
   it('stop: every agent sees its signal, drains and returns its partial result; a slice no agent took ends not-taken', async () => {
@@ -199,7 +202,7 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
       const run = await start(
         input(
           [0, 1, 2].map((index) => slice(index, { mode: 'batch', totalWorkflows: 20, ...(index === 1 ? { silentAfter: 5, silentShard: 's1' } : {}) })),
-          { heartbeatTimeoutMs: 2_000 },
+          { heartbeatTimeoutMs: 3_000 },
         ),
       );
       const result = await run.result();
@@ -224,7 +227,7 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
       const run = await start(
         input(
           [0, 1, 2].map((index) => slice(index, { mode: 'batch', totalWorkflows: 20, ...(index === 2 ? { silentAfter: 5, silentShard: 's2' } : {}) })),
-          { heartbeatTimeoutMs: 2_000, onAgentLoss: 'rerun' },
+          { heartbeatTimeoutMs: 3_000, onAgentLoss: 'rerun' },
         ),
       );
       const result = await run.result();
@@ -249,7 +252,8 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
   it('more slices than agents: the ones no agent takes within the agent wait are not-taken', async () => {
     // The agents freed by the tests above poll again before this starts.
     await eventually(async () => expect(await coordinator.agentsPolling()).toEqual(AGENTS), 20_000);
-    const run = await start(input([0, 1, 2, 3, 4].map((index) => slice(index, { mode: 'batch', totalWorkflows: 40 })), { agentWaitMs: 1_500 }));
+    // The slices that run last twice the agent wait: the others time out while every agent is busy.
+    const run = await start(input([0, 1, 2, 3, 4].map((index) => slice(index, { mode: 'batch', totalWorkflows: 60 })), { agentWaitMs: 3_000 }));
     const result = await run.result();
     const statuses = result.outcomes.map((outcome) => outcome.status).sort();
     expect(statuses).toEqual(['finished', 'finished', 'finished', 'not-taken', 'not-taken']);
