@@ -39,6 +39,7 @@ export interface CoordinatorClient {
 /** temporal.api.enums.v1 values, as on the wire. */
 const TASK_QUEUE_KIND_NORMAL = 1;
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
+const DESCRIBE_TASK_QUEUE_MODE_ENHANCED = 1;
 const PENDING_ACTIVITY_STATE_SCHEDULED = 1;
 
 /**
@@ -64,15 +65,25 @@ export class SdkCoordinatorClient implements CoordinatorClient {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * The activity pollers of the control queue seen lately. The plain describe sees the root partition
+   * only, so the enhanced mode (every partition; deprecated on newer servers, so its failure counts as
+   * none) is asked too and the two are joined.
+   */
   async agentsPolling(): Promise<string[]> {
     const service = (await this.sdk()).connection.workflowService;
-    const { pollers } = await service.describeTaskQueue({
-      namespace: this.namespace,
-      taskQueue: { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL },
-      taskQueueType: TASK_QUEUE_TYPE_ACTIVITY,
-    });
+    const taskQueue = { name: this.taskQueue, kind: TASK_QUEUE_KIND_NORMAL };
+    const [root, all] = await Promise.all([
+      service.describeTaskQueue({ namespace: this.namespace, taskQueue, taskQueueType: TASK_QUEUE_TYPE_ACTIVITY }).then(({ pollers }) => pollers ?? []),
+      service
+        .describeTaskQueue({
+          namespace: this.namespace, taskQueue, apiMode: DESCRIBE_TASK_QUEUE_MODE_ENHANCED, reportPollers: true, taskQueueTypes: [TASK_QUEUE_TYPE_ACTIVITY],
+        })
+        .then(({ versionsInfo }) => Object.values(versionsInfo ?? {}).flatMap((version) => version.typesInfo?.[TASK_QUEUE_TYPE_ACTIVITY]?.pollers ?? []))
+        .catch(() => []),
+    ]);
     const since = this.now() - POLLER_RECENT_MS;
-    const identities = (pollers ?? [])
+    const identities = [...root, ...all]
       .filter((poller) => (millisOf(poller.lastAccessTime as Timestamp) ?? 0) >= since)
       .map((poller) => poller.identity ?? '')
       .filter((identity) => identity !== '');
