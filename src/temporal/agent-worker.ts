@@ -84,10 +84,6 @@ export class AgentWorker {
    */
   private async runSlice(options: AgentWorkerOptions, slice: LoadSlice, activity: ActivityContext): Promise<SliceReport> {
     const controller = new AbortController();
-    const abort = () => controller.abort();
-    activity.cancellationSignal.addEventListener('abort', abort);
-    if (this.stopping || activity.cancellationSignal.aborted) abort();
-    this.running.add(controller);
     let lastHeartbeat: SliceHeartbeat | null = null;
     const context: SliceContext = {
       agent: options.name,
@@ -97,6 +93,16 @@ export class AgentWorker {
       },
       signal: controller.signal,
     };
+    // A drain waits for in-flight workflows and may report nothing meanwhile: the agent, alive, repeats
+    // its last heartbeat so a long drain is not taken for a lost agent.
+    let keepAlive: NodeJS.Timeout | undefined;
+    controller.signal.addEventListener('abort', () => {
+      keepAlive = setInterval(() => activity.heartbeat(lastHeartbeat ?? undefined), options.heartbeatIntervalMs);
+    });
+    const abort = () => controller.abort();
+    activity.cancellationSignal.addEventListener('abort', abort);
+    if (this.stopping || activity.cancellationSignal.aborted) abort();
+    this.running.add(controller);
     try {
       const result = await options.body(slice, context);
       return { agent: options.name, lastHeartbeat, result };
@@ -109,6 +115,7 @@ export class AgentWorker {
         details: [report],
       });
     } finally {
+      clearInterval(keepAlive);
       this.running.delete(controller);
       activity.cancellationSignal.removeEventListener('abort', abort);
     }

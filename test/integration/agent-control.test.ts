@@ -30,6 +30,8 @@ interface FakeSpec {
   silentShard?: string;
   /** Throw (as a cluster that refuses the load would make the run library) after this many ticks. */
   failAfter?: number;
+  /** After its signal, take this long to drain without reporting (waiting for in-flight workflows). */
+  drainMs?: number;
 }
 
 /** What a fake body returns: its document, as a RunResult would be. */
@@ -70,6 +72,7 @@ const fakeBody: SliceBody = async (slice, context) => {
     context.heartbeat(heartbeatOf(context, slice, launched, startedAt));
     if (launched === spec.failAfter) throw new Error('the cluster refused the load');
   }
+  if (context.signal.aborted && spec.drainMs) await sleep(spec.drainMs);
   const result: FakeResult = { agent: context.agent, shard: slice.shard, launched, sawStop: context.signal.aborted };
   return { ...result };
 };
@@ -185,6 +188,15 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     const events = (await workflowHistory(temporalCli, address, run.workflowId)).map((event) => event.eventType);
     const count = (type: string) => events.filter((event) => event === `EVENT_TYPE_ACTIVITY_TASK_${type}`).length;
     expect([count('CANCEL_REQUESTED'), count('STARTED'), count('COMPLETED'), count('CANCELED')]).toEqual([4, 3, 3, 1]);
+  });
+
+  it('a drain longer than the heartbeat timeout is not a loss (the agent keeps heartbeating)', async () => {
+    const run = await start(input([slice(0, { mode: 'infinite', totalWorkflows: 0, drainMs: 5_000 })], { heartbeatTimeoutMs: 2_500 }));
+    await allRunning(run, 1);
+    await run.stop();
+    const [outcome, ...others] = (await run.result()).outcomes;
+    expect(others).toEqual([]);
+    expect(resultOf(outcome!).sawStop).toBe(true);
   });
 
   it('a slice whose body throws is failed with its message, its agent and its last heartbeat', async () => {
