@@ -68,7 +68,7 @@ function countsOfResult(result: RunResult): SliceCounts {
 /** Each slice attempt told apart, the finished ones' documents checked (checkResult) and merged. */
 export function outcomesOf(result: CoordinatorResult): DistributedOutcomes {
   const outcomes: DistributedOutcomes = { merged: undefined, mergeProblem: undefined, finished: [], lost: [], notTaken: [], failed: [], stopped: result.stopped };
-  const documents: Array<{ file: string; result: RunResult }> = [];
+  const documents: Array<{ file: string; result: RunResult; index: number }> = [];
   for (const outcome of result.outcomes) {
     const { index, shard } = outcome;
     switch (outcome.status) {
@@ -78,7 +78,7 @@ export function outcomesOf(result: CoordinatorResult): DistributedOutcomes {
           outcomes.failed.push({ index, shard, agent: outcome.agent, lastCounts: null, reason: `its result is damaged: ${checked}` });
           break;
         }
-        documents.push({ file: `slice ${index} (${shard}, agent ${outcome.agent})`, result: checked });
+        documents.push({ file: `slice ${index} (${shard}, agent ${outcome.agent})`, result: checked, index });
         outcomes.finished.push({ index, shard, agent: outcome.agent, counts: countsOfResult(checked), interrupted: checked.interrupted });
         break;
       }
@@ -94,6 +94,8 @@ export function outcomesOf(result: CoordinatorResult): DistributedOutcomes {
     }
   }
   if (documents.length === 0) return outcomes;
+  // In slice order: the merge's first result (whose header it keeps) is slice 0's, however the slices ended.
+  documents.sort((a, b) => a.index - b.index);
   try {
     outcomes.merged = mergeResults(checkMergeable(documents, false));
   } catch (error) {

@@ -24,11 +24,10 @@ export interface AgentSide {
 // A field added to LoadSpec must be added to SliceSpec (and its check in slices.ts), or to PROCESS_FIELDS:
 // this fails to compile until it is.
 type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never] ? true : false;
-const SLICE_SPEC_COVERS_LOAD_SPEC: SameKeys<SliceSpec, Omit<LoadSpec, ProcessField>> = true;
+export const SLICE_SPEC_COVERS_LOAD_SPEC: SameKeys<SliceSpec, Omit<LoadSpec, ProcessField>> = true;
 
 /** The LoadSpec an agent runs for a slice: the slice's (checked; SliceSpecError names a bad field) plus its own connection. */
 export function loadSpecOfSlice(slice: LoadSlice, agent: Pick<AgentSide, 'connection'>): LoadSpec {
-  void SLICE_SPEC_COVERS_LOAD_SPEC;
   return { ...sliceSpecOf(slice), connection: agent.connection, thresholds: [], verify: false };
 }
 
@@ -56,6 +55,8 @@ export function sliceBody(agent: AgentSide, seams: LoadSeams = {}): SliceBody {
       onEvent: (event) => {
         if (event.type === 'load-started') context.heartbeat({ ...heartbeatOf(context.agent, slice, NOTHING_YET), elapsedMs: 0 });
         if (event.type === 'interval') context.heartbeat(heartbeatOf(context.agent, slice, event.report));
+        // The counts at the end of launching and the drain: what a loss during the tear-down reports.
+        if (event.type === 'load-ended') context.heartbeat({ ...heartbeatOf(context.agent, slice, { ...NOTHING_YET, ...event.stats }), intervalRate: 0, intervalP50: null, intervalP99: null });
         agent.onLoadEvent?.(slice, event);
       },
     });
@@ -94,6 +95,8 @@ export type AgentEvent =
 /** The control cluster's service as the agent uses it (TemporalService; a fake in tests). */
 export interface AgentControlService {
   readonly address: string;
+  /** A ConnectionError naming the namespace when the control cluster does not know it. */
+  checkNamespace(namespace: string): Promise<void>;
   createAgentWorker(options: AgentWorkerOptions): Promise<AgentWorker>;
   close(): Promise<void>;
 }
@@ -143,6 +146,7 @@ export async function runAgent(spec: AgentSpec, options: AgentRunOptions = {}): 
   if (options.signal?.aborted) return;
   const service = await connect(spec.control.connection);
   try {
+    await service.checkNamespace(spec.control.namespace);
     const worker = await service.createAgentWorker({
       namespace: spec.control.namespace, taskQueue: spec.control.taskQueue, name: spec.name,
       body: reportingBody(spec, onEvent, options.seams), heartbeatIntervalMs: spec.reportInterval * 1000,

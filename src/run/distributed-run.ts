@@ -5,7 +5,7 @@
  */
 import { outcomesOf, type DistributedOutcomes } from '../agents/outcomes.js';
 import { HeartbeatTally } from '../agents/progress.js';
-import { splitLoad } from '../agents/slices.js';
+import { PROCESS_FIELDS, splitLoad } from '../agents/slices.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
 import { thresholdRecords, type RunResult } from '../report/result.js';
 import { systemClock, type Clock } from '../shared/clock.js';
@@ -53,6 +53,8 @@ export type DistributedEvent =
   | { type: 'interval'; report: IntervalReport }
   /** The coordinator's progress could not be read this time (the run goes on). */
   | { type: 'progress-unavailable'; reason: string }
+  /** The stop signal could not be sent (the run goes on; a second signal cancels it). */
+  | { type: 'stop-failed'; reason: string }
   | { type: 'agent-lost'; index: number; shard: string; agent: string | null; completed: number | null; reason: string }
   | { type: 'coordinator-ended'; result: CoordinatorResult };
 
@@ -73,6 +75,8 @@ export class AgentWaitError extends Error {
 /** The control cluster's service as the distributed run uses it (TemporalService; a fake in tests). */
 export interface ControlService {
   readonly address: string;
+  /** A ConnectionError naming the namespace when the control cluster does not know it. */
+  checkNamespace(namespace: string): Promise<void>;
   coordinator(namespace: string, taskQueue: string): CoordinatorClient;
   close(): Promise<void>;
 }
@@ -122,7 +126,7 @@ class DistributedLoad implements DistributedRun {
     if (this.coordinator && !this.stopSent) {
       this.stopSent = true;
       // A refused stop leaves the run going; its result still comes (or a second signal cancels it).
-      this.coordinator.stop().catch((error: unknown) => this.onEvent({ type: 'progress-unavailable', reason: `the stop signal failed: ${(error as Error).message}` }));
+      this.coordinator.stop().catch((error: unknown) => this.onEvent({ type: 'stop-failed', reason: (error as Error).message }));
     }
   }
 
@@ -139,6 +143,7 @@ class DistributedLoad implements DistributedRun {
     const connect = this.seams.connectControl ?? ((settings) => TemporalService.connect(settings));
     const service = await connect(spec.control.connection);
     try {
+      await service.checkNamespace(spec.control.namespace);
       this.onEvent({ type: 'control-connected', address: service.address, namespace: spec.control.namespace, taskQueue: spec.control.taskQueue });
       const client = service.coordinator(spec.control.namespace, spec.control.taskQueue);
       await this.waitForAgents(client);
@@ -216,8 +221,22 @@ class DistributedLoad implements DistributedRun {
       })
       : [];
     return {
-      runId: this.runId, merged: merged && { ...merged, thresholds: thresholdRecords(thresholds) }, thresholds, outcomes,
-      stopped: result.stopped, coordinatorWorkflowId: workflowId,
+      runId: this.runId, merged: merged && this.asWholeRun(merged, thresholds), thresholds, outcomes, stopped: result.stopped,
+      coordinatorWorkflowId: workflowId,
+    };
+  }
+
+  /**
+   * The merged result as the whole run's: its load model and configuration (mergeResults keeps the first
+   * slice's, a share), the thresholds judged on it. The CLI may put its own redacted configuration instead.
+   */
+  private asWholeRun(merged: RunResult, thresholds: ThresholdResult[]): RunResult {
+    const { load } = this.spec;
+    const config: Record<string, unknown> = { ...load, runId: this.runId, agents: this.spec.agents };
+    for (const field of PROCESS_FIELDS) delete config[field];
+    return {
+      ...merged, loadModel: { ...load.loadModel, wait: load.wait }, thresholds: thresholdRecords(thresholds),
+      config: { ...(JSON.parse(JSON.stringify(config)) as Record<string, unknown>), thresholds: load.thresholds.map((threshold) => threshold.expression) },
     };
   }
 

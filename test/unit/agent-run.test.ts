@@ -66,12 +66,12 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
     }
     for (let index = 1; index < beats.length; index++) {
       expect(beats[index]!.completed).toBeGreaterThanOrEqual(beats[index - 1]!.completed);
-      expect(beats[index]!.elapsedMs).toBeGreaterThan(beats[index - 1]!.elapsedMs);
+      expect(beats[index]!.elapsedMs).toBeGreaterThanOrEqual(beats[index - 1]!.elapsedMs);
     }
     const intervalBeats = beats.slice(1);
     expect(intervalBeats.some((beat) => beat.intervalRate > 0 && beat.intervalP99 !== null && beat.intervalP99 > 0)).toBe(true);
-    // the last heartbeat never counts more than the result
-    expect(beats.at(-1)!.completed).toBeLessThanOrEqual(result.counts.completed);
+    // the last heartbeat (at the end of launching and the drain) has the result's counts
+    expect(beats.at(-1)).toMatchObject({ launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0, intervalRate: 0 });
   });
 
   it('an abort drains and returns a partial but valid document whose counts match the last heartbeat', async () => {
@@ -92,6 +92,7 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
     expect(result.counts.inFlight).toBe(0); // drained
     expect(result.counts.completed).toBe(result.counts.launched);
     expect(result.counts.completed).toBeGreaterThanOrEqual(before.completed);
+    expect(context.heartbeats.at(-1)).toMatchObject({ launched: result.counts.launched, completed: result.counts.completed, inFlight: 0 });
     // 10/s for about 3 s: a partial count, bounded generously
     expect(result.counts.launched).toBeGreaterThan(15);
     expect(result.counts.launched).toBeLessThan(45);
@@ -135,6 +136,7 @@ describe('runAgent (fake control service)', () => {
   it('creates the agent worker on the control queue, says it is ready, runs slices with events, shuts down on abort', async () => {
     let worker: FakeAgentWorker | undefined;
     let closed = 0;
+    const checkedNamespaces: string[] = [];
     const events: AgentEvent[] = [];
     const stop = new AbortController();
     const running = runAgent(spec, {
@@ -143,6 +145,7 @@ describe('runAgent (fake control service)', () => {
         expect(settings.address).toBe('control:7233');
         return {
           address: settings.address,
+          checkNamespace: async (namespace) => void checkedNamespaces.push(namespace),
           createAgentWorker: async (options) => (worker = new FakeAgentWorker(options)),
           close: async () => void closed++,
         };
@@ -150,6 +153,7 @@ describe('runAgent (fake control service)', () => {
       seams: { launcher: new FakeLauncher({ clock: { now: () => 0, setTimeout: (callback) => setTimeout(callback, 0), clearTimeout: () => undefined } }) },
     });
     await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(checkedNamespaces).toEqual(['ctl']);
     expect(worker!.options).toMatchObject({ namespace: 'ctl', taskQueue: 'sched-bench-control', name: 'agent-x', heartbeatIntervalMs: 2000 });
     expect(events[0]).toEqual({ type: 'agent-ready', name: 'agent-x', controlTaskQueue: 'sched-bench-control', namespace: 'ctl', address: 'control:7233' });
 
@@ -166,5 +170,22 @@ describe('runAgent (fake control service)', () => {
     await running;
     expect(worker!.shutdowns).toBe(1);
     expect(closed).toBe(1);
+  });
+
+  it('an unknown control namespace rejects before any worker is created, and the connection is closed', async () => {
+    let created = 0;
+    let closed = 0;
+    const running = runAgent(spec, {
+      connectControl: async (settings) => ({
+        address: settings.address,
+        checkNamespace: async (namespace) => {
+          throw new Error(`namespace ${namespace} not found on control:7233`);
+        },
+        createAgentWorker: async (options) => (created++, new FakeAgentWorker(options)),
+        close: async () => void closed++,
+      }),
+    });
+    await expect(running).rejects.toThrow('namespace ctl not found on control:7233');
+    expect([created, closed]).toEqual([0, 1]);
   });
 });

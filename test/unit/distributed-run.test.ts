@@ -56,6 +56,9 @@ function setUp(overrides: Partial<DistributedSpec> = {}, load = loadSpec({ runId
     clock,
     connectControl: async (settings) => ({
       address: settings.address,
+      checkNamespace: async (namespace) => {
+        if (namespace !== 'ctl') throw new Error(`namespace ${namespace} not found`);
+      },
       coordinator: (namespace, taskQueue) => {
         expect([namespace, taskQueue]).toEqual(['ctl', 'sched-bench-control']);
         return client;
@@ -94,6 +97,13 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     ]);
     expect(client.pollCount).toBeGreaterThanOrEqual(4); // every 0.5 s
     expect(client.started).toEqual([]);
+    expect(closed()).toBe(1);
+  });
+
+  it('an unknown control namespace rejects before waiting', async () => {
+    const { client, run, closed } = setUp({ control: { connection: { address: 'control:7233', connectTimeoutMs: 1000 }, namespace: 'nope', taskQueue: 'q' } });
+    await expect(run.ended).rejects.toThrow('namespace nope not found');
+    expect(client.pollCount).toBe(0);
     expect(closed()).toBe(1);
   });
 
@@ -147,6 +157,10 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     expect(result.thresholds.map((threshold) => [threshold.expression, threshold.passed])).toEqual([['e2e.p99<1s', true], ['failed.count==0', true]]);
     expect(result.merged!.thresholds.map((threshold) => threshold.passed)).toEqual([true, true]);
     expect(result).toMatchObject({ runId: 'run-5', stopped: false, coordinatorWorkflowId: 'sched-bench-coordinator-run-5' });
+    // the whole run's load model and configuration, not slice 0's share; nothing of the process in it
+    expect(result.merged!.loadModel).toEqual({ kind: 'closed', concurrency: 30, wait: true });
+    expect(result.merged!.config).toMatchObject({ runId: 'run-5', agents: 3, totalWorkflows: 300, thresholds: ['e2e.p99<1s', 'failed.count==0'] });
+    expect(result.merged!.config).not.toHaveProperty('connection');
     expect(closed()).toBe(1);
   });
 
