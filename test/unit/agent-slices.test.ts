@@ -135,6 +135,13 @@ describe('reading a slice back on the agent', () => {
     });
   });
 
+  it('names the workflow ids by the slice\'s shard (a re-run comes under a new one)', () => {
+    const [slice] = splitLoad(processSpec(), 1, 'r');
+    expect(loadSpecOfSlice({ ...slice!, shard: 's0r1' }, agentSide).shard).toBe('s0r1');
+    const { shard: _shard, ...withoutShard } = slice!.spec;
+    expect(loadSpecOfSlice({ ...slice!, shard: 's0r2', spec: withoutShard }, agentSide).shard).toBe('s0r2');
+  });
+
   it('keeps a mix workload and its parts', () => {
     const workload: LoadSpec['workload'] = {
       kind: 'mix', seed: 7, parts: [{ weight: 2, workload: { kind: 'signal', signals: 3, withStart: false } }, { weight: 1, workload: { kind: 'timer', durationMs: 100 } }],
@@ -161,7 +168,8 @@ describe('reading a slice back on the agent', () => {
       [bad((spec) => (spec.verify = true)), /spec\.verify: expected false, got true/],
       [bad((spec) => (spec.connection = { address: 'x' })), /spec\.connection: belongs to the agent, never to a slice/],
       [bad((spec) => (spec.thresholds = [])), /spec\.thresholds: belongs to the agent/],
-      [bad(() => undefined, { shard: 's7' }), /spec\.shard: expected the slice's shard "s7", got "s0"/],
+      [bad((spec) => (spec.shard = 7)), /spec\.shard: expected a non-empty string, got 7/],
+      [bad(() => undefined, { shard: '' }), /^bad load slice: shard: expected a non-empty string/],
       [bad(() => undefined, { index: -1 }), /^bad load slice: index:/],
     ];
     for (const [slice, message] of cases) {
