@@ -4,8 +4,8 @@
  */
 import { firstLine } from '../errors.js';
 import { PROCESS_FIELDS, sliceSpecOf, type ProcessField, type SliceSpec } from '../agents/slices.js';
-import { buildRunResult } from '../report/result.js';
-import type { IntervalReport } from '../shared/run-stats.js';
+import { buildRunResult, type RunResult } from '../report/result.js';
+import type { IntervalReport, RunMode } from '../shared/run-stats.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
 import type { LoadSlice, SliceHeartbeat } from '../../workflows/coordinator-types.js';
@@ -87,7 +87,7 @@ export interface AgentSpec {
 /** What an agent tells as it goes; the CLI prints it. */
 export type AgentEvent =
   | { type: 'agent-ready'; name: string; controlTaskQueue: string; namespace: string; address: string }
-  | { type: 'slice-started'; index: number; shard: string; runId: string; mode: string; rate?: number; concurrency: number; total?: number }
+  | { type: 'slice-started'; index: number; shard: string; runId: string; mode: RunMode; rate?: number; concurrency: number; total?: number }
   | { type: 'slice-ended'; index: number; shard: string; counts: { launched: number; completed: number; failed: number }; stopped: boolean }
   | { type: 'slice-failed'; index: number; shard: string; reason: string }
   | { type: 'slice-event'; index: number; shard: string; event: LoadEvent };
@@ -118,15 +118,15 @@ function reportingBody(spec: AgentSpec, onEvent: (event: AgentEvent) => void, se
   }, seams);
   return async (slice, context) => {
     const { index, shard } = slice;
-    const model = (slice.spec.loadModel ?? {}) as { rate?: number; concurrency?: number };
-    onEvent({
-      type: 'slice-started', index, shard, runId: String(slice.spec.runId), mode: String(slice.spec.mode), concurrency: Number(model.concurrency),
-      ...(model.rate !== undefined ? { rate: model.rate } : {}), ...(slice.spec.mode === 'batch' ? { total: Number(slice.spec.totalWorkflows) } : {}),
-    });
     try {
+      const { runId, mode, loadModel, totalWorkflows } = sliceSpecOf(slice); // a bad slice is told as failed, not started
+      onEvent({
+        type: 'slice-started', index, shard, runId, mode, concurrency: loadModel.concurrency,
+        ...(loadModel.rate !== undefined ? { rate: loadModel.rate } : {}), ...(mode === 'batch' ? { total: totalWorkflows } : {}),
+      });
       const document = await body(slice, context);
-      const counts = document.counts as { launched: number; completed: number; failed: number };
-      onEvent({ type: 'slice-ended', index, shard, counts: { launched: counts.launched, completed: counts.completed, failed: counts.failed }, stopped: document.interrupted === true });
+      const { counts, interrupted } = document as unknown as RunResult;
+      onEvent({ type: 'slice-ended', index, shard, counts: { launched: counts.launched, completed: counts.completed, failed: counts.failed }, stopped: interrupted });
       return document;
     } catch (error) {
       onEvent({ type: 'slice-failed', index, shard, reason: firstLine(error) });

@@ -166,6 +166,12 @@ describe('runAgent (fake control service)', () => {
     expect(events.find((event) => event.type === 'slice-started')).toMatchObject({ index: 0, shard: 's0', runId: 'run-7', mode: 'batch', concurrency: 1, total: 3 });
     expect(events.find((event) => event.type === 'slice-ended')).toEqual({ type: 'slice-ended', index: 0, shard: 's0', counts: { launched: 3, completed: 3, failed: 0 }, stopped: false });
 
+    // a bad slice is told as failed (never as started), and fails the activity with the field named
+    const startedBefore = events.filter((event) => event.type === 'slice-started').length;
+    await expect(body({ ...slice, spec: { ...slice.spec, mode: 'sometimes' } }, new FakeSliceContext())).rejects.toThrow('spec.mode');
+    expect(events.filter((event) => event.type === 'slice-started')).toHaveLength(startedBefore);
+    expect(events.at(-1)).toEqual({ type: 'slice-failed', index: 0, shard: 's0', reason: 'bad load slice: spec.mode: expected "batch" or "infinite", got "sometimes"' });
+
     stop.abort();
     await running;
     expect(worker!.shutdowns).toBe(1);
