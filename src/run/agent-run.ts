@@ -97,7 +97,8 @@ export interface AgentControlService {
   readonly address: string;
   /** A ConnectionError naming the namespace when the control cluster does not know it. */
   checkNamespace(namespace: string): Promise<void>;
-  createAgentWorker(options: AgentWorkerOptions): Promise<AgentWorker>;
+  /** The worker as the agent drives it (run, shutdown): h1's AgentWorker class, a fake in tests. */
+  createAgentWorker(options: AgentWorkerOptions): Promise<Pick<AgentWorker, 'run' | 'shutdown'>>;
   close(): Promise<void>;
 }
 

@@ -110,7 +110,7 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
 });
 
 /** An AgentWorker stand-in: runs the slices given to it through the body, until shut down. */
-class FakeAgentWorker implements AgentWorker {
+class FakeAgentWorker implements Pick<AgentWorker, 'run' | 'shutdown'> {
   shutdowns = 0;
   private release: (() => void) | undefined;
   private readonly stopped = new Promise<void>((resolve) => (this.release = resolve));
