@@ -3,7 +3,7 @@
  * library, against the cluster under test, with this agent's own connection settings.
  */
 import { firstLine } from '../errors.js';
-import { PROCESS_FIELDS, sliceSpecOf, type ProcessField, type SliceSpec } from '../agents/slices.js';
+import { sliceSpecOf, type ProcessField, type SliceSpec } from '../agents/slices.js';
 import { buildRunResult, type RunResult } from '../report/result.js';
 import type { IntervalReport, RunMode } from '../shared/run-stats.js';
 import { TemporalService } from '../temporal/temporal-service.js';
@@ -28,49 +28,57 @@ export const SLICE_SPEC_COVERS_LOAD_SPEC: SameKeys<SliceSpec, Omit<LoadSpec, Pro
 
 /** The LoadSpec an agent runs for a slice: the slice's (checked; SliceSpecError names a bad field) plus its own connection. */
 export function loadSpecOfSlice(slice: LoadSlice, agent: Pick<AgentSide, 'connection'>): LoadSpec {
-  return { ...sliceSpecOf(slice), connection: agent.connection, thresholds: [], verify: false };
+  return withAgentSide(sliceSpecOf(slice), agent);
+}
+
+function withAgentSide(spec: SliceSpec, agent: Pick<AgentSide, 'connection'>): LoadSpec {
+  return { ...spec, connection: agent.connection, thresholds: [], verify: false };
+}
+
+/** A heartbeat of these cumulative counts, with no interval measured (the slice's start, its end). */
+function countsHeartbeat(agent: string, slice: LoadSlice, counts: Pick<IntervalReport, 'started' | 'completed' | 'failed' | 'inFlight' | 'elapsedMs'>): SliceHeartbeat {
+  const { started, completed, failed, inFlight, elapsedMs } = counts;
+  return {
+    agent, index: slice.index, shard: slice.shard, launched: completed + failed + inFlight, started, completed, failed, inFlight,
+    intervalRate: 0, intervalP50: null, intervalP99: null, elapsedMs,
+  };
 }
 
 /** What the agent heartbeats for an interval report (`launched`: completed + failed + in flight, the counts' invariant). */
 export function heartbeatOf(agent: string, slice: LoadSlice, report: IntervalReport): SliceHeartbeat {
-  return {
-    agent, index: slice.index, shard: slice.shard,
-    launched: report.completed + report.failed + report.inFlight, started: report.started, completed: report.completed,
-    failed: report.failed, inFlight: report.inFlight, intervalRate: report.rate,
-    intervalP50: report.latencyP50Ms, intervalP99: report.latencyP99Ms, elapsedMs: report.elapsedMs,
-  };
+  return { ...countsHeartbeat(agent, slice, report), intervalRate: report.rate, intervalP50: report.latencyP50Ms, intervalP99: report.latencyP99Ms };
+}
+
+/** The heartbeats of a slice's load: one as it begins, one per interval report, one with the counts after the drain. */
+function heartbeatsOf(context: SliceContext, slice: LoadSlice, event: LoadEvent): void {
+  if (event.type === 'load-started') context.heartbeat(countsHeartbeat(context.agent, slice, { started: 0, completed: 0, failed: 0, inFlight: 0, elapsedMs: 0 }));
+  if (event.type === 'interval') context.heartbeat(heartbeatOf(context.agent, slice, event.report));
+  // What a loss during the tear-down (terminations, closing) then reports.
+  if (event.type === 'load-ended') context.heartbeat(countsHeartbeat(context.agent, slice, event.stats));
 }
 
 /**
  * The runLoadSlice activity's body: runs the slice (its signal stops it gracefully: a drain, then the partial
- * result), heartbeats every interval report, and returns the slice's RunResult document. The document's exit
- * code is 0: a slice is not judged alone, the coordinator judges the merged result.
+ * result), heartbeats every interval report, and returns the slice's RunResult document (its configuration:
+ * the slice's spec). The document's exit code is 0: a slice is not judged alone, the merged result is.
  */
 export function sliceBody(agent: AgentSide, seams: LoadSeams = {}): SliceBody {
   return async (slice: LoadSlice, context: SliceContext) => {
-    const spec = loadSpecOfSlice(slice, agent);
+    const sliceSpec = sliceSpecOf(slice);
+    const spec = withAgentSide(sliceSpec, agent);
     const result = await runLoad(spec, {
       ...seams,
       signal: context.signal,
       onEvent: (event) => {
-        if (event.type === 'load-started') context.heartbeat({ ...heartbeatOf(context.agent, slice, NOTHING_YET), elapsedMs: 0 });
-        if (event.type === 'interval') context.heartbeat(heartbeatOf(context.agent, slice, event.report));
-        // The counts at the end of launching and the drain: what a loss during the tear-down reports.
-        if (event.type === 'load-ended') context.heartbeat({ ...heartbeatOf(context.agent, slice, { ...NOTHING_YET, ...event.stats }), intervalRate: 0, intervalP50: null, intervalP99: null });
+        heartbeatsOf(context, slice, event);
         agent.onLoadEvent?.(slice, event);
       },
     });
-    const config = Object.fromEntries(Object.entries(slice.spec).filter(([key]) => !(PROCESS_FIELDS as readonly string[]).includes(key)));
+    const config = sliceSpec as unknown as Record<string, unknown>;
     const document = buildRunResult({ ...result, version: VERSION, command: spec.mode === 'batch' ? 'run' : 'infinite', config, exitCode: 0 });
     return document as unknown as Record<string, unknown>;
   };
 }
-
-/** Before the first interval report: nothing launched yet (the heartbeat that says the slice has begun). */
-const NOTHING_YET: IntervalReport = {
-  elapsedMs: 0, intervalMs: 0, inFlight: 0, started: 0, completed: 0, failed: 0, completedInInterval: 0, rate: 0,
-  latencyP50Ms: 0, latencyP99Ms: 0, lateStarts: 0,
-};
 
 /** A `sched-bench agent`: its name, the cluster it loads, the control queue it polls. Times in seconds. */
 export interface AgentSpec {

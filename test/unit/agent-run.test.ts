@@ -59,7 +59,7 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
 
     const beats = context.heartbeats;
     expect(beats.length).toBeGreaterThan(3);
-    expect(beats[0]).toMatchObject({ agent: 'agent-1', index: 1, shard: 's1', launched: 0, completed: 0, elapsedMs: 0 });
+    expect(beats[0]).toEqual({ agent: 'agent-1', index: 1, shard: 's1', launched: 0, started: 0, completed: 0, failed: 0, inFlight: 0, intervalRate: 0, intervalP50: null, intervalP99: null, elapsedMs: 0 });
     for (const beat of beats) {
       expect(beat).toMatchObject({ agent: 'agent-1', index: 1, shard: 's1' });
       expect(beat.launched).toBe(beat.completed + beat.failed + beat.inFlight);
@@ -71,7 +71,7 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
     const intervalBeats = beats.slice(1);
     expect(intervalBeats.some((beat) => beat.intervalRate > 0 && beat.intervalP99 !== null && beat.intervalP99 > 0)).toBe(true);
     // the last heartbeat (at the end of launching and the drain) has the result's counts
-    expect(beats.at(-1)).toMatchObject({ launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0, intervalRate: 0 });
+    expect(beats.at(-1)).toMatchObject({ launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0, intervalRate: 0, intervalP99: null });
   });
 
   it('an abort drains and returns a partial but valid document whose counts match the last heartbeat', async () => {
