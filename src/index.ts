@@ -48,3 +48,19 @@ export { ArrivalSchedule, concurrencyAt } from './scheduler/load-model.js';
 export { formatFinalLine, formatIntervalLine, formatStartLine } from './report/lines.js';
 export { ConnectionError, EnvironmentError, LaunchError, UsageError, type FailureKind } from './errors.js';
 export type { EchoWorkflowInput } from '../workflows/echo.js';
+export {
+  splitLoad, sliceSpecOf, exactShares, integerShares, LoadSplitError, SliceSpecError, PROCESS_FIELDS,
+  type SliceSpec, type SplittableLoad,
+} from './agents/slices.js';
+export { aggregateInterval, HeartbeatTally } from './agents/progress.js';
+export { outcomesOf, type DistributedOutcomes, type FinishedSlice, type UnfinishedSlice, type SliceCounts } from './agents/outcomes.js';
+export {
+  runAgent, sliceBody, loadSpecOfSlice, heartbeatOf,
+  type AgentSide, type AgentSpec, type AgentEvent, type AgentRunOptions, type AgentControlService,
+} from './run/agent-run.js';
+export {
+  startDistributedLoad, AgentWaitError, coordinatorWorkflowId, defaultHeartbeatTimeout,
+  type DistributedSpec, type DistributedRun, type DistributedResult, type DistributedEvent, type DistributedSeams, type ControlService,
+} from './run/distributed-run.js';
+export { judgeThresholds, type ThresholdSubject } from './run/load-result.js';
+export type { LoadSlice, SliceHeartbeat, CoordinatorInput, CoordinatorResult, SliceOutcome } from '../workflows/coordinator-types.js';

@@ -4,7 +4,7 @@ import type { IntervalPoint, IntervalSeries } from '../metrics/interval-series.j
 import type { LatencyHistogram, LatencySummary } from '../metrics/latency-histogram.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import type { ServerHealth, ServerHealthEvent, ServerHealthSnapshot } from '../metrics/server-health.js';
-import { evaluateThresholds, type ThresholdResult } from '../metrics/thresholds.js';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
 import { finalInterval, type DrainOutcome } from '../report/result.js';
 import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
@@ -79,6 +79,28 @@ export interface LoadRunParts {
   lastReport: IntervalReport | undefined;
 }
 
+/** What thresholds are judged on: a run's measured latencies and counts (one process's, or a distributed run's merged result). */
+export interface ThresholdSubject {
+  latency: { start: LatencySummary; e2e: LatencySummary; startLateness: LatencySummary; delayLag?: LatencySummary };
+  operations: Partial<Record<OperationName, LatencySummary>>;
+  /** start_lateness means something in an open loop only. */
+  openLoop: boolean;
+  measured: { completed: number; failed: number; completedPerSecond: number };
+}
+
+/** The thresholds judged on a run's measured latencies and counts. */
+export function judgeThresholds(thresholds: readonly Threshold[], subject: ThresholdSubject): ThresholdResult[] {
+  const { latency, measured } = subject;
+  return evaluateThresholds(thresholds, {
+    latency: {
+      ...subject.operations,
+      start: latency.start, e2e: latency.e2e, ...(subject.openLoop ? { start_lateness: latency.startLateness } : {}),
+      ...(latency.delayLag ? { delay_lag: latency.delayLag } : {}),
+    },
+    completed: measured.completed, failed: measured.failed, completedPerSecond: measured.completedPerSecond,
+  });
+}
+
 /** The result of a load run from what it gathered: latencies, thresholds judged, the interval no report covered. */
 export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: boolean, verification: Verification | undefined): LoadResult {
     const { spec, scheduler } = parts;
@@ -89,13 +111,9 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
       ...(measuresDelayLag ? { delayLag: metrics.delayLag.summary() } : {}),
     };
     const operations = operationsOf(metrics);
-    const thresholds = evaluateThresholds(spec.thresholds, {
-      latency: {
-        ...Object.fromEntries(Object.entries(operations).map(([name, operation]) => [name, operation.summary])),
-        start: latency.start, e2e: latency.e2e, ...(spec.loadModel.kind === 'open' ? { start_lateness: latency.startLateness } : {}),
-        ...(latency.delayLag ? { delay_lag: latency.delayLag } : {}),
-      },
-      completed: stats.measured.completed, failed: stats.measured.failed, completedPerSecond: stats.measured.completedPerSecond,
+    const thresholds = judgeThresholds(spec.thresholds, {
+      latency, openLoop: spec.loadModel.kind === 'open', measured: stats.measured,
+      operations: Object.fromEntries(Object.entries(operations).map(([name, operation]) => [name, operation.summary])),
     });
     const interval = spec.wait ? metrics.intervalE2eLatency : metrics.intervalStartLatency;
     const endedAt = new Date();

@@ -70,6 +70,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/index.ts'],
   ['src/cli/'],
   ['src/run/'],
+  // the distributed run's pure parts (slices, heartbeats, outcomes): below the run layer that drives them
+  ['src/agents/'],
   ['src/report/'],
   ['src/scheduler/', 'src/schedules/', 'src/capacity/'],
   ['src/workloads/'],
