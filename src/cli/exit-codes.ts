@@ -20,8 +20,11 @@ export const ExitCode = {
 
 /** How a command ended, as far as its exit code is concerned. */
 export type Outcome =
-  /** A load run (run, infinite) that ended; `outputLost`: a result could not be written. */
-  | { kind: 'load'; stats: RunStats; thresholds: readonly ThresholdResult[]; verification?: Verification; outputLost?: boolean }
+  /**
+   * A load run (run, infinite) that ended; `outputLost`: a result could not be written; `slicesLost`: with
+   * --agents, the slices that did not finish (an agent lost, a slice failed or taken by no agent).
+   */
+  | { kind: 'load'; stats: RunStats; thresholds: readonly ThresholdResult[]; verification?: Verification; slicesLost?: number; outputLost?: boolean }
   /** A schedules run that ended, with the direct load beside it when there was one. */
   | { kind: 'schedules'; schedulesLeft: number; thresholds: readonly ThresholdResult[]; directLoad?: RunStats; outputLost?: boolean }
   /**
@@ -42,7 +45,7 @@ export type Outcome =
 export function exitCodeOf(outcome: Outcome): number {
   switch (outcome.kind) {
     case 'load':
-      return afterLostOutput(loadVerdict(outcome.stats, outcome.thresholds, outcome.verification), outcome.outputLost);
+      return afterLostOutput(loadVerdict(outcome.stats, outcome.thresholds, outcome.verification, outcome.slicesLost ?? 0), outcome.outputLost);
     case 'schedules':
       return afterLostOutput(schedulesVerdict(outcome), outcome.outputLost);
     case 'capacity':
@@ -61,9 +64,10 @@ function afterLostOutput(exitCode: number, lost = false): number {
 }
 
 /** A load run: cut short, failed, thresholds, verification, in that order (README "Signals and exit codes"). */
-function loadVerdict(stats: RunStats, thresholds: readonly ThresholdResult[], verification: Verification | undefined): number {
+function loadVerdict(stats: RunStats, thresholds: readonly ThresholdResult[], verification: Verification | undefined, slicesLost = 0): number {
   if (stats.mode === 'batch' && stats.stopReason === 'stopped') return ExitCode.interrupted;
-  if (stats.stopReason === 'aborted') return ExitCode.failure;
+  // A slice no agent finished: part of the load was not run (or not measured) as asked.
+  if (stats.stopReason === 'aborted' || slicesLost > 0) return ExitCode.failure;
   // Workflows left behind by a cut-short drain did not finish: the run did not do what it set out to.
   if (stats.drainTimedOut && stats.inFlight > 0) return ExitCode.failure;
   const thresholdsGiven = thresholds.length > 0;

@@ -20,6 +20,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
   report: 'render saved --json results as an HTML report: one run, or several side by side',
   schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
+  agent: 'poll the control task queue and run the load slices of `run|infinite --agents N` until a signal (README "Many machines")',
   capacity: 'find the highest rate (wf/s) the cluster sustains within an SLO: open-loop steps, growing, then bisected; --expect gates CI on it',
 };
 
@@ -103,7 +104,7 @@ function buildProgram(
         `${examplesHelp()}\n\n${exitCodesHelp()}`,
     );
 
-  for (const name of ['run', 'infinite', 'schedules', 'capacity', 'worker', 'cleanup', 'report'] as const) {
+  for (const name of ['run', 'infinite', 'schedules', 'capacity', 'worker', 'agent', 'cleanup', 'report'] as const) {
     const command = program.command(name).description(COMMAND_DESCRIPTIONS[name]).exitOverride();
     const blocks = [examplesHelp(name), RUN_COMMANDS.includes(name) ? exitCodesHelp() : ''].filter((block) => block !== '');
     command.addHelpText('after', `\n${blocks.join('\n\n')}`);
@@ -174,6 +175,14 @@ export async function runCli(
     if (chosen.command === 'worker') {
       const { runWorker } = await import('./worker-command.js');
       return await runWorker(chosen.config, io, signals);
+    }
+    if (chosen.command === 'agent') {
+      const { runAgentCommand } = await import('./agent-command.js');
+      return await runAgentCommand(chosen.config, io, signals);
+    }
+    if (chosen.config.agents !== undefined && (chosen.command === 'run' || chosen.command === 'infinite')) {
+      const { runDistributed } = await import('./distributed-command.js');
+      return await runDistributed(chosen.command === 'run' ? 'batch' : 'infinite', chosen.config, io, lookupPath, signals);
     }
     if (chosen.command === 'schedules') {
       const { runSchedules } = await import('./schedules-command.js');

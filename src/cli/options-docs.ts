@@ -135,6 +135,11 @@ export const TOPICS: readonly Topic[] = [
     keys: ['slo', 'startRate', 'stepDuration', 'stepWarmup', 'precision', 'maxRate', 'maxDuration', 'expect'],
   },
   {
+    title: 'Many machines: `agent` and --agents (README "Many machines")',
+    readmeSection: 'options',
+    keys: ['agents', 'agentWait', 'onAgentLoss', 'controlTaskQueue', 'controlNamespace', 'controlAddress', 'agentName'],
+  },
+  {
     title: 'For supervisors and tests (no option of any command)',
     readmeSection: 'options',
     keys: [],

@@ -13,7 +13,7 @@ import { DEFAULT_PRECISION, DEFAULT_STEP_DURATION_MS } from '../capacity/search.
 import { parseSlo } from '../capacity/slo.js';
 import { parseExpectation, type Expectation } from '../capacity/expectation.js';
 
-export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules' | 'capacity';
+export type CommandName = 'run' | 'infinite' | 'worker' | 'cleanup' | 'report' | 'schedules' | 'capacity' | 'agent';
 
 import type { OverlapPolicyName } from '../shared/schedule-types.js';
 export type OnConflictName = 'fail' | 'reuse';
@@ -163,6 +163,18 @@ export interface RunConfig {
   maxDuration: number | undefined;
   /** capacity: the CI gate on the capacity found (`>=100`). */
   expect: Expectation | undefined;
+  /** run/infinite: fan the load out to this many `sched-bench agent` processes; undefined: generate it here. */
+  agents: number | undefined;
+  /** run/infinite --agents: how long to wait for the agents to poll (s). */
+  agentWait: number;
+  /** run/infinite --agents: what a lost agent's slice becomes. */
+  onAgentLoss: 'fail' | 'rerun';
+  /** The control task queue agents poll, its namespace (undefined: --namespace) and address (undefined: --address). */
+  controlTaskQueue: string;
+  controlNamespace: string | undefined;
+  controlAddress: string | undefined;
+  /** agent: its name in slices, heartbeats and reports; undefined: host name and pid. */
+  agentName: string | undefined;
 }
 
 /** One part of --mix: a workload name and its integer weight. */
@@ -380,6 +392,19 @@ export const parseOnStop: Parser<'leave' | 'terminate'> = (raw) => {
   return choice === 'leave' || choice === 'terminate' ? choice : expected('leave or terminate');
 };
 
+export const parseOnAgentLoss: Parser<'fail' | 'rerun'> = (raw) => {
+  const choice = raw.trim().toLowerCase();
+  return choice === 'fail' || choice === 'rerun' ? choice : expected('fail or rerun');
+};
+
+/** The most agents one run fans out to: each is an activity of one coordinator workflow. */
+export const MAX_AGENTS = 1000;
+
+export const parseAgents: Parser<number> = (raw) => {
+  const agents = parseInteger(1)(raw);
+  return agents <= MAX_AGENTS ? agents : expected(`an integer from 1 to ${MAX_AGENTS}`);
+};
+
 export const parsePort: Parser<number> = (raw) => {
   const port = parseInteger(1)(raw);
   return port <= 65534 ? port : expected('a port from 1 to 65534 (the next one serves the SDK metrics)');
@@ -451,6 +476,10 @@ const LOAD: readonly CommandName[] = ['run', 'infinite'];
 const LOAD_AND_CAPACITY: readonly CommandName[] = ['run', 'infinite', 'capacity'];
 const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules', 'capacity'];
 const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup', 'schedules', 'capacity'];
+/** Every command that connects to the cluster: with the agent, which brings its own connection to its slices. */
+const CONNECTED: readonly CommandName[] = [...ALL, 'agent'];
+/** Options of the control task queue that agents poll: the agent, and the load commands that hand it slices. */
+const CONTROL: readonly CommandName[] = ['run', 'infinite', 'agent'];
 /** The load commands plus `schedules`, for what both do alike (connection, workload, outputs). */
 const LOAD_AND_SCHEDULES: readonly CommandName[] = ['run', 'infinite', 'schedules'];
 /** What the load commands, `schedules` and `capacity` do alike (the client connection, the embedded worker, the outputs). */
@@ -465,56 +494,56 @@ function option<K extends keyof RunConfig>(spec: OptionSpec<K>): OptionSpec<K> {
 export const OPTION_SPECS = [
   option({
     key: 'address', flag: '--address <host:port>', env: ['TEMPORAL_ADDRESS'], defaultValue: 'localhost:7233',
-    description: 'Temporal frontend address', parse: parseAddress, commands: ALL,
+    description: 'Temporal frontend address', parse: parseAddress, commands: CONNECTED,
   }),
   option({
     key: 'namespace', flag: '--namespace <name>', env: ['SCHEDULER_NAMESPACE', 'TEMPORAL_NAMESPACE'],
-    defaultValue: 'default', description: 'Temporal namespace', parse: parseText, commands: ALL,
+    defaultValue: 'default', description: 'Temporal namespace', parse: parseText, commands: CONNECTED,
   }),
   option({
     key: 'profile', flag: '--profile <name>', env: ['TEMPORAL_PROFILE'], defaultValue: undefined,
     description: 'profile of the Temporal config file (TEMPORAL_CONFIG_FILE, else ~/.config/temporalio/temporal.toml)',
-    parse: parseText, commands: ALL, defaultText: '"default" if the file has it',
+    parse: parseText, commands: CONNECTED, defaultText: '"default" if the file has it',
   }),
   option({
     key: 'apiKey', flag: '--api-key <key>', env: ['TEMPORAL_API_KEY'], defaultValue: undefined,
-    description: 'API key (Temporal Cloud); turns TLS on unless TEMPORAL_TLS=false', parse: parseText, commands: ALL,
+    description: 'API key (Temporal Cloud); turns TLS on unless TEMPORAL_TLS=false', parse: parseText, commands: CONNECTED,
     defaultText: 'none', secret: true,
   }),
   option({
     key: 'tls', flag: '--tls', env: ['TEMPORAL_TLS'], defaultValue: undefined,
     description: 'connect with TLS (on by itself when a TLS file, server name or API key is given)', parse: parseBoolean,
-    commands: ALL, defaultText: 'auto',
+    commands: CONNECTED, defaultText: 'auto',
   }),
   option({
     key: 'tlsCert', flag: '--tls-cert <path>', env: ['TEMPORAL_TLS_CLIENT_CERT_PATH'], dataEnv: 'TEMPORAL_TLS_CLIENT_CERT_DATA',
-    defaultValue: undefined, description: 'client certificate (PEM) for mTLS', parse: parsePemPath, commands: ALL,
+    defaultValue: undefined, description: 'client certificate (PEM) for mTLS', parse: parsePemPath, commands: CONNECTED,
     defaultText: 'none',
   }),
   option({
     key: 'tlsKey', flag: '--tls-key <path>', env: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], dataEnv: 'TEMPORAL_TLS_CLIENT_KEY_DATA',
-    defaultValue: undefined, description: 'client private key (PEM) for mTLS', parse: parsePemPath, commands: ALL,
+    defaultValue: undefined, description: 'client private key (PEM) for mTLS', parse: parsePemPath, commands: CONNECTED,
     defaultText: 'none',
   }),
   option({
     key: 'tlsCa', flag: '--tls-ca <path>', env: ['TEMPORAL_TLS_SERVER_CA_CERT_PATH'], dataEnv: 'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
     defaultValue: undefined, description: "CA certificate (PEM) to verify the server with (else the system's)",
-    parse: parsePemPath, commands: ALL, defaultText: 'system CAs',
+    parse: parsePemPath, commands: CONNECTED, defaultText: 'system CAs',
   }),
   option({
     key: 'tlsServerName', flag: '--tls-server-name <name>', env: ['TEMPORAL_TLS_SERVER_NAME'], defaultValue: undefined,
     description: "name to expect in the server's certificate (SNI), when it differs from the address",
-    parse: parseText, commands: ALL, defaultText: 'the host of --address',
+    parse: parseText, commands: CONNECTED, defaultText: 'the host of --address',
   }),
   option({
     key: 'grpcMeta', flag: '--grpc-meta <key=value>', env: [], envPrefix: 'TEMPORAL_GRPC_META_', defaultValue: {},
     description: 'gRPC header sent with every request; repeatable (env: TEMPORAL_GRPC_META_<KEY>=value)',
-    parse: parseKeyValues, commands: ALL, repeatable: true, defaultText: 'none', secret: true,
+    parse: parseKeyValues, commands: CONNECTED, repeatable: true, defaultText: 'none', secret: true,
   }),
   option({
     key: 'connectTimeout', flag: '--connect-timeout <time>', env: ['SCHEDULER_CONNECT_TIMEOUT'], defaultValue: 10,
     description: 'keep trying to reach the server (backoff with jitter) for this long before giving up (exit 1)',
-    parse: parseDuration({ allowZero: false }), commands: ALL,
+    parse: parseDuration({ allowZero: false }), commands: CONNECTED,
   }),
   option({
     key: 'retryTimeout', flag: '--retry-timeout <time>', env: ['SCHEDULER_RETRY_TIMEOUT'], defaultValue: 60,
@@ -530,14 +559,14 @@ export const OPTION_SPECS = [
       "client connection: http2 (sched-bench's own gRPC and HTTP/2 client over a TCP or TLS socket: the least CPU and memory per start, " +
       "measured: README \"Benchmark\"), native (the SDK's Rust core; needed for eager start) or grpc (the SDK's grpc-js)",
     parse: parseConnectionKind,
-    commands: RUNNING,
+    commands: [...RUNNING, 'agent'],
   }),
   option({
     key: 'grpcCompression', flag: '--grpc-compression <gzip|none>', env: ['SCHEDULER_GRPC_COMPRESSION'], defaultValue: 'none',
     description:
       'compression of the requests sched-bench sends: none (less CPU per start, measured: README "Benchmark") or gzip ' +
       '(what SDK clients send by default)',
-    parse: parseGrpcCompression, commands: RUNNING,
+    parse: parseGrpcCompression, commands: [...RUNNING, 'agent'],
   }),
   option({
     key: 'taskQueue', flag: '--task-queue <name>', env: ['SCHEDULER_TASK_QUEUE'], defaultValue: 'benchmark',
@@ -894,6 +923,43 @@ export const OPTION_SPECS = [
     key: 'expect', flag: '--expect <comparison>', env: ['SCHEDULER_EXPECT'], defaultValue: undefined,
     description: 'capacity: CI gate: exit 99 unless the capacity found meets this, e.g. ">=100" (wf/s; operators >= > <= < ==)',
     parse: parseExpectation, commands: CAPACITY, defaultText: 'none',
+  }),
+  option({
+    key: 'agents', flag: '--agents <n>', env: ['SCHEDULER_AGENTS'], defaultValue: undefined,
+    description:
+      'fan the load out to this many `sched-bench agent` processes polling --control-task-queue: rate, concurrency and ' +
+      '--total split between them, one merged result (README "Many machines")',
+    parse: parseAgents, commands: LOAD, defaultText: 'none: this process generates the load',
+  }),
+  option({
+    key: 'agentWait', flag: '--agent-wait <time>', env: ['SCHEDULER_AGENT_WAIT'], defaultValue: 60,
+    description: '--agents: how long to wait for that many agents to poll the control task queue before giving up (exit 1)',
+    parse: parseDuration({ allowZero: false }), commands: LOAD,
+  }),
+  option({
+    key: 'onAgentLoss', flag: '--on-agent-loss <fail|rerun>', env: ['SCHEDULER_ON_AGENT_LOSS'], defaultValue: 'fail',
+    description:
+      '--agents: an agent that stops heartbeating is lost: fail (reported with its last counts, exit 1) or rerun (what remained of ' +
+      'its slice runs on another agent); the result never counts a workflow twice',
+    parse: parseOnAgentLoss, commands: LOAD,
+  }),
+  option({
+    key: 'controlTaskQueue', flag: '--control-task-queue <name>', env: ['SCHEDULER_CONTROL_TASK_QUEUE'], defaultValue: 'sched-bench-control',
+    description: 'the task queue agents poll for load slices (and the coordinator workflow runs on)', parse: parseText, commands: CONTROL,
+  }),
+  option({
+    key: 'controlNamespace', flag: '--control-namespace <name>', env: ['SCHEDULER_CONTROL_NAMESPACE'], defaultValue: undefined,
+    description: "the control task queue's namespace", parse: parseText, commands: CONTROL, defaultText: '--namespace',
+  }),
+  option({
+    key: 'controlAddress', flag: '--control-address <host:port>', env: ['SCHEDULER_CONTROL_ADDRESS'], defaultValue: undefined,
+    description: "the control task queue's cluster, reached with the TLS and API key settings of --address",
+    parse: parseAddress, commands: CONTROL, defaultText: '--address',
+  }),
+  option({
+    key: 'agentName', flag: '--agent-name <name>', env: ['SCHEDULER_AGENT_NAME'], defaultValue: undefined,
+    description: "agent: this agent's name in the coordinator's reports", parse: parseText, commands: ['agent'],
+    defaultText: 'host name and process id',
   }),
 ] as const satisfies readonly OptionSpec[];
 

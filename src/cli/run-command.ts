@@ -63,7 +63,7 @@ export function redactedConfig(command: CommandName, config: RunConfig, output?:
 }
 
 /** The HTML report's renderer with its chart assets, loaded when --html asks for it. */
-async function loadHtmlReport(): Promise<(results: RunResult[]) => string> {
+export async function loadHtmlReport(): Promise<(results: RunResult[]) => string> {
   const [{ renderHtmlReport }, { chartAssets }] = await Promise.all([import('../report/html.js'), import('./report-command.js')]);
   return (results) => renderHtmlReport(results, chartAssets());
 }

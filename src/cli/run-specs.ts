@@ -7,7 +7,11 @@ import type { SessionSpec } from '../run/session.js';
 import { MIN_CATCHUP_WINDOW_SECONDS, type SchedulesSpec } from '../run/schedules-spec.js';
 import { parseCron } from '../schedules/fire-times.js';
 import type { FireSpec } from '../shared/schedule-types.js';
+import { hostname } from 'node:os';
 import { connectionKindOf, connectionSettings, sdkConnectionKindOf } from './connection.js';
+import type { DistributedSpec } from '../run/distributed-run.js';
+import type { AgentSpec } from '../run/agent-run.js';
+import { cacheDirOf } from '../temporal/temporal-cli.js';
 import { CLOSED_LOOP_DEFAULT_CONCURRENCY, DRAIN_STALL_SECONDS, ECHO_DEFAULTS, OPEN_LOOP_DEFAULT_CONCURRENCY, type RunConfig } from './options.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { workloadOf } from './workload.js';
@@ -107,6 +111,57 @@ export function loadSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLooku
     },
     thresholds: config.thresholds,
     verify: config.verify,
+  };
+}
+
+/**
+ * The control task queue's cluster: --control-address (else --address) with the same TLS and API key;
+ * the coordinator and the agents' worker go through the SDK, so its connection is the SDK's native one.
+ */
+function controlOf(config: RunConfig): DistributedSpec['control'] {
+  const cluster = connectionSettings(config);
+  return {
+    connection: { ...cluster, address: config.controlAddress ?? config.address, kind: 'native' },
+    namespace: config.controlNamespace ?? config.namespace,
+    taskQueue: config.controlTaskQueue,
+  };
+}
+
+/** What this process would have to do itself, which the agents cannot do for it. */
+const NOT_WITH_AGENTS: ReadonlyArray<[keyof RunConfig, string, string]> = [
+  ['devServer', '--dev-server', 'the agents cannot reach a private dev server of this process; start one with `temporal server start-dev` and give them its --address'],
+  ['worker', '--worker', 'run `sched-bench worker` beside the agents'],
+  ['metricsPort', '--metrics-port', 'not with --agents yet'],
+  ['verify', '--verify', 'not with --agents yet'],
+];
+
+/** `run|infinite --agents N`: the whole load as one LoadSpec, and how it is spread over the agents. */
+export function distributedSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLookup): DistributedSpec {
+  const agents = config.agents!;
+  for (const [key, flag, why] of NOT_WITH_AGENTS) {
+    const value = config[key];
+    if (value !== undefined && value !== false) throw new UsageError(`${flag} with ${originOf(config, 'agents')}: ${why}`);
+  }
+  const load = loadSpecOf(mode, config, cliLookup);
+  if (load.loadModel.concurrency < agents) {
+    throw new UsageError(
+      `${originOf(config, 'concurrency')} ${load.loadModel.concurrency} cannot be split among ${agents} agents: each needs at least one slot`,
+    );
+  }
+  if (mode === 'batch' && config.totalWorkflows < agents) {
+    throw new UsageError(`${originOf(config, 'totalWorkflows')} ${config.totalWorkflows} cannot be split among ${agents} agents: each needs at least one workflow`);
+  }
+  return { load, agents, agentWait: config.agentWait, onAgentLoss: config.onAgentLoss, control: controlOf(config) };
+}
+
+/** `sched-bench agent`: its name, its own connection to the cluster under test, and the control task queue. */
+export function agentSpecOf(config: RunConfig, env: Record<string, string | undefined> = process.env): AgentSpec {
+  return {
+    name: config.agentName ?? `${hostname()}-${process.pid}`,
+    connection: connectionSettings(config),
+    control: controlOf(config),
+    reportInterval: 1,
+    bundleCacheDir: cacheDirOf(env),
   };
 }
 

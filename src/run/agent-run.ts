@@ -9,7 +9,7 @@ import type { IntervalReport, RunMode } from '../shared/run-stats.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import { VERSION } from '../version.js';
 import type { LoadSlice, SliceHeartbeat } from '../../workflows/coordinator-types.js';
-import type { AgentWorker, AgentWorkerOptions, SliceBody, SliceContext } from './control-plane-types.js';
+import type { AgentWorker, AgentWorkerOptions, SliceBody, SliceContext } from '../temporal/agent-worker.js';
 import { runLoad, type LoadEvent, type LoadSeams } from './load-run.js';
 import type { LoadSpec } from './load-spec.js';
 import type { SessionSpec } from './session.js';

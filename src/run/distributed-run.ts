@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { IntervalReport } from '../shared/run-stats.js';
 import { newRunId, TemporalService } from '../temporal/temporal-service.js';
 import type { CoordinatorResult, LoadSlice } from '../../workflows/coordinator-types.js';
-import type { CoordinatorClient, RunningCoordinator } from './control-plane-types.js';
+import type { CoordinatorClient, RunningCoordinator } from '../temporal/coordinator-client.js';
 import { judgeThresholds } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
 import type { SessionSpec } from './session.js';

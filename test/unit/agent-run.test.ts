@@ -3,7 +3,7 @@ import { splitLoad } from '../../src/agents/slices.js';
 import { checkResult } from '../../src/report/read-result.js';
 import type { RunResult } from '../../src/report/result.js';
 import { runAgent, sliceBody, type AgentEvent, type AgentSpec } from '../../src/run/agent-run.js';
-import type { AgentWorker, AgentWorkerOptions, SliceBody, SliceContext } from '../../src/run/control-plane-types.js';
+import type { AgentWorker, AgentWorkerOptions, SliceBody, SliceContext } from '../../src/temporal/agent-worker.js';
 import type { LoadSpec } from '../../src/run/load-spec.js';
 import type { LoadSlice, SliceHeartbeat } from '../../workflows/coordinator-types.js';
 import { FakeClock } from '../helpers/fake-clock.js';

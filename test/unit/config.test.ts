@@ -22,6 +22,7 @@ describe('resolveConfig precedence: flag > environment > .env > default', () => 
       runId: undefined, drainTimeout: undefined, maxOutage: 300, onStop: 'leave',
       workload: 'echo', signals: undefined, updates: undefined, queries: undefined, children: undefined, timerDuration: undefined,
       iterations: undefined, mix: undefined, seed: undefined, historySample: 0.01,
+      agents: undefined, agentWait: 60, onAgentLoss: 'fail', controlTaskQueue: 'sched-bench-control', controlNamespace: undefined, controlAddress: undefined,
     });
   });
 

@@ -3,7 +3,7 @@ import { LoadSplitError } from '../../src/agents/slices.js';
 import { parseThresholdList } from '../../src/metrics/thresholds.js';
 import { formatIntervalLine } from '../../src/report/lines.js';
 import type { RunResult } from '../../src/report/result.js';
-import type { CoordinatorClient, RunningCoordinator, SliceProgress } from '../../src/run/control-plane-types.js';
+import type { CoordinatorClient, RunningCoordinator, SliceProgress } from '../../src/temporal/coordinator-client.js';
 import { AgentWaitError, startDistributedLoad, type DistributedEvent, type DistributedSpec } from '../../src/run/distributed-run.js';
 import type { CoordinatorInput, CoordinatorResult, SliceHeartbeat } from '../../workflows/coordinator-types.js';
 import { FakeClock, flushPromises } from '../helpers/fake-clock.js';
