@@ -85,7 +85,10 @@ export async function runDistributed(mode: RunMode, config: RunConfig, io: CliIO
     },
     forced: () => {
       io.err('Forced exit: the coordinator is cancelled; the agents stop without reporting here');
-      void run.cancelNow().finally(() => process.exit(exitCodeOf({ kind: 'forced' })));
+      // The cancel is a courtesy to the agents: an unreachable control server must not hold the exit.
+      const exit = () => process.exit(exitCodeOf({ kind: 'forced' }));
+      setTimeout(exit, 3000).unref();
+      void run.cancelNow().finally(exit);
     },
   });
   try {

@@ -133,6 +133,7 @@ const NOT_WITH_AGENTS: ReadonlyArray<[keyof RunConfig, string, string]> = [
   ['worker', '--worker', 'run `sched-bench worker` beside the agents'],
   ['metricsPort', '--metrics-port', 'not with --agents yet'],
   ['verify', '--verify', 'not with --agents yet'],
+  ['ndjson', '--ndjson', 'not with --agents yet (--json and --html are)'],
 ];
 
 /** `run|infinite --agents N`: the whole load as one LoadSpec, and how it is spread over the agents. */

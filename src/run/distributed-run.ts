@@ -3,6 +3,7 @@
  * CoordinatorWorkflow on the control task queue; this side waits for the agents, splits the load, starts the
  * coordinator, prints the agents' heartbeats as the usual interval lines and merges their results.
  */
+import { EnvironmentError } from '../errors.js';
 import { outcomesOf, type DistributedOutcomes } from '../agents/outcomes.js';
 import { HeartbeatTally } from '../agents/progress.js';
 import { PROCESS_FIELDS, splitLoad } from '../agents/slices.js';
@@ -68,9 +69,7 @@ export interface DistributedRun {
 }
 
 /** Why the agents did not come: `<N> agents needed, <K> polling on <queue> in <namespace> after <s>s`. */
-export class AgentWaitError extends Error {
-  override readonly name = 'AgentWaitError';
-}
+export class AgentWaitError extends EnvironmentError {}
 
 /** The control cluster's service as the distributed run uses it (TemporalService; a fake in tests). */
 export interface ControlService {
