@@ -9,6 +9,7 @@ import { buildCapacityResult, capacityEndRecord, capacityStepRecord } from '../r
 import { formatSeconds, formatServerHealthEvent, formatSessionEvent } from '../report/lines.js';
 import { formatNumber } from '../report/units.js';
 import { runCapacity, type CapacityEvent, type CapacityRunHandle, type CapacityRunResult, type CapacitySpec } from '../run/capacity-run.js';
+import type { DistributedEvent } from '../run/distributed-run.js';
 import type { CliLookup } from '../temporal/dev-server.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
@@ -81,7 +82,13 @@ export async function runCapacityCommand(config: RunConfig, givenIO: CliIO, cliL
     forced: () => {
       finalExitCode ??= printEnd(resultSoFar(soFar, settings, spec), true, outputs);
       killNow();
-      process.exit(finalExitCode);
+      const exit = () => process.exit(finalExitCode);
+      const cancelAgents = soFar.handle?.cancelAgentsNow;
+      if (!cancelAgents) return exit();
+      io.err('Forced exit: the current step\'s coordinator is cancelled; the agents stop without reporting here');
+      // The cancel is a courtesy to the agents: an unreachable control server must not hold the exit.
+      setTimeout(exit, 3000).unref();
+      void cancelAgents().finally(exit);
     },
   });
   try {
@@ -112,6 +119,7 @@ function startLine(spec: CapacitySpec, config: RunConfig, settings: CapacitySett
     `maxRate=${formatNumber(settings.maxRate)}`,
     ...(settings.maxDurationMs !== undefined ? [`maxDuration=${formatSeconds(settings.maxDurationMs / 1000)}`] : []),
     `maxInFlight=${spec.maxInFlight}`,
+    ...(spec.agents ? [`agents=${spec.agents.agents}`, `controlTaskQueue=${spec.agents.control.taskQueue}`] : []),
     `workload=${workload}`,
     `taskQueue=${spec.taskQueue}`,
     `namespace=${spec.namespace}`,
@@ -140,6 +148,10 @@ function printerOf({ config, spec, io, ndjson }: CapacityOutputs, settings: Capa
         return ndjson?.write(capacityStepRecord(soFar.runId, event.step));
       case 'server-health':
         return io.err(formatServerHealthEvent(event.event));
+      case 'agents': {
+        const line = agentsLine(event.event, event.step, config);
+        return line === undefined ? undefined : io.err(line);
+      }
       case 'dev-server-started':
         soFar.address = event.address;
         return io.err(formatSessionEvent(event));
@@ -147,6 +159,31 @@ function printerOf({ config, spec, io, ndjson }: CapacityOutputs, settings: Capa
         return io.err(formatSessionEvent(event));
     }
   };
+}
+
+/** A line for what the agents do: their wait before the search, each step's coordinator, a lost agent; undefined: nothing to tell. */
+function agentsLine(event: DistributedEvent, step: number | undefined, config: RunConfig): string | undefined {
+  switch (event.type) {
+    case 'control-connected':
+      return step === undefined ? `Control: task queue ${event.taskQueue} in ${event.namespace} at ${event.address}` : undefined;
+    case 'agents-waiting':
+      return `Waiting up to ${config.agentWait}s for ${event.needed} agents on ${event.taskQueue} in ${event.namespace}: ${event.polling.length} polling` +
+        `${event.polling.length > 0 ? ` (${event.polling.join(', ')})` : ''}; start them with \`sched-bench agent\``;
+    case 'agents-ready':
+      return step === undefined ? `Agents polling: ${event.agents.join(', ')}` : undefined;
+    case 'coordinator-started':
+      return `Step ${step}: coordinator ${event.workflowId}, ${event.slices.length} slices (shards ${event.slices.map((slice) => slice.shard).join(', ')})`;
+    case 'progress-unavailable':
+      return `Step ${step}: the agents' progress could not be read: ${event.reason}`;
+    case 'stop-failed':
+      return `Step ${step}: the stop could not be sent to the agents: ${event.reason}`;
+    case 'agent-lost':
+      return `Step ${step}: lost ${event.agent ? `agent ${event.agent}` : 'an unknown agent'} (slice ${event.index}, shard ${event.shard}): ${event.reason}` +
+        `${event.completed !== null ? `; last heard: ${event.completed} completed` : '; never heard from'}`;
+    case 'interval':
+    case 'coordinator-ended':
+      return undefined;
+  }
 }
 
 const NO_SERVER_HEALTH: ServerHealthSnapshot = { throttledAttempts: 0, unavailableAttempts: 0, outages: [], unavailableMs: 0 };

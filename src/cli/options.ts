@@ -163,11 +163,11 @@ export interface RunConfig {
   maxDuration: number | undefined;
   /** capacity: the CI gate on the capacity found (`>=100`). */
   expect: Expectation | undefined;
-  /** run/infinite: fan the load out to this many `sched-bench agent` processes; undefined: generate it here. */
+  /** run/infinite/capacity: fan the load out to this many `sched-bench agent` processes; undefined: generate it here. */
   agents: number | undefined;
-  /** run/infinite --agents: how long to wait for the agents to poll (s). */
+  /** --agents: how long to wait for the agents to poll (s). */
   agentWait: number;
-  /** run/infinite --agents: what a lost agent's slice becomes. */
+  /** --agents: what a lost agent's slice becomes (capacity: fail only). */
   onAgentLoss: 'fail' | 'rerun';
   /** The control task queue agents poll, its namespace (undefined: --namespace) and address (undefined: --address). */
   controlTaskQueue: string;
@@ -478,8 +478,10 @@ const WORKERS: readonly CommandName[] = ['run', 'infinite', 'worker', 'schedules
 const ALL: readonly CommandName[] = ['run', 'infinite', 'worker', 'cleanup', 'schedules', 'capacity'];
 /** Every command that connects to the cluster: with the agent, which brings its own connection to its slices. */
 const CONNECTED: readonly CommandName[] = [...ALL, 'agent'];
-/** Options of the control task queue that agents poll: the agent, and the load commands that hand it slices. */
-const CONTROL: readonly CommandName[] = ['run', 'infinite', 'agent'];
+/** The commands whose load --agents fans out to agents: the load commands and `capacity` (each step). */
+const DISTRIBUTED: readonly CommandName[] = ['run', 'infinite', 'capacity'];
+/** Options of the control task queue that agents poll: the agent, and the commands that hand it slices. */
+const CONTROL: readonly CommandName[] = [...DISTRIBUTED, 'agent'];
 /** The load commands plus `schedules`, for what both do alike (connection, workload, outputs). */
 const LOAD_AND_SCHEDULES: readonly CommandName[] = ['run', 'infinite', 'schedules'];
 /** What the load commands, `schedules` and `capacity` do alike (the client connection, the embedded worker, the outputs). */
@@ -928,20 +930,20 @@ export const OPTION_SPECS = [
     key: 'agents', flag: '--agents <n>', env: ['SCHEDULER_AGENTS'], defaultValue: undefined,
     description:
       'fan the load out to this many `sched-bench agent` processes polling --control-task-queue: rate, concurrency and ' +
-      '--total split between them, one merged result (README "Many machines")',
-    parse: parseAgents, commands: LOAD, defaultText: 'none: this process generates the load',
+      '--total split between them, one merged result (README "Many machines"); capacity: every step\'s rate, judged on the merged slices',
+    parse: parseAgents, commands: DISTRIBUTED, defaultText: 'none: this process generates the load',
   }),
   option({
     key: 'agentWait', flag: '--agent-wait <time>', env: ['SCHEDULER_AGENT_WAIT'], defaultValue: 60,
     description: '--agents: how long to wait for that many agents to poll the control task queue before giving up (exit 1)',
-    parse: parseDuration({ allowZero: false }), commands: LOAD,
+    parse: parseDuration({ allowZero: false }), commands: DISTRIBUTED,
   }),
   option({
     key: 'onAgentLoss', flag: '--on-agent-loss <fail|rerun>', env: ['SCHEDULER_ON_AGENT_LOSS'], defaultValue: 'fail',
     description:
       '--agents: an agent that stops heartbeating is lost: fail (reported with its last counts, exit 1) or rerun (what remained of ' +
-      'its slice runs on another agent); the result never counts a workflow twice',
-    parse: parseOnAgentLoss, commands: LOAD,
+      'its slice runs on another agent); the result never counts a workflow twice; capacity: fail only (the search stops, "error")',
+    parse: parseOnAgentLoss, commands: DISTRIBUTED,
   }),
   option({
     key: 'controlTaskQueue', flag: '--control-task-queue <name>', env: ['SCHEDULER_CONTROL_TASK_QUEUE'], defaultValue: 'sched-bench-control',

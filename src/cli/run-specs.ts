@@ -136,13 +136,18 @@ const NOT_WITH_AGENTS: ReadonlyArray<[keyof RunConfig, string, string]> = [
   ['ndjson', '--ndjson', 'not with --agents yet (--json and --html are)'],
 ];
 
-/** `run|infinite --agents N`: the whole load as one LoadSpec, and how it is spread over the agents. */
-export function distributedSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLookup): DistributedSpec {
-  const agents = config.agents!;
-  for (const [key, flag, why] of NOT_WITH_AGENTS) {
+/** A UsageError for the first of `refused` the config gives beside --agents. */
+function refuseWithAgents(config: RunConfig, refused: ReadonlyArray<[keyof RunConfig, string, string]>): void {
+  for (const [key, flag, why] of refused) {
     const value = config[key];
     if (value !== undefined && value !== false) throw new UsageError(`${flag} with ${originOf(config, 'agents')}: ${why}`);
   }
+}
+
+/** `run|infinite --agents N`: the whole load as one LoadSpec, and how it is spread over the agents. */
+export function distributedSpecOf(mode: RunMode, config: RunConfig, cliLookup: CliLookup): DistributedSpec {
+  const agents = config.agents!;
+  refuseWithAgents(config, NOT_WITH_AGENTS);
   const load = loadSpecOf(mode, config, cliLookup);
   if (load.loadModel.concurrency < agents) {
     throw new UsageError(
@@ -258,10 +263,35 @@ function checkCapacityOptions(config: RunConfig): void {
 }
 
 /**
+ * What `capacity --agents` cannot do: what this process would do itself (as for run --agents; a step's
+ * NDJSON record is written here, so --ndjson is fine).
+ */
+const CAPACITY_NOT_WITH_AGENTS = NOT_WITH_AGENTS.filter(([key]) => key === 'devServer' || key === 'worker' || key === 'metricsPort');
+
+/** `capacity --agents N`: how each step is spread over the agents; undefined without --agents. */
+function capacityAgentsOf(config: RunConfig, maxInFlight: number): CapacitySpec['agents'] {
+  const agents = config.agents;
+  if (agents === undefined) return undefined;
+  refuseWithAgents(config, CAPACITY_NOT_WITH_AGENTS);
+  if (config.onAgentLoss !== 'fail') {
+    throw new UsageError(
+      `${originOf(config, 'onAgentLoss')} ${config.onAgentLoss} with capacity: a lost agent stops the search (a re-run slice would measure another window); give fail`,
+    );
+  }
+  if (maxInFlight < agents) {
+    throw new UsageError(`${originOf(config, 'concurrency')} ${maxInFlight} cannot be split among ${agents} agents: each needs at least one slot`);
+  }
+  // Heartbeats every second (capacity has no --report-interval): a lost agent is told within 10 s, and the
+  // slices' interval points show the in-flight cap filling.
+  return { agents, agentWait: config.agentWait, reportInterval: 1, control: controlOf(config) };
+}
+
+/**
  * `capacity`: the search for the highest rate the cluster sustains within the SLO. Every option is
  * checked here, so that a bad one is one line and exit 2 before any server is started.
  */
 export function capacitySpecOf(config: RunConfig, cliLookup: CliLookup): CapacitySpec {
+  const agents = capacityAgentsOf(config, config.concurrency ?? OPEN_LOOP_DEFAULT_CONCURRENCY);
   const session = sessionSpecOf(config, cliLookup); // unreadable TLS files: exit 2 before anything starts
   const { slo } = config;
   if (slo === undefined) throw new UsageError('capacity needs an SLO: --slo (or SCHEDULER_SLO), e.g. --slo "e2e.p99<2s,failed.rate<0.1%"');
@@ -287,6 +317,7 @@ export function capacitySpecOf(config: RunConfig, cliLookup: CliLookup): Capacit
     maxOutage: config.maxOutage,
     eagerStart: eagerStartOf(config),
     historySample: config.historySample,
+    ...(agents ? { agents } : {}),
   };
 }
 

@@ -7,7 +7,9 @@ import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
 import type { LaunchCountsSnapshot } from '../shared/run-stats.js';
 import { newRunId } from '../temporal/temporal-service.js';
+import { awaitAgents, distributedStepRunner, type CapacityAgentsSpec } from './capacity-agents.js';
 import { schedulerStepRunner } from './capacity-steps.js';
+import type { DistributedEvent, DistributedSeams } from './distributed-run.js';
 import { setUpLoad } from './load-setup.js';
 import { RunSession, type SessionEvent, type SessionSpec } from './session.js';
 
@@ -30,6 +32,11 @@ export interface CapacitySpec extends SessionSpec {
   maxOutage?: number;
   eagerStart: boolean;
   historySample?: number;
+  /**
+   * Generate each step's load on `sched-bench agent`s instead of in this process (no dev server, embedded
+   * worker or metrics port then): every step is one distributed run, the step's rate split across them.
+   */
+  agents?: CapacityAgentsSpec;
 }
 
 export type CapacityEvent =
@@ -37,7 +44,9 @@ export type CapacityEvent =
   | { type: 'capacity-started'; runId: string; address: string }
   | { type: 'step-started'; rate: number; phase: SearchPhase; index: number }
   | { type: 'step'; step: CapacityStep }
-  | { type: 'server-health'; event: ServerHealthEvent };
+  | { type: 'server-health'; event: ServerHealthEvent }
+  /** With agents: the wait for them before the search (no step), then each step's distributed run (its number, 1-based). */
+  | { type: 'agents'; event: DistributedEvent; step?: number };
 
 /** The search's result, and where and when it ran. */
 export interface CapacityRunResult extends CapacityResult {
@@ -58,6 +67,8 @@ export interface CapacityRunOptions {
   clock?: Clock;
   /** Hears, before anything starts, how a process on its way out (a second signal) reaches the run synchronously. */
   onHandle?(handle: CapacityRunHandle): void;
+  /** With agents: stand-ins for the control cluster and the clock of its waits (tests). */
+  agentSeams?: DistributedSeams;
 }
 
 /** Synchronous access to a running search, for a process that exits now. */
@@ -66,6 +77,8 @@ export interface CapacityRunHandle {
   killNow(): void;
   /** The server's refusals and outages so far. */
   serverHealthNow(): ServerHealthSnapshot;
+  /** With agents: cancels the current step's coordinator (its agents stop without reporting). */
+  cancelAgentsNow?(): Promise<void>;
 }
 
 /**
@@ -73,6 +86,7 @@ export interface CapacityRunHandle {
  * worker), then the search's steps, each an open loop at its rate, drained before the next.
  */
 export async function runCapacity(spec: CapacitySpec, options: CapacityRunOptions = {}): Promise<CapacityRunResult> {
+  if (spec.agents) return runCapacityOverAgents(spec, spec.agents, options);
   const onEvent = options.onEvent ?? (() => undefined);
   const runId = spec.runId ?? newRunId();
   const startedAt = new Date();
@@ -124,6 +138,42 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
     options.signal?.removeEventListener('abort', onAbort);
     await session.close();
   }
+}
+
+const NO_SERVER_HEALTH: ServerHealthSnapshot = { throttledAttempts: 0, unavailableAttempts: 0, outages: [], unavailableMs: 0 };
+
+/**
+ * The search with every step's load on the agents: they are waited for once, then each step is one
+ * distributed run (distributedStepRunner). This process connects only to the control cluster; the server's
+ * health is the agents' own (each rides out outages up to spec.maxOutage, then its step is an error).
+ */
+async function runCapacityOverAgents(spec: CapacitySpec, agents: CapacityAgentsSpec, options: CapacityRunOptions): Promise<CapacityRunResult> {
+  const onEvent = options.onEvent ?? (() => undefined);
+  const runId = spec.runId ?? newRunId();
+  const startedAt = new Date();
+  resolveCapacitySettings(spec.search); // bad search options fail before waiting for anyone
+  let cancelCurrent: (() => Promise<void>) | undefined;
+  options.onHandle?.({ killNow: () => undefined, serverHealthNow: () => NO_SERVER_HEALTH, cancelAgentsNow: async () => cancelCurrent?.() });
+  // A signal during the wait: the search then finds it and returns at once, with no step.
+  await awaitAgents(agents, (event) => onEvent({ type: 'agents', event }), { seams: options.agentSeams, signal: options.signal });
+  onEvent({ type: 'capacity-started', runId, address: spec.connection.address });
+  const runStep = distributedStepRunner({
+    runId, ...(spec.idPrefix !== undefined ? { idPrefix: spec.idPrefix } : {}), connection: spec.connection, namespace: spec.namespace, taskQueue: spec.taskQueue,
+    workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds, retryTimeout: spec.retryTimeout,
+    maxOutage: spec.maxOutage ?? 0, ...(spec.historySample !== undefined ? { historySample: spec.historySample } : {}), agents,
+    onEvent: (event, step) => onEvent({ type: 'agents', event, step }), ...(options.agentSeams ? { seams: options.agentSeams } : {}),
+    onRun: (run) => (cancelCurrent = () => run.cancelNow()),
+  });
+  const result = await searchCapacity(spec.search, runStep, {
+    signal: options.signal, clock: options.clock,
+    onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
+    onStep: (step) => onEvent({ type: 'step', step }),
+  });
+  const endedAt = new Date();
+  return {
+    ...result, runId, startedAt, endedAt, serverHealth: NO_SERVER_HEALTH,
+    server: { address: spec.connection.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: null },
+  };
 }
 
 /**

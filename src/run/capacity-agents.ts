@@ -1,0 +1,231 @@
+/**
+ * `capacity --agents N`: each step of the search is one distributed open-loop run over the N agents
+ * (startDistributedLoad: the step's rate split exactly across them), and the step is measured on the
+ * merged result of their slices, so the same verdict judges it as a one-process step.
+ */
+import type { StepMeasurement, StepRunner } from '../capacity/types.js';
+import type { LatencySummary } from '../metrics/latency-histogram.js';
+import type { LatencyGroup } from '../metrics/thresholds.js';
+import type { LatencyResult, RunResult } from '../report/result.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { Workload } from '../scheduler/types.js';
+import { TemporalService } from '../temporal/temporal-service.js';
+import type { SessionSpec } from './session.js';
+import type { LoadSpec } from './load-spec.js';
+import {
+  AgentWaitError, startDistributedLoad, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
+} from './distributed-run.js';
+
+/** How the search's steps are spread over the agents. Times in seconds. */
+export interface CapacityAgentsSpec {
+  agents: number;
+  /** How long to wait for the agents to poll the control queue (before the search, and for each slice to be taken). */
+  agentWait: number;
+  /** How often the agents heartbeat; an agent silent for max(10, 5 ×) this is lost. */
+  reportInterval: number;
+  control: DistributedSpec['control'];
+}
+
+/** What every step over the agents runs with, beside its rate. */
+export interface AgentStepLoad {
+  /** The search's run id: step n runs as `<runId>-step<n>` (its coordinator and workflow ids), so `cleanup --run-id` finds them all. */
+  runId: string;
+  idPrefix?: string;
+  /** The cluster under test as this process names it (the agents bring their own connections). */
+  connection: SessionSpec['connection'];
+  namespace: string;
+  taskQueue: string;
+  workload: Workload;
+  /** The open loop's in-flight cap of the whole step, split across the agents. */
+  maxInFlight: number;
+  drainStallSeconds: number;
+  retryTimeout: number;
+  maxOutage: number;
+  historySample?: number;
+  agents: CapacityAgentsSpec;
+  /** Each step's distributed run's events, with the step's number (1-based). */
+  onEvent?: (event: DistributedEvent, step: number) => void;
+  /** Each step's distributed run as it starts (for a forced exit to cancel it). */
+  onRun?: (run: DistributedRun) => void;
+  seams?: DistributedSeams;
+}
+
+/** A step that the agents could not run as asked: the search stops with stop reason "error" and this message. */
+export class AgentStepError extends Error {
+  override readonly name = 'AgentStepError';
+}
+
+/** The whole step's LoadSpec: an infinite open loop at `rate` for warm-up + duration, drained after. */
+export function stepLoadSpec(load: AgentStepLoad, rate: number, step: number, options: { durationMs: number; warmupMs: number; remainingMs?: number }): LoadSpec {
+  const { durationMs, warmupMs, remainingMs } = options;
+  return {
+    connection: load.connection, namespace: load.namespace, taskQueue: load.taskQueue,
+    mode: 'infinite', runId: `${load.runId}-step${step}`, ...(load.idPrefix !== undefined ? { idPrefix: load.idPrefix } : {}),
+    loadModel: { kind: 'open', rate, concurrency: load.maxInFlight },
+    totalWorkflows: 0, duration: (warmupMs + durationMs) / 1000, maxRuntime: 0, warmup: warmupMs / 1000,
+    reportInterval: load.agents.reportInterval, wait: true, workload: load.workload,
+    ...(load.historySample !== undefined ? { historySample: load.historySample } : {}),
+    eagerStart: false, retryTimeout: load.retryTimeout, maxOutage: load.maxOutage,
+    // A step must not eat the rest of the budget waiting for stragglers.
+    drain: remainingMs !== undefined
+      ? { timeout: Math.max(0, remainingMs - warmupMs - durationMs) / 1000, onStop: 'leave' }
+      : { stallTimeout: load.drainStallSeconds, onStop: 'leave' },
+    thresholds: [], verify: false,
+  };
+}
+
+/**
+ * Runs each step as one distributed run over the agents (a lost agent: fail, never rerun: a re-run slice
+ * would start late and measure another window). The step's signal stops the run: every agent drains and
+ * reports. A step whose slices did not all finish throws an AgentStepError naming the agent: the server is
+ * not judged on part of the load.
+ */
+export function distributedStepRunner(load: AgentStepLoad, clock: Pick<Clock, 'now'> = load.seams?.clock ?? systemClock): StepRunner {
+  let steps = 0;
+  return async (rate, { durationMs, warmupMs, signal, remainingMs }) => {
+    const step = ++steps;
+    const spec: DistributedSpec = {
+      load: stepLoadSpec(load, rate, step, { durationMs, warmupMs, ...(remainingMs !== undefined ? { remainingMs } : {}) }),
+      agents: load.agents.agents, agentWait: load.agents.agentWait, onAgentLoss: 'fail', control: load.agents.control,
+    };
+    let startedAt: number | undefined;
+    let stoppedAt: number | undefined;
+    const run: DistributedRun = startDistributedLoad(spec, (event) => {
+      if (event.type === 'coordinator-started') startedAt = clock.now();
+      load.onEvent?.(event, step);
+    }, load.seams);
+    load.onRun?.(run);
+    const stop = () => {
+      stoppedAt = clock.now();
+      run.stop();
+    };
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+    try {
+      const result = await run.ended;
+      // The measured window as it elapsed here: cut by a stop that came before its end.
+      const launchingMs = stoppedAt !== undefined && startedAt !== undefined ? stoppedAt - startedAt : Infinity;
+      return measurementOfSlices(result, rate, {
+        durationMs, windowMs: Math.min(durationMs, Math.max(0, launchingMs - warmupMs)), maxInFlight: load.maxInFlight,
+        agents: load.agents.agents, signalled: stoppedAt !== undefined,
+      });
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  };
+}
+
+/** Why the step's slices cannot be judged as the whole step's load; undefined when every slice finished. */
+function whyIncomplete(result: DistributedResult, rate: number): string | undefined {
+  const { outcomes } = result;
+  const at = `the step at ${rate} wf/s`;
+  const agent = (name: string | null) => (name ? `agent ${name}` : 'an unknown agent');
+  const lost = outcomes.lost[0];
+  if (lost) return `${agent(lost.agent)} was lost during ${at} (slice ${lost.index}, shard ${lost.shard}): ${lost.reason}`;
+  const failed = outcomes.failed[0];
+  if (failed) return `slice ${failed.index} (shard ${failed.shard}) of ${at} failed on ${agent(failed.agent)}: ${failed.reason}`;
+  const notTaken = outcomes.notTaken[0];
+  if (notTaken) return `slice ${notTaken.index} (shard ${notTaken.shard}) of ${at} was taken by no agent: ${notTaken.reason}`;
+  if (outcomes.mergeProblem) return `the agents' results of ${at} do not merge: ${outcomes.mergeProblem}`;
+  if (!result.merged) return `no agent finished its slice of ${at}`;
+  if (result.merged.stopReason === 'aborted') return `${at} was aborted on an agent: the server was unreachable longer than --max-outage`;
+  return undefined;
+}
+
+const summaryOf = ({ unit: _unit, encoded: _encoded, ...summary }: LatencyResult): LatencySummary => summary;
+
+/**
+ * Arrivals the in-flight cap held back, as far as the slices' results tell: they carry no count of their
+ * own, so when the merged in-flight reached the cap (less a slot per agent: one may have just freed), the
+ * measured late starts and the arrivals never launched. A lower bound, but never 0 when the cap filled and
+ * held an arrival: then the step is the server's failure, not the client's (verdict.ts).
+ */
+function heldByCapOf(merged: RunResult, cap: number, agents: number): number {
+  const peak = Math.max(0, merged.measured.inFlight, ...merged.intervals.points.map((point) => point.inFlight));
+  return peak >= cap - agents ? merged.measured.lateStarts + merged.counts.missedArrivals : 0;
+}
+
+/** The step's measurement from the merged slices: counts summed, latencies merged exactly from their histograms. */
+export function measurementOfSlices(
+  result: DistributedResult, rate: number, step: { durationMs: number; windowMs: number; maxInFlight: number; agents: number; signalled: boolean },
+): StepMeasurement {
+  const problem = whyIncomplete(result, rate);
+  if (problem !== undefined) throw new AgentStepError(problem);
+  const merged = result.merged!;
+  const seconds = step.windowMs / 1000;
+  const perSecond = (count: number) => (seconds > 0 ? count / seconds : 0);
+  const { measured } = merged;
+  const latency: Partial<Record<LatencyGroup, LatencySummary>> = {
+    start: summaryOf(merged.latency.start), e2e: summaryOf(merged.latency.e2e), start_lateness: summaryOf(merged.latency.startLateness),
+  };
+  const histograms: Record<string, string> = {
+    start: merged.latency.start.encoded, e2e: merged.latency.e2e.encoded, start_lateness: merged.latency.startLateness.encoded,
+  };
+  for (const [operation, histogram] of Object.entries(merged.operations)) {
+    latency[operation as LatencyGroup] = summaryOf(histogram);
+    histograms[operation] = histogram.encoded;
+  }
+  // As one process's step: cut short when the stop ended launching early, or left workflows unfinished in the drain.
+  const cutShort = step.signalled && (step.windowMs < step.durationMs || measured.inFlight > 0);
+  return {
+    targetRate: rate, measuredSeconds: seconds, intendedArrivals: rate * seconds,
+    launched: measured.launched, started: measured.started, completed: measured.completed, failed: measured.failed,
+    achievedRate: perSecond(measured.launched), completedPerSecond: perSecond(measured.completed),
+    startLateness: latency.start_lateness!, latency, histograms,
+    unfinished: measured.inFlight, heldByCap: heldByCapOf(merged, step.maxInFlight, step.agents), inFlightCap: step.maxInFlight,
+    ...(cutShort ? { cutShort: true } : {}),
+  };
+}
+
+const AGENT_POLL_MS = 500;
+
+/**
+ * Before the search: until `agents` agents poll the control queue (every 0.5 s), an AgentWaitError after
+ * agentWait; the same events as a distributed run's wait. Once, so that no step's time (and the search's
+ * budget estimate of a step's overhead) includes it; each step's own check then finds them at once.
+ * Returns false when the signal came first.
+ */
+export async function awaitAgents(
+  spec: CapacityAgentsSpec, onEvent: (event: DistributedEvent) => void, options: { seams?: DistributedSeams; signal?: AbortSignal } = {},
+): Promise<boolean> {
+  const { seams = {}, signal } = options;
+  const clock = seams.clock ?? systemClock;
+  const { control, agents, agentWait } = spec;
+  const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
+  const service = await connect(control.connection);
+  try {
+    await service.checkNamespace(control.namespace);
+    onEvent({ type: 'control-connected', address: service.address, namespace: control.namespace, taskQueue: control.taskQueue });
+    const client = service.coordinator(control.namespace, control.taskQueue);
+    const startedAt = clock.now();
+    let told = false;
+    for (;;) {
+      const polling = await client.agentsPolling();
+      if (polling.length >= agents) {
+        onEvent({ type: 'agents-ready', agents: polling });
+        return true;
+      }
+      if (signal?.aborted) return false;
+      if (clock.now() - startedAt >= agentWait * 1000) {
+        throw new AgentWaitError(`${agents} agents needed, ${polling.length} polling on ${control.taskQueue} in ${control.namespace} after ${agentWait}s`);
+      }
+      if (!told) onEvent({ type: 'agents-waiting', needed: agents, polling, taskQueue: control.taskQueue, namespace: control.namespace });
+      told = true;
+      await sleep(clock, Math.min(AGENT_POLL_MS, Math.max(0, startedAt + agentWait * 1000 - clock.now())), signal);
+    }
+  } finally {
+    await service.close();
+  }
+}
+
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
