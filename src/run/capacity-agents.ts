@@ -7,6 +7,8 @@ import type { StepMeasurement, StepRunner } from '../capacity/types.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { LatencyGroup } from '../metrics/thresholds.js';
 import type { LatencyResult, RunResult } from '../report/result.js';
+import { exactShares } from '../agents/slices.js';
+import { ArrivalSchedule } from '../scheduler/load-model.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Workload } from '../scheduler/types.js';
 import { TemporalService } from '../temporal/temporal-service.js';
@@ -106,8 +108,8 @@ export function distributedStepRunner(load: AgentStepLoad, clock: Pick<Clock, 'n
       // The measured window as it elapsed here: cut by a stop that came before its end.
       const launchingMs = stoppedAt !== undefined && startedAt !== undefined ? stoppedAt - startedAt : Infinity;
       return measurementOfSlices(result, rate, {
-        durationMs, windowMs: Math.min(durationMs, Math.max(0, launchingMs - warmupMs)), maxInFlight: load.maxInFlight,
-        agents: load.agents.agents, signalled: stoppedAt !== undefined,
+        durationMs, warmupMs, windowMs: Math.min(durationMs, Math.max(0, launchingMs - warmupMs)), maxInFlight: load.maxInFlight,
+        sliceRates: exactShares(rate, load.agents.agents), signalled: stoppedAt !== undefined,
       });
     } finally {
       signal?.removeEventListener('abort', stop);
@@ -145,10 +147,32 @@ function heldByCapOf(merged: RunResult, cap: number, agents: number): number {
   return peak >= cap - agents ? merged.measured.lateStarts + merged.counts.missedArrivals : 0;
 }
 
+/**
+ * The arrivals the slices' open loops intended within the measured window: each slice's own schedule (its
+ * first arrival at its start), so N slices at a low rate intend up to N − 1 more than rate × seconds, and
+ * the generator is held to what it was asked to send.
+ */
+export function intendedArrivalsOf(sliceRates: readonly number[], warmupMs: number, windowMs: number): number {
+  return sliceRates.reduce((sum, rate) => {
+    const schedule = new ArrivalSchedule(rate);
+    return sum + schedule.dueBefore(warmupMs + windowMs) - schedule.dueBefore(warmupMs);
+  }, 0);
+}
+
+export interface SliceStep {
+  durationMs: number;
+  warmupMs: number;
+  /** The measured window as it elapsed (≤ durationMs; shorter when a stop cut it). */
+  windowMs: number;
+  maxInFlight: number;
+  /** Each slice's share of the step's rate (splitLoad's). */
+  sliceRates: readonly number[];
+  /** The search's signal stopped the step. */
+  signalled: boolean;
+}
+
 /** The step's measurement from the merged slices: counts summed, latencies merged exactly from their histograms. */
-export function measurementOfSlices(
-  result: DistributedResult, rate: number, step: { durationMs: number; windowMs: number; maxInFlight: number; agents: number; signalled: boolean },
-): StepMeasurement {
+export function measurementOfSlices(result: DistributedResult, rate: number, step: SliceStep): StepMeasurement {
   const problem = whyIncomplete(result, rate);
   if (problem !== undefined) throw new AgentStepError(problem);
   const merged = result.merged!;
@@ -168,11 +192,11 @@ export function measurementOfSlices(
   // As one process's step: cut short when the stop ended launching early, or left workflows unfinished in the drain.
   const cutShort = step.signalled && (step.windowMs < step.durationMs || measured.inFlight > 0);
   return {
-    targetRate: rate, measuredSeconds: seconds, intendedArrivals: rate * seconds,
+    targetRate: rate, measuredSeconds: seconds, intendedArrivals: intendedArrivalsOf(step.sliceRates, step.warmupMs, step.windowMs),
     launched: measured.launched, started: measured.started, completed: measured.completed, failed: measured.failed,
     achievedRate: perSecond(measured.launched), completedPerSecond: perSecond(measured.completed),
     startLateness: latency.start_lateness!, latency, histograms,
-    unfinished: measured.inFlight, heldByCap: heldByCapOf(merged, step.maxInFlight, step.agents), inFlightCap: step.maxInFlight,
+    unfinished: measured.inFlight, heldByCap: heldByCapOf(merged, step.maxInFlight, step.sliceRates.length), inFlightCap: step.maxInFlight,
     ...(cutShort ? { cutShort: true } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseSlo } from '../../src/capacity/slo.js';
 import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { latencyResult, type RunResult } from '../../src/report/result.js';
-import { AgentStepError, measurementOfSlices } from '../../src/run/capacity-agents.js';
+import { AgentStepError, intendedArrivalsOf, measurementOfSlices } from '../../src/run/capacity-agents.js';
 import { runCapacity, type CapacityEvent, type CapacitySpec } from '../../src/run/capacity-run.js';
 import { AgentWaitError, type ControlService, type DistributedResult, type DistributedSeams } from '../../src/run/distributed-run.js';
 import type { CoordinatorClient, RunningCoordinator } from '../../src/temporal/coordinator-client.js';
@@ -63,12 +63,22 @@ function distributed(outcomes: SliceOutcome[], stopped = false): Promise<Distrib
 }
 
 describe('measurementOfSlices', () => {
+  it('intends the arrivals of each slice\'s own open loop in the window (each begins with one at its start)', () => {
+    expect(intendedArrivalsOf([5, 5], 0, 10_000)).toBe(100);
+    // 1 wf/s over 2 agents for 3 s: arrivals at 0 s and 2 s on each, 4 in all (one process: 3)
+    expect(intendedArrivalsOf([0.5, 0.5], 0, 3000)).toBe(4);
+    expect(intendedArrivalsOf([1], 0, 3000)).toBe(3);
+    // after a warm-up of 1 s: 27.5/s intends the arrivals 28…302 in [1 s, 11 s)
+    expect(intendedArrivalsOf([27.5], 1000, 10_000)).toBe(275);
+  });
+
+
   it('is the merged slices: counts summed, rates over the window, latencies merged from the histograms', async () => {
     const result = await distributed([
       finished(0, sliceDocument({ launched: 50, e2e: [10, 20, 30], lateness: [1, 2] })),
       finished(1, sliceDocument({ launched: 49, failed: 1, inFlight: 1, lateStarts: 2, e2e: [40, 900], lateness: [3, 250] })),
     ]);
-    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, windowMs: 10_000, maxInFlight: 100, agents: 2, signalled: false });
+    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 100, sliceRates: [5, 5], signalled: false });
     expect(measurement).toMatchObject({
       targetRate: 10, measuredSeconds: 10, intendedArrivals: 100, launched: 99, started: 99, completed: 97, failed: 1, unfinished: 1,
       achievedRate: 9.9, completedPerSecond: 9.7, heldByCap: 0, inFlightCap: 100,
@@ -87,19 +97,19 @@ describe('measurementOfSlices', () => {
       finished(0, sliceDocument({ launched: 30, lateStarts: 12, missedArrivals: 5, peakInFlight: 10, e2e: [10], lateness: [2000] })),
       finished(1, sliceDocument({ launched: 30, lateStarts: 10, missedArrivals: 4, peakInFlight: 10, e2e: [10], lateness: [2000] })),
     ]);
-    const measurement = measurementOfSlices(result, 8, { durationMs: 10_000, windowMs: 10_000, maxInFlight: 20, agents: 2, signalled: false });
+    const measurement = measurementOfSlices(result, 8, { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 20, sliceRates: [4, 4], signalled: false });
     expect(measurement.heldByCap).toBe(31);
   });
 
   it('a signal before the window ended cuts the step short', async () => {
     const result = await distributed([finished(0, sliceDocument({ launched: 20, e2e: [10], lateness: [1] }))], true);
-    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, windowMs: 2000, maxInFlight: 100, agents: 1, signalled: true });
+    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, warmupMs: 0, windowMs: 2000, maxInFlight: 100, sliceRates: [10], signalled: true });
     expect(measurement).toMatchObject({ measuredSeconds: 2, intendedArrivals: 20, cutShort: true });
   });
 
   it('a lost agent, a failed or untaken slice is an AgentStepError naming it, never a measurement', async () => {
     const ok = finished(0, sliceDocument({ launched: 50, e2e: [10], lateness: [1] }));
-    const step = { durationMs: 10_000, windowMs: 10_000, maxInFlight: 100, agents: 2, signalled: false };
+    const step = { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 100, sliceRates: [5, 5], signalled: false };
     const lost = await distributed([ok, { index: 1, shard: 's1', status: 'lost', agent: 'agent-1', lastHeartbeat: null, reason: 'heartbeat timeout' }]);
     expect(() => measurementOfSlices(lost, 10, step)).toThrow(new AgentStepError('agent agent-1 was lost during the step at 10 wf/s (slice 1, shard s1): heartbeat timeout'));
     const failed = await distributed([ok, { index: 1, shard: 's1', status: 'failed', agent: 'agent-1', lastHeartbeat: null, reason: 'namespace not found' }]);

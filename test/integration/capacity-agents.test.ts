@@ -1,0 +1,93 @@
+// `sched-bench capacity --agents 2` as a user runs it: two agent processes generate each step's load, a
+// separate `sched-bench worker` is the limit (one activity slot, 400 ms activities: about 2.5 wf/s), all
+// against the real dev server; every step's counts checked on the server.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CapacityRunDocument } from '../../src/report/capacity-result.js';
+import { CliProcess, emptyDir, eventually, expectOneLine, runCli, serverCount, uniqueQueue } from '../helpers/cli.js';
+
+const address = inject('temporalAddress');
+const temporalCli = inject('temporalCli');
+
+const readDocument = (path: string): CapacityRunDocument => JSON.parse(readFileSync(path, 'utf8')) as CapacityRunDocument;
+
+/** Two agents on their own control queue, and a worker of one activity slot for the load's task queue. */
+class LimitedAgents {
+  readonly control = uniqueQueue('capacity-control');
+  readonly taskQueue = uniqueQueue('capacity-agents');
+  readonly processes: CliProcess[] = [];
+
+  async start(): Promise<void> {
+    const worker = new CliProcess(['worker', '--address', address, '--task-queue', this.taskQueue, '--activity-slots', '1']);
+    const agents = [0, 1].map((index) => new CliProcess(['agent', '--address', address, '--control-task-queue', this.control, '--agent-name', `cap-agent-${index}`]));
+    this.processes.push(worker, ...agents);
+    await worker.waitFor(/^Worker started/, 45_000);
+    await Promise.all(agents.map((agent) => agent.waitFor(/^Agent cap-agent-\d polling /, 45_000)));
+  }
+
+  async stop(): Promise<void> {
+    for (const process of this.processes) process.signal('SIGTERM');
+    await Promise.all(this.processes.map((process) => process.exitedWithin(30_000).catch(() => undefined)));
+  }
+}
+
+describe('capacity --agents 2 against two agent processes and a limited worker', () => {
+  const pool = new LimitedAgents();
+  beforeAll(async () => pool.start(), 90_000);
+  afterAll(async () => pool.stop(), 60_000);
+
+  it('finds a capacity in a plausible band; every step\'s counts match the server\'s', { timeout: 150_000 }, async () => {
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const result = await new CliProcess([
+      'capacity', '--address', address, '--task-queue', pool.taskQueue, '--control-task-queue', pool.control, '--agents', '2',
+      '--activity-delay', '400', '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '3s', '--precision', '0.5',
+      '--max-rate', '4', '--max-duration', '100s', '--expect', '>=1', '--json', json,
+    ]).exitedWithin(140_000);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<1500ms startRate=1 .* agents=2 controlTaskQueue=\S+ .*runId=\S+$/m);
+    expect(result.stderr).toMatch(/^Agents polling: cap-agent-\d, cap-agent-\d$/m);
+    expect(result.stderr).toMatch(/^Step 1: coordinator sched-bench-coordinator-\S+-step1, 2 slices \(shards s0, s1\)$/m);
+    expect(result.stdout).toMatch(/^Step 1 \(growth\): target 1 wf\/s, achieved 1(\.\d+)? wf\/s, e2e p50 \S+ p99 \S+, failed 0: ✓ pass$/m);
+    expect(result.stdout).toMatch(/^✓ expect capacity >=1: (at least )?\d+(\.\d+)? wf\/s$/m);
+
+    const document = readDocument(json);
+    expect(document).toMatchObject({ command: 'capacity', interrupted: false, exitCode: 0, expectation: { expression: '>=1', met: true } });
+    expect(['found', 'max-rate']).toContain(document.stopReason);
+    // the worker finishes about 2.5 wf/s: the capacity found lies between the start rate and the max rate
+    expect(document.answer.capacity!).toBeGreaterThanOrEqual(1);
+    expect(document.answer.capacity!).toBeLessThanOrEqual(4);
+    expect(document.steps.length).toBeGreaterThanOrEqual(2);
+    expect(document.config).toMatchObject({ agents: 2 });
+    for (const step of document.steps) {
+      const stepNumber = step.index + 1;
+      expect(step.latency.e2e!.count, `step ${stepNumber}`).toBe(step.counts.completed);
+      expect(step.counts.unfinished, `step ${stepNumber}`).toBe(0);
+      // no warm-up: every start of the step is measured, and the server knows each one of them, no more
+      await eventually(async () => {
+        const onServer = await serverCount(temporalCli, address, `WorkflowId STARTS_WITH "sched-bench-${document.runId}-step${stepNumber}-"`);
+        expect(onServer, `step ${stepNumber}`).toBe(step.counts.started);
+      });
+    }
+  });
+
+  it('refuses what cannot work with agents: one line, exit 2, nothing written', async () => {
+    const cases: Array<{ args: string[]; names: RegExp }> = [
+      { args: ['--dev-server'], names: /^sched-bench: --dev-server with --agents: the agents cannot reach a private dev server/ },
+      { args: ['--worker'], names: /^sched-bench: --worker with --agents: run `sched-bench worker` beside the agents$/ },
+      { args: ['--metrics-port', '9464'], names: /^sched-bench: --metrics-port with --agents: not with --agents yet$/ },
+      { args: ['--on-agent-loss', 'rerun'], names: /^sched-bench: --on-agent-loss rerun with capacity: a lost agent stops the search .*; give fail$/ },
+      { args: ['--concurrency', '1'], names: /^sched-bench: --concurrency 1 cannot be split among 2 agents: each needs at least one slot$/ },
+    ];
+    for (const { args, names } of cases) {
+      const dir = emptyDir();
+      const json = join(dir, 'capacity.json');
+      const result = await runCli(['capacity', '--slo', 'e2e.p99<2s', '--agents', '2', '--json', json, ...args], { cwd: dir });
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      expectOneLine(result, names);
+      expect(existsSync(json)).toBe(false);
+    }
+  });
+});
