@@ -17,13 +17,21 @@ class LimitedAgents {
   readonly control = uniqueQueue('capacity-control');
   readonly taskQueue = uniqueQueue('capacity-agents');
   readonly processes: CliProcess[] = [];
+  agents: CliProcess[] = [];
+
+  constructor(private readonly name = 'cap-agent') {}
 
   async start(): Promise<void> {
     const worker = new CliProcess(['worker', '--address', address, '--task-queue', this.taskQueue, '--activity-slots', '1']);
-    const agents = [0, 1].map((index) => new CliProcess(['agent', '--address', address, '--control-task-queue', this.control, '--agent-name', `cap-agent-${index}`]));
-    this.processes.push(worker, ...agents);
+    this.agents = [0, 1].map((index) => new CliProcess(['agent', '--address', address, '--control-task-queue', this.control, '--agent-name', `${this.name}-${index}`]));
+    this.processes.push(worker, ...this.agents);
     await worker.waitFor(/^Worker started/, 45_000);
-    await Promise.all(agents.map((agent) => agent.waitFor(/^Agent cap-agent-\d polling /, 45_000)));
+    await Promise.all(this.agents.map((agent) => agent.waitFor(new RegExp(`^Agent ${this.name}-\\d polling `), 45_000)));
+  }
+
+  /** The capacity options every search here shares. */
+  args(...more: string[]): string[] {
+    return ['capacity', '--address', address, '--task-queue', this.taskQueue, '--control-task-queue', this.control, '--agents', '2', '--activity-delay', '400', ...more];
   }
 
   async stop(): Promise<void> {
@@ -40,11 +48,10 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
   it('finds a capacity in a plausible band; every step\'s counts match the server\'s', { timeout: 150_000 }, async () => {
     const dir = emptyDir();
     const json = join(dir, 'capacity.json');
-    const result = await new CliProcess([
-      'capacity', '--address', address, '--task-queue', pool.taskQueue, '--control-task-queue', pool.control, '--agents', '2',
-      '--activity-delay', '400', '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '3s', '--precision', '0.5',
-      '--max-rate', '4', '--max-duration', '100s', '--expect', '>=1', '--json', json,
-    ]).exitedWithin(140_000);
+    const result = await new CliProcess(pool.args(
+      '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '3s', '--precision', '0.5', '--max-rate', '4', '--max-duration', '100s',
+      '--expect', '>=1', '--json', json,
+    )).exitedWithin(140_000);
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<1500ms startRate=1 .* agents=2 controlTaskQueue=\S+ .*runId=\S+$/m);
@@ -73,6 +80,24 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
     }
   });
 
+  it('SIGINT mid-step: the agents drain, the step is cut short, the steps so far are printed and written, exit 130', { timeout: 90_000 }, async () => {
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const search = new CliProcess(pool.args('--slo', 'e2e.p99<5s', '--start-rate', '1', '--step-duration', '4s', '--json', json), { announceReady: true });
+    await search.waitUntilReady();
+    await search.waitFor(/^Step 2: coordinator /, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    search.signal('SIGINT');
+    const result = await search.exitedWithin(60_000);
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toMatch(/^ {2}1 +growth +1 +/m);
+    expect(result.stdout).toMatch(/^Capacity: at least 1 wf\/s/m);
+    const document = readDocument(json);
+    expect(document).toMatchObject({ interrupted: true, stopReason: 'interrupted', exitCode: 130 });
+    expect(document.steps.map((step) => [step.targetRate, step.verdict])).toEqual([[1, 'pass'], [2, 'cut-short']]);
+    expect(document.steps[1]!.cutShort).toBe(true);
+  });
+
   it('refuses what cannot work with agents: one line, exit 2, nothing written', async () => {
     const cases: Array<{ args: string[]; names: RegExp }> = [
       { args: ['--dev-server'], names: /^sched-bench: --dev-server with --agents: the agents cannot reach a private dev server/ },
@@ -91,3 +116,29 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
     }
   });
 });
+
+describe('capacity --agents 2 with an agent killed mid-step', () => {
+  const pool = new LimitedAgents('cap-lost');
+  beforeAll(async () => pool.start(), 90_000);
+  afterAll(async () => pool.stop(), 60_000);
+
+  it('stops the search with an error naming the lost agent (not a server failure): exit 1, the steps so far kept', { timeout: 120_000 }, async () => {
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const search = new CliProcess(pool.args('--slo', 'e2e.p99<5s', '--start-rate', '1', '--step-duration', '6s', '--json', json));
+    const victim = pool.agents[1]!;
+    await victim.waitFor(/^Slice \d \(shard s\d\) of run \S+-step2:/, 60_000);
+    victim.signal('SIGKILL');
+    const result = await search.exitedWithin(90_000);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^Step 2: lost agent cap-lost-1 \(slice \d, shard s\d\): /m);
+    expectOneMatch(result.stderr, /^sched-bench: the search stopped on an error: agent cap-lost-1 was lost during the step at 2 wf\/s \(slice \d, shard s\d\): /m);
+    const document = readDocument(json);
+    expect(document).toMatchObject({ stopReason: 'error', exitCode: 1, answer: { kind: 'at-least', capacity: 1 } });
+    expect(document.steps.map((step) => [step.targetRate, step.verdict])).toEqual([[1, 'pass']]);
+  });
+});
+
+function expectOneMatch(text: string, pattern: RegExp): void {
+  expect(text.split('\n').filter((line) => pattern.test(line)), text).toHaveLength(1);
+}
