@@ -29,9 +29,10 @@ class LimitedAgents {
     await Promise.all(this.agents.map((agent) => agent.waitFor(new RegExp(`^Agent ${this.name}-\\d polling `), 45_000)));
   }
 
-  /** The capacity options every search here shares. */
+  /** The capacity options every search here shares (400 ms activities unless `more` says otherwise). */
   args(...more: string[]): string[] {
-    return ['capacity', '--address', address, '--task-queue', this.taskQueue, '--control-task-queue', this.control, '--agents', '2', '--activity-delay', '400', ...more];
+    const delay = more.includes('--activity-delay') ? [] : ['--activity-delay', '400'];
+    return ['capacity', '--address', address, '--task-queue', this.taskQueue, '--control-task-queue', this.control, '--agents', '2', ...delay, ...more];
   }
 
   async stop(): Promise<void> {
@@ -78,6 +79,23 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
         expect(onServer, `step ${stepNumber}`).toBe(step.counts.started);
       });
     }
+  });
+
+  it('a cap filled by slow workflows on the agents fails the step (the server did not keep up), never client-limited', { timeout: 90_000 }, async () => {
+    // One activity slot of 1 s: about 1 wf/s finishes; past it the 4 slots of --concurrency (2 per agent) fill and hold arrivals back.
+    const dir = emptyDir();
+    const json = join(dir, 'capacity.json');
+    const result = await new CliProcess(pool.args(
+      '--activity-delay', '1000', '--concurrency', '4', '--slo', 'e2e.p99<8s', '--start-rate', '0.5', '--step-duration', '4s', '--precision', '0.5',
+      '--max-duration', '45s', '--json', json,
+    )).exitedWithin(80_000);
+    const document = readDocument(json);
+    expect(document.steps.filter((step) => step.verdict === 'client-limited'), result.stdout).toEqual([]);
+    const capped = document.steps.find((step) => step.counts.heldByCap > 0);
+    expect(capped, result.stdout).toBeDefined();
+    expect(capped!.verdict).toBe('fail');
+    expect(capped!.brokenBy.at(-1)).toMatch(/^in flight reached the cap of 4 \(\d+ arrivals? held back\): the server did not keep up$/);
+    expect(result.code, result.stderr).toBe(0);
   });
 
   it('SIGINT mid-step: the agents drain, the step is cut short, the steps so far are printed and written, exit 130', { timeout: 90_000 }, async () => {
@@ -128,10 +146,12 @@ describe('capacity --agents 2 with an agent killed mid-step', () => {
     const search = new CliProcess(pool.args('--slo', 'e2e.p99<5s', '--start-rate', '1', '--step-duration', '6s', '--json', json));
     const victim = pool.agents[1]!;
     await victim.waitFor(/^Slice \d \(shard s\d\) of run \S+-step2:/, 60_000);
+    // Its first heartbeat names it to the coordinator (killed before, it would be lost as an unknown agent).
+    await new Promise((resolve) => setTimeout(resolve, 2000));
     victim.signal('SIGKILL');
     const result = await search.exitedWithin(90_000);
     expect(result.code, result.stderr).toBe(1);
-    expect(result.stderr).toMatch(/^Step 2: lost agent cap-lost-1 \(slice \d, shard s\d\): /m);
+    expect(result.stderr, result.stderr).toMatch(/^Step 2: lost agent cap-lost-1 \(slice \d, shard s\d\): /m);
     expectOneMatch(result.stderr, /^sched-bench: the search stopped on an error: agent cap-lost-1 was lost during the step at 2 wf\/s \(slice \d, shard s\d\): /m);
     const document = readDocument(json);
     expect(document).toMatchObject({ stopReason: 'error', exitCode: 1, answer: { kind: 'at-least', capacity: 1 } });
