@@ -15,7 +15,7 @@ import { TemporalService } from '../temporal/temporal-service.js';
 import type { SessionSpec } from './session.js';
 import type { LoadSpec } from './load-spec.js';
 import {
-  AgentWaitError, startDistributedLoad, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
+  AgentWaitError, startDistributedLoad, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
 } from './distributed-run.js';
 
 /** How the search's steps are spread over the agents. Times in seconds. */
@@ -202,6 +202,33 @@ export function measurementOfSlices(result: DistributedResult, rate: number, ste
 }
 
 const AGENT_POLL_MS = 500;
+
+/**
+ * Seams whose control connection is made once and shared by every step's distributed run (and the wait
+ * before them): closing it there does nothing; `close` closes it for good, at the search's end.
+ */
+export function sharedControl(seams: DistributedSeams = {}): { seams: DistributedSeams; close(): Promise<void> } {
+  const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
+  let shared: Promise<ControlService> | undefined;
+  return {
+    seams: {
+      ...seams,
+      connectControl: async (settings) => {
+        shared ??= connect(settings);
+        const service = await shared;
+        return {
+          address: service.address, checkNamespace: (namespace) => service.checkNamespace(namespace),
+          coordinator: (namespace, taskQueue) => service.coordinator(namespace, taskQueue), close: async () => undefined,
+        };
+      },
+    },
+    close: async () => {
+      // A connection that failed has nothing to close.
+      const service = await shared?.catch(() => undefined);
+      await service?.close();
+    },
+  };
+}
 
 /**
  * Before the search: until `agents` agents poll the control queue (every 0.5 s), an AgentWaitError after

@@ -7,7 +7,7 @@ import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
 import type { LaunchCountsSnapshot } from '../shared/run-stats.js';
 import { newRunId } from '../temporal/temporal-service.js';
-import { awaitAgents, distributedStepRunner, type CapacityAgentsSpec } from './capacity-agents.js';
+import { awaitAgents, distributedStepRunner, sharedControl, type CapacityAgentsSpec } from './capacity-agents.js';
 import { schedulerStepRunner } from './capacity-steps.js';
 import type { DistributedEvent, DistributedSeams } from './distributed-run.js';
 import { setUpLoad } from './load-setup.js';
@@ -154,26 +154,32 @@ async function runCapacityOverAgents(spec: CapacitySpec, agents: CapacityAgentsS
   resolveCapacitySettings(spec.search); // bad search options fail before waiting for anyone
   let cancelCurrent: (() => Promise<void>) | undefined;
   options.onHandle?.({ killNow: () => undefined, serverHealthNow: () => NO_SERVER_HEALTH, cancelAgentsNow: async () => cancelCurrent?.() });
-  // A signal during the wait: the search then finds it and returns at once, with no step.
-  await awaitAgents(agents, (event) => onEvent({ type: 'agents', event }), { seams: options.agentSeams, signal: options.signal });
-  onEvent({ type: 'capacity-started', runId, address: spec.connection.address });
-  const runStep = distributedStepRunner({
-    runId, ...(spec.idPrefix !== undefined ? { idPrefix: spec.idPrefix } : {}), connection: spec.connection, namespace: spec.namespace, taskQueue: spec.taskQueue,
-    workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds, retryTimeout: spec.retryTimeout,
-    maxOutage: spec.maxOutage ?? 0, ...(spec.historySample !== undefined ? { historySample: spec.historySample } : {}), agents,
-    onEvent: (event, step) => onEvent({ type: 'agents', event, step }), ...(options.agentSeams ? { seams: options.agentSeams } : {}),
-    onRun: (run) => (cancelCurrent = () => run.cancelNow()),
-  });
-  const result = await searchCapacity(spec.search, runStep, {
-    signal: options.signal, clock: options.clock,
-    onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
-    onStep: (step) => onEvent({ type: 'step', step }),
-  });
-  const endedAt = new Date();
-  return {
-    ...result, runId, startedAt, endedAt, serverHealth: NO_SERVER_HEALTH,
-    server: { address: spec.connection.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: null },
-  };
+  // One connection to the control cluster for the wait and every step.
+  const control = sharedControl(options.agentSeams);
+  try {
+    // A signal during the wait: the search then finds it and returns at once, with no step.
+    await awaitAgents(agents, (event) => onEvent({ type: 'agents', event }), { seams: control.seams, signal: options.signal });
+    onEvent({ type: 'capacity-started', runId, address: spec.connection.address });
+    const runStep = distributedStepRunner({
+      runId, ...(spec.idPrefix !== undefined ? { idPrefix: spec.idPrefix } : {}), connection: spec.connection, namespace: spec.namespace, taskQueue: spec.taskQueue,
+      workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds, retryTimeout: spec.retryTimeout,
+      maxOutage: spec.maxOutage ?? 0, ...(spec.historySample !== undefined ? { historySample: spec.historySample } : {}), agents,
+      onEvent: (event, step) => onEvent({ type: 'agents', event, step }), seams: control.seams,
+      onRun: (run) => (cancelCurrent = () => run.cancelNow()),
+    });
+    const result = await searchCapacity(spec.search, runStep, {
+      signal: options.signal, clock: options.clock,
+      onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
+      onStep: (step) => onEvent({ type: 'step', step }),
+    });
+    const endedAt = new Date();
+    return {
+      ...result, runId, startedAt, endedAt, serverHealth: NO_SERVER_HEALTH,
+      server: { address: spec.connection.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: null },
+    };
+  } finally {
+    await control.close();
+  }
 }
 
 /**
