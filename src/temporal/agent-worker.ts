@@ -12,6 +12,8 @@ export interface SliceContext {
   heartbeat(details: SliceHeartbeat): void;
   /** Aborted when the coordinator stops the run or cancels the slice: drain, then return the partial result. */
   readonly signal: AbortSignal;
+  /** Adds a note to the slice's report (how a rerun's remainder was counted). */
+  note?(text: string): void;
 }
 
 /** The run layer's body of the runLoadSlice activity: runs the slice, returns its RunResult document (JSON). */
@@ -85,7 +87,9 @@ export class AgentWorker {
   private async runSlice(options: AgentWorkerOptions, slice: LoadSlice, activity: ActivityContext): Promise<SliceReport> {
     const controller = new AbortController();
     let lastHeartbeat: SliceHeartbeat | null = null;
+    let note: string | undefined;
     const context: SliceContext = {
+      note: (text) => void (note = text),
       agent: options.name,
       heartbeat: (details) => {
         lastHeartbeat = details;
@@ -105,9 +109,9 @@ export class AgentWorker {
     this.running.add(controller);
     try {
       const result = await options.body(slice, context);
-      return { agent: options.name, lastHeartbeat, result };
+      return { agent: options.name, lastHeartbeat, result, ...(note !== undefined ? { note } : {}) };
     } catch (error) {
-      const report: SliceReport = { agent: options.name, lastHeartbeat };
+      const report: SliceReport = { agent: options.name, lastHeartbeat, ...(note !== undefined ? { note } : {}) };
       throw ApplicationFailure.create({
         message: error instanceof Error ? error.message : String(error),
         type: SLICE_FAILED_TYPE,
