@@ -100,6 +100,13 @@ export const coordinatorWorkflowId = (runId: string): string => `sched-bench-coo
 export const defaultHeartbeatTimeout = (reportInterval: number): number => Math.max(10, 5 * reportInterval);
 
 /**
+ * The least a coordinator's task may wait unstarted before the run is ended: a task on a dead agent's
+ * sticky queue moves to the shared queue after the agents' sticky timeout (5 s, agent-worker.ts), so
+ * twice that, whatever a short --agent-wait says.
+ */
+export const COORDINATOR_STALL_FLOOR_MS = 10_000;
+
+/**
  * Tells a coordinator no agent runs: the same workflow task of it (named by when the server scheduled it)
  * waiting unstarted across progress reads for `limitMs` of this side's clock. A busy or draining agent still
  * takes the coordinator's tasks (they are not the slice's activity slot), so only agents all gone trip it.
@@ -220,7 +227,8 @@ class DistributedLoad implements DistributedRun {
     const done = coordinator.result().then((value) => (result = value), (error: unknown) => (failure = { error }));
     const startedAt = this.clock.now();
     const tally = new HeartbeatTally();
-    const watchdog = new CoordinatorWatchdog(this.spec.agentWait * 1000);
+    const stallLimitMs = Math.max(this.spec.agentWait * 1000, COORDINATOR_STALL_FLOOR_MS);
+    const watchdog = new CoordinatorWatchdog(stallLimitMs);
     let lastProgress: SliceProgress[] = [];
     while (result === undefined && failure === undefined) {
       const timer = this.sleepUntilSettled(this.spec.load.reportInterval * 1000, done);
@@ -235,7 +243,7 @@ class DistributedLoad implements DistributedRun {
       }
       if (result !== undefined || failure !== undefined) break;
       if (coordinator.abandon && watchdog.stalled(coordinator.waitingWorkflowTask?.(), this.clock.now())) {
-        const reason = `No agent is running the coordinator for ${this.spec.agentWait}s: every agent is gone`;
+        const reason = `No agent is running the coordinator for ${stallLimitMs / 1000}s: every agent is gone`;
         this.onEvent({ type: 'coordinator-abandoned', reason });
         return { result: await this.abandon(coordinator, tally, lastProgress), abandoned: reason };
       }

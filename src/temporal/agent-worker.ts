@@ -43,6 +43,9 @@ const contextAsArgument: ActivityInterceptorsFactory = (context) => ({
   inbound: { execute: (input, next) => next({ ...input, args: [...input.args, context] }) },
 });
 
+/** See Worker.create below; the CLI's watchdog (COORDINATOR_STALL_FLOOR_MS) is twice it. */
+export const STICKY_TIMEOUT_MS = 5_000;
+
 /** The failure type of a slice whose body threw (its message is the body's). */
 export const SLICE_FAILED_TYPE = 'SliceFailed';
 
@@ -72,6 +75,9 @@ export class AgentWorker {
       activities: { [RUN_SLICE_ACTIVITY]: (slice: LoadSlice, context: ActivityContext) => agent!.runSlice(options, slice, context) },
       interceptors: { activity: [contextAsArgument] },
       maxConcurrentActivityTaskExecutions: 1,
+      // The coordinator's next task waits this long on a dead agent's own (sticky) queue before any agent
+      // may take it: short, so a live agent takes over soon (the client's watchdog allows twice it).
+      stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT_MS,
       // Heartbeats reach the server at most once per report interval (the SDK keeps the latest details).
       maxHeartbeatThrottleInterval: options.heartbeatIntervalMs,
       defaultHeartbeatThrottleInterval: options.heartbeatIntervalMs,

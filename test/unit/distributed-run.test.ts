@@ -226,7 +226,7 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
   });
 
   it('every agent gone: the coordinator’s task waits the agent wait unstarted → terminated, unfinished slices lost with their last heartbeats', async () => {
-    const { clock, client, events, run } = setUp({ agentWait: 5 });
+    const { clock, client, events, run } = setUp({ agentWait: 12 });
     client.polling = ['a', 'b', 'c'];
     await clock.advance(100);
     client.progress = [
@@ -238,7 +238,7 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     // The agents die; their slices time out on the server, and the coordinator’s task waits for nobody.
     client.progress = [];
     client.waitingTask = '1700000000000';
-    await clock.advance(4000);
+    await clock.advance(10_000);
     expect(client.abandoned).toEqual([]); // not yet the agent wait
     client.history = {
       stopped: false,
@@ -248,10 +248,10 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
         { index: 1, shard: 's1', status: 'lost', agent: null, reason: 'gone', lastHeartbeat: null },
       ],
     };
-    await clock.advance(2000);
+    await clock.advance(3000);
     const result = await run.ended;
     expect(client.abandoned).toHaveLength(1);
-    expect(result.abandoned).toBe('No agent is running the coordinator for 5s: every agent is gone');
+    expect(result.abandoned).toBe('No agent is running the coordinator for 12s: every agent is gone');
     expect(events.find((event) => event.type === 'coordinator-abandoned')).toEqual({ type: 'coordinator-abandoned', reason: result.abandoned });
     expect(result.merged!.counts.completed).toBe(100); // the slice that finished
     expect(result.outcomes.lost).toEqual([
@@ -269,8 +269,11 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     client.progress = [{ index: 0, shard: 's0', state: 'running', agent: 'a', heartbeat: heartbeat('s0', { launched: 5, started: 5, completed: 5 }) }];
     client.waitingTask = 'T';
     client.history = new Error('unavailable');
-    await clock.advance(4000);
+    await clock.advance(9000);
+    expect(client.abandoned).toEqual([]); // a short agent wait: still the 10 s floor (twice the agents' sticky timeout)
+    await clock.advance(3000);
     const result = await run.ended;
+    expect(result.abandoned).toBe('No agent is running the coordinator for 10s: every agent is gone');
     expect(client.cancels).toBe(1);
     expect(result.merged).toBeUndefined();
     expect(result.outcomes.lost).toEqual([{ index: 0, shard: 's0', agent: 'a', reason: expect.stringContaining('unavailable'), lastCounts: { launched: 5, started: 5, completed: 5, failed: 0, inFlight: 0 } }]);
