@@ -15,8 +15,8 @@ import { loadHtmlReport, redactedConfig, writeResultFiles } from './run-command.
 import { distributedSpecOf } from './run-specs.js';
 import type { ShutdownSignals } from './signals.js';
 
-/** The lines of a distributed run's events: progress on `out`, the rest on `err`. */
-function printEvent(event: DistributedEvent, spec: DistributedSpec, config: RunConfig, out: (line: string) => void, err: (line: string) => void): void {
+/** The lines of a distributed run's events: progress on `out`, the rest on `err` (exported for tests). */
+export function printEvent(event: DistributedEvent, spec: DistributedSpec, config: RunConfig, out: (line: string) => void, err: (line: string) => void): void {
   const { load } = spec;
   switch (event.type) {
     case 'control-connected':
