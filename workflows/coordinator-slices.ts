@@ -22,6 +22,8 @@ export interface SliceReport {
   agent: string;
   lastHeartbeat: SliceHeartbeat | null;
   result?: Record<string, unknown>;
+  /** How a rerun's remainder was counted (LoadSlice.recount): on the server, or from the last heartbeat and why. */
+  note?: string;
 }
 
 /** The report in a failure's details, when an agent attached one. */
@@ -43,21 +45,22 @@ export function asSliceHeartbeat(value: unknown): SliceHeartbeat | undefined {
  */
 export function remainderOf(slice: LoadSlice, lastHeartbeat: SliceHeartbeat | null, attempt: number): LoadSlice | undefined {
   const spec: Record<string, unknown> = { ...slice.spec };
+  const shard = `${slice.shard.replace(/r\d+$/, '')}r${attempt}`;
   if (spec.mode === 'batch' && typeof spec.totalWorkflows === 'number') {
     const remaining = spec.totalWorkflows - (lastHeartbeat?.launched ?? 0);
     if (remaining <= 0) return undefined;
-    spec.totalWorkflows = remaining;
-  } else {
-    const elapsedSeconds = (lastHeartbeat?.elapsedMs ?? 0) / 1000;
-    // duration stops the launches; an infinite run's maxRuntime (0: never) likewise.
-    for (const limit of ['duration', 'maxRuntime'] as const) {
-      const seconds = spec[limit];
-      if (typeof seconds !== 'number' || seconds <= 0) continue;
-      const remaining = seconds - elapsedSeconds;
-      if (remaining <= 0) return undefined;
-      spec[limit] = remaining;
-    }
+    // The attempts so far and the slice's whole share, for the agent's count on the server.
+    const recount = { shards: [...(slice.recount?.shards ?? []), slice.shard], totalWorkflows: slice.recount?.totalWorkflows ?? spec.totalWorkflows };
+    return { index: slice.index, shard, spec: { ...spec, totalWorkflows: remaining, shard }, recount };
   }
-  const shard = `${slice.shard.replace(/r\d+$/, '')}r${attempt}`;
+  const elapsedSeconds = (lastHeartbeat?.elapsedMs ?? 0) / 1000;
+  // duration stops the launches; an infinite run's maxRuntime (0: never) likewise.
+  for (const limit of ['duration', 'maxRuntime'] as const) {
+    const seconds = spec[limit];
+    if (typeof seconds !== 'number' || seconds <= 0) continue;
+    const remaining = seconds - elapsedSeconds;
+    if (remaining <= 0) return undefined;
+    spec[limit] = remaining;
+  }
   return { index: slice.index, shard, spec: { ...spec, shard } };
 }

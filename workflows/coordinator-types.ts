@@ -19,6 +19,12 @@ export interface LoadSlice {
    * Opaque to the workflow.
    */
   spec: Record<string, unknown>;
+  /**
+   * A batch slice re-run after a loss: the agent first counts on the server the workflows its earlier
+   * attempts (these shards) started, and launches only `totalWorkflows` (the slice's whole share) minus
+   * that count; when the count cannot be had, the spec's own total (the remainder after the last heartbeat).
+   */
+  recount?: { shards: string[]; totalWorkflows: number };
 }
 
 /** What an agent heartbeats every report interval while it runs a slice (small: counts only). */
@@ -58,8 +64,8 @@ export interface CoordinatorInput {
 
 /** How one slice (or one attempt of it) ended. */
 export type SliceOutcome =
-  /** The agent ran it to its end (or drained after a stop) and returned its result document. */
-  | { index: number; shard: string; status: 'finished'; agent: string; result: Record<string, unknown> }
+  /** The agent ran it to its end (or drained after a stop) and returned its result document; `note`: how a rerun's remainder was counted. */
+  | { index: number; shard: string; status: 'finished'; agent: string; result: Record<string, unknown>; note?: string }
   /** The agent went silent (killed, partitioned): its last heartbeat, if any came. */
   | { index: number; shard: string; status: 'lost'; agent: string | null; lastHeartbeat: SliceHeartbeat | null; reason: string }
   /** No agent took the slice within agentWaitMs. */

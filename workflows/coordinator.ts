@@ -53,7 +53,7 @@ export function outcomeOfFailure(slice: LoadSlice, error: unknown): SliceOutcome
 function outcomeOfReport(slice: LoadSlice, report: SliceReport): SliceOutcome {
   const { index, shard } = slice;
   return report.result
-    ? { index, shard, status: 'finished', agent: report.agent, result: report.result }
+    ? { index, shard, status: 'finished', agent: report.agent, result: report.result, ...(report.note ? { note: report.note } : {}) }
     : { index, shard, status: 'failed', agent: report.agent, lastHeartbeat: report.lastHeartbeat, reason: 'the agent returned no result' };
 }
 

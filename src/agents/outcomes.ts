@@ -4,7 +4,7 @@
  */
 import { checkMergeable, mergeResults } from '../report/merge.js';
 import { checkResult } from '../report/read-result.js';
-import type { RunResult } from '../report/result.js';
+import type { RunResult, SliceRecord } from '../report/result.js';
 import type { CoordinatorResult, SliceHeartbeat } from '../../workflows/coordinator-types.js';
 
 /** A slice's counts as its last heartbeat told them (cumulative since the slice began). */
@@ -24,6 +24,8 @@ export interface FinishedSlice {
   counts: SliceCounts;
   /** The agent drained after a stop rather than reaching the slice's end. */
   interrupted: boolean;
+  /** A rerun's: how its remainder was counted (on the server, or from the last heartbeat and why). */
+  note?: string;
 }
 
 /** A slice attempt that ended without a usable result: lost (agent silent), failed, or a damaged result. */
@@ -79,7 +81,9 @@ export function outcomesOf(result: CoordinatorResult): DistributedOutcomes {
           break;
         }
         documents.push({ file: `slice ${index} (${shard}, agent ${outcome.agent})`, result: checked, index });
-        outcomes.finished.push({ index, shard, agent: outcome.agent, counts: countsOfResult(checked), interrupted: checked.interrupted });
+        outcomes.finished.push({
+          index, shard, agent: outcome.agent, counts: countsOfResult(checked), interrupted: checked.interrupted, ...(outcome.note ? { note: outcome.note } : {}),
+        });
         break;
       }
       case 'lost':
@@ -113,4 +117,18 @@ function checkedRunResult(document: Record<string, unknown>): RunResult | string
   } catch (error) {
     return (error as Error).message;
   }
+}
+
+/** The attempt number in a shard (`s2` 0, `s2r1` 1, …), to order a slice's attempts. */
+const attemptOf = (shard: string): number => Number(/r(\d+)$/.exec(shard)?.[1] ?? 0);
+
+/** Every slice attempt as the merged document lists it (RunResult.slices), by index then attempt. */
+export function sliceRecordsOf(outcomes: Pick<DistributedOutcomes, 'finished' | 'lost' | 'failed' | 'notTaken'>): SliceRecord[] {
+  const records: SliceRecord[] = [
+    ...outcomes.finished.map(({ index, shard, agent, counts, note }): SliceRecord => ({ index, shard, agent, status: 'finished', reason: note ?? null, counts })),
+    ...outcomes.lost.map(({ index, shard, agent, lastCounts, reason }): SliceRecord => ({ index, shard, agent, status: 'lost', reason, counts: lastCounts })),
+    ...outcomes.failed.map(({ index, shard, agent, lastCounts, reason }): SliceRecord => ({ index, shard, agent, status: 'failed', reason, counts: lastCounts })),
+    ...outcomes.notTaken.map(({ index, shard, reason }): SliceRecord => ({ index, shard, agent: null, status: 'not-taken', reason, counts: null })),
+  ];
+  return records.sort((a, b) => a.index - b.index || attemptOf(a.shard) - attemptOf(b.shard));
 }

@@ -10,13 +10,13 @@ import { VERSION } from '../version.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
-import { checkOutputs, usesStdout, writeOutput } from './outputs.js';
-import { loadHtmlReport, redactedConfig } from './run-command.js';
+import { checkOutputs, usesStdout } from './outputs.js';
+import { loadHtmlReport, redactedConfig, writeResultFiles } from './run-command.js';
 import { distributedSpecOf } from './run-specs.js';
 import type { ShutdownSignals } from './signals.js';
 
-/** The lines of a distributed run's events: progress on `out`, the rest on `err`. */
-function printEvent(event: DistributedEvent, spec: DistributedSpec, config: RunConfig, out: (line: string) => void, err: (line: string) => void): void {
+/** The lines of a distributed run's events: progress on `out`, the rest on `err` (exported for tests). */
+export function printEvent(event: DistributedEvent, spec: DistributedSpec, config: RunConfig, out: (line: string) => void, err: (line: string) => void): void {
   const { load } = spec;
   switch (event.type) {
     case 'control-connected':
@@ -40,11 +40,20 @@ function printEvent(event: DistributedEvent, spec: DistributedSpec, config: RunC
       return out(formatIntervalLine(event.report));
     case 'progress-unavailable':
       return err(`The agents' progress could not be read: ${event.reason}`);
-    case 'agent-lost':
-      return; // told with the end, beside the merged result
+    case 'stop-failed':
+      return err(`The stop could not be sent to the coordinator: ${event.reason}; a second signal cancels the run`);
+    case 'coordinator-abandoned':
+      return err(`sched-bench: ${event.reason}; the coordinator is terminated and the run ends with what the agents reported`);
     case 'coordinator-ended':
-      return;
+      return; // its slices are told with the end, beside the merged result
+    default:
+      return unknownEvent(event);
   }
+}
+
+/** A DistributedEvent without its case above fails to compile here. */
+function unknownEvent(event: never): void {
+  throw new Error(`unknown distributed event ${JSON.stringify(event)}`);
 }
 
 function countsText(slice: UnfinishedSlice): string {
@@ -62,6 +71,11 @@ function unfinishedLines(result: DistributedResult): string[] {
     ...outcomes.notTaken.map((slice) => `Slice ${slice.index} (shard ${slice.shard}) was taken by no agent: ${slice.reason}`),
     ...(outcomes.mergeProblem ? [`The agents' results do not merge: ${outcomes.mergeProblem}`] : []),
   ];
+}
+
+/** How each finished rerun's remainder was counted (on the server, or from the last heartbeat and why). */
+function rerunLines(result: DistributedResult): string[] {
+  return result.outcomes.finished.flatMap((slice) => (slice.note ? [`Slice ${slice.index} rerun (shard ${slice.shard}) on agent ${slice.agent}: ${slice.note}`] : []));
 }
 
 /**
@@ -109,7 +123,7 @@ interface DistributedOutputs {
 async function finish(result: DistributedResult, outputs: DistributedOutputs): Promise<number> {
   const { config, command, io, humanIO } = outputs;
   const unfinished = unfinishedLines(result);
-  for (const line of unfinished) io.err(line);
+  for (const line of [...rerunLines(result), ...unfinished]) io.err(line);
   const { merged } = result;
   if (!merged) {
     io.err(result.stopped && unfinished.length === 0 ? 'Stopped before any agent finished a slice: nothing to report' : 'No agent finished its slice: nothing to merge');
@@ -122,20 +136,12 @@ async function finish(result: DistributedResult, outputs: DistributedOutputs): P
     stats, latency: { start: merged.latency.start, e2e: merged.latency.e2e, startLateness: merged.latency.startLateness },
     operations: merged.operations, historyReads: merged.historyReads, wait: merged.loadModel.wait, thresholds: result.thresholds, client: merged.client,
   }));
-  const slicesLost = result.outcomes.lost.length + result.outcomes.failed.length + result.outcomes.notTaken.length;
+  // An abandoned coordinator fails the run even if every slice had reported.
+  const slicesLost = result.outcomes.lost.length + result.outcomes.failed.length + result.outcomes.notTaken.length + (result.abandoned ? 1 : 0);
   let outputLost = false;
   const exitCode = () => exitCodeOf({ kind: 'load', stats, thresholds: result.thresholds, slicesLost, outputLost });
   const document: RunResult = { ...merged, tool: { name: 'sched-bench', version: VERSION }, command, config: redactedConfig(command, config), exitCode: exitCode() };
   const htmlReport = config.html ? await loadHtmlReport() : undefined;
-  const files = [[config.json, () => `${JSON.stringify(document, null, 2)}\n`], [config.html, () => htmlReport!([document])]] as const;
-  for (const [path, content] of files) {
-    if (!path) continue;
-    try {
-      writeOutput(path, content());
-    } catch (error) {
-      io.err(`sched-bench: ${(error as Error).message}`);
-      outputLost = true;
-    }
-  }
+  outputLost = writeResultFiles(document, config, htmlReport, io);
   return exitCode();
 }

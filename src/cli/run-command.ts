@@ -68,6 +68,27 @@ export async function loadHtmlReport(): Promise<(results: RunResult[]) => string
   return (results) => renderHtmlReport(results, chartAssets());
 }
 
+/**
+ * A run's --json and --html files (either may be stdout); each failure told in one line. Returns whether
+ * one could not be written (which makes a good run fail).
+ */
+export function writeResultFiles(
+  document: RunResult, config: Pick<RunConfig, 'json' | 'html'>, htmlReport: ((results: RunResult[]) => string) | undefined, io: CliIO,
+): boolean {
+  let lost = false;
+  const files = [[config.json, () => `${JSON.stringify(document, null, 2)}\n`], [config.html, () => htmlReport!([document])]] as const;
+  for (const [path, content] of files) {
+    if (!path) continue;
+    try {
+      writeOutput(path, content());
+    } catch (error) {
+      io.err(`sched-bench: ${(error as Error).message}`);
+      lost = true;
+    }
+  }
+  return lost;
+}
+
 /** What the load command needs to know of its terminal. */
 export interface TerminalInfo {
   stdoutIsTTY?: boolean;
@@ -253,15 +274,6 @@ function writeOutputs(result: LoadResult, outcome: Outcome, outputs: LoadOutputs
     outputLost = ndjson.lost;
   }
   const document = buildRunResult({ ...result, version: VERSION, command, config: redactedConfig(command, config, outputs.output), exitCode: exitCode() });
-  const files = [[config.json, () => `${JSON.stringify(document, null, 2)}\n`], [config.html, () => outputs.htmlReport!([document])]] as const;
-  for (const [path, content] of files) {
-    if (!path) continue;
-    try {
-      writeOutput(path, content());
-    } catch (error) {
-      io.err(`sched-bench: ${(error as Error).message}`);
-      outputLost = true;
-    }
-  }
+  if (writeResultFiles(document, config, outputs.htmlReport, io)) outputLost = true;
   return exitCode();
 }

@@ -66,6 +66,21 @@ export interface RunResult extends ResultHeader {
   drain: DrainOutcome;
   /** What the server did besides answering: throttled and unavailable attempts (retried), outages. */
   serverHealth: ServerHealthResult;
+  /** With --agents only: every slice attempt and how it ended (the merged figures are the finished ones'). */
+  slices?: SliceRecord[];
+}
+
+/** One slice attempt of a run over agents: a rerun after a loss is another attempt (same index, shard `<shard>r<n>`). */
+export interface SliceRecord {
+  index: number;
+  shard: string;
+  /** The agent that ran it (null: none took it, or none is known). */
+  agent: string | null;
+  status: 'finished' | 'lost' | 'failed' | 'not-taken';
+  /** Why it did not finish; for a finished rerun, how its remainder was counted; else null. */
+  reason: string | null;
+  /** Finished: its result's counts; lost or failed: its last heartbeat's (null: none came); not-taken: null. */
+  counts: { launched: number; started: number; completed: number; failed: number; inFlight: number } | null;
 }
 
 export interface ServerHealthResult {

@@ -17,6 +17,8 @@ import type { SessionSpec } from './session.js';
 /** What the agent brings to every slice: its connection to the cluster under test (never in a slice). */
 export interface AgentSide {
   connection: SessionSpec['connection'];
+  /** How many workflows of the slice's run a shard started on the server (default: a visibility count; a fake in tests). */
+  countShardWorkflows?: (spec: SliceSpec, shard: string) => Promise<number>;
   /** Hears the load's own events of each slice (failures, server health), for the agent's log. */
   onLoadEvent?: (slice: LoadSlice, event: LoadEvent) => void;
 }
@@ -64,7 +66,13 @@ function heartbeatsOf(context: SliceContext, slice: LoadSlice, event: LoadEvent)
  */
 export function sliceBody(agent: AgentSide, seams: LoadSeams = {}): SliceBody {
   return async (slice: LoadSlice, context: SliceContext) => {
-    const sliceSpec = sliceSpecOf(slice);
+    let sliceSpec = sliceSpecOf(slice);
+    if (slice.recount && sliceSpec.mode === 'batch') {
+      const recounted = await recountedTotal(slice.recount, sliceSpec, agent);
+      context.note?.(recounted.note);
+      if (recounted.total <= 0) throw new Error(`nothing remained to launch: ${recounted.note}`);
+      sliceSpec = { ...sliceSpec, totalWorkflows: recounted.total };
+    }
     const spec = withAgentSide(sliceSpec, agent);
     const result = await runLoad(spec, {
       ...seams,
@@ -78,6 +86,46 @@ export function sliceBody(agent: AgentSide, seams: LoadSeams = {}): SliceBody {
     const document = buildRunResult({ ...result, version: VERSION, command: spec.mode === 'batch' ? 'run' : 'infinite', config, exitCode: 0 });
     return document as unknown as Record<string, unknown>;
   };
+}
+
+/** Counts a shard's workflows of the run on the cluster under test (visibility: `WorkflowId STARTS_WITH <prefix>-<runId>-<shard>-`). */
+async function countOnServer(connection: AgentSide['connection'], spec: SliceSpec, shard: string): Promise<number> {
+  const service = await TemporalService.connect({ ...connection, runId: spec.runId, shard, ...(spec.idPrefix !== undefined ? { idPrefix: spec.idPrefix } : {}) });
+  try {
+    const byStatus = await service.countRunWorkflows(spec.namespace);
+    return Object.values(byStatus).reduce((total, count) => total + count, 0);
+  } finally {
+    await service.close();
+  }
+}
+
+/**
+ * A batch rerun's workflows to launch: the slice's whole share minus what its earlier attempts started on the
+ * server (a lost agent may have launched more after its last heartbeat). When the count cannot be had, the
+ * spec's own total, the remainder after the last heartbeat; the note says which.
+ */
+export async function recountedTotal(
+  recount: NonNullable<LoadSlice['recount']>, spec: SliceSpec, agent: AgentSide,
+): Promise<{ total: number; note: string }> {
+  const count = agent.countShardWorkflows ?? ((sliceSpec, shard) => countOnServer(agent.connection, sliceSpec, shard));
+  const shards = recount.shards.join(', ');
+  const byHeartbeat = recount.totalWorkflows - spec.totalWorkflows;
+  try {
+    let counted = 0;
+    for (const shard of recount.shards) counted += await count(spec, shard);
+    const total = Math.max(0, recount.totalWorkflows - counted);
+    return {
+      total,
+      note: `counted on the server: the lost attempts (shards ${shards}) started ${counted} of the slice's ${recount.totalWorkflows} workflows ` +
+        `(their last heartbeats said ${byHeartbeat}), so this rerun launches ${total}`,
+    };
+  } catch (error) {
+    return {
+      total: spec.totalWorkflows,
+      note: `could not count the lost attempts' workflows (shards ${shards}) on the server (${firstLine(error)}): this rerun launches ${spec.totalWorkflows}, ` +
+        'what remained after their last heartbeats, and may repeat workflows launched after them',
+    };
+  }
 }
 
 /** A `sched-bench agent`: its name, the cluster it loads, the control queue it polls. Times in seconds. */

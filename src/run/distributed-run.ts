@@ -4,7 +4,7 @@
  * coordinator, prints the agents' heartbeats as the usual interval lines and merges their results.
  */
 import { EnvironmentError } from '../errors.js';
-import { outcomesOf, type DistributedOutcomes } from '../agents/outcomes.js';
+import { outcomesOf, sliceRecordsOf, type DistributedOutcomes } from '../agents/outcomes.js';
 import { HeartbeatTally } from '../agents/progress.js';
 import { PROCESS_FIELDS, splitLoad } from '../agents/slices.js';
 import type { ThresholdResult } from '../metrics/thresholds.js';
@@ -12,8 +12,8 @@ import { thresholdRecords, type RunResult } from '../report/result.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { IntervalReport } from '../shared/run-stats.js';
 import { newRunId, TemporalService } from '../temporal/temporal-service.js';
-import type { CoordinatorResult, LoadSlice } from '../../workflows/coordinator-types.js';
-import type { CoordinatorClient, RunningCoordinator } from '../temporal/coordinator-client.js';
+import type { CoordinatorResult, LoadSlice, SliceOutcome } from '../../workflows/coordinator-types.js';
+import type { CoordinatorClient, RunningCoordinator, SliceProgress } from '../temporal/coordinator-client.js';
 import { judgeThresholds } from './load-result.js';
 import type { LoadSpec } from './load-spec.js';
 import type { SessionSpec } from './session.js';
@@ -41,6 +41,11 @@ export interface DistributedResult {
   stopped: boolean;
   /** Undefined when the run stopped before the coordinator started. */
   coordinatorWorkflowId: string | undefined;
+  /**
+   * Why the run was ended without the coordinator's own result (no agent ran it for the agent wait: every
+   * agent is gone); the slices not ended then are lost with their last heartbeats. Undefined otherwise.
+   */
+  abandoned?: string;
 }
 
 /** What a distributed run tells as it goes; the CLI prints it. */
@@ -56,8 +61,9 @@ export type DistributedEvent =
   | { type: 'progress-unavailable'; reason: string }
   /** The stop signal could not be sent (the run goes on; a second signal cancels it). */
   | { type: 'stop-failed'; reason: string }
-  | { type: 'agent-lost'; index: number; shard: string; agent: string | null; completed: number | null; reason: string }
-  | { type: 'coordinator-ended'; result: CoordinatorResult };
+  | { type: 'coordinator-ended'; result: CoordinatorResult }
+  /** No agent ran the coordinator for the agent wait: it is terminated, the run ends with what came. */
+  | { type: 'coordinator-abandoned'; reason: string };
 
 export interface DistributedRun {
   readonly runId: string;
@@ -92,6 +98,34 @@ export const coordinatorWorkflowId = (runId: string): string => `sched-bench-coo
 
 /** The heartbeat timeout (seconds) when none is given: five report intervals, at least 10 s. */
 export const defaultHeartbeatTimeout = (reportInterval: number): number => Math.max(10, 5 * reportInterval);
+
+/**
+ * The least a coordinator's task may wait unstarted before the run is ended: a task on a dead agent's
+ * sticky queue moves to the shared queue after the agents' sticky timeout (5 s, agent-worker.ts), so
+ * twice that, whatever a short --agent-wait says.
+ */
+export const COORDINATOR_STALL_FLOOR_MS = 10_000;
+
+/**
+ * Tells a coordinator no agent runs: the same workflow task of it (named by when the server scheduled it)
+ * waiting unstarted across progress reads for `limitMs` of this side's clock. A busy or draining agent still
+ * takes the coordinator's tasks (they are not the slice's activity slot), so only agents all gone trip it.
+ */
+export class CoordinatorWatchdog {
+  private waiting: { task: string; since: number } | undefined;
+
+  constructor(private readonly limitMs: number) {}
+
+  /** One progress read: the task waiting now (undefined: none); true once the same one waited `limitMs`. */
+  stalled(task: string | undefined, now: number): boolean {
+    if (task === undefined) {
+      this.waiting = undefined;
+      return false;
+    }
+    if (this.waiting?.task !== task) this.waiting = { task, since: now };
+    return now - this.waiting.since >= this.limitMs;
+  }
+}
 
 /** Starts a distributed load run; `ended` settles with its merged result (or rejects: no agents, a bad split). */
 export function startDistributedLoad(spec: DistributedSpec, onEvent: (event: DistributedEvent) => void = () => undefined, seams: DistributedSeams = {}): DistributedRun {
@@ -155,8 +189,8 @@ class DistributedLoad implements DistributedRun {
       this.onEvent({ type: 'coordinator-started', workflowId: coordinator.workflowId, runId: this.runId, slices });
       if (this.cancelled) await coordinator.cancel();
       else if (this.stopping.signal.aborted) this.stop(); // a stop came while it was starting
-      const result = await this.followProgress(coordinator);
-      return this.resultOf(result, coordinator.workflowId);
+      const { result, abandoned } = await this.followProgress(coordinator);
+      return { ...this.resultOf(result, coordinator.workflowId), ...(abandoned !== undefined ? { abandoned } : {}) };
     } finally {
       await service.close();
     }
@@ -183,34 +217,69 @@ class DistributedLoad implements DistributedRun {
     }
   }
 
-  /** Every report interval, the aggregate interval line; until the coordinator's result. */
-  private async followProgress(coordinator: RunningCoordinator): Promise<CoordinatorResult> {
+  /**
+   * Every report interval, the aggregate interval line; until the coordinator's result, or until the
+   * coordinator's own workflow task has waited for an agent the whole agent wait (then it is abandoned).
+   */
+  private async followProgress(coordinator: RunningCoordinator): Promise<{ result: CoordinatorResult; abandoned?: string }> {
     let result: CoordinatorResult | undefined;
     let failure: { error: unknown } | undefined;
     const done = coordinator.result().then((value) => (result = value), (error: unknown) => (failure = { error }));
     const startedAt = this.clock.now();
     const tally = new HeartbeatTally();
+    const stallLimitMs = Math.max(this.spec.agentWait * 1000, COORDINATOR_STALL_FLOOR_MS);
+    const watchdog = new CoordinatorWatchdog(stallLimitMs);
+    let lastProgress: SliceProgress[] = [];
     while (result === undefined && failure === undefined) {
       const timer = this.sleepUntilSettled(this.spec.load.reportInterval * 1000, done);
       await timer;
       if (result !== undefined || failure !== undefined) break;
       try {
-        const progress = await coordinator.progress();
-        this.onEvent({ type: 'interval', report: tally.report(progress.map((slice) => slice.heartbeat), this.clock.now() - startedAt) });
+        lastProgress = await coordinator.progress();
+        this.onEvent({ type: 'interval', report: tally.report(lastProgress.map((slice) => slice.heartbeat), this.clock.now() - startedAt) });
       } catch (error) {
         this.onEvent({ type: 'progress-unavailable', reason: (error as Error).message });
+        continue;
+      }
+      if (result !== undefined || failure !== undefined) break;
+      if (coordinator.abandon && watchdog.stalled(coordinator.waitingWorkflowTask?.(), this.clock.now())) {
+        const reason = `No agent is running the coordinator for ${stallLimitMs / 1000}s: every agent is gone`;
+        this.onEvent({ type: 'coordinator-abandoned', reason });
+        return { result: await this.abandon(coordinator, tally, lastProgress), abandoned: reason };
       }
     }
     if (failure) throw failure.error;
-    return result!;
+    return { result: result! };
+  }
+
+  /**
+   * The coordinator terminated and its slices' ends read from its history; an attempt not ended is lost with
+   * its latest heartbeat seen here. When the history cannot be read, the slices of the last progress read.
+   */
+  private async abandon(coordinator: RunningCoordinator, tally: HeartbeatTally, lastProgress: SliceProgress[]): Promise<CoordinatorResult> {
+    const openReason = 'its agent went away and no agent ran the coordinator since';
+    let outcomes: SliceOutcome[];
+    try {
+      outcomes = (await coordinator.abandon!(openReason)).outcomes;
+    } catch (error) {
+      await coordinator.cancel().catch(() => undefined);
+      const why = `${openReason} (the coordinator's history could not be read: ${(error as Error).message})`;
+      outcomes = lastProgress.map(({ index, shard, agent }) => ({ index, shard, status: 'lost', agent, lastHeartbeat: null, reason: why }));
+    }
+    const seen = tally.lastHeartbeats();
+    return {
+      stopped: this.stopSent,
+      outcomes: outcomes.map((outcome) => {
+        if (outcome.status !== 'lost' || outcome.lastHeartbeat !== null) return outcome;
+        const lastHeartbeat = seen.get(outcome.shard) ?? null;
+        return { ...outcome, lastHeartbeat, agent: outcome.agent ?? lastHeartbeat?.agent ?? null };
+      }),
+    };
   }
 
   private resultOf(result: CoordinatorResult, workflowId: string): DistributedResult {
     this.onEvent({ type: 'coordinator-ended', result });
     const outcomes = outcomesOf(result);
-    for (const lost of outcomes.lost) {
-      this.onEvent({ type: 'agent-lost', index: lost.index, shard: lost.shard, agent: lost.agent, completed: lost.lastCounts?.completed ?? null, reason: lost.reason });
-    }
     const { merged } = outcomes;
     const thresholds = merged
       ? judgeThresholds(this.spec.load.thresholds, {
@@ -220,7 +289,7 @@ class DistributedLoad implements DistributedRun {
       })
       : [];
     return {
-      runId: this.runId, merged: merged && this.asWholeRun(merged, thresholds), thresholds, outcomes, stopped: result.stopped,
+      runId: this.runId, merged: merged && { ...this.asWholeRun(merged, thresholds), slices: sliceRecordsOf(outcomes) }, thresholds, outcomes, stopped: result.stopped,
       coordinatorWorkflowId: workflowId,
     };
   }

@@ -12,6 +12,8 @@ export interface SliceContext {
   heartbeat(details: SliceHeartbeat): void;
   /** Aborted when the coordinator stops the run or cancels the slice: drain, then return the partial result. */
   readonly signal: AbortSignal;
+  /** Adds a note to the slice's report (how a rerun's remainder was counted). */
+  note?(text: string): void;
 }
 
 /** The run layer's body of the runLoadSlice activity: runs the slice, returns its RunResult document (JSON). */
@@ -40,6 +42,9 @@ type ActivityContext = Parameters<ActivityInterceptorsFactory>[0];
 const contextAsArgument: ActivityInterceptorsFactory = (context) => ({
   inbound: { execute: (input, next) => next({ ...input, args: [...input.args, context] }) },
 });
+
+/** See Worker.create below; the CLI's watchdog (COORDINATOR_STALL_FLOOR_MS) is twice it. */
+export const STICKY_TIMEOUT_MS = 5_000;
 
 /** The failure type of a slice whose body threw (its message is the body's). */
 export const SLICE_FAILED_TYPE = 'SliceFailed';
@@ -70,6 +75,9 @@ export class AgentWorker {
       activities: { [RUN_SLICE_ACTIVITY]: (slice: LoadSlice, context: ActivityContext) => agent!.runSlice(options, slice, context) },
       interceptors: { activity: [contextAsArgument] },
       maxConcurrentActivityTaskExecutions: 1,
+      // The coordinator's next task waits this long on a dead agent's own (sticky) queue before any agent
+      // may take it: short, so a live agent takes over soon (the client's watchdog allows twice it).
+      stickyQueueScheduleToStartTimeout: STICKY_TIMEOUT_MS,
       // Heartbeats reach the server at most once per report interval (the SDK keeps the latest details).
       maxHeartbeatThrottleInterval: options.heartbeatIntervalMs,
       defaultHeartbeatThrottleInterval: options.heartbeatIntervalMs,
@@ -85,7 +93,9 @@ export class AgentWorker {
   private async runSlice(options: AgentWorkerOptions, slice: LoadSlice, activity: ActivityContext): Promise<SliceReport> {
     const controller = new AbortController();
     let lastHeartbeat: SliceHeartbeat | null = null;
+    let note: string | undefined;
     const context: SliceContext = {
+      note: (text) => void (note = text),
       agent: options.name,
       heartbeat: (details) => {
         lastHeartbeat = details;
@@ -105,9 +115,9 @@ export class AgentWorker {
     this.running.add(controller);
     try {
       const result = await options.body(slice, context);
-      return { agent: options.name, lastHeartbeat, result };
+      return { agent: options.name, lastHeartbeat, result, ...(note !== undefined ? { note } : {}) };
     } catch (error) {
-      const report: SliceReport = { agent: options.name, lastHeartbeat };
+      const report: SliceReport = { agent: options.name, lastHeartbeat, ...(note !== undefined ? { note } : {}) };
       throw ApplicationFailure.create({
         message: error instanceof Error ? error.message : String(error),
         type: SLICE_FAILED_TYPE,

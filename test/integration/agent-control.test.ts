@@ -137,6 +137,24 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     await eventually(async () => expect(await coordinator.agentsPolling()).toEqual(AGENTS), 20_000);
   });
 
+  it('a coordinator no agent runs: its task waits unstarted under one name across reads; abandon terminates it', async () => {
+    const nobody = services[0]!.coordinator(namespace, uniqueQueue('nobody'));
+    const run = await nobody.start(`coordinator-nobody-${controlQueue}`, input([slice(0, { mode: 'batch', totalWorkflows: 3 })]));
+    const first = await eventually(async () => {
+      await run.progress();
+      const waiting = run.waitingWorkflowTask!();
+      expect(waiting).toMatch(/^\d+$/);
+      return waiting;
+    });
+    await sleep(1200);
+    await run.progress();
+    expect(run.waitingWorkflowTask!()).toBe(first);
+    // No agent ever ran it: no slice was scheduled, so none is in its history.
+    expect(await run.abandon!('gone')).toEqual({ outcomes: [], stopped: false });
+    await expect(run.result()).rejects.toThrow('gone'); // the termination's reason
+    expect((await workflowHistory(temporalCli, address, run.workflowId)).at(-1)!.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED');
+  });
+
   it('spreads three slices over three agents, shows their heartbeats, and returns their results', async () => {
     const run = await start(input([0, 1, 2].map((index) => slice(index, { mode: 'batch', totalWorkflows: 30 }))));
     const progress = await allRunning(run, 3);
@@ -153,6 +171,7 @@ describe('agents coordinated through Temporal (control queue, dev server)', () =
     }
     expect(new Set(outcomes.map((outcome) => finished(outcome).agent))).toEqual(new Set(AGENTS));
     expect(await run.progress()).toEqual([]);
+    expect(run.waitingWorkflowTask!()).toBeUndefined(); // ended: nothing waits
     // A stop or cancel after the end (a signal that came late) has nothing to do.
     await run.stop();
     await run.cancel();

@@ -2,17 +2,27 @@
 // `sched-bench worker` for the workflows, all against the real dev server; counts checked on the server.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { checkResult } from '../../src/report/read-result.js';
 import type { RunResult } from '../../src/report/result.js';
 import type { CoordinatorResult } from '../../workflows/coordinator-types.js';
-import { CliProcess, emptyDir, eventually, expectOneLine, runCli, serverCount, serverCounts, uniqueQueue } from '../helpers/cli.js';
+import { CliProcess, emptyDir, eventually, expectOneLine, runCli, serverCount, serverCounts, uniqueQueue, workflowHistory } from '../helpers/cli.js';
 
 const address = inject('temporalAddress');
 const temporalCli = inject('temporalCli');
 
 const readResult = (path: string): RunResult => checkResult(JSON.parse(readFileSync(path, 'utf8'))) as RunResult;
+const resultSchema = JSON.parse(readFileSync(new URL('../../src/report/result.schema.json', import.meta.url), 'utf8'));
+const validateResult = new Ajv({ allErrors: true, strictTypes: false }).compile(resultSchema);
+/** The document as written, valid by the JSON Schema (its `slices` too). */
+function readValidResult(path: string): RunResult {
+  const raw: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  expect(validateResult(raw), JSON.stringify(validateResult.errors)).toBe(true);
+  return checkResult(raw) as RunResult;
+}
 
 /** Three agents on their own control queue, and a worker for the load's task queue. */
 class AgentPool {
@@ -32,7 +42,12 @@ class AgentPool {
 
   /** The load options every run here shares. */
   args(...more: string[]): string[] {
-    return ['--address', address, '--task-queue', this.taskQueue, '--control-task-queue', this.control, '--report-interval', '1', ...more];
+    return this.argsEvery(1, ...more);
+  }
+
+  /** The same with another report interval (the heartbeat timeout is five of them, at least 10 s). */
+  argsEvery(reportInterval: number, ...more: string[]): string[] {
+    return ['--address', address, '--task-queue', this.taskQueue, '--control-task-queue', this.control, '--report-interval', String(reportInterval), ...more];
   }
 
   async stop(): Promise<void> {
@@ -160,15 +175,91 @@ describe('an agent killed mid-run', () => {
     const result = await cli.exitedWithin(100_000);
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^Lost agent agent-1 \\(slice \\d, shard ${shard}\\): .*heartbeat.*; last heard: launched \\d+, completed \\d+`, 'm'));
-    const document = readResult(json);
+    const document = readValidResult(json);
     expect(document.exitCode).toBe(1);
     // The two finished slices: 15 s at 3/s each.
     expect(document.counts.started).toBe(90);
+    // Every slice's outcome is in the document, the lost one with its last heartbeat's counts.
+    expect(document.slices!.map((slice) => [slice.shard, slice.status])).toEqual(['s0', 's1', 's2'].map((each) => [each, each === shard ? 'lost' : 'finished']));
+    const lost = document.slices!.find((slice) => slice.status === 'lost')!;
+    expect(lost).toMatchObject({ agent: 'agent-1', reason: expect.stringMatching(/heartbeat/), counts: { launched: expect.any(Number), completed: expect.any(Number) } });
+    for (const finished of document.slices!.filter((slice) => slice.status === 'finished')) {
+      expect(finished).toMatchObject({ reason: null, counts: { started: 45, completed: 45, inFlight: 0 } });
+    }
     const finishedShards = ['s0', 's1', 's2'].filter((candidate) => candidate !== shard);
     await eventually(async () => {
       const counts = await Promise.all(finishedShards.map((finished) =>
         serverCount(temporalCli, address, `WorkflowId STARTS_WITH "sched-bench-${document.runId}-${finished}-"`)));
       expect(counts[0]! + counts[1]!).toBe(document.counts.started);
     });
+  });
+});
+
+describe('every agent killed mid-run', () => {
+  const pool = new AgentPool();
+  beforeAll(async () => pool.start(3), 90_000);
+  afterAll(async () => pool.stop(), 60_000);
+
+  it('the run ends by itself: the coordinator terminated, the finished slice merged, the others lost with their last counts, exit 1', { timeout: 150_000 }, async () => {
+    const json = join(emptyDir(), 'r.json');
+    // Heartbeat timeout 20 s (five intervals of 4 s): the kept agent's 6 s slice ends well before the others are lost.
+    const cli = new CliProcess(['infinite', ...pool.argsEvery(4, '--agents', '3', '--rate', '6', '--duration', '6s', '--agent-wait', '3s', '--json', json)]);
+    const workflowId = /Coordinator (\S+): 3 slices/.exec(await cli.waitFor(/^Coordinator \S+: 3 slices/, 60_000))![1]!;
+    // Each agent's first heartbeat comes as its slice begins, the next up to 10 s later: kill two of them between.
+    await Promise.all(pool.agents.map((agent) => agent.waitFor(/^Slice \d \(shard /, 60_000)));
+    await sleep(2000);
+    const startedAt = Date.now();
+    pool.agents[0]!.signal('SIGKILL');
+    pool.agents[1]!.signal('SIGKILL');
+    // The kept agent finishes its slice and the server records it; then it dies too, before the others' losses.
+    await pool.agents[2]!.waitFor(/^Slice \d ended: /, 30_000);
+    await eventually(async () => {
+      const events = (await workflowHistory(temporalCli, address, workflowId)).map((event) => event.eventType);
+      expect(events).toContain('EVENT_TYPE_ACTIVITY_TASK_COMPLETED');
+    });
+    pool.agents[2]!.signal('SIGKILL');
+    const result = await cli.exitedWithin(100_000);
+    // heartbeat timeout (20 s) + the watchdog's 10 s floor (the agent wait is 3 s) + slack
+    expect(Date.now() - startedAt).toBeLessThan(75_000);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/^sched-bench: No agent is running the coordinator for 10s: every agent is gone; /m);
+    expect(result.stderr.match(/^Lost agent agent-[01] \(slice \d, shard s\d\): .*; last heard: launched \d+, completed \d+/gm)).toHaveLength(2);
+    expect(result.stdout).toMatch(/^Merged 1 slices of run \S+ from agents agent-2$/m);
+    const document = readValidResult(json);
+    expect(document.exitCode).toBe(1);
+    expect(document.counts.started).toBe(12); // the finished slice: 6 s at 2/s
+    expect(document.slices!.map((slice) => slice.status).sort()).toEqual(['finished', 'lost', 'lost']);
+    expect(document.slices!.find((slice) => slice.status === 'finished')).toMatchObject({ agent: 'agent-2', counts: { started: 12 } });
+    for (const lost of document.slices!.filter((slice) => slice.status === 'lost')) expect(lost.counts).not.toBeNull();
+    expect(await serverCount(temporalCli, address, `WorkflowId = "${workflowId}" AND ExecutionStatus = "Terminated"`)).toBe(1);
+  });
+});
+
+describe('--on-agent-loss rerun', () => {
+  const pool = new AgentPool();
+  beforeAll(async () => pool.start(3), 90_000);
+  afterAll(async () => pool.stop(), 60_000);
+
+  it('a batch whose agent is killed: the rerun counts the lost shard on the server and the server gets exactly --total', { timeout: 150_000 }, async () => {
+    const json = join(emptyDir(), 'r.json');
+    const cli = new CliProcess(['run', ...pool.args('--agents', '3', '--total', '540', '--rate', '90', '--on-agent-loss', 'rerun', '--json', json)]);
+    const victim = pool.agents[1]!;
+    await victim.waitFor(/^Slice \d \(shard /, 60_000);
+    const shard = /^Slice \d \(shard (\S+)\)/m.exec(victim.stdout)![1]!;
+    // Well into its slice (180 at 30/s): an agent heartbeats once a second, so it launched some (~15) after the
+    // last heartbeat the server has; the remainder computed from that heartbeat would launch them again.
+    await sleep(2500);
+    victim.signal('SIGKILL');
+    const result = await cli.exitedWithin(120_000);
+    expect(result.code, result.stderr).toBe(1); // a loss, even rerun, fails the run
+    const document = readValidResult(json);
+    await eventually(async () => expect(await serverCounts(temporalCli, address, document.runId)).toEqual({ Completed: 540 }));
+    const lostOnServer = await serverCount(temporalCli, address, `WorkflowId STARTS_WITH "sched-bench-${document.runId}-${shard}-"`);
+    expect(document.counts.started + lostOnServer).toBe(540);
+    expect(result.stderr).toMatch(new RegExp(`^Slice \\d rerun \\(shard ${shard}r1\\) on agent agent-[02]: counted on the server: .*so this rerun launches ${180 - lostOnServer}$`, 'm'));
+    const statuses = document.slices!.map((slice) => [slice.shard, slice.status]);
+    expect(statuses).toContainEqual([shard, 'lost']);
+    expect(statuses).toContainEqual([`${shard}r1`, 'finished']);
+    expect(document.slices!.find((slice) => slice.shard === `${shard}r1`)!.reason).toMatch(new RegExp(`^counted on the server: .* started ${lostOnServer} of the slice's 180 workflows`));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomesOf } from '../../src/agents/outcomes.js';
+import { outcomesOf, sliceRecordsOf } from '../../src/agents/outcomes.js';
 import { aggregateInterval, HeartbeatTally } from '../../src/agents/progress.js';
 import { formatIntervalLine } from '../../src/report/lines.js';
 import { checkMergeable, mergeResults } from '../../src/report/merge.js';
@@ -95,6 +95,28 @@ describe('outcomes of a distributed run', () => {
     });
     expect(outcomes.merged!.counts.completed).toBe(170);
     expect(outcomes.lost[0]!.lastCounts!.completed).toBe(30);
+  });
+
+  it('lists every attempt for the document, by index then attempt; a finished rerun’s note is its reason', () => {
+    const outcomes = outcomesOf({
+      stopped: false,
+      outcomes: [
+        { index: 1, shard: 's1r1', status: 'lost', agent: 'c', reason: 'heartbeat timeout', lastHeartbeat: null },
+        { index: 1, shard: 's1', status: 'lost', agent: 'b', reason: 'heartbeat timeout', lastHeartbeat: heartbeat('s1', { completed: 30, launched: 30, started: 30 }) },
+        { index: 1, shard: 's1r2', status: 'finished', agent: 'a', result: sliceResult('s2', 70, [11]), note: 'counted on the server' },
+        { index: 0, shard: 's0', status: 'finished', agent: 'a', result: sliceResult('s0', 100, [10]) },
+        { index: 2, shard: 's2', status: 'not-taken', reason: 'no agent' },
+        { index: 3, shard: 's3', status: 'failed', agent: 'd', lastHeartbeat: null, reason: 'refused' },
+      ],
+    });
+    expect(sliceRecordsOf(outcomes)).toEqual([
+      { index: 0, shard: 's0', agent: 'a', status: 'finished', reason: null, counts: { launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0 } },
+      { index: 1, shard: 's1', agent: 'b', status: 'lost', reason: 'heartbeat timeout', counts: { launched: 30, started: 30, completed: 30, failed: 0, inFlight: 0 } },
+      { index: 1, shard: 's1r1', agent: 'c', status: 'lost', reason: 'heartbeat timeout', counts: null },
+      { index: 1, shard: 's1r2', agent: 'a', status: 'finished', reason: 'counted on the server', counts: { launched: 70, started: 70, completed: 70, failed: 0, inFlight: 0 } },
+      { index: 2, shard: 's2', agent: null, status: 'not-taken', reason: 'no agent', counts: null },
+      { index: 3, shard: 's3', agent: 'd', status: 'failed', reason: 'refused', counts: null },
+    ]);
   });
 
   it('a damaged result document is a failed slice naming the field, and the rest still merge', () => {

@@ -23,6 +23,11 @@ class FakeSliceContext implements SliceContext {
     this.heartbeats.push(details);
   }
 
+  notes: string[] = [];
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
   stop(): void {
     this.controller.abort();
   }
@@ -97,6 +102,46 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
     expect(result.counts.launched).toBeGreaterThan(15);
     expect(result.counts.launched).toBeLessThan(45);
     expect(launcher.startCalls).toBe(result.counts.launched);
+  });
+
+  describe('a batch rerun after a loss (LoadSlice.recount)', () => {
+    /** Slice 1 of 300 over 3 (100), lost after a heartbeat that said 30 launched: its rerun of 70 under s1r1. */
+    const rerun = (): LoadSlice => {
+      const slice = sliceOf(loadSpec({ totalWorkflows: 300, loadModel: { kind: 'closed', concurrency: 12 } }), 3, 1);
+      return { ...slice, shard: 's1r1', spec: { ...slice.spec, shard: 's1r1', totalWorkflows: 70 }, recount: { shards: ['s1'], totalWorkflows: 100 } };
+    };
+
+    it('counts the lost attempts’ workflows on the server first and launches only the rest', async () => {
+      const clock = new FakeClock();
+      const launcher = new FakeLauncher({ clock, startMs: 5, runMs: 20 });
+      const asked: string[] = [];
+      const side = { ...AGENT_SIDE, countShardWorkflows: async (spec: { runId: string }, shard: string) => (asked.push(`${spec.runId}/${shard}`), 45) };
+      const context = new FakeSliceContext();
+      const result = checkResult(await settle(clock, sliceBody(side, { launcher, clock })(rerun(), context))) as RunResult;
+      expect(asked).toEqual(['run-7/s1']);
+      expect(launcher.startCalls).toBe(55); // 100 − 45, not the heartbeat's 70
+      expect(result.counts.launched).toBe(55);
+      expect(result.config).toMatchObject({ shard: 's1r1', totalWorkflows: 55 });
+      expect(context.notes).toEqual([expect.stringMatching(/^counted on the server: .*started 45 of the slice's 100 workflows \(their last heartbeats said 30\), so this rerun launches 55$/)]);
+    });
+
+    it('without a count (visibility refused), the remainder after the last heartbeat, and says so', async () => {
+      const clock = new FakeClock();
+      const launcher = new FakeLauncher({ clock, startMs: 5, runMs: 20 });
+      const side = { ...AGENT_SIDE, countShardWorkflows: async () => Promise.reject(new Error('advanced visibility is not enabled')) };
+      const context = new FakeSliceContext();
+      await settle(clock, sliceBody(side, { launcher, clock })(rerun(), context));
+      expect(launcher.startCalls).toBe(70);
+      expect(context.notes).toEqual([expect.stringMatching(/could not count .*advanced visibility is not enabled.*launches 70/)]);
+    });
+
+    it('nothing left when the lost attempt had started all of it: fails telling so, launches nothing', async () => {
+      const clock = new FakeClock();
+      const launcher = new FakeLauncher({ clock });
+      const side = { ...AGENT_SIDE, countShardWorkflows: async () => 100 };
+      await expect(sliceBody(side, { launcher, clock })(rerun(), new FakeSliceContext())).rejects.toThrow(/^nothing remained to launch: counted on the server/);
+      expect(launcher.startCalls).toBe(0);
+    });
   });
 
   it('a bad slice fails with the field named, before anything runs', async () => {

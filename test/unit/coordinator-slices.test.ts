@@ -12,7 +12,15 @@ describe('a lost slice’s remainder', () => {
   it('is a batch’s workflows not launched by the last heartbeat, under shard <shard>r<attempt>', () => {
     expect(remainderOf(slice({ mode: 'batch', totalWorkflows: 100, rate: 5 }), heartbeat(37, 9_000), 1)).toEqual({
       index: 1, shard: 's1r1', spec: { mode: 'batch', totalWorkflows: 63, rate: 5, shard: 's1r1' },
+      // the agent that takes it counts the lost attempt's workflows on the server first
+      recount: { shards: ['s1'], totalWorkflows: 100 },
     });
+  });
+
+  it('of a rerun names every earlier attempt and the slice’s whole share, for the count on the server', () => {
+    const first = remainderOf(slice({ mode: 'batch', totalWorkflows: 100 }), heartbeat(37, 9_000), 1)!;
+    const second = remainderOf(first, heartbeat(20, 5_000), 2)!;
+    expect(second).toMatchObject({ shard: 's1r2', spec: { totalWorkflows: 43 }, recount: { shards: ['s1', 's1r1'], totalWorkflows: 100 } });
   });
 
   it('is nothing when the batch had launched everything', () => {

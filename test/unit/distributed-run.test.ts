@@ -4,7 +4,7 @@ import { parseThresholdList } from '../../src/metrics/thresholds.js';
 import { formatIntervalLine } from '../../src/report/lines.js';
 import type { RunResult } from '../../src/report/result.js';
 import type { CoordinatorClient, RunningCoordinator, SliceProgress } from '../../src/temporal/coordinator-client.js';
-import { AgentWaitError, startDistributedLoad, type DistributedEvent, type DistributedSpec } from '../../src/run/distributed-run.js';
+import { AgentWaitError, CoordinatorWatchdog, startDistributedLoad, type DistributedEvent, type DistributedSpec } from '../../src/run/distributed-run.js';
 import type { CoordinatorInput, CoordinatorResult, SliceHeartbeat } from '../../workflows/coordinator-types.js';
 import { FakeClock, flushPromises } from '../helpers/fake-clock.js';
 import { loadSpec } from '../helpers/load-spec.js';
@@ -18,6 +18,11 @@ class FakeCoordinatorClient implements CoordinatorClient {
   progress: SliceProgress[] = [];
   stops = 0;
   cancels = 0;
+  /** The coordinator's workflow task waiting for an agent, as progress() last saw it. */
+  waitingTask: string | undefined;
+  abandoned: string[] = [];
+  /** What abandon() reads from the history (a rejection: the history cannot be read). */
+  history: CoordinatorResult | Error = { outcomes: [], stopped: false };
   private finish: ((result: CoordinatorResult) => void) | undefined;
   private readonly ended = new Promise<CoordinatorResult>((resolve) => (this.finish = resolve));
 
@@ -34,6 +39,12 @@ class FakeCoordinatorClient implements CoordinatorClient {
       stop: async () => void this.stops++,
       cancel: async () => void this.cancels++,
       result: () => this.ended,
+      waitingWorkflowTask: () => this.waitingTask,
+      abandon: async (openReason) => {
+        this.abandoned.push(openReason);
+        if (this.history instanceof Error) throw this.history;
+        return this.history;
+      },
     };
   }
 
@@ -153,7 +164,12 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     expect(result.merged!.counts.completed).toBe(200); // the lost slice's 12 are reported, not added
     expect(result.merged!.latency.e2e.count).toBe(3);
     expect(result.outcomes.lost).toEqual([{ index: 2, shard: 's2', agent: 'c', reason: 'heartbeat timeout', lastCounts: { launched: 15, started: 15, completed: 12, failed: 0, inFlight: 3 } }]);
-    expect(events.find((event) => event.type === 'agent-lost')).toEqual({ type: 'agent-lost', index: 2, shard: 's2', agent: 'c', completed: 12, reason: 'heartbeat timeout' });
+    // every slice attempt's outcome is in the merged document, the lost one with its last counts
+    expect(result.merged!.slices).toEqual([
+      { index: 0, shard: 's0', agent: 'a', status: 'finished', reason: null, counts: { launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0 } },
+      { index: 1, shard: 's1', agent: 'b', status: 'finished', reason: null, counts: { launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0 } },
+      { index: 2, shard: 's2', agent: 'c', status: 'lost', reason: 'heartbeat timeout', counts: { launched: 15, started: 15, completed: 12, failed: 0, inFlight: 3 } },
+    ]);
     expect(result.thresholds.map((threshold) => [threshold.expression, threshold.passed])).toEqual([['e2e.p99<1s', true], ['failed.count==0', true]]);
     expect(result.merged!.thresholds.map((threshold) => threshold.passed)).toEqual([true, true]);
     expect(result).toMatchObject({ runId: 'run-5', stopped: false, coordinatorWorkflowId: 'sched-bench-coordinator-run-5' });
@@ -207,5 +223,87 @@ describe('startDistributedLoad (fake coordinator client, fake clock)', () => {
     await clock.advance(100);
     await run.cancelNow();
     expect(client.cancels).toBe(1);
+  });
+
+  it('every agent gone: the coordinator’s task waits the agent wait unstarted → terminated, unfinished slices lost with their last heartbeats', async () => {
+    const { clock, client, events, run } = setUp({ agentWait: 12 });
+    client.polling = ['a', 'b', 'c'];
+    await clock.advance(100);
+    client.progress = [
+      { index: 0, shard: 's0', state: 'running', agent: 'a', heartbeat: heartbeat('s0', { launched: 50, started: 50, completed: 40, inFlight: 10 }) },
+      { index: 1, shard: 's1', state: 'running', agent: 'b', heartbeat: heartbeat('s1', { launched: 30, started: 30, completed: 25, inFlight: 5 }) },
+      { index: 2, shard: 's2', state: 'running', agent: 'c', heartbeat: heartbeat('s2', { launched: 20, started: 20, completed: 20 }) },
+    ];
+    await clock.advance(1000);
+    // The agents die; their slices time out on the server, and the coordinator’s task waits for nobody.
+    client.progress = [];
+    client.waitingTask = '1700000000000';
+    await clock.advance(10_000);
+    expect(client.abandoned).toEqual([]); // not yet the agent wait
+    client.history = {
+      stopped: false,
+      outcomes: [
+        { index: 2, shard: 's2', status: 'finished', agent: 'c', result: sliceDocument('s2', 100, [10]) },
+        { index: 0, shard: 's0', status: 'lost', agent: 'a', reason: 'the agent stopped heartbeating (heartbeat timeout)', lastHeartbeat: heartbeat('s0', { launched: 60, started: 60, completed: 50, inFlight: 10 }) },
+        { index: 1, shard: 's1', status: 'lost', agent: null, reason: 'gone', lastHeartbeat: null },
+      ],
+    };
+    await clock.advance(3000);
+    const result = await run.ended;
+    expect(client.abandoned).toHaveLength(1);
+    expect(result.abandoned).toBe('No agent is running the coordinator for 12s: every agent is gone');
+    expect(events.find((event) => event.type === 'coordinator-abandoned')).toEqual({ type: 'coordinator-abandoned', reason: result.abandoned });
+    expect(result.merged!.counts.completed).toBe(100); // the slice that finished
+    expect(result.outcomes.lost).toEqual([
+      { index: 0, shard: 's0', agent: 'a', reason: 'the agent stopped heartbeating (heartbeat timeout)', lastCounts: { launched: 60, started: 60, completed: 50, failed: 0, inFlight: 10 } },
+      // no heartbeat in the history: the latest one seen in the progress reads
+      { index: 1, shard: 's1', agent: 'agent-s1', reason: 'gone', lastCounts: { launched: 30, started: 30, completed: 25, failed: 0, inFlight: 5 } },
+    ]);
+    expect(result.merged!.slices!.map((slice) => [slice.shard, slice.status])).toEqual([['s0', 'lost'], ['s1', 'lost'], ['s2', 'finished']]);
+  });
+
+  it('history unreadable when abandoning: the coordinator is cancelled, the last progress read’s slices are lost', async () => {
+    const { clock, client, run } = setUp({ agentWait: 2 });
+    client.polling = ['a', 'b', 'c'];
+    await clock.advance(100);
+    client.progress = [{ index: 0, shard: 's0', state: 'running', agent: 'a', heartbeat: heartbeat('s0', { launched: 5, started: 5, completed: 5 }) }];
+    client.waitingTask = 'T';
+    client.history = new Error('unavailable');
+    await clock.advance(9000);
+    expect(client.abandoned).toEqual([]); // a short agent wait: still the 10 s floor (twice the agents' sticky timeout)
+    await clock.advance(3000);
+    const result = await run.ended;
+    expect(result.abandoned).toBe('No agent is running the coordinator for 10s: every agent is gone');
+    expect(client.cancels).toBe(1);
+    expect(result.merged).toBeUndefined();
+    expect(result.outcomes.lost).toEqual([{ index: 0, shard: 's0', agent: 'a', reason: expect.stringContaining('unavailable'), lastCounts: { launched: 5, started: 5, completed: 5, failed: 0, inFlight: 0 } }]);
+  });
+
+  it('live agents do not trip it: old heartbeats of idle slices, and workflow tasks that get taken', async () => {
+    const { clock, client, run } = setUp({ agentWait: 3 });
+    client.polling = ['a', 'b', 'c'];
+    await clock.advance(100);
+    // Idle slices (no new heartbeat for long) with no task waiting, then tasks each taken within a read or two.
+    client.progress = [{ index: 0, shard: 's0', state: 'running', agent: 'a', heartbeat: heartbeat('s0', { launched: 1 }) }];
+    for (let second = 0; second < 20; second++) {
+      client.waitingTask = second % 3 === 0 ? undefined : `task-${Math.floor(second / 3)}`;
+      await clock.advance(1000);
+    }
+    expect(client.abandoned).toEqual([]);
+    client.end({ stopped: false, outcomes: [{ index: 0, shard: 's0', status: 'finished', agent: 'a', result: sliceDocument('s0', 1, [1]) }] });
+    await clock.advance(10);
+    expect((await run.ended).abandoned).toBeUndefined();
+  });
+});
+
+describe('CoordinatorWatchdog', () => {
+  it('trips when the same task waited the limit, by this side’s clock; another task or none starts over', () => {
+    const watchdog = new CoordinatorWatchdog(5000);
+    expect(watchdog.stalled('a', 0)).toBe(false);
+    expect(watchdog.stalled('a', 4999)).toBe(false);
+    expect(watchdog.stalled('b', 5000)).toBe(false);
+    expect(watchdog.stalled(undefined, 9000)).toBe(false);
+    expect(watchdog.stalled('b', 9500)).toBe(false);
+    expect(watchdog.stalled('b', 14_500)).toBe(true);
   });
 });
