@@ -177,13 +177,19 @@ function agentsLine(event: DistributedEvent, step: number | undefined, config: R
       return `Step ${step}: the agents' progress could not be read: ${event.reason}`;
     case 'stop-failed':
       return `Step ${step}: the stop could not be sent to the agents: ${event.reason}`;
-    case 'agent-lost':
-      return `Step ${step}: lost ${event.agent ? `agent ${event.agent}` : 'an unknown agent'} (slice ${event.index}, shard ${event.shard}): ${event.reason}` +
-        `${event.completed !== null ? `; last heard: ${event.completed} completed` : '; never heard from'}`;
+    case 'coordinator-abandoned':
+      return `Step ${step}: ${event.reason}; the coordinator is terminated`;
     case 'interval':
     case 'coordinator-ended':
-      return undefined;
+      return undefined; // a lost, failed or untaken slice ends the step with an error naming it
+    default:
+      return unknownAgentsEvent(event);
   }
+}
+
+/** A DistributedEvent without its case above fails to compile here. */
+function unknownAgentsEvent(event: never): never {
+  throw new Error(`unknown distributed event ${JSON.stringify(event)}`);
 }
 
 const NO_SERVER_HEALTH: ServerHealthSnapshot = { throttledAttempts: 0, unavailableAttempts: 0, outages: [], unavailableMs: 0 };

@@ -20,7 +20,7 @@ const COMMAND_DESCRIPTIONS: Record<CommandName, string> = {
   cleanup: 'delete the workflows sched-bench started (--run-id <id> or --all; --dry-run to count only)',
   report: 'render saved --json results as an HTML report: one run, or several side by side',
   schedules: 'create Temporal Schedules, measure how late they fire (fire lag, pickup lag), then delete them',
-  agent: 'poll the control task queue and run the load slices of `run|infinite --agents N` until a signal (README "Many machines")',
+  agent: 'poll the control task queue and run the load slices of `run|infinite|capacity --agents N` until a signal (README "Many machines")',
   capacity: 'find the highest rate (wf/s) the cluster sustains within an SLO: open-loop steps, growing, then bisected; --expect gates CI on it',
 };
 
