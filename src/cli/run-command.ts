@@ -252,8 +252,10 @@ function writeOutputs(result: LoadResult, outcome: Outcome, outputs: LoadOutputs
     }));
     outputLost = ndjson.lost;
   }
-  const document = buildRunResult({ ...result, version: VERSION, command, config: redactedConfig(command, config, outputs.output), exitCode: exitCode() });
-  const files = [[config.json, () => `${JSON.stringify(document, null, 2)}\n`], [config.html, () => outputs.htmlReport!([document])]] as const;
+  // Built only when written: encoding the histograms loads the histogram library's codec (~0.1 s of CPU).
+  let built: RunResult | undefined;
+  const document = () => (built ??= buildRunResult({ ...result, version: VERSION, command, config: redactedConfig(command, config, outputs.output), exitCode: exitCode() }));
+  const files = [[config.json, () => `${JSON.stringify(document(), null, 2)}\n`], [config.html, () => outputs.htmlReport!([document()])]] as const;
   for (const [path, content] of files) {
     if (!path) continue;
     try {
