@@ -5,10 +5,12 @@
  * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
  * worker` serve both tools; rounds alternate Go, sched-bench, Go, sched-bench; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
- * tool's own report. Each round opens a steady-state window after a warm-up (a quarter of the round,
- * or later if the tool has counted nothing by then): the server-side count and the tool's CPU
- * (/proc/<pid>/stat, all threads) from there to the end of the round, so start-up costs are left out;
- * peak RSS is the process's high-water mark (VmHWM) at the end of the round.
+ * tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
+ * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
+ * JIT within about a minute at these rates, so the early window shows the warming tool, the late one the
+ * warm tool. A window opens at its time (or once the tool has counted something): the server-side count
+ * and the tool's CPU (/proc/<pid>/stat, all threads) between its bounds, so start-up costs are left out;
+ * peak RSS is the process's high-water mark (VmHWM) at the window's end.
  * Against the fake frontend (bench/fake-frontend.ts) the count is the fake's own: there the client
  * alone is the limit, so the figures are the highest start rate each tool drives and its CPU per start.
  */
@@ -120,63 +122,90 @@ interface Command {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A measuring window of a round, seconds from the tool's launch (`toSeconds` at most the round's end). */
+export interface RoundWindow {
+  fromSeconds: number;
+  toSeconds: number;
+}
+
 /**
- * Runs one tool for `seconds`, measures its steady window (from `warmupSeconds` to the end), then
- * stops it with SIGTERM (SIGKILL after a minute). A tool that dies early is an error naming its stderr.
+ * The windows of a round against the dev server: the early one (a twelfth to a third of the round: 10–40 s
+ * of 120 s) while Node's JIT still compiles sched-bench's hot path, and the steady one (the second half),
+ * when it is compiled. The Go runner has no warm-up of this kind; both windows are reported.
  */
-async function measureRound(tool: Tool, command: Command, seconds: number, warmupSeconds: number, count: () => Promise<number> | number): Promise<RoundMeasure> {
+export function devServerWindows(seconds: number): RoundWindow[] {
+  return [
+    { fromSeconds: seconds / 12, toSeconds: seconds / 3 },
+    { fromSeconds: seconds / 2, toSeconds: seconds },
+  ];
+}
+
+/** A window's label: `10–40 s`. */
+export const windowLabel = (window: RoundWindow): string => `${Math.round(window.fromSeconds)}–${Math.round(window.toSeconds)} s`;
+
+/**
+ * Runs one tool for the last window's end, measures each window (server-side count and CPU between its
+ * bounds), then stops it with SIGTERM (SIGKILL after a minute). A tool that dies early is an error naming its stderr.
+ */
+async function measureRound(tool: Tool, command: Command, windows: readonly RoundWindow[], count: () => Promise<number> | number): Promise<RoundMeasure[]> {
   const countAtLaunch = await count();
   const launched = performance.now();
   const run = spawnWatched(command.file, command.args, command.env);
   const { child } = run;
   const died = () => new Error(`peer: ${tool} (${command.file}) stopped before its round ended: ${run.stderrTail(3)}`);
-  const roundEnd = launched + seconds * 1000;
+  const roundEnd = launched + Math.max(...windows.map((window) => window.toSeconds)) * 1000;
+  const at = (seconds: number) => launched + seconds * 1000;
   try {
-    await sleep(launched + warmupSeconds * 1000 - performance.now());
-    // On a loaded machine a tool may still be starting up when the warm-up ends: the window then opens
-    // once the count moves, so the steady figures never hold start-up costs.
-    let count0 = await count();
-    while (count0 === countAtLaunch && !run.exited && performance.now() < roundEnd) {
-      await sleep(500);
-      count0 = await count();
+    const measured: RoundMeasure[] = [];
+    for (const window of windows) {
+      await sleep(at(window.fromSeconds) - performance.now());
+      // On a loaded machine a tool may still be starting up when the warm-up ends: the window then opens
+      // once the count moves, so the figures never hold start-up costs.
+      let count0 = await count();
+      while (count0 === countAtLaunch && !run.exited && performance.now() < roundEnd) {
+        await sleep(500);
+        count0 = await count();
+      }
+      if (run.exited || child.pid === undefined) throw died();
+      if (count0 === countAtLaunch) throw new Error(`peer: ${tool} (${command.file}) got nothing done in its round`);
+      const pid = child.pid;
+      const [cpu0, at0] = [cpuSecondsOf(pid), performance.now()];
+      if (at0 > at(window.fromSeconds) + 1000) {
+        process.stderr.write(`bench: peer: ${tool} counted nothing by ${window.fromSeconds} s; its window opened ${((at0 - launched) / 1000).toFixed(1)} s after launch\n`);
+      }
+      await sleep(at(window.toSeconds) - performance.now());
+      if (run.exited) throw died();
+      const [count1, cpu1, at1] = [await count(), cpuSecondsOf(pid), performance.now()];
+      measured.push({ tool, count: count1 - count0, seconds: (at1 - at0) / 1000, cpuSeconds: cpu1 - cpu0, peakRssMegabytes: peakRssMegabytesOf(pid) });
     }
-    if (run.exited || child.pid === undefined) throw died();
-    if (count0 === countAtLaunch) throw new Error(`peer: ${tool} (${command.file}) got nothing done in its ${seconds} s round`);
-    const pid = child.pid;
-    const [cpu0, at0] = [cpuSecondsOf(pid), performance.now()];
-    if (at0 > launched + warmupSeconds * 1000 + 1000) {
-      process.stderr.write(`bench: peer: ${tool} counted nothing in its warm-up; its window opened ${((at0 - launched) / 1000).toFixed(1)} s after launch\n`);
-    }
-    await sleep(roundEnd - performance.now());
-    if (run.exited) throw died();
-    const [count1, cpu1, at1] = [await count(), cpuSecondsOf(pid), performance.now()];
-    const peakRssMegabytes = peakRssMegabytesOf(pid);
-    return { tool, count: count1 - count0, seconds: (at1 - at0) / 1000, cpuSeconds: cpu1 - cpu0, peakRssMegabytes };
+    return measured;
   } finally {
     await run.stop(60_000);
   }
 }
 
-/** Alternating rounds, Go first: go, sched-bench, go, sched-bench… */
+/** Alternating rounds, Go first: go, sched-bench, go, sched-bench…; per window, every round's measure. */
 async function alternate(
   rounds: number,
   commands: Record<Tool, Command>,
-  timing: { seconds: number; warmupSeconds: number; settleSeconds: number },
+  timing: { windows: readonly RoundWindow[]; settleSeconds: number },
   count: () => Promise<number> | number,
-): Promise<RoundMeasure[]> {
-  const measured: RoundMeasure[] = [];
+): Promise<RoundMeasure[][]> {
+  const byWindow: RoundMeasure[][] = timing.windows.map(() => []);
   for (let round = 1; round <= rounds; round++) {
     for (const tool of ['go-runner', 'sched-bench'] as const) {
-      const result = await measureRound(tool, commands[tool], timing.seconds, timing.warmupSeconds, count);
-      process.stderr.write(
-        `bench: peer round ${round} ${tool}: ${result.count} in ${result.seconds.toFixed(1)} s, ` +
-          `${((1000 * result.cpuSeconds) / Math.max(1, result.count)).toFixed(3)} ms CPU each, peak RSS ${result.peakRssMegabytes.toFixed(1)} MB\n`,
-      );
-      measured.push(result);
+      const results = await measureRound(tool, commands[tool], timing.windows, count);
+      results.forEach((result, index) => {
+        process.stderr.write(
+          `bench: peer round ${round} ${tool} ${windowLabel(timing.windows[index]!)}: ${result.count} in ${result.seconds.toFixed(1)} s, ` +
+            `${((1000 * result.cpuSeconds) / Math.max(1, result.count)).toFixed(3)} ms CPU each, peak RSS ${result.peakRssMegabytes.toFixed(1)} MB\n`,
+        );
+        byWindow[index]!.push(result);
+      });
       await sleep(timing.settleSeconds * 1000); // in-flight workflows of this round finish before the next
     }
   }
-  return measured;
+  return byWindow;
 }
 
 const WORKFLOW_TYPE = 'EchoWorkflow';
@@ -226,14 +255,17 @@ async function againstDevServer(runner: string, address: string, rounds: number,
   try {
     await sleep(5000); // the worker loads and polls before the first round
     for (const wait of [true, false]) {
-      const label = `dev server, ${wait ? 'start+wait' : 'start-only'}, c50, steady`;
+      const windows = devServerWindows(seconds);
       const measured = await alternate(
         rounds,
         { 'go-runner': goCommand(runner, address, 50, wait), 'sched-bench': schedBenchCommand(address, 50, wait) },
-        { seconds, warmupSeconds: seconds / 4, settleSeconds: 5 },
+        { windows, settleSeconds: 5 },
         serverCounter(cli, address, wait),
       );
-      figures.push(...peerFigures({ label, per: wait ? 'workflow' : 'start', rateUnit: 'wf/s' }, measured));
+      windows.forEach((window, index) => {
+        const label = `dev server, ${wait ? 'start+wait' : 'start-only'}, c50, ${windowLabel(window)}`;
+        figures.push(...peerFigures({ label, per: wait ? 'workflow' : 'start', rateUnit: 'wf/s' }, measured[index]!));
+      });
     }
   } finally {
     await worker.stop();
@@ -253,11 +285,11 @@ async function againstFakeFrontend(runner: string, rounds: number, seconds: numb
       const measured = await alternate(
         rounds,
         { 'go-runner': goCommand(runner, fake.address, 100, wait), 'sched-bench': schedBenchCommand(fake.address, 100, wait) },
-        { seconds, warmupSeconds: seconds / 4, settleSeconds: 1 },
+        { windows: [{ fromSeconds: seconds / 4, toSeconds: seconds }], settleSeconds: 1 },
         wait ? () => fake.resultsAnswered : () => fake.startsAnswered,
       );
       const label = `fake frontend, ${wait ? 'start+wait' : 'start-only'}, c100, steady`;
-      figures.push(...peerFigures(wait ? { label, per: 'workflow', rateUnit: 'wf/s' } : { label, per: 'start', rateUnit: 'starts/s' }, measured));
+      figures.push(...peerFigures(wait ? { label, per: 'workflow', rateUnit: 'wf/s' } : { label, per: 'start', rateUnit: 'starts/s' }, measured[0]!));
     }
   } finally {
     await fake.stop();
@@ -281,14 +313,14 @@ export interface PeerSettings {
 export function peerSettingsOf(env: Record<string, string | undefined>): PeerSettings | undefined {
   const runner = goRunnerOf(env);
   const rounds = Math.max(1, Math.round(positiveNumberOf(env, 'BENCH_PEER_ROUNDS', 2)));
-  const seconds = positiveNumberOf(env, 'BENCH_PEER_SECONDS', 40);
+  const seconds = positiveNumberOf(env, 'BENCH_PEER_SECONDS', 120);
   const fakeSeconds = positiveNumberOf(env, 'BENCH_PEER_FAKE_SECONDS', 15);
   return runner ? { runner, rounds, seconds, fakeSeconds } : undefined;
 }
 
 /**
  * The scenario: skipped (one line, no figures) without BENCH_GO_RUNNER. Round lengths: BENCH_PEER_SECONDS
- * (40) against the dev server, BENCH_PEER_FAKE_SECONDS (15) against the fake; BENCH_PEER_ROUNDS (2) each.
+ * (120) against the dev server, BENCH_PEER_FAKE_SECONDS (15) against the fake; BENCH_PEER_ROUNDS (2) each.
  */
 export async function peer(address: string): Promise<BenchFigure[]> {
   const settings = peerSettingsOf(process.env);

@@ -248,7 +248,7 @@ const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Sc
   { scenario: 'max-start-rate', label: '`max-start-rate`, the tool alone (fake frontend)', text: (scenario) => maxStartRate(scenario, 'fake frontend') },
   { scenario: 'max-start-rate', label: '`max-start-rate`, the dev server', text: (scenario) => maxStartRate(scenario, 'dev server') },
   { scenario: 'eager-start', label: '`eager-start`, eager off → on', text: eagerStart },
-  { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the dev server', text: (scenario) => peer(scenario, 'dev server') },
+  { scenario: 'peer', label: '`peer`, sched-bench/Go, the dev server, by window of a round', text: (scenario) => peer(scenario, 'dev server') },
   { scenario: 'peer', label: '`peer`, sched-bench/Go, steady state, the tool alone (fake frontend)', text: (scenario) => peer(scenario, 'fake frontend') },
   { scenario: 'startup', label: '`startup`, launch → first start request', text: startup },
   { scenario: 'workloads', label: '`workloads`, concurrency 10, embedded worker (operation p50/p99)', text: workloads },

@@ -19,8 +19,8 @@
  * - peer: sched-bench side by side with the Go runner of temporalio/benchmark-workers, whose binary
  *   (built from its cmd/runner) BENCH_GO_RUNNER names; skipped in one line without it. One dev server,
  *   one separate `sched-bench worker`, alternating rounds Go / sched-bench, counts taken on the server,
- *   CPU from /proc between the warm-up (a quarter of the round) and the end: closed loop start+wait and
- *   start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds of BENCH_PEER_SECONDS (40) per tool; then
+ *   CPU from /proc in two windows of each round (10–40 s and 60–120 s of BENCH_PEER_SECONDS, 120): closed
+ *   loop start+wait and start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds per tool; then
  *   start-only and start+wait at concurrency 100 against the fake frontend (which answers result waits at
  *   once), rounds of BENCH_PEER_FAKE_SECONDS (15).
  *   Figures: sched-bench/Go ratios of throughput, CPU per workflow (or start) and peak RSS, and both

@@ -103,12 +103,12 @@ describe('peer settings from the environment', () => {
     }
   });
 
-  it('settings: none without a runner (skipped), defaults 2 × 40 s and 15 s, whole rounds; bad values fail even when skipped', () => {
+  it('settings: none without a runner (skipped), defaults 2 × 120 s and 15 s, whole rounds; bad values fail even when skipped', () => {
     expect(peerSettingsOf({})).toBeUndefined();
     expect(() => peerSettingsOf({ BENCH_PEER_ROUNDS: 'two' })).toThrow('BENCH_PEER_ROUNDS=two is not a positive number');
     const runner = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'runner');
     writeFileSync(runner, '#!/bin/sh\n', { mode: 0o755 });
-    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 2, seconds: 40, fakeSeconds: 15 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 2, seconds: 120, fakeSeconds: 15 });
     expect(peerSettingsOf({ BENCH_GO_RUNNER: runner, BENCH_PEER_ROUNDS: '0.2', BENCH_PEER_SECONDS: '20', BENCH_PEER_FAKE_SECONDS: '8' })).toEqual({
       runner, rounds: 1, seconds: 20, fakeSeconds: 8,
     });

@@ -10,38 +10,68 @@ const WIRE_64BIT = 1;
 const WIRE_BYTES = 2;
 const WIRE_32BIT = 5;
 
-/** Builds one message; fields are appended in call order (protobuf accepts any order). */
+/**
+ * Builds one message into one growing buffer; fields are appended in call order (protobuf accepts any
+ * order). Requests are built on the hot path (a result wait per workflow), so nothing is allocated per
+ * field: varints are written in place.
+ */
 export class ProtoWriter {
-  private readonly chunks: Uint8Array[] = [];
+  private buffer: Buffer;
   private length = 0;
 
-  private push(bytes: Uint8Array): void {
-    this.chunks.push(bytes);
-    this.length += bytes.length;
+  constructor(capacity = 128) {
+    this.buffer = Buffer.allocUnsafe(capacity);
   }
 
-  private tag(field: number, wireType: number): void {
-    this.push(varintBytes(field * 8 + wireType));
+  private reserve(bytes: number): void {
+    if (this.length + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
+    this.buffer.copy(grown, 0, 0, this.length);
+    this.buffer = grown;
+  }
+
+  private varint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a protobuf varint: ${value}`);
+    this.reserve(10);
+    const { buffer } = this;
+    while (value >= 0x80) {
+      buffer[this.length++] = (value % 0x80) | 0x80;
+      value = Math.floor(value / 0x80);
+    }
+    buffer[this.length++] = value;
   }
 
   /** A non-negative integer, bool or enum (zero is the default and is left out, as protobuf does). */
   uint(field: number, value: number | boolean): this {
     const number = Number(value);
     if (number !== 0) {
-      this.tag(field, WIRE_VARINT);
-      this.push(varintBytes(number));
+      this.varint(field * 8 + WIRE_VARINT);
+      this.varint(number);
     }
     return this;
   }
 
   string(field: number, value: string | undefined): this {
-    return value ? this.bytes(field, Buffer.from(value, 'utf8')) : this;
+    if (!value) return this;
+    const length = Buffer.byteLength(value, 'utf8');
+    this.varint(field * 8 + WIRE_BYTES);
+    this.varint(length);
+    this.reserve(length);
+    this.length += this.buffer.write(value, this.length, 'utf8');
+    return this;
   }
 
   bytes(field: number, value: Uint8Array): this {
-    this.tag(field, WIRE_BYTES);
-    this.push(varintBytes(value.length));
-    this.push(value);
+    this.varint(field * 8 + WIRE_BYTES);
+    this.varint(value.length);
+    return this.raw(value);
+  }
+
+  /** Bytes already encoded (a prepared part of a message), appended as they are. */
+  raw(value: Uint8Array): this {
+    this.reserve(value.length);
+    this.buffer.set(value, this.length);
+    this.length += value.length;
     return this;
   }
 
@@ -62,8 +92,9 @@ export class ProtoWriter {
     return this.message(field, (entry) => entry.string(1, key).bytes(2, value));
   }
 
+  /** The message: a view of this writer's buffer (a writer is used once). */
   finish(): Buffer {
-    return Buffer.concat(this.chunks, this.length);
+    return this.buffer.subarray(0, this.length);
   }
 }
 
@@ -86,54 +117,55 @@ export interface ProtoField {
 
 /** The fields of one message in wire order; fixed-width fields are skipped. Throws on malformed input. */
 export function* readFields(bytes: Uint8Array): Generator<ProtoField> {
-  let offset = 0;
-  const varint = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      if (offset >= bytes.length || shift > 63) throw new RangeError('bad varint');
-      const byte = bytes[offset++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  while (offset < bytes.length) {
-    const tag = varint();
-    const wireType = tag % 8;
-    const number = Math.floor(tag / 8);
-    if (wireType === WIRE_VARINT) yield { number, value: varint() };
-    else if (wireType === WIRE_BYTES) {
-      const length = varint();
-      if (offset + length > bytes.length) throw new RangeError('truncated field');
-      yield { number, value: bytes.subarray(offset, (offset += length)) };
-    } else if (wireType === WIRE_64BIT || wireType === WIRE_32BIT) {
-      offset += wireType === WIRE_64BIT ? 8 : 4;
-      if (offset > bytes.length) throw new RangeError('truncated field');
-    } else throw new RangeError(`unsupported wire type ${wireType}`);
+  const scanner = new ProtoScanner(bytes);
+  while (scanner.next()) {
+    if (scanner.isVarint) yield { number: scanner.field, value: scanner.value };
+    else if (scanner.isBytes) yield { number: scanner.field, value: scanner.subarray() };
   }
 }
 
 /** Every value of field `number` (repeated fields in order). */
 export function fieldValues(bytes: Uint8Array, number: number): Array<number | Uint8Array> {
   const values: Array<number | Uint8Array> = [];
-  for (const field of readFields(bytes)) if (field.number === number) values.push(field.value);
+  const scanner = new ProtoScanner(bytes);
+  while (scanner.next()) {
+    if (scanner.field !== number) continue;
+    if (scanner.isVarint) values.push(scanner.value);
+    else if (scanner.isBytes) values.push(scanner.subarray());
+  }
   return values;
+}
+
+/** The scanner left on the last length-delimited field `number` of a message, or undefined (answers are read this way on the hot path). */
+function lastBytesField(bytes: Uint8Array, number: number): ProtoScanner | undefined {
+  const scanner = new ProtoScanner(bytes);
+  let start = -1;
+  let end = -1;
+  while (scanner.next()) {
+    if (scanner.field === number && scanner.isBytes) {
+      start = scanner.start;
+      end = scanner.end;
+    }
+  }
+  if (start < 0) return undefined;
+  scanner.start = start;
+  scanner.end = end;
+  return scanner;
 }
 
 /** The last value of a length-delimited field (a message, string or bytes), or undefined. */
 export function bytesField(bytes: Uint8Array, number: number): Uint8Array | undefined {
-  let found: Uint8Array | undefined;
-  for (const field of readFields(bytes)) if (field.number === number && field.value instanceof Uint8Array) found = field.value;
-  return found;
+  return lastBytesField(bytes, number)?.subarray();
 }
 
 export function stringField(bytes: Uint8Array, number: number): string | undefined {
-  const value = bytesField(bytes, number);
-  return value === undefined ? undefined : Buffer.from(value.buffer, value.byteOffset, value.length).toString('utf8');
+  return lastBytesField(bytes, number)?.string();
 }
 
 export function numberField(bytes: Uint8Array, number: number): number {
   let found = 0;
-  for (const field of readFields(bytes)) if (field.number === number && typeof field.value === 'number') found = field.value;
+  const scanner = new ProtoScanner(bytes);
+  while (scanner.next()) if (scanner.field === number && scanner.isVarint) found = scanner.value;
   return found;
 }
 

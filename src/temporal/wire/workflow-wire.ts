@@ -8,7 +8,7 @@ import {
 import type { BenchHistoryEvent } from '../../shared/history-events.js';
 import { readBenchHistoryPage } from './bench-history.js';
 import { GrpcChannel, type GrpcChannelOptions } from './grpc-channel.js';
-import { bytesField, fieldValues, numberField, ProtoWriter, readFields, stringField } from './protobuf.js';
+import { bytesField, fieldValues, numberField, ProtoScanner, ProtoWriter, stringField } from './protobuf.js';
 
 const WORKFLOW_SERVICE = '/temporal.api.workflowservice.v1.WorkflowService/';
 const OPERATOR_SERVICE = '/temporal.api.operatorservice.v1.OperatorService/';
@@ -79,17 +79,14 @@ export function encodeStartTemplate(spec: StartSpec, identity: string): Buffer {
   return writer.finish();
 }
 
-/** The per-start tail: workflow id and a fresh request id. */
-function encodeStartTail(workflowId: string, requestId: string): Buffer {
-  return new ProtoWriter().string(2, workflowId).string(10, requestId).finish();
-}
-
 /** A prepared start: the constant part of the request, encoded once. */
 export class PreparedStart {
   constructor(readonly namespace: string, readonly template: Buffer) {}
 
+  /** The whole request: the template, then the workflow id and a fresh request id. */
   request(workflowId: string, requestId: string = randomUUID()): Buffer {
-    return Buffer.concat([this.template, encodeStartTail(workflowId, requestId)]);
+    // Ids are short: room for both and their tags and lengths, so the buffer is allocated once.
+    return new ProtoWriter(this.template.length + 3 * workflowId.length + 64).raw(this.template).string(2, workflowId).string(10, requestId).finish();
   }
 }
 
@@ -108,10 +105,11 @@ export function readCloseEvent(response: Uint8Array): CloseEvent | undefined {
   const history = bytesField(response, 1);
   const event = history && bytesField(history, 1);
   if (!event) return undefined;
-  for (const field of readFields(event)) {
-    if (!(field.value instanceof Uint8Array)) continue;
-    const attributes = field.value;
-    switch (field.number) {
+  const fields = new ProtoScanner(event);
+  while (fields.next()) {
+    if (!fields.isBytes) continue;
+    const attributes = fields.subarray();
+    switch (fields.field) {
       case 7: {
         const payloads = bytesField(attributes, 1);
         const first = payloads && bytesField(payloads, 1);
@@ -140,10 +138,16 @@ export function readCloseEvent(response: Uint8Array): CloseEvent | undefined {
 /** A payload as the SDK's default converter reads it: json/plain parsed, binary/null undefined, other bytes as they are. */
 export function decodePayload(payload: Uint8Array): unknown {
   let encoding = '';
-  for (const entry of fieldValues(payload, 1)) {
-    if (entry instanceof Uint8Array && stringField(entry, 1) === 'encoding') encoding = stringField(entry, 2) ?? '';
+  let data: Uint8Array = new Uint8Array(0);
+  const fields = new ProtoScanner(payload);
+  while (fields.next()) {
+    if (!fields.isBytes) continue;
+    if (fields.field === 1) {
+      // metadata: map<string, bytes>, one entry per field
+      const entry = fields.subarray();
+      if (stringField(entry, 1) === 'encoding') encoding = stringField(entry, 2) ?? '';
+    } else if (fields.field === 2) data = fields.subarray();
   }
-  const data = bytesField(payload, 2) ?? new Uint8Array(0);
   if (encoding === 'binary/null') return undefined;
   if (encoding === 'json/plain') return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.length).toString('utf8'));
   return Buffer.from(data);
