@@ -43,6 +43,11 @@ export interface SliceHeartbeat {
   intervalRate: number;
   intervalP50: number | null;
   intervalP99: number | null;
+  /**
+   * That interval's latencies as an encoded HDR histogram (compressed base64, a few hundred bytes): the
+   * client merges the agents' into the interval line's exact p50/p99. Absent from older agents.
+   */
+  intervalLatency?: string;
   /** Milliseconds since the slice began on the agent. */
   elapsedMs: number;
 }

@@ -2,6 +2,7 @@
  * The distributed run's interval line from the agents' heartbeats: the same IntervalReport a single process
  * prints (`Concurrent: X Workflows: Y Rate: Z.ZZ`), summed over the slices. Pure.
  */
+import { LatencyHistogram } from '../metrics/latency-histogram.js';
 import type { IntervalReport } from '../shared/run-stats.js';
 import type { SliceHeartbeat } from '../../workflows/coordinator-types.js';
 
@@ -19,11 +20,27 @@ const maxKnown = (values: ReadonlyArray<number | null>): number =>
   values.reduce<number>((max, value) => (value === null ? max : Math.max(max, value)), 0);
 
 /**
+ * The interval's p50/p99 over every running slice: exact from the merged histograms when each slice's
+ * heartbeat carries its interval's (agents do); otherwise the largest of the agents' percentiles, an
+ * honest upper bound of the merged one (per-interval percentiles cannot be merged without histograms).
+ */
+export function intervalPercentiles(running: readonly SliceHeartbeat[]): { p50: number; p99: number } {
+  if (running.length > 0 && running.every((heartbeat) => heartbeat.intervalLatency !== undefined)) {
+    try {
+      const merged = LatencyHistogram.create();
+      for (const heartbeat of running) merged.add(LatencyHistogram.decode(heartbeat.intervalLatency!));
+      return { p50: merged.percentileMillis(50), p99: merged.percentileMillis(99) };
+    } catch {
+      // a histogram that does not decode: the bound below still holds
+    }
+  }
+  return { p50: maxKnown(running.map((heartbeat) => heartbeat.intervalP50)), p99: maxKnown(running.map((heartbeat) => heartbeat.intervalP99)) };
+}
+
+/**
  * One aggregate interval report. `running`: the latest heartbeat of each slice still running; `ended`: the last
  * heartbeat of each slice attempt that ended (its counts stay in the totals; it has nothing in flight and no
- * rate any more). Counts are sums; the rate is the sum of the agents' interval rates; p50/p99 are the largest
- * of the agents' — per-interval percentiles cannot be merged without the histograms, and the largest is an
- * honest upper bound of the merged one.
+ * rate any more). Counts are sums; the rate is the sum of the agents' interval rates; p50/p99 see intervalPercentiles.
  */
 export function aggregateInterval(
   running: readonly SliceHeartbeat[],
@@ -33,6 +50,7 @@ export function aggregateInterval(
 ): IntervalReport {
   const all = [...running, ...ended];
   const completed = sum(all, (heartbeat) => heartbeat.completed);
+  const percentiles = intervalPercentiles(running);
   return {
     elapsedMs,
     intervalMs: elapsedMs - (previous?.elapsedMs ?? 0),
@@ -42,8 +60,8 @@ export function aggregateInterval(
     failed: sum(all, (heartbeat) => heartbeat.failed),
     completedInInterval: Math.max(0, completed - (previous?.completed ?? 0)),
     rate: sum(running, (heartbeat) => heartbeat.intervalRate),
-    latencyP50Ms: maxKnown(running.map((heartbeat) => heartbeat.intervalP50)),
-    latencyP99Ms: maxKnown(running.map((heartbeat) => heartbeat.intervalP99)),
+    latencyP50Ms: percentiles.p50,
+    latencyP99Ms: percentiles.p99,
     // Heartbeats do not carry late starts (small by design); the merged result has them.
     lateStarts: 0,
   };

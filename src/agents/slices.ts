@@ -22,7 +22,7 @@ export interface SplittableLoad {
  * connection (address, TLS, API key); it starts no dev server, worker or metrics port; thresholds are judged
  * on the merged result. (`verify` is sent as false: the server's count of a shared run is the coordinator's.)
  */
-export const PROCESS_FIELDS = ['connection', 'devServer', 'worker', 'metricsPort', 'thresholds'] as const;
+export const PROCESS_FIELDS = ['connection', 'devServer', 'worker', 'metricsPort', 'thresholds', 'encodeIntervalLatency'] as const;
 export type ProcessField = (typeof PROCESS_FIELDS)[number];
 
 /** A LoadSpec without the process's fields: what a slice's `spec` holds (JSON), checked by sliceSpecOf. */

@@ -34,7 +34,7 @@ export function loadSpecOfSlice(slice: LoadSlice, agent: Pick<AgentSide, 'connec
 }
 
 function withAgentSide(spec: SliceSpec, agent: Pick<AgentSide, 'connection'>): LoadSpec {
-  return { ...spec, connection: agent.connection, thresholds: [], verify: false };
+  return { ...spec, connection: agent.connection, thresholds: [], verify: false, encodeIntervalLatency: true };
 }
 
 /** A heartbeat of these cumulative counts, with no interval measured (the slice's start, its end). */
@@ -48,7 +48,10 @@ function countsHeartbeat(agent: string, slice: LoadSlice, counts: Pick<IntervalR
 
 /** What the agent heartbeats for an interval report (`launched`: completed + failed + in flight, the counts' invariant). */
 export function heartbeatOf(agent: string, slice: LoadSlice, report: IntervalReport): SliceHeartbeat {
-  return { ...countsHeartbeat(agent, slice, report), intervalRate: report.rate, intervalP50: report.latencyP50Ms, intervalP99: report.latencyP99Ms };
+  return {
+    ...countsHeartbeat(agent, slice, report), intervalRate: report.rate, intervalP50: report.latencyP50Ms, intervalP99: report.latencyP99Ms,
+    ...(report.latencyHistogram !== undefined ? { intervalLatency: report.latencyHistogram } : {}),
+  };
 }
 
 /** The heartbeats of a slice's load: one as it begins, one per interval report, one with the counts after the drain. */

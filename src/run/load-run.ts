@@ -186,7 +186,7 @@ export class LoadRun {
       launcher, clock: this.seams.clock,
       concurrency: spec.loadModel.concurrency, rate: spec.loadModel.rate, stages: spec.loadModel.stages,
       warmup: spec.warmup, drainTimeout: spec.drain.timeout, drainStallTimeout: spec.drain.stallTimeout,
-      reportInterval: spec.reportInterval, wait: spec.wait, historySample: spec.historySample,
+      reportInterval: spec.reportInterval, encodeIntervalLatency: spec.encodeIntervalLatency, wait: spec.wait, historySample: spec.historySample,
       sink: {
         interval: (report) => {
           this.series.add(report);

@@ -25,6 +25,8 @@ export interface LoadSpec extends SessionSpec {
   /** Workflows started in this first period are not measured. */
   warmup: number;
   reportInterval: number;
+  /** Interval reports carry their latency histogram encoded (an agent's heartbeats, merged exactly by the coordinator's client). */
+  encodeIntervalLatency?: boolean;
   /** true: a workflow is done when its result arrives; false: when its start is acknowledged. */
   wait: boolean;
   workload: Workload;

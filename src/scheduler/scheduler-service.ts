@@ -39,6 +39,8 @@ export interface SchedulerOptions {
   stages?: Stage[];
   /** Seconds between interval reports. */
   reportInterval: number;
+  /** Interval reports carry their latency histogram encoded (for merging across processes). */
+  encodeIntervalLatency?: boolean;
   /** Seconds at the start whose launches run but are kept out of the measured counts and histograms. */
   warmup?: number;
   /** Seconds to wait for in-flight workflows once launching stops; then the run ends without them. */
@@ -104,6 +106,7 @@ export class SchedulerService {
 
   private readonly launcher: WorkflowLauncher;
   private readonly reportIntervalMs: number;
+  private readonly encodeIntervalLatency: boolean;
   private readonly warmupMs: number;
   private readonly lateStartToleranceMs: number;
   private readonly wait: boolean;
@@ -187,6 +190,7 @@ export class SchedulerService {
       ...(options.stages ? { stages: options.stages } : {}),
     };
     this.reportIntervalMs = options.reportInterval * 1000;
+    this.encodeIntervalLatency = options.encodeIntervalLatency ?? false;
     this.warmupMs = (options.warmup ?? 0) * 1000;
     this.lateStartToleranceMs = options.lateStartToleranceMs ?? DEFAULT_LATE_START_TOLERANCE_MS;
     checkPositive('drainTimeout', options.drainTimeout, { allowZero: true });
@@ -647,6 +651,7 @@ export class SchedulerService {
         latencyP50Ms: latency.percentileMillis(50),
         latencyP99Ms: latency.percentileMillis(99),
         lateStarts: all.lateStarts,
+        ...(this.encodeIntervalLatency ? { latencyHistogram: latency.encode() } : {}),
       };
       this.metrics.resetInterval();
       this.emit(() => this.sink.interval?.(intervalReport));

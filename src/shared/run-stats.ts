@@ -39,6 +39,11 @@ export interface IntervalReport {
   latencyP50Ms: number;
   latencyP99Ms: number;
   lateStarts: number;
+  /**
+   * This interval's latencies (those of p50/p99) as an encoded HDR histogram, when the run asked for it
+   * (an agent's heartbeat carries it, so the coordinator's client merges percentiles exactly).
+   */
+  latencyHistogram?: string;
 }
 
 /** Why launching ended. `aborted`: given up without draining (the worker that would finish the workflows is gone). */

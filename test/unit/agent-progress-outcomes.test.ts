@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { outcomesOf, sliceRecordsOf } from '../../src/agents/outcomes.js';
-import { aggregateInterval, HeartbeatTally } from '../../src/agents/progress.js';
+import { aggregateInterval, HeartbeatTally, intervalPercentiles } from '../../src/agents/progress.js';
+import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { formatIntervalLine } from '../../src/report/lines.js';
 import { checkMergeable, mergeResults } from '../../src/report/merge.js';
 import { checkResult } from '../../src/report/read-result.js';
@@ -31,6 +32,33 @@ describe('the aggregate interval line from the agents\' heartbeats', () => {
       latencyP50Ms: 20, latencyP99Ms: 40,
     });
     expect(formatIntervalLine(report)).toBe('Concurrent: 8 Workflows: 75 Rate: 19.75 Failed: 1');
+  });
+
+  it('merges the agents\' interval histograms into the exact p50/p99 of all their samples', () => {
+    const histogramOf = (samples: number[]) => {
+      const histogram = LatencyHistogram.create();
+      for (const ms of samples) histogram.recordMillis(ms);
+      return histogram;
+    };
+    // Agent s0 is fast, s1 slow and busier: the largest of their p50s (s1's 400 ms) is not the merged median.
+    const fast = Array.from({ length: 60 }, (_, i) => 10 + i);
+    const slow = Array.from({ length: 40 }, (_, i) => 400 + 10 * i);
+    const all = histogramOf([...fast, ...slow]);
+    const running = [
+      heartbeat('s0', { intervalP50: 40, intervalP99: 69, intervalLatency: histogramOf(fast).encode() }),
+      heartbeat('s1', { intervalP50: 600, intervalP99: 790, intervalLatency: histogramOf(slow).encode() }),
+    ];
+    expect(intervalPercentiles(running)).toEqual({ p50: all.percentileMillis(50), p99: all.percentileMillis(99) });
+    expect(all.percentileMillis(50)).toBeLessThan(100);
+    expect(aggregateInterval(running, [], 1000, undefined)).toMatchObject({ latencyP50Ms: all.percentileMillis(50), latencyP99Ms: all.percentileMillis(99) });
+  });
+
+  it('falls back to the largest percentiles when a heartbeat has no histogram or one that does not decode', () => {
+    const encoded = LatencyHistogram.create().encode();
+    const withoutOne = [heartbeat('s0', { intervalP50: 5, intervalP99: 9, intervalLatency: encoded }), heartbeat('s1', { intervalP50: 7, intervalP99: 8 })];
+    expect(intervalPercentiles(withoutOne)).toEqual({ p50: 7, p99: 9 });
+    const corrupt = [heartbeat('s0', { intervalP50: 5, intervalP99: 9, intervalLatency: 'not a histogram' })];
+    expect(intervalPercentiles(corrupt)).toEqual({ p50: 5, p99: 9 });
   });
 
   it('keeps an ended slice\'s counts in the totals, without in-flight or rate', () => {

@@ -9,6 +9,7 @@ import type { LoadSlice, SliceHeartbeat } from '../../workflows/coordinator-type
 import { FakeClock } from '../helpers/fake-clock.js';
 import { FakeLauncher } from '../helpers/fake-launcher.js';
 import { loadSpec } from '../helpers/load-spec.js';
+import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 
 const AGENT_SIDE = { connection: { address: 'agent:7233', connectTimeoutMs: 1000 } };
 
@@ -75,6 +76,10 @@ describe('sliceBody: an agent runs a slice (fake launcher, fake clock)', () => {
     }
     const intervalBeats = beats.slice(1);
     expect(intervalBeats.some((beat) => beat.intervalRate > 0 && beat.intervalP99 !== null && beat.intervalP99 > 0)).toBe(true);
+    // an interval's heartbeat carries its latency histogram, whose percentiles are the heartbeat's own
+    const measured = intervalBeats.filter((beat) => beat.intervalLatency !== undefined);
+    expect(measured.length).toBeGreaterThan(0);
+    for (const beat of measured) expect(LatencyHistogram.decode(beat.intervalLatency!).percentileMillis(99)).toBeCloseTo(beat.intervalP99!, 6);
     // the last heartbeat (at the end of launching and the drain) has the result's counts
     expect(beats.at(-1)).toMatchObject({ launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0, intervalRate: 0, intervalP99: null });
   });

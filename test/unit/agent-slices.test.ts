@@ -124,14 +124,14 @@ describe('splitLoad', () => {
 describe('reading a slice back on the agent', () => {
   const agentSide = { connection: { address: 'agent-local:7233', apiKey: 'agent-key', connectTimeoutMs: 3000 } };
 
-  it('rebuilds the LoadSpec: the slice\'s share with the agent\'s own connection, no thresholds, no verify', () => {
+  it('rebuilds the LoadSpec: the slice\'s share with the agent\'s own connection, no thresholds, no verify, interval histograms encoded for the heartbeats', () => {
     const whole = processSpec({ totalWorkflows: 300, loadModel: { kind: 'closed', concurrency: 30 }, idPrefix: 'bench', warmup: 2, historySample: 0.1 });
     const slices = splitLoad(whole, 3, 'run-9');
     const spec = loadSpecOfSlice(slices[1]!, agentSide);
     const { connection: _c, devServer: _d, worker: _w, metricsPort: _m, thresholds: _t, verify: _v, ...shared } = whole;
     expect(spec).toEqual({
       ...shared, runId: 'run-9', shard: 's1', totalWorkflows: 100, loadModel: { kind: 'closed', concurrency: 10 },
-      connection: agentSide.connection, thresholds: [], verify: false,
+      connection: agentSide.connection, thresholds: [], verify: false, encodeIntervalLatency: true,
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, type FailureKind } from '../../src/errors.js';
+import { LatencyHistogram } from '../../src/metrics/latency-histogram.js';
 import { SchedulerService } from '../../src/scheduler/scheduler-service.js';
 import type { IntervalReport, RunStats } from '../../src/scheduler/types.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -74,6 +75,29 @@ describe('SchedulerService, closed loop batch', () => {
     ]);
     expect(run.value!.elapsedMs).toBe(2400);
     expect(run.value!.rate).toBeCloseTo(16 / 2.4, 10);
+  });
+
+  it('carries each interval\'s latency histogram, encoded, only when asked (agents merge them exactly)', async () => {
+    const plain = setup({ concurrency: 2, launcher: { startMs: 100, runMs: 200 } });
+    track(plain.scheduler.run({ totalWorkflows: 16 }));
+    await plain.clock.advance(2400);
+    expect(plain.reports.map((report) => report.latencyHistogram)).toEqual([undefined, undefined]);
+
+    const clock = new FakeClock();
+    const reports: IntervalReport[] = [];
+    const scheduler = new SchedulerService({
+      launcher: new FakeLauncher({ clock, startMs: 100, runMs: 200 }), concurrency: 2, reportInterval: 1, clock, encodeIntervalLatency: true,
+      sink: { interval: (report) => reports.push(report) },
+    });
+    track(scheduler.run({ totalWorkflows: 16 }));
+    await clock.advance(2400);
+    expect(reports).toHaveLength(2);
+    for (const report of reports) {
+      const histogram = LatencyHistogram.decode(report.latencyHistogram!);
+      expect(histogram.count).toBe(report.completedInInterval);
+      expect(histogram.percentileMillis(50)).toBeCloseTo(report.latencyP50Ms, 6);
+      expect(histogram.percentileMillis(99)).toBeCloseTo(report.latencyP99Ms, 6);
+    }
   });
 
   it('reports the in-flight count the launcher sees, and counts that add up to the calls made', async () => {
