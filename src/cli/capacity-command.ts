@@ -10,6 +10,7 @@ import { formatSeconds, formatServerHealthEvent, formatSessionEvent } from '../r
 import { formatNumber } from '../report/units.js';
 import { runCapacity, type CapacityEvent, type CapacityRunHandle, type CapacityRunResult, type CapacitySpec } from '../run/capacity-run.js';
 import type { DistributedEvent } from '../run/distributed-run.js';
+import type { CoordinatorResult } from '../../workflows/coordinator-types.js';
 import type { CliLookup } from '../temporal/dev-server.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
@@ -179,12 +180,22 @@ function agentsLine(event: DistributedEvent, step: number | undefined, config: R
       return `Step ${step}: the stop could not be sent to the agents: ${event.reason}`;
     case 'coordinator-abandoned':
       return `Step ${step}: ${event.reason}; the coordinator is terminated`;
-    case 'interval':
     case 'coordinator-ended':
-      return undefined; // a lost, failed or untaken slice ends the step with an error naming it
+      // A lost agent ends the step with an error naming it; named here too, as the step ends.
+      return lostAgentLines(event.result, step);
+    case 'interval':
+      return undefined;
     default:
       return unknownAgentsEvent(event);
   }
+}
+
+/** One line per agent lost during the step: `Step N: lost agent <name> (slice i, shard s): <reason>`; undefined: none. */
+export function lostAgentLines(result: CoordinatorResult, step: number | undefined): string | undefined {
+  const lines = result.outcomes.flatMap((outcome) => outcome.status === 'lost'
+    ? [`Step ${step}: lost ${outcome.agent ? `agent ${outcome.agent}` : 'an unknown agent'} (slice ${outcome.index}, shard ${outcome.shard}): ${outcome.reason}`]
+    : []);
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** A DistributedEvent without its case above fails to compile here. */
