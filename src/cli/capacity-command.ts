@@ -4,6 +4,7 @@ import { resolveCapacitySettings } from '../capacity/search.js';
 import type { CapacityResult, CapacitySettings, CapacityStep } from '../capacity/types.js';
 import { firstLine } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
+import { formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
 import { formatCapacitySummary, formatExpectationLine, formatStepLine, latencyGroupsOf } from '../report/capacity.js';
 import { buildCapacityResult, capacityEndRecord, capacityStepRecord } from '../report/capacity-result.js';
 import { formatSeconds, formatServerHealthEvent, formatSessionEvent } from '../report/lines.js';
@@ -14,6 +15,7 @@ import type { CoordinatorResult } from '../../workflows/coordinator-types.js';
 import type { CliLookup } from '../temporal/dev-server.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
+import { exitAfterCancel } from './forced-exit.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -83,13 +85,10 @@ export async function runCapacityCommand(config: RunConfig, givenIO: CliIO, cliL
     forced: () => {
       finalExitCode ??= printEnd(resultSoFar(soFar, settings, spec), true, outputs);
       killNow();
-      const exit = () => process.exit(finalExitCode);
       const cancelAgents = soFar.handle?.cancelAgentsNow;
-      if (!cancelAgents) return exit();
+      if (!cancelAgents) return process.exit(finalExitCode);
       io.err('Forced exit: the current step\'s coordinator is cancelled; the agents stop without reporting here');
-      // The cancel is a courtesy to the agents: an unreachable control server must not hold the exit.
-      setTimeout(exit, 3000).unref();
-      void cancelAgents().finally(exit);
+      exitAfterCancel(cancelAgents, finalExitCode);
     },
   });
   try {
@@ -166,12 +165,11 @@ function printerOf({ config, spec, io, ndjson }: CapacityOutputs, settings: Capa
 function agentsLine(event: DistributedEvent, step: number | undefined, config: RunConfig): string | undefined {
   switch (event.type) {
     case 'control-connected':
-      return step === undefined ? `Control: task queue ${event.taskQueue} in ${event.namespace} at ${event.address}` : undefined;
+      return step === undefined ? formatControlConnected(event) : undefined;
     case 'agents-waiting':
-      return `Waiting up to ${config.agentWait}s for ${event.needed} agents on ${event.taskQueue} in ${event.namespace}: ${event.polling.length} polling` +
-        `${event.polling.length > 0 ? ` (${event.polling.join(', ')})` : ''}; start them with \`sched-bench agent\``;
+      return formatAgentsWaiting(event, config.agentWait);
     case 'agents-ready':
-      return step === undefined ? `Agents polling: ${event.agents.join(', ')}` : undefined;
+      return step === undefined ? formatAgentsReady(event) : undefined;
     case 'coordinator-started':
       return `Step ${step}: coordinator ${event.workflowId}, ${event.slices.length} slices (shards ${event.slices.map((slice) => slice.shard).join(', ')})`;
     case 'progress-unavailable':

@@ -10,13 +10,13 @@ import type { FinishedSlice } from '../agents/outcomes.js';
 import type { LatencyResult, ServerHealthResult } from '../report/result.js';
 import { exactShares } from '../agents/slices.js';
 import { ArrivalSchedule } from '../scheduler/load-model.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
 import type { Workload } from '../scheduler/types.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import type { SessionSpec } from './session.js';
 import type { LoadSpec } from './load-spec.js';
 import {
-  AgentWaitError, startDistributedLoad, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
+  startDistributedLoad, waitForAgents, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
 } from './distributed-run.js';
 
 /** How the search's steps are spread over the agents. Times in seconds. */
@@ -219,8 +219,6 @@ export function measurementOfSlices(result: DistributedResult, rate: number, ste
   };
 }
 
-const AGENT_POLL_MS = 500;
-
 /**
  * Seams whose control connection is made once and shared by every step's distributed run (and the wait
  * before them): closing it there does nothing; `close` closes it for good, at the search's end.
@@ -258,43 +256,15 @@ export async function awaitAgents(
   spec: CapacityAgentsSpec, onEvent: (event: DistributedEvent) => void, options: { seams?: DistributedSeams; signal?: AbortSignal } = {},
 ): Promise<boolean> {
   const { seams = {}, signal } = options;
-  const clock = seams.clock ?? systemClock;
-  const { control, agents, agentWait } = spec;
+  const { control } = spec;
   const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
   const service = await connect(control.connection);
   try {
     await service.checkNamespace(control.namespace);
     onEvent({ type: 'control-connected', address: service.address, namespace: control.namespace, taskQueue: control.taskQueue });
     const client = service.coordinator(control.namespace, control.taskQueue);
-    const startedAt = clock.now();
-    let told = false;
-    for (;;) {
-      const polling = await client.agentsPolling();
-      if (polling.length >= agents) {
-        onEvent({ type: 'agents-ready', agents: polling });
-        return true;
-      }
-      if (signal?.aborted) return false;
-      if (clock.now() - startedAt >= agentWait * 1000) {
-        throw new AgentWaitError(`${agents} agents needed, ${polling.length} polling on ${control.taskQueue} in ${control.namespace} after ${agentWait}s`);
-      }
-      if (!told) onEvent({ type: 'agents-waiting', needed: agents, polling, taskQueue: control.taskQueue, namespace: control.namespace });
-      told = true;
-      await sleep(clock, Math.min(AGENT_POLL_MS, Math.max(0, startedAt + agentWait * 1000 - clock.now())), signal);
-    }
+    return await waitForAgents(client, spec, { clock: seams.clock ?? systemClock, ...(signal ? { signal } : {}), onEvent });
   } finally {
     await service.close();
   }
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

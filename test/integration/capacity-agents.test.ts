@@ -54,7 +54,7 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
       '--expect', '>=1', '--json', json,
     )).exitedWithin(140_000);
 
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<1500ms startRate=1 .* agents=2 controlTaskQueue=\S+ .*runId=\S+$/m);
     expect(result.stderr).toMatch(/^Agents polling: cap-agent-\d, cap-agent-\d$/m);
     expect(result.stderr).toMatch(/^Step 1: coordinator sched-bench-coordinator-\S+-step1, 2 slices \(shards s0, s1\)$/m);
