@@ -4,7 +4,7 @@
  */
 import { checkMergeable, mergeResults } from '../report/merge.js';
 import { checkResult } from '../report/read-result.js';
-import type { RunResult, SliceRecord } from '../report/result.js';
+import type { OpenLoopResult, RunResult, SliceRecord } from '../report/result.js';
 import type { CoordinatorResult, SliceHeartbeat } from '../../workflows/coordinator-types.js';
 
 /** A slice's counts as its last heartbeat told them (cumulative since the slice began). */
@@ -24,6 +24,12 @@ export interface FinishedSlice {
   counts: SliceCounts;
   /** The agent drained after a stop rather than reaching the slice's end. */
   interrupted: boolean;
+  /** Why the slice's load ended ("aborted": the server was unreachable longer than --max-outage). */
+  stopReason: RunResult['stopReason'];
+  /** Open loop: the slice's measured window and the arrivals its in-flight cap held back (absent from older agents). */
+  openLoop?: OpenLoopResult;
+  /** The slice's measured seconds (its drain included). */
+  measuredSeconds: number;
   /** A rerun's: how its remainder was counted (on the server, or from the last heartbeat and why). */
   note?: string;
 }
@@ -82,7 +88,8 @@ export function outcomesOf(result: CoordinatorResult): DistributedOutcomes {
         }
         documents.push({ file: `slice ${index} (${shard}, agent ${outcome.agent})`, result: checked, index });
         outcomes.finished.push({
-          index, shard, agent: outcome.agent, counts: countsOfResult(checked), interrupted: checked.interrupted, ...(outcome.note ? { note: outcome.note } : {}),
+          index, shard, agent: outcome.agent, counts: countsOfResult(checked), interrupted: checked.interrupted, stopReason: checked.stopReason,
+          measuredSeconds: checked.measured.seconds, ...(checked.openLoop ? { openLoop: checked.openLoop } : {}), ...(outcome.note ? { note: outcome.note } : {}),
         });
         break;
       }

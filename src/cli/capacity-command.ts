@@ -4,15 +4,18 @@ import { resolveCapacitySettings } from '../capacity/search.js';
 import type { CapacityResult, CapacitySettings, CapacityStep } from '../capacity/types.js';
 import { firstLine } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
+import { formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
 import { formatCapacitySummary, formatExpectationLine, formatStepLine, latencyGroupsOf } from '../report/capacity.js';
 import { buildCapacityResult, capacityEndRecord, capacityStepRecord } from '../report/capacity-result.js';
 import { formatSeconds, formatServerHealthEvent, formatSessionEvent } from '../report/lines.js';
 import { formatNumber } from '../report/units.js';
 import { runCapacity, type CapacityEvent, type CapacityRunHandle, type CapacityRunResult, type CapacitySpec } from '../run/capacity-run.js';
 import type { DistributedEvent } from '../run/distributed-run.js';
+import type { CoordinatorResult } from '../../workflows/coordinator-types.js';
 import type { CliLookup } from '../temporal/dev-server.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
+import { exitAfterCancel } from './forced-exit.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
@@ -82,13 +85,10 @@ export async function runCapacityCommand(config: RunConfig, givenIO: CliIO, cliL
     forced: () => {
       finalExitCode ??= printEnd(resultSoFar(soFar, settings, spec), true, outputs);
       killNow();
-      const exit = () => process.exit(finalExitCode);
       const cancelAgents = soFar.handle?.cancelAgentsNow;
-      if (!cancelAgents) return exit();
+      if (!cancelAgents) return process.exit(finalExitCode);
       io.err('Forced exit: the current step\'s coordinator is cancelled; the agents stop without reporting here');
-      // The cancel is a courtesy to the agents: an unreachable control server must not hold the exit.
-      setTimeout(exit, 3000).unref();
-      void cancelAgents().finally(exit);
+      exitAfterCancel(cancelAgents, finalExitCode);
     },
   });
   try {
@@ -165,12 +165,11 @@ function printerOf({ config, spec, io, ndjson }: CapacityOutputs, settings: Capa
 function agentsLine(event: DistributedEvent, step: number | undefined, config: RunConfig): string | undefined {
   switch (event.type) {
     case 'control-connected':
-      return step === undefined ? `Control: task queue ${event.taskQueue} in ${event.namespace} at ${event.address}` : undefined;
+      return step === undefined ? formatControlConnected(event) : undefined;
     case 'agents-waiting':
-      return `Waiting up to ${config.agentWait}s for ${event.needed} agents on ${event.taskQueue} in ${event.namespace}: ${event.polling.length} polling` +
-        `${event.polling.length > 0 ? ` (${event.polling.join(', ')})` : ''}; start them with \`sched-bench agent\``;
+      return formatAgentsWaiting(event, config.agentWait);
     case 'agents-ready':
-      return step === undefined ? `Agents polling: ${event.agents.join(', ')}` : undefined;
+      return step === undefined ? formatAgentsReady(event) : undefined;
     case 'coordinator-started':
       return `Step ${step}: coordinator ${event.workflowId}, ${event.slices.length} slices (shards ${event.slices.map((slice) => slice.shard).join(', ')})`;
     case 'progress-unavailable':
@@ -179,12 +178,22 @@ function agentsLine(event: DistributedEvent, step: number | undefined, config: R
       return `Step ${step}: the stop could not be sent to the agents: ${event.reason}`;
     case 'coordinator-abandoned':
       return `Step ${step}: ${event.reason}; the coordinator is terminated`;
-    case 'interval':
     case 'coordinator-ended':
-      return undefined; // a lost, failed or untaken slice ends the step with an error naming it
+      // A lost agent ends the step with an error naming it; named here too, as the step ends.
+      return lostAgentLines(event.result, step);
+    case 'interval':
+      return undefined;
     default:
       return unknownAgentsEvent(event);
   }
+}
+
+/** One line per agent lost during the step: `Step N: lost agent <name> (slice i, shard s): <reason>`; undefined: none. */
+export function lostAgentLines(result: CoordinatorResult, step: number | undefined): string | undefined {
+  const lines = result.outcomes.flatMap((outcome) => outcome.status === 'lost'
+    ? [`Step ${step}: lost ${outcome.agent ? `agent ${outcome.agent}` : 'an unknown agent'} (slice ${outcome.index}, shard ${outcome.shard}): ${outcome.reason}`]
+    : []);
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /** A DistributedEvent without its case above fails to compile here. */

@@ -1,4 +1,5 @@
 import type { UnfinishedSlice } from '../agents/outcomes.js';
+import { formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
 import { formatFinalLine, formatIntervalLine, formatStartLine, INTERRUPT_LINE } from '../report/lines.js';
 import { statsOfResult } from '../report/merge.js';
 import type { RunResult } from '../report/result.js';
@@ -8,6 +9,7 @@ import type { CliLookup } from '../temporal/dev-server.js';
 import type { DistributedEvent, DistributedResult, DistributedSpec } from '../run/distributed-run.js';
 import { VERSION } from '../version.js';
 import { exitCodeOf } from './exit-codes.js';
+import { exitAfterCancel } from './forced-exit.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import { checkOutputs, usesStdout } from './outputs.js';
@@ -20,14 +22,11 @@ export function printEvent(event: DistributedEvent, spec: DistributedSpec, confi
   const { load } = spec;
   switch (event.type) {
     case 'control-connected':
-      return err(`Control: task queue ${event.taskQueue} in ${event.namespace} at ${event.address}`);
+      return err(formatControlConnected(event));
     case 'agents-waiting':
-      return err(
-        `Waiting up to ${config.agentWait}s for ${event.needed} agents on ${event.taskQueue} in ${event.namespace}: ${event.polling.length} polling` +
-          `${event.polling.length > 0 ? ` (${event.polling.join(', ')})` : ''}; start them with \`sched-bench agent\``,
-      );
+      return err(formatAgentsWaiting(event, config.agentWait));
     case 'agents-ready':
-      return err(`Agents polling: ${event.agents.join(', ')}`);
+      return err(formatAgentsReady(event));
     case 'coordinator-started':
       out(formatStartLine({
         mode: load.mode, runId: event.runId, address: load.connection.address, namespace: load.namespace, taskQueue: load.taskQueue,
@@ -99,10 +98,7 @@ export async function runDistributed(mode: RunMode, config: RunConfig, io: CliIO
     },
     forced: () => {
       io.err('Forced exit: the coordinator is cancelled; the agents stop without reporting here');
-      // The cancel is a courtesy to the agents: an unreachable control server must not hold the exit.
-      const exit = () => process.exit(exitCodeOf({ kind: 'forced' }));
-      setTimeout(exit, 3000).unref();
-      void run.cancelNow().finally(exit);
+      exitAfterCancel(() => run.cancelNow(), exitCodeOf({ kind: 'forced' }));
     },
   });
   try {

@@ -4,7 +4,7 @@ import type { IntervalPoint } from '../metrics/interval-series.js';
 import { OPERATION_NAMES } from '../shared/operations.js';
 import type { LaunchCountsSnapshot, RunStats } from '../shared/run-stats.js';
 import type { AnyResult } from './read-result.js';
-import { RESULT_SCHEMA_VERSION, type LatencyResult, type RunResult } from './result.js';
+import { RESULT_SCHEMA_VERSION, type LatencyResult, type OpenLoopResult, type RunResult, type ServerHealthResult } from './result.js';
 
 /** A result to merge and the file it came from (named when the merge is refused). */
 export interface MergeInput {
@@ -169,8 +169,9 @@ export function mergeResults(results: readonly RunResult[]): RunResult {
   const measuredSeconds = Math.max(...results.map((result) => result.measured.seconds));
   const measured = sumCounts(results.map((result) => result.measured));
   const runIds = [...new Set(results.map((result) => result.runId))];
+  const { openLoop: _firstOpenLoop, ...header } = first; // the slices' sum, below, or none
   return {
-    ...first,
+    ...header,
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: runIds.join('+'),
     startedAt: results.map((result) => result.startedAt).sort()[0]!,
@@ -214,6 +215,31 @@ export function mergeResults(results: readonly RunResult[]): RunResult {
       timedOut: results.some((result) => result.drain.timedOut),
       leftInFlight: results.reduce((sum, result) => sum + result.drain.leftInFlight, 0),
       terminated: results.reduce((sum, result) => sum + result.drain.terminated, 0),
+    },
+    serverHealth: sumServerHealth(results.map((result) => result.serverHealth)),
+    ...mergeOpenLoop(results),
+  };
+}
+
+/** Every process's refused attempts and outages (each process saw its own), in order of their start. */
+export function sumServerHealth(parts: readonly ServerHealthResult[]): ServerHealthResult {
+  return {
+    throttledAttempts: parts.reduce((sum, part) => sum + part.throttledAttempts, 0),
+    unavailableAttempts: parts.reduce((sum, part) => sum + part.unavailableAttempts, 0),
+    unavailableSeconds: parts.reduce((sum, part) => sum + part.unavailableSeconds, 0),
+    outages: parts.flatMap((part) => part.outages).sort((a, b) => a.start.localeCompare(b.start)),
+  };
+}
+
+/** Held-back arrivals summed, the longest window; only when every result carries them (a partial sum would undercount). */
+function mergeOpenLoop(results: readonly RunResult[]): Pick<RunResult, 'openLoop'> {
+  const parts = results.map((result) => result.openLoop);
+  if (parts.some((part) => part === undefined)) return {};
+  const present = parts as OpenLoopResult[];
+  return {
+    openLoop: {
+      heldByCap: present.reduce((sum, part) => sum + part.heldByCap, 0),
+      windowSeconds: Math.max(...present.map((part) => part.windowSeconds)),
     },
   };
 }

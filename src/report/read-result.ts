@@ -189,7 +189,8 @@ const runResultFields = {
 const runResultV1 = object({ ...runResultFields, schemaVersion: oneOf(1) });
 const runResult = object({
   ...runResultFields, schemaVersion: oneOf(RESULT_SCHEMA_VERSION), workload, operations, historyReads: object({ failed: count, skipped: count }),
-});
+  openLoop: object({ heldByCap: count, windowSeconds: nonNegative }),
+}, ['openLoop']);
 
 /** The run result schema versions `report` reads (older ones are upgraded as they are read). */
 export const RUN_RESULT_VERSIONS: readonly number[] = [1, RESULT_SCHEMA_VERSION];

@@ -68,6 +68,16 @@ export interface RunResult extends ResultHeader {
   serverHealth: ServerHealthResult;
   /** With --agents only: every slice attempt and how it ended (the merged figures are the finished ones'). */
   slices?: SliceRecord[];
+  /** Open loop only (absent in results of older versions): what a capacity step over agents judges a slice by. */
+  openLoop?: OpenLoopResult;
+}
+
+/** An open loop's measured window and the arrivals its in-flight cap held back (SchedulerService's exact counts). */
+export interface OpenLoopResult {
+  /** Measured arrivals due while the in-flight cap was full: launched late or never. */
+  heldByCap: number;
+  /** The measured window as it elapsed: from the warm-up's end until launching stopped (the drain excluded). */
+  windowSeconds: number;
 }
 
 /** One slice attempt of a run over agents: a rerun after a loss is another attempt (same index, shard `<shard>r<n>`). */
@@ -182,6 +192,7 @@ export interface ResultInput {
   client: ClientCost;
   drain: DrainOutcome;
   serverHealth: ServerHealthSnapshot;
+  openLoop?: OpenLoopResult;
 }
 
 /** A latency as the JSON results carry it: the summary in ms plus the encoded histogram. */
@@ -237,6 +248,7 @@ export function buildRunResult(input: ResultInput): RunResult {
     client: input.client,
     drain: input.drain,
     serverHealth: serverHealthResult(input.serverHealth, input.endedAt.getTime()),
+    ...(input.openLoop ? { openLoop: input.openLoop } : {}),
   };
 }
 

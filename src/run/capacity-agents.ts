@@ -6,16 +6,17 @@
 import type { StepMeasurement, StepRunner } from '../capacity/types.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { LatencyGroup } from '../metrics/thresholds.js';
-import type { LatencyResult, RunResult } from '../report/result.js';
+import type { FinishedSlice } from '../agents/outcomes.js';
+import type { LatencyResult, ServerHealthResult } from '../report/result.js';
 import { exactShares } from '../agents/slices.js';
 import { ArrivalSchedule } from '../scheduler/load-model.js';
-import { systemClock, type Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
 import type { Workload } from '../scheduler/types.js';
 import { TemporalService } from '../temporal/temporal-service.js';
 import type { SessionSpec } from './session.js';
 import type { LoadSpec } from './load-spec.js';
 import {
-  AgentWaitError, startDistributedLoad, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
+  startDistributedLoad, waitForAgents, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
 } from './distributed-run.js';
 
 /** How the search's steps are spread over the agents. Times in seconds. */
@@ -41,6 +42,8 @@ export interface AgentStepLoad {
   /** The open loop's in-flight cap of the whole step, split across the agents. */
   maxInFlight: number;
   drainStallSeconds: number;
+  /** --eager-start, as each agent's slice runs it. */
+  eagerStart: boolean;
   retryTimeout: number;
   maxOutage: number;
   historySample?: number;
@@ -49,6 +52,8 @@ export interface AgentStepLoad {
   onEvent?: (event: DistributedEvent, step: number) => void;
   /** Each step's distributed run as it starts (for a forced exit to cancel it). */
   onRun?: (run: DistributedRun) => void;
+  /** Each step's merged slices' server health (undefined: no slice finished). */
+  onSlicesHealth?: (health: ServerHealthResult | undefined) => void;
   seams?: DistributedSeams;
 }
 
@@ -67,7 +72,7 @@ export function stepLoadSpec(load: AgentStepLoad, rate: number, step: number, op
     totalWorkflows: 0, duration: (warmupMs + durationMs) / 1000, maxRuntime: 0, warmup: warmupMs / 1000,
     reportInterval: load.agents.reportInterval, wait: true, workload: load.workload,
     ...(load.historySample !== undefined ? { historySample: load.historySample } : {}),
-    eagerStart: false, retryTimeout: load.retryTimeout, maxOutage: load.maxOutage,
+    eagerStart: load.eagerStart, retryTimeout: load.retryTimeout, maxOutage: load.maxOutage,
     // A step must not eat the rest of the budget waiting for stragglers.
     drain: remainingMs !== undefined
       ? { timeout: Math.max(0, remainingMs - warmupMs - durationMs) / 1000, onStop: 'leave' }
@@ -80,9 +85,10 @@ export function stepLoadSpec(load: AgentStepLoad, rate: number, step: number, op
  * Runs each step as one distributed run over the agents (a lost agent: fail, never rerun: a re-run slice
  * would start late and measure another window). The step's signal stops the run: every agent drains and
  * reports. A step whose slices did not all finish throws an AgentStepError naming the agent: the server is
- * not judged on part of the load.
+ * not judged on part of the load. A step whose run itself fails cancels its coordinator first, so no agent
+ * goes on loading the cluster after the search has given up.
  */
-export function distributedStepRunner(load: AgentStepLoad, clock: Pick<Clock, 'now'> = load.seams?.clock ?? systemClock): StepRunner {
+export function distributedStepRunner(load: AgentStepLoad): StepRunner {
   let steps = 0;
   return async (rate, { durationMs, warmupMs, signal, remainingMs }) => {
     const step = ++steps;
@@ -90,26 +96,22 @@ export function distributedStepRunner(load: AgentStepLoad, clock: Pick<Clock, 'n
       load: stepLoadSpec(load, rate, step, { durationMs, warmupMs, ...(remainingMs !== undefined ? { remainingMs } : {}) }),
       agents: load.agents.agents, agentWait: load.agents.agentWait, onAgentLoss: 'fail', control: load.agents.control,
     };
-    let startedAt: number | undefined;
-    let stoppedAt: number | undefined;
-    const run: DistributedRun = startDistributedLoad(spec, (event) => {
-      if (event.type === 'coordinator-started') startedAt = clock.now();
-      load.onEvent?.(event, step);
-    }, load.seams);
+    const run: DistributedRun = startDistributedLoad(spec, (event) => load.onEvent?.(event, step), load.seams);
     load.onRun?.(run);
-    const stop = () => {
-      stoppedAt = clock.now();
-      run.stop();
-    };
+    const stop = () => run.stop();
     if (signal?.aborted) stop();
     else signal?.addEventListener('abort', stop, { once: true });
     try {
-      const result = await run.ended;
-      // The measured window as it elapsed here: cut by a stop that came before its end.
-      const launchingMs = stoppedAt !== undefined && startedAt !== undefined ? stoppedAt - startedAt : Infinity;
+      let result: DistributedResult;
+      try {
+        result = await run.ended;
+      } catch (error) {
+        await run.cancelNow().catch(() => undefined);
+        throw error;
+      }
+      load.onSlicesHealth?.(result.merged?.serverHealth);
       return measurementOfSlices(result, rate, {
-        durationMs, warmupMs, windowMs: Math.min(durationMs, Math.max(0, launchingMs - warmupMs)), maxInFlight: load.maxInFlight,
-        sliceRates: exactShares(rate, load.agents.agents), signalled: stoppedAt !== undefined,
+        durationMs, warmupMs, maxInFlight: load.maxInFlight, sliceRates: exactShares(rate, load.agents.agents), signalled: signal?.aborted === true,
       });
     } finally {
       signal?.removeEventListener('abort', stop);
@@ -130,30 +132,21 @@ function whyIncomplete(result: DistributedResult, rate: number): string | undefi
   if (notTaken) return `slice ${notTaken.index} (shard ${notTaken.shard}) of ${at} was taken by no agent: ${notTaken.reason}`;
   if (outcomes.mergeProblem) return `the agents' results of ${at} do not merge: ${outcomes.mergeProblem}`;
   if (!result.merged) return `no agent finished its slice of ${at}`;
-  if (result.merged.stopReason === 'aborted') return `${at} was aborted on an agent: the server was unreachable longer than --max-outage`;
+  // Every slice's own: the merged document keeps the first slice's stop reason only.
+  const aborted = outcomes.finished.find((slice) => slice.stopReason === 'aborted');
+  if (aborted) return `${at} was aborted on ${agent(aborted.agent)} (slice ${aborted.index}): the server was unreachable longer than --max-outage`;
   return undefined;
 }
 
 const summaryOf = ({ unit: _unit, encoded: _encoded, ...summary }: LatencyResult): LatencySummary => summary;
 
 /**
- * Arrivals the in-flight cap held back, as far as the slices' results tell: they carry no count of their
- * own, so when the merged in-flight reached the cap (less a slot per agent: one may have just freed), the
- * measured late starts and the arrivals never launched. A lower bound, but never 0 when the cap filled and
- * held an arrival: then the step is the server's failure, not the client's (verdict.ts).
+ * The arrivals the slices' open loops intended within their measured windows: each slice's own schedule
+ * (its first arrival at its start) over its own window, so N slices at a low rate intend up to N − 1 more
+ * than rate × seconds, and the generator is held to what it was asked to send.
  */
-function heldByCapOf(merged: RunResult, cap: number, agents: number): number {
-  const peak = Math.max(0, merged.measured.inFlight, ...merged.intervals.points.map((point) => point.inFlight));
-  return peak >= cap - agents ? merged.measured.lateStarts + merged.counts.missedArrivals : 0;
-}
-
-/**
- * The arrivals the slices' open loops intended within the measured window: each slice's own schedule (its
- * first arrival at its start), so N slices at a low rate intend up to N − 1 more than rate × seconds, and
- * the generator is held to what it was asked to send.
- */
-export function intendedArrivalsOf(sliceRates: readonly number[], warmupMs: number, windowMs: number): number {
-  return sliceRates.reduce((sum, rate) => {
+export function intendedArrivalsOf(slices: ReadonlyArray<{ rate: number; windowMs: number }>, warmupMs: number): number {
+  return slices.reduce((sum, { rate, windowMs }) => {
     const schedule = new ArrivalSchedule(rate);
     return sum + schedule.dueBefore(warmupMs + windowMs) - schedule.dueBefore(warmupMs);
   }, 0);
@@ -162,21 +155,45 @@ export function intendedArrivalsOf(sliceRates: readonly number[], warmupMs: numb
 export interface SliceStep {
   durationMs: number;
   warmupMs: number;
-  /** The measured window as it elapsed (≤ durationMs; shorter when a stop cut it). */
-  windowMs: number;
   maxInFlight: number;
-  /** Each slice's share of the step's rate (splitLoad's). */
+  /** Each slice's share of the step's rate (splitLoad's), by slice index. */
   sliceRates: readonly number[];
   /** The search's signal stopped the step. */
   signalled: boolean;
 }
 
-/** The step's measurement from the merged slices: counts summed, latencies merged exactly from their histograms. */
+/**
+ * A finished slice's measured window (ms, at most the step's): as its agent measured it, from the warm-up's
+ * end until launching stopped; from an agent too old to say, its measured seconds (they include the drain).
+ */
+function windowOfSlice(slice: FinishedSlice, durationMs: number): number {
+  const seconds = slice.openLoop?.windowSeconds ?? slice.measuredSeconds;
+  return Math.min(durationMs, seconds * 1000);
+}
+
+/**
+ * As one process's step (capacity-steps.ts isCutShort), slice by slice: a slice whose launching a stop
+ * ended before its window's end, or a signal that left workflows unfinished in the drain.
+ */
+function isCutShort(slices: ReadonlyArray<{ stopReason: string; windowMs: number }>, durationMs: number, signalled: boolean, unfinished: number): boolean {
+  const windowCut = slices.some((slice) => slice.stopReason === 'stopped' && slice.windowMs < durationMs);
+  return windowCut || (signalled && unfinished > 0);
+}
+
+/**
+ * The step's measurement from the merged slices: counts summed, latencies merged exactly from their
+ * histograms, the arrivals held back by the in-flight cap the sum of each slice's exact count (each slice's
+ * cap is its own share: one slice at its cap holds arrivals back whatever the others do).
+ */
 export function measurementOfSlices(result: DistributedResult, rate: number, step: SliceStep): StepMeasurement {
   const problem = whyIncomplete(result, rate);
   if (problem !== undefined) throw new AgentStepError(problem);
   const merged = result.merged!;
-  const seconds = step.windowMs / 1000;
+  const slices = result.outcomes.finished.map((slice) => ({
+    stopReason: slice.stopReason, rate: step.sliceRates[slice.index] ?? 0, windowMs: windowOfSlice(slice, step.durationMs),
+  }));
+  const windowMs = Math.max(0, ...slices.map((slice) => slice.windowMs));
+  const seconds = windowMs / 1000;
   const perSecond = (count: number) => (seconds > 0 ? count / seconds : 0);
   const { measured } = merged;
   const latency: Partial<Record<LatencyGroup, LatencySummary>> = {
@@ -189,19 +206,18 @@ export function measurementOfSlices(result: DistributedResult, rate: number, ste
     latency[operation as LatencyGroup] = summaryOf(histogram);
     histograms[operation] = histogram.encoded;
   }
-  // As one process's step: cut short when the stop ended launching early, or left workflows unfinished in the drain.
-  const cutShort = step.signalled && (step.windowMs < step.durationMs || measured.inFlight > 0);
+  const cutShort = isCutShort(slices, step.durationMs, step.signalled, measured.inFlight);
+  // Agents too old to count them leave it unknown (undefined), never a guess.
+  const heldByCap = merged.openLoop?.heldByCap;
   return {
-    targetRate: rate, measuredSeconds: seconds, intendedArrivals: intendedArrivalsOf(step.sliceRates, step.warmupMs, step.windowMs),
+    targetRate: rate, measuredSeconds: seconds, intendedArrivals: intendedArrivalsOf(slices, step.warmupMs),
     launched: measured.launched, started: measured.started, completed: measured.completed, failed: measured.failed,
     achievedRate: perSecond(measured.launched), completedPerSecond: perSecond(measured.completed),
     startLateness: latency.start_lateness!, latency, histograms,
-    unfinished: measured.inFlight, heldByCap: heldByCapOf(merged, step.maxInFlight, step.sliceRates.length), inFlightCap: step.maxInFlight,
+    unfinished: measured.inFlight, ...(heldByCap !== undefined ? { heldByCap } : {}), inFlightCap: step.maxInFlight,
     ...(cutShort ? { cutShort: true } : {}),
   };
 }
-
-const AGENT_POLL_MS = 500;
 
 /**
  * Seams whose control connection is made once and shared by every step's distributed run (and the wait
@@ -240,43 +256,15 @@ export async function awaitAgents(
   spec: CapacityAgentsSpec, onEvent: (event: DistributedEvent) => void, options: { seams?: DistributedSeams; signal?: AbortSignal } = {},
 ): Promise<boolean> {
   const { seams = {}, signal } = options;
-  const clock = seams.clock ?? systemClock;
-  const { control, agents, agentWait } = spec;
+  const { control } = spec;
   const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
   const service = await connect(control.connection);
   try {
     await service.checkNamespace(control.namespace);
     onEvent({ type: 'control-connected', address: service.address, namespace: control.namespace, taskQueue: control.taskQueue });
     const client = service.coordinator(control.namespace, control.taskQueue);
-    const startedAt = clock.now();
-    let told = false;
-    for (;;) {
-      const polling = await client.agentsPolling();
-      if (polling.length >= agents) {
-        onEvent({ type: 'agents-ready', agents: polling });
-        return true;
-      }
-      if (signal?.aborted) return false;
-      if (clock.now() - startedAt >= agentWait * 1000) {
-        throw new AgentWaitError(`${agents} agents needed, ${polling.length} polling on ${control.taskQueue} in ${control.namespace} after ${agentWait}s`);
-      }
-      if (!told) onEvent({ type: 'agents-waiting', needed: agents, polling, taskQueue: control.taskQueue, namespace: control.namespace });
-      told = true;
-      await sleep(clock, Math.min(AGENT_POLL_MS, Math.max(0, startedAt + agentWait * 1000 - clock.now())), signal);
-    }
+    return await waitForAgents(client, spec, { clock: seams.clock ?? systemClock, ...(signal ? { signal } : {}), onEvent });
   } finally {
     await service.close();
   }
-}
-
-function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = clock.setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -1,7 +1,9 @@
 import { resolveCapacitySettings, searchCapacity, type CapacityOptions } from '../capacity/search.js';
 import type { CapacityResult, CapacityStep, SearchPhase, StepRunner } from '../capacity/types.js';
 import { ServerHealth, type ServerHealthEvent, type ServerHealthSnapshot } from '../metrics/server-health.js';
+import { sumServerHealth } from '../report/merge.js';
 import type { CapacityExporter } from '../report/prometheus.js';
+import type { ServerHealthResult } from '../report/result.js';
 import { RunWatch } from '../scheduler/run-watch.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
 import type { Clock, WorkflowLauncher, Workload } from '../scheduler/types.js';
@@ -140,12 +142,11 @@ export async function runCapacity(spec: CapacitySpec, options: CapacityRunOption
   }
 }
 
-const NO_SERVER_HEALTH: ServerHealthSnapshot = { throttledAttempts: 0, unavailableAttempts: 0, outages: [], unavailableMs: 0 };
-
 /**
  * The search with every step's load on the agents: they are waited for once, then each step is one
  * distributed run (distributedStepRunner). This process connects only to the control cluster; the server's
- * health is the agents' own (each rides out outages up to spec.maxOutage, then its step is an error).
+ * health is the agents' own (each rides out outages up to spec.maxOutage, then its step is an error), summed
+ * over the steps whose slices all reported.
  */
 async function runCapacityOverAgents(spec: CapacitySpec, agents: CapacityAgentsSpec, options: CapacityRunOptions): Promise<CapacityRunResult> {
   const onEvent = options.onEvent ?? (() => undefined);
@@ -153,32 +154,52 @@ async function runCapacityOverAgents(spec: CapacitySpec, agents: CapacityAgentsS
   const startedAt = new Date();
   resolveCapacitySettings(spec.search); // bad search options fail before waiting for anyone
   let cancelCurrent: (() => Promise<void>) | undefined;
-  options.onHandle?.({ killNow: () => undefined, serverHealthNow: () => NO_SERVER_HEALTH, cancelAgentsNow: async () => cancelCurrent?.() });
+  const health = new AgentsHealth();
+  options.onHandle?.({ killNow: () => undefined, serverHealthNow: () => health.snapshot(), cancelAgentsNow: async () => cancelCurrent?.() });
   // One connection to the control cluster for the wait and every step.
   const control = sharedControl(options.agentSeams);
+  const server = { address: spec.connection.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: null };
   try {
-    // A signal during the wait: the search then finds it and returns at once, with no step.
-    await awaitAgents(agents, (event) => onEvent({ type: 'agents', event }), { seams: control.seams, signal: options.signal });
+    const ready = await awaitAgents(agents, (event) => onEvent({ type: 'agents', event }), { seams: control.seams, signal: options.signal });
+    if (!ready) {
+      // A signal during the wait: the search, never started, returns at once interrupted, with no step.
+      const result = await searchCapacity(spec.search, () => Promise.reject(new Error('no step runs after a stop')), { signal: options.signal, clock: options.clock });
+      return { ...result, runId, startedAt, endedAt: new Date(), serverHealth: health.snapshot(), server };
+    }
     onEvent({ type: 'capacity-started', runId, address: spec.connection.address });
     const runStep = distributedStepRunner({
       runId, ...(spec.idPrefix !== undefined ? { idPrefix: spec.idPrefix } : {}), connection: spec.connection, namespace: spec.namespace, taskQueue: spec.taskQueue,
       workload: spec.workload, maxInFlight: spec.maxInFlight, drainStallSeconds: spec.drainStallSeconds, retryTimeout: spec.retryTimeout,
-      maxOutage: spec.maxOutage ?? 0, ...(spec.historySample !== undefined ? { historySample: spec.historySample } : {}), agents,
+      eagerStart: spec.eagerStart, maxOutage: spec.maxOutage ?? 0, ...(spec.historySample !== undefined ? { historySample: spec.historySample } : {}), agents,
       onEvent: (event, step) => onEvent({ type: 'agents', event, step }), seams: control.seams,
       onRun: (run) => (cancelCurrent = () => run.cancelNow()),
+      onSlicesHealth: (slices) => health.add(slices),
     });
     const result = await searchCapacity(spec.search, runStep, {
       signal: options.signal, clock: options.clock,
       onStepStart: (rate, phase, index) => onEvent({ type: 'step-started', rate, phase, index }),
       onStep: (step) => onEvent({ type: 'step', step }),
     });
-    const endedAt = new Date();
-    return {
-      ...result, runId, startedAt, endedAt, serverHealth: NO_SERVER_HEALTH,
-      server: { address: spec.connection.address, namespace: spec.namespace, taskQueue: spec.taskQueue, version: null },
-    };
+    return { ...result, runId, startedAt, endedAt: new Date(), serverHealth: health.snapshot(), server };
   } finally {
     await control.close();
+  }
+}
+
+/** The agents' server health over the steps, from their slices' result documents (mergeResults sums a step's). */
+export class AgentsHealth {
+  private readonly steps: ServerHealthResult[] = [];
+
+  add(step: ServerHealthResult | undefined): void {
+    if (step) this.steps.push(step);
+  }
+
+  snapshot(): ServerHealthSnapshot {
+    const sum = sumServerHealth(this.steps);
+    return {
+      throttledAttempts: sum.throttledAttempts, unavailableAttempts: sum.unavailableAttempts, unavailableMs: sum.unavailableSeconds * 1000,
+      outages: sum.outages.map((outage) => ({ startMs: Date.parse(outage.start), endMs: outage.end === null ? undefined : Date.parse(outage.end) })),
+    };
   }
 }
 

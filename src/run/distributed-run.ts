@@ -93,6 +93,47 @@ export interface DistributedSeams {
 
 const AGENT_POLL_MS = 500;
 
+/**
+ * Until `agents` agents poll the control queue (every 0.5 s): true; false when the signal came first; an
+ * AgentWaitError after agentWait. Tells "agents-waiting" once, then "agents-ready".
+ */
+export async function waitForAgents(
+  client: Pick<CoordinatorClient, 'agentsPolling'>, spec: Pick<DistributedSpec, 'agents' | 'agentWait' | 'control'>,
+  options: { clock: Clock; signal?: AbortSignal; onEvent: (event: DistributedEvent) => void },
+): Promise<boolean> {
+  const { agents, agentWait, control } = spec;
+  const { clock, signal, onEvent } = options;
+  const startedAt = clock.now();
+  let told = false;
+  for (;;) {
+    const polling = await client.agentsPolling();
+    if (polling.length >= agents) {
+      onEvent({ type: 'agents-ready', agents: polling });
+      return true;
+    }
+    if (signal?.aborted) return false;
+    if (clock.now() - startedAt >= agentWait * 1000) {
+      throw new AgentWaitError(`${agents} agents needed, ${polling.length} polling on ${control.taskQueue} in ${control.namespace} after ${agentWait}s`);
+    }
+    if (!told) onEvent({ type: 'agents-waiting', needed: agents, polling, taskQueue: control.taskQueue, namespace: control.namespace });
+    told = true;
+    await sleep(clock, Math.min(AGENT_POLL_MS, Math.max(0, startedAt + agentWait * 1000 - clock.now())), signal);
+  }
+}
+
+/** Sleeps `ms` on the clock, or less when the signal aborts. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /** The coordinator's workflow id for a run. */
 export const coordinatorWorkflowId = (runId: string): string => `sched-bench-coordinator-${runId}`;
 
@@ -138,8 +179,6 @@ class DistributedLoad implements DistributedRun {
   private readonly clock: Clock;
   /** Aborted by stop() and cancelNow(): wakes every wait. */
   private readonly stopping = new AbortController();
-  /** Settles when `stopping` aborts (one listener, however many waits). */
-  private readonly stopped = new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
   private coordinator: RunningCoordinator | undefined;
   private stopSent = false;
   private cancelled = false;
@@ -196,25 +235,9 @@ class DistributedLoad implements DistributedRun {
     }
   }
 
-  /** Until `agents` agents poll the control queue (every 0.5 s); an AgentWaitError after agentWait. */
   private async waitForAgents(client: CoordinatorClient): Promise<void> {
     const { agents, agentWait, control } = this.spec;
-    const startedAt = this.clock.now();
-    let told = false;
-    for (;;) {
-      const polling = await client.agentsPolling();
-      if (polling.length >= agents) {
-        this.onEvent({ type: 'agents-ready', agents: polling });
-        return;
-      }
-      if (this.stopping.signal.aborted) return;
-      if (this.clock.now() - startedAt >= agentWait * 1000) {
-        throw new AgentWaitError(`${agents} agents needed, ${polling.length} polling on ${control.taskQueue} in ${control.namespace} after ${agentWait}s`);
-      }
-      if (!told) this.onEvent({ type: 'agents-waiting', needed: agents, polling, taskQueue: control.taskQueue, namespace: control.namespace });
-      told = true;
-      await this.sleep(Math.min(AGENT_POLL_MS, Math.max(0, startedAt + agentWait * 1000 - this.clock.now())));
-    }
+    await waitForAgents(client, { agents, agentWait, control }, { clock: this.clock, signal: this.stopping.signal, onEvent: this.onEvent });
   }
 
   /**
@@ -313,11 +336,6 @@ class DistributedLoad implements DistributedRun {
       runId: this.runId, merged: undefined, thresholds: [], stopped: true, coordinatorWorkflowId: undefined,
       outcomes: { merged: undefined, mergeProblem: undefined, finished: [], lost: [], notTaken: [], failed: [], stopped: true },
     };
-  }
-
-  /** Sleeps `ms`, or less when the run is stopped. */
-  private sleep(ms: number): Promise<void> {
-    return this.sleepUntilSettled(ms, this.stopped);
   }
 
   /** Sleeps `ms`, or until `early` settles. */

@@ -6,7 +6,7 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import type { ServerHealth, ServerHealthEvent, ServerHealthSnapshot } from '../metrics/server-health.js';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from '../metrics/thresholds.js';
 import type { Verification } from '../metrics/verification.js';
-import { finalInterval, type DrainOutcome } from '../report/result.js';
+import { finalInterval, type DrainOutcome, type OpenLoopResult } from '../report/result.js';
 import { OPERATION_NAMES, type OperationName } from '../shared/operations.js';
 import type { RunWatchEvent } from '../scheduler/run-watch.js';
 import type { SchedulerService } from '../scheduler/scheduler-service.js';
@@ -60,6 +60,8 @@ export interface LoadResult {
   drain: DrainOutcome;
   /** The time since the last interval report, which no report covered (undefined when nothing happened since). */
   finalInterval: IntervalReport | undefined;
+  /** Open loop: the measured window and the arrivals the in-flight cap held back (undefined: closed loop, or no load). */
+  openLoop?: OpenLoopResult;
 }
 
 /** What a load run has gathered by its end (or by the moment a forced exit asks). */
@@ -136,6 +138,9 @@ export function loadResultOf(parts: LoadRunParts, stats: RunStats, interrupted: 
       finalInterval: scheduler
         ? finalInterval(parts.lastReport, stats, { p50: interval.percentileMillis(50), p99: interval.percentileMillis(99) })
         : undefined,
+      ...(scheduler && spec.loadModel.kind === 'open'
+        ? { openLoop: { heldByCap: scheduler.measuredArrivalsHeldByCap(), windowSeconds: scheduler.measuredWindowMs() / 1000 } }
+        : {}),
     };
   }
 

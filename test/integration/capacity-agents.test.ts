@@ -47,15 +47,17 @@ describe('capacity --agents 2 against two agent processes and a limited worker',
   afterAll(async () => pool.stop(), 60_000);
 
   it('finds a capacity in a plausible band; every step\'s counts match the server\'s', { timeout: 150_000 }, async () => {
+    // The SLO leaves room: a one-slot worker of 400 ms activities answers in about 0.5–1 s at 1 wf/s, but on
+    // a loaded 2-core machine its p99 has reached 2.1 s. The capacity found must still lie in the 1–4 wf/s band.
     const dir = emptyDir();
     const json = join(dir, 'capacity.json');
     const result = await new CliProcess(pool.args(
-      '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '3s', '--precision', '0.5', '--max-rate', '4', '--max-duration', '100s',
+      '--slo', 'e2e.p99<3s', '--start-rate', '1', '--step-duration', '3s', '--precision', '0.5', '--max-rate', '4', '--max-duration', '100s',
       '--expect', '>=1', '--json', json,
     )).exitedWithin(140_000);
 
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<1500ms startRate=1 .* agents=2 controlTaskQueue=\S+ .*runId=\S+$/m);
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<3s startRate=1 .* agents=2 controlTaskQueue=\S+ .*runId=\S+$/m);
     expect(result.stderr).toMatch(/^Agents polling: cap-agent-\d, cap-agent-\d$/m);
     expect(result.stderr).toMatch(/^Step 1: coordinator sched-bench-coordinator-\S+-step1, 2 slices \(shards s0, s1\)$/m);
     expect(result.stdout).toMatch(/^Step 1 \(growth\): target 1 wf\/s, achieved 1(\.\d+)? wf\/s, e2e p50 \S+ p99 \S+, failed 0: ✓ pass$/m);

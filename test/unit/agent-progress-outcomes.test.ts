@@ -103,8 +103,8 @@ describe('outcomes of a distributed run', () => {
     expect(outcomes.merged!.counts.completed).toBe(190);
     expect(outcomes.merged!.latency.e2e.count).toBe(5);
     expect(outcomes.finished).toEqual([
-      { index: 0, shard: 's0', agent: 'a', counts: { launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0 }, interrupted: false },
-      { index: 1, shard: 's1', agent: 'b', counts: { launched: 90, started: 90, completed: 90, failed: 0, inFlight: 0 }, interrupted: false },
+      { index: 0, shard: 's0', agent: 'a', counts: { launched: 100, started: 100, completed: 100, failed: 0, inFlight: 0 }, interrupted: false, stopReason: 'total-reached', measuredSeconds: 4.23 },
+      { index: 1, shard: 's1', agent: 'b', counts: { launched: 90, started: 90, completed: 90, failed: 0, inFlight: 0 }, interrupted: false, stopReason: 'total-reached', measuredSeconds: 4.23 },
     ]);
     expect(outcomes.lost).toEqual([{ index: 2, shard: 's2', agent: 'c', reason: 'heartbeat timeout', lastCounts: { launched: 45, started: 45, completed: 40, failed: 0, inFlight: 5 } }]);
     expect(outcomes.notTaken).toEqual([{ index: 3, shard: 's3', reason: 'no agent took it within 30s' }]);

@@ -28,6 +28,12 @@ interface SliceShape {
   e2e: number[];
   lateness: number[];
   peakInFlight?: number;
+  /** The slice's own count of arrivals its in-flight cap held back (SchedulerService's); null: an agent too old to carry it. */
+  heldByCap?: number | null;
+  /** The slice's measured window as its agent measured it (s). */
+  windowSeconds?: number;
+  stopReason?: RunResult['stopReason'];
+  serverHealth?: RunResult['serverHealth'];
 }
 
 let documents = 0;
@@ -48,6 +54,9 @@ function sliceDocument(shape: SliceShape): Record<string, unknown> {
     measured: { ...counts, seconds: 11 },
     latency: { ...base.latency, startLateness: latencyResult(histogramOf(shape.lateness)) },
     intervals: { compactions: 0, points: [{ t: 1, seconds: 1, inFlight: shape.peakInFlight ?? 3, completed, failed, rate: completed, p50: 10, p99: 12 }] },
+    stopReason: shape.stopReason ?? 'time-limit',
+    ...(shape.serverHealth ? { serverHealth: shape.serverHealth } : {}),
+    ...(shape.heldByCap === null ? {} : { openLoop: { heldByCap: shape.heldByCap ?? 0, windowSeconds: shape.windowSeconds ?? 10 } }),
   };
   return document as unknown as Record<string, unknown>;
 }
@@ -64,12 +73,15 @@ function distributed(outcomes: SliceOutcome[], stopped = false): Promise<Distrib
 
 describe('measurementOfSlices', () => {
   it('intends the arrivals of each slice\'s own open loop in the window (each begins with one at its start)', () => {
-    expect(intendedArrivalsOf([5, 5], 0, 10_000)).toBe(100);
+    const each = (rates: number[], windowMs: number) => rates.map((rate) => ({ rate, windowMs }));
+    expect(intendedArrivalsOf(each([5, 5], 10_000), 0)).toBe(100);
     // 1 wf/s over 2 agents for 3 s: arrivals at 0 s and 2 s on each, 4 in all (one process: 3)
-    expect(intendedArrivalsOf([0.5, 0.5], 0, 3000)).toBe(4);
-    expect(intendedArrivalsOf([1], 0, 3000)).toBe(3);
+    expect(intendedArrivalsOf(each([0.5, 0.5], 3000), 0)).toBe(4);
+    expect(intendedArrivalsOf(each([1], 3000), 0)).toBe(3);
     // after a warm-up of 1 s: 27.5/s intends the arrivals 28…302 in [1 s, 11 s)
-    expect(intendedArrivalsOf([27.5], 1000, 10_000)).toBe(275);
+    expect(intendedArrivalsOf(each([27.5], 10_000), 1000)).toBe(275);
+    // each slice over its own window
+    expect(intendedArrivalsOf([{ rate: 5, windowMs: 10_000 }, { rate: 5, windowMs: 4000 }], 0)).toBe(70);
   });
 
 
@@ -78,7 +90,7 @@ describe('measurementOfSlices', () => {
       finished(0, sliceDocument({ launched: 50, e2e: [10, 20, 30], lateness: [1, 2] })),
       finished(1, sliceDocument({ launched: 49, failed: 1, inFlight: 1, lateStarts: 2, e2e: [40, 900], lateness: [3, 250] })),
     ]);
-    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 100, sliceRates: [5, 5], signalled: false });
+    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, warmupMs: 0, maxInFlight: 100, sliceRates: [5, 5], signalled: false });
     expect(measurement).toMatchObject({
       targetRate: 10, measuredSeconds: 10, intendedArrivals: 100, launched: 99, started: 99, completed: 97, failed: 1, unfinished: 1,
       achievedRate: 9.9, completedPerSecond: 9.7, heldByCap: 0, inFlightCap: 100,
@@ -92,24 +104,70 @@ describe('measurementOfSlices', () => {
     expect(Object.keys(measurement.histograms).sort()).toEqual(['e2e', 'start', 'start_lateness']);
   });
 
-  it('a full in-flight cap counts the late and never-launched arrivals as held back by it', async () => {
-    const result = await distributed([
-      finished(0, sliceDocument({ launched: 30, lateStarts: 12, missedArrivals: 5, peakInFlight: 10, e2e: [10], lateness: [2000] })),
-      finished(1, sliceDocument({ launched: 30, lateStarts: 10, missedArrivals: 4, peakInFlight: 10, e2e: [10], lateness: [2000] })),
+  it('the arrivals held back by the in-flight cap are the sum of each slice\'s own exact count', async () => {
+    const step = { durationMs: 10_000, warmupMs: 0, maxInFlight: 20, sliceRates: [4, 4], signalled: false };
+    // one slice at its own cap (10) while the other is far below: the merged in-flight never nears 20, yet 9 were held
+    const uneven = await distributed([
+      finished(0, sliceDocument({ launched: 30, lateStarts: 12, missedArrivals: 5, peakInFlight: 10, heldByCap: 9, e2e: [10], lateness: [2000] })),
+      finished(1, sliceDocument({ launched: 40, lateStarts: 0, peakInFlight: 1, heldByCap: 0, e2e: [10], lateness: [1] })),
     ]);
-    const measurement = measurementOfSlices(result, 8, { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 20, sliceRates: [4, 4], signalled: false });
-    expect(measurement.heldByCap).toBe(31);
+    expect(measurementOfSlices(uneven, 8, step).heldByCap).toBe(9);
+    // a cap never full: the agents' late starts are theirs, not the cap's (0, whatever the peak)
+    const late = await distributed([
+      finished(0, sliceDocument({ launched: 40, lateStarts: 15, missedArrivals: 3, peakInFlight: 19, heldByCap: 0, e2e: [10], lateness: [900] })),
+      finished(1, sliceDocument({ launched: 40, lateStarts: 15, missedArrivals: 3, peakInFlight: 19, heldByCap: 0, e2e: [10], lateness: [900] })),
+    ]);
+    expect(measurementOfSlices(late, 8, step).heldByCap).toBe(0);
+    // both at their caps: summed
+    const both = await distributed([
+      finished(0, sliceDocument({ launched: 30, heldByCap: 7, e2e: [10], lateness: [2000] })),
+      finished(1, sliceDocument({ launched: 30, heldByCap: 5, e2e: [10], lateness: [2000] })),
+    ]);
+    expect(measurementOfSlices(both, 8, step).heldByCap).toBe(12);
+    // an agent too old to count it: unknown, never a guess
+    const old = await distributed([
+      finished(0, sliceDocument({ launched: 30, heldByCap: 7, e2e: [10], lateness: [2000] })),
+      finished(1, sliceDocument({ launched: 30, heldByCap: null, e2e: [10], lateness: [2000] })),
+    ]);
+    expect(measurementOfSlices(old, 8, step).heldByCap).toBeUndefined();
   });
 
-  it('a signal before the window ended cuts the step short', async () => {
-    const result = await distributed([finished(0, sliceDocument({ launched: 20, e2e: [10], lateness: [1] }))], true);
-    const measurement = measurementOfSlices(result, 10, { durationMs: 10_000, warmupMs: 0, windowMs: 2000, maxInFlight: 100, sliceRates: [10], signalled: true });
-    expect(measurement).toMatchObject({ measuredSeconds: 2, intendedArrivals: 20, cutShort: true });
+  it('is cut short by a slice whose launching a stop ended early, as its own document says, not by this process\'s clock', async () => {
+    const step = { durationMs: 10_000, warmupMs: 0, maxInFlight: 100, sliceRates: [5, 5], signalled: true };
+    const cut = await distributed([
+      finished(0, sliceDocument({ launched: 10, windowSeconds: 2, stopReason: 'stopped', e2e: [10], lateness: [1] })),
+      finished(1, sliceDocument({ launched: 10, windowSeconds: 2, stopReason: 'stopped', e2e: [10], lateness: [1] })),
+    ], true);
+    expect(measurementOfSlices(cut, 10, step)).toMatchObject({ measuredSeconds: 2, intendedArrivals: 20, cutShort: true });
+    // a signal that came after every slice's window had ended (during the drain, nothing left in flight): a whole step
+    const whole = await distributed([
+      finished(0, sliceDocument({ launched: 50, windowSeconds: 10, stopReason: 'time-limit', e2e: [10], lateness: [1] })),
+      finished(1, sliceDocument({ launched: 50, windowSeconds: 10, stopReason: 'time-limit', e2e: [10], lateness: [1] })),
+    ], true);
+    expect(measurementOfSlices(whole, 10, step).cutShort).toBeUndefined();
+    // ... but one that left workflows unfinished in the drain is cut short
+    const unfinished = await distributed([
+      finished(0, sliceDocument({ launched: 50, inFlight: 2, windowSeconds: 10, e2e: [10], lateness: [1] })),
+      finished(1, sliceDocument({ launched: 50, windowSeconds: 10, e2e: [10], lateness: [1] })),
+    ], true);
+    expect(measurementOfSlices(unfinished, 10, step).cutShort).toBe(true);
+  });
+
+  it('a slice aborted on its agent (an outage past --max-outage) is an AgentStepError, whichever slice it is', async () => {
+    const step = { durationMs: 10_000, warmupMs: 0, maxInFlight: 100, sliceRates: [5, 5], signalled: false };
+    const result = await distributed([
+      finished(0, sliceDocument({ launched: 50, e2e: [10], lateness: [1] })),
+      finished(1, sliceDocument({ launched: 20, stopReason: 'aborted', windowSeconds: 4, e2e: [10], lateness: [1] })),
+    ]);
+    expect(result.merged!.stopReason).toBe('time-limit'); // the merge keeps the first slice's
+    expect(() => measurementOfSlices(result, 10, step)).toThrow(new AgentStepError(
+      'the step at 10 wf/s was aborted on agent agent-1 (slice 1): the server was unreachable longer than --max-outage',
+    ));
   });
 
   it('a lost agent, a failed or untaken slice is an AgentStepError naming it, never a measurement', async () => {
     const ok = finished(0, sliceDocument({ launched: 50, e2e: [10], lateness: [1] }));
-    const step = { durationMs: 10_000, warmupMs: 0, windowMs: 10_000, maxInFlight: 100, sliceRates: [5, 5], signalled: false };
+    const step = { durationMs: 10_000, warmupMs: 0, maxInFlight: 100, sliceRates: [5, 5], signalled: false };
     const lost = await distributed([ok, { index: 1, shard: 's1', status: 'lost', agent: 'agent-1', lastHeartbeat: null, reason: 'heartbeat timeout' }]);
     expect(() => measurementOfSlices(lost, 10, step)).toThrow(new AgentStepError('agent agent-1 was lost during the step at 10 wf/s (slice 1, shard s1): heartbeat timeout'));
     const failed = await distributed([ok, { index: 1, shard: 's1', status: 'failed', agent: 'agent-1', lastHeartbeat: null, reason: 'namespace not found' }]);
@@ -128,10 +186,11 @@ class FakeControl {
   started: CoordinatorInput[] = [];
   workflowIds: string[] = [];
   stops = 0;
+  cancels = 0;
   /** A step held open until the test ends it (for a stop mid-step). */
   private held: ((result: CoordinatorResult) => void) | undefined;
 
-  constructor(private readonly answer: (input: CoordinatorInput, step: number) => CoordinatorResult | 'hold') {}
+  constructor(private readonly answer: (input: CoordinatorInput, step: number) => CoordinatorResult | 'hold' | Error) {}
 
   seams(clock: FakeClock): DistributedSeams {
     return { clock, connectControl: async () => this.service() };
@@ -156,8 +215,11 @@ class FakeControl {
         this.started.push(input);
         this.workflowIds.push(workflowId);
         const answer = this.answer(input, this.started.length);
-        const result = answer === 'hold' ? new Promise<CoordinatorResult>((resolve) => (this.held = resolve)) : Promise.resolve(answer);
-        return { workflowId, progress: async () => [], stop: async () => void this.stops++, cancel: async () => undefined, result: () => result };
+        const result = answer === 'hold'
+          ? new Promise<CoordinatorResult>((resolve) => (this.held = resolve))
+          : answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+        result.catch(() => undefined);
+        return { workflowId, progress: async () => [], stop: async () => void this.stops++, cancel: async () => void this.cancels++, result: () => result };
       },
     } as CoordinatorClient;
   }
@@ -243,6 +305,7 @@ describe('runCapacity with agents (fake control cluster)', () => {
     expect((result.error as Error).message).toBe('agent agent-1 was lost during the step at 40 wf/s (slice 1, shard s1): no heartbeat for 10s');
     expect(result.steps.map((step) => [step.targetRate, step.verdict])).toEqual([[10, 'pass'], [20, 'pass']]);
     expect(result.answer).toMatchObject({ kind: 'at-least', capacity: 20 });
+    expect([control.connects, control.closes]).toEqual([1, 1]);
   });
 
   it('a stop mid-step sends the agents the stop once; the drained step is cut short and the search interrupted', async () => {
@@ -256,7 +319,8 @@ describe('runCapacity with agents (fake control cluster)', () => {
     stop.abort();
     await flushPromises();
     expect(control.stops).toBe(1);
-    control.endHeld({ stopped: true, outcomes: [finished(0, sliceDocument({ launched: 30, e2e: [40], lateness: [1] })), finished(1, sliceDocument({ launched: 30, e2e: [40], lateness: [1] }))] });
+    const drained = { launched: 30, e2e: [40], lateness: [1], windowSeconds: 3, stopReason: 'stopped' as const };
+    control.endHeld({ stopped: true, outcomes: [finished(0, sliceDocument(drained)), finished(1, sliceDocument(drained))] });
     await clock.advance(10);
     const result = await ended;
     expect(result.stopReason).toBe('interrupted');
@@ -274,5 +338,62 @@ describe('runCapacity with agents (fake control cluster)', () => {
     expect(error).toBeInstanceOf(AgentWaitError);
     expect((error as Error).message).toBe('2 agents needed, 1 polling on sched-bench-control in ctl after 5s');
     expect(control.started).toEqual([]);
+    expect([control.connects, control.closes]).toEqual([1, 1]);
+  });
+
+  it('a signal during the wait for the agents: interrupted with no step, never "capacity-started", the control connection closed', async () => {
+    const clock = new FakeClock();
+    const control = new FakeControl(serverOf(1000, 10));
+    control.polling = ['agent-0'];
+    const stop = new AbortController();
+    const events: CapacityEvent[] = [];
+    const ended = runCapacity(capacitySpec(), { clock, agentSeams: control.seams(clock), signal: stop.signal, onEvent: (event) => events.push(event) });
+    await clock.advance(1000);
+    stop.abort();
+    await clock.advance(600);
+    const result = await ended;
+    expect(result.stopReason).toBe('interrupted');
+    expect(result.steps).toEqual([]);
+    expect(events.some((event) => event.type === 'capacity-started')).toBe(false);
+    expect(control.started).toEqual([]);
+    expect([control.connects, control.closes]).toEqual([1, 1]);
+  });
+
+  it('a step whose run fails cancels its coordinator (the agents stop loading the cluster) and closes the control connection', async () => {
+    const clock = new FakeClock();
+    const control = new FakeControl((input, step) => (step === 1 ? serverOf(1000, 10)(input) : new Error('the coordinator workflow failed')));
+    const result = await runCapacity(capacitySpec(), { clock, agentSeams: control.seams(clock) });
+    expect(result.stopReason).toBe('error');
+    expect((result.error as Error).message).toBe('the coordinator workflow failed');
+    expect(control.cancels).toBe(1);
+    expect(control.closes).toBe(1);
+  });
+
+  it('each agent runs --eager-start as asked', async () => {
+    const clock = new FakeClock();
+    const control = new FakeControl(serverOf(15, 10));
+    await runCapacity(capacitySpec({ eagerStart: true }), { clock, agentSeams: control.seams(clock) });
+    expect(control.started.flatMap((input) => input.slices.map((slice) => (slice.spec as { eagerStart: boolean }).eagerStart))).toSatisfy(
+      (flags: boolean[]) => flags.length > 0 && flags.every((flag) => flag === true),
+    );
+  });
+
+  it('the server health is the agents\', summed over their slices and steps', async () => {
+    const clock = new FakeClock();
+    const health = (throttled: number, outageStart: string) => ({
+      throttledAttempts: throttled, unavailableAttempts: 2, unavailableSeconds: 1.5, outages: [{ start: outageStart, end: null, seconds: 1.5 }],
+    });
+    const control = new FakeControl((input, step) => step > 1 ? serverOf(1000, 10)(input) : {
+      stopped: false,
+      outcomes: [
+        finished(0, sliceDocument({ launched: 50, e2e: [40], lateness: [1], serverHealth: health(3, '2026-01-01T00:00:02.000Z') })),
+        finished(1, sliceDocument({ launched: 50, e2e: [40], lateness: [1], serverHealth: health(4, '2026-01-01T00:00:01.000Z') })),
+      ],
+    });
+    const result = await runCapacity(capacitySpec({ search: { ...capacitySpec().search, maxRate: 20 } }), { clock, agentSeams: control.seams(clock) });
+    expect(result.serverHealth).toMatchObject({ throttledAttempts: 7, unavailableAttempts: 4, unavailableMs: 3000 });
+    expect(result.serverHealth.outages).toEqual([
+      { startMs: Date.parse('2026-01-01T00:00:01.000Z'), endMs: undefined }, { startMs: Date.parse('2026-01-01T00:00:02.000Z'), endMs: undefined },
+    ]);
   });
 });

@@ -139,6 +139,21 @@ describe('capacitySpecOf: what the search runs, every rule across options checke
       .toBe('SCHEDULER_MAX_DURATION (in .env) 1s leaves no room for one step (SCHEDULER_STEP_DURATION (in .env) 2s + --step-warmup 0s)');
   });
 
+  it('--agents: refuses what this process would do itself, a re-run of a lost slice, and a cap too small to split', () => {
+    const agents = { ...SLO, agents: '2' };
+    expect(refusal(() => spec({ ...agents, devServer: true })))
+      .toMatch(/^--dev-server with --agents: the agents cannot reach a private dev server/);
+    expect(refusal(() => spec({ ...agents, worker: true }))).toBe('--worker with --agents: run `sched-bench worker` beside the agents');
+    expect(refusal(() => spec({ ...agents, metricsPort: '9464' }))).toBe('--metrics-port with --agents: not with --agents yet');
+    expect(refusal(() => spec({ ...agents, onAgentLoss: 'rerun' })))
+      .toBe('--on-agent-loss rerun with capacity: a lost agent stops the search (a re-run slice would measure another window); give fail');
+    expect(refusal(() => spec({ ...agents, concurrency: '1' }))).toBe('--concurrency 1 cannot be split among 2 agents: each needs at least one slot');
+    // named as given: the variable
+    expect(refusal(() => spec(agents, { SCHEDULER_CONCURRENCY: '1' }))).toBe('SCHEDULER_CONCURRENCY 1 cannot be split among 2 agents: each needs at least one slot');
+    // and what is left is a search over the agents
+    expect(spec({ ...agents, concurrency: '2' }).agents).toMatchObject({ agents: 2 });
+  });
+
   it('SCHEDULER_EAGER_START=true needs the embedded worker', () => {
     expect(refusal(() => spec(SLO, { SCHEDULER_EAGER_START: 'true' }))).toMatch(/add --worker/);
   });

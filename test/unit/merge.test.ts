@@ -47,6 +47,21 @@ describe('mergeResults', () => {
     expect(merged.intervals.points[0]).toMatchObject({ completed: 1000, rate: 1000, inFlight: 10 });
     expect(statsOfResult(merged)).toMatchObject({ mode: 'infinite', measured: { completed: 1000, completedPerSecond: 100 } });
   });
+
+  it('sums every process\'s server health and open-loop counts (not the first one\'s alone)', () => {
+    const health = (throttled: number, start: string) => ({ throttledAttempts: throttled, unavailableAttempts: 1, unavailableSeconds: 2, outages: [{ start, end: null, seconds: 2 }] });
+    const a: RunResult = { ...resultWith(fast, 700, 8), serverHealth: health(3, '2026-01-01T00:00:09.000Z'), openLoop: { heldByCap: 4, windowSeconds: 7.5 } };
+    const b: RunResult = { ...resultWith(slow, 300, 10), serverHealth: health(5, '2026-01-01T00:00:01.000Z'), openLoop: { heldByCap: 6, windowSeconds: 8 } };
+    const both = mergeResults([a, b]);
+    expect(both.serverHealth).toEqual({
+      throttledAttempts: 8, unavailableAttempts: 2, unavailableSeconds: 4,
+      outages: [{ start: '2026-01-01T00:00:01.000Z', end: null, seconds: 2 }, { start: '2026-01-01T00:00:09.000Z', end: null, seconds: 2 }],
+    });
+    expect(both.openLoop).toEqual({ heldByCap: 10, windowSeconds: 8 });
+    // one process without the count: no sum (it would undercount), not the first one's
+    const { openLoop: _none, ...older } = b;
+    expect(mergeResults([a, older as RunResult]).openLoop).toBeUndefined();
+  });
 });
 
 describe('checkMergeable refuses what cannot be merged, naming both files and the field', () => {

@@ -55,6 +55,19 @@ describe('runLoad, the run layer as a library call (fake launcher, fake clock)',
     expect(exitCodeOf({ kind: 'load', stats: result.stats, thresholds: [] })).toBe(0);
   });
 
+  it('an open loop carries its measured window and the arrivals its in-flight cap held back (a capacity step over agents judges a slice by them)', async () => {
+    const clock = new FakeClock();
+    // 2 in flight at most, each running 2 s, 10 arrivals a second: the cap holds most arrivals back
+    const launcher = new FakeLauncher({ clock, startMs: 10, runMs: 2000 });
+    const spec = loadSpec({ mode: 'infinite', loadModel: { kind: 'open', rate: 10, concurrency: 2 }, duration: 3, totalWorkflows: 0 });
+    const result = await settle(clock, runLoad(spec, { launcher, clock }));
+    expect(result.openLoop!.windowSeconds).toBe(3);
+    expect(result.openLoop!.heldByCap).toBeGreaterThan(10);
+    const closedClock = new FakeClock();
+    const closed = await settle(closedClock, runLoad(loadSpec(), { launcher: new FakeLauncher({ clock: closedClock, startMs: 10, runMs: 10 }), clock: closedClock }));
+    expect(closed.openLoop).toBeUndefined();
+  });
+
   it('reports failures as events and in the result; a failing threshold is the CLI\'s 99', async () => {
     const clock = new FakeClock();
     const launcher = new FakeLauncher({ clock, runMs: 20, failResults: new Map([[3, 'workflow_failed'], [7, 'workflow_failed']]) });
