@@ -13,6 +13,8 @@ const temporalBinary = inject('temporalBinary');
  * The shared dev server with an embedded worker that finishes at most about 2.5 workflows a second (one
  * activity slot, 400 ms activities), so the searches below meet their knee within a few short steps.
  */
+// The worker finishes about 2.5 wf/s (one activity slot, 400 ms). At 1 wf/s its e2e p99 is under 1 s on a quiet
+// machine but has reached 3.5 s on a loaded one, so tests that need the first step to pass use a 3 s SLO.
 const limitedServer = (): string[] => [
   '--address', address, '--task-queue', uniqueQueue('capacity-cli'), '--worker', '--activity-slots', '1', '--activity-delay', '400',
 ];
@@ -26,17 +28,17 @@ describe('sched-bench capacity against the real dev server', () => {
     const dir = emptyDir();
     const [json, ndjson, html] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson'), join(dir, 'capacity.html')];
     const result = await new CliProcess([
-      'capacity', ...limitedServer(), '--slo', 'e2e.p99<1500ms,failed.rate<1%', '--start-rate', '1', '--step-duration', '3s', '--step-warmup', '500ms',
+      'capacity', ...limitedServer(), '--slo', 'e2e.p99<3s,failed.rate<1%', '--start-rate', '1', '--step-duration', '3s', '--step-warmup', '500ms',
       '--precision', '0.5', '--max-rate', '4', '--max-duration', '90s', '--expect', '>=1', '--json', json, '--ndjson', ndjson,
       '--html', html,
     ]).exitedWithin(110_000);
 
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<1500ms,failed\.rate<1% startRate=1 .*stepDuration=3s stepWarmup=0\.5s precision=50% maxRate=4 maxDuration=1m30s? .*runId=\S+$/m);
+    expect(result.stdout).toMatch(/^Starting capacity search: slo=e2e\.p99<3s,failed\.rate<1% startRate=1 .*stepDuration=3s stepWarmup=0\.5s precision=50% maxRate=4 maxDuration=1m30s? .*runId=\S+$/m);
     expect(result.stdout).toMatch(/^Step 1 \(growth\): 1 wf\/s for 3s after a 0\.5s warm-up\.\.\.$/m);
     expect(result.stdout).toMatch(/^Step 1 \(growth\): target 1 wf\/s, achieved 1 wf\/s, e2e p50 \S+ p99 \S+, failed 0: ✓ pass$/m);
     expect(result.stdout).toMatch(/^ {2}step +phase +target wf\/s +achieved wf\/s +e2e p50 +e2e p99 +failed +verdict$/m);
-    expect(result.stdout).toMatch(/^Capacity: (at least )?\d+(\.\d+)? wf\/s at e2e\.p99<1500ms, failed\.rate<1%/m);
+    expect(result.stdout).toMatch(/^Capacity: (at least )?\d+(\.\d+)? wf\/s at e2e\.p99<3s, failed\.rate<1%/m);
     expect(result.stdout).toMatch(/^✓ expect capacity >=1: (at least )?\d+(\.\d+)? wf\/s$/m);
 
     const document = readDocument(json);
@@ -44,8 +46,8 @@ describe('sched-bench capacity against the real dev server', () => {
     expect(['found', 'max-rate']).toContain(document.stopReason);
     expect(document.answer.capacity!).toBeGreaterThanOrEqual(1);
     expect(document.answer.capacity!).toBeLessThanOrEqual(4);
-    expect(document.settings).toMatchObject({ startRate: 1, stepDurationSeconds: 3, warmupSeconds: 0.5, precision: 0.5, maxRate: 4, slo: ['e2e.p99<1500ms', 'failed.rate<1%'] });
-    expect(document.config).toMatchObject({ slo: ['e2e.p99<1500ms', 'failed.rate<1%'], expect: '>=1', startRate: 1, worker: true });
+    expect(document.settings).toMatchObject({ startRate: 1, stepDurationSeconds: 3, warmupSeconds: 0.5, precision: 0.5, maxRate: 4, slo: ['e2e.p99<3s', 'failed.rate<1%'] });
+    expect(document.config).toMatchObject({ slo: ['e2e.p99<3s', 'failed.rate<1%'], expect: '>=1', startRate: 1, worker: true });
     expect(document.steps.length).toBeGreaterThanOrEqual(2);
     for (const step of document.steps) {
       expect(step.latency.e2e!.encoded.length, `step ${step.index + 1}`).toBeGreaterThan(10);
@@ -87,7 +89,7 @@ describe('sched-bench capacity against the real dev server', () => {
     const dir = emptyDir();
     const json = join(dir, 'capacity.json');
     const cli = new CliProcess([
-      'capacity', ...limitedServer(), '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '4s', '--json', json,
+      'capacity', ...limitedServer(), '--slo', 'e2e.p99<3s', '--start-rate', '1', '--step-duration', '4s', '--json', json,
     ], { announceReady: true });
     await cli.waitFor(/^Step 1 \(growth\): target 1 wf\/s/, 60_000);
     await cli.waitFor(/^Step 2 \(growth\): 2 wf\/s for 4s/, 30_000);
@@ -189,7 +191,7 @@ describe('sched-bench capacity on a second signal', () => {
     const dir = emptyDir();
     const [json, ndjson] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson')];
     const cli = new CliProcess([
-      'capacity', ...limitedServer(), '--slo', 'e2e.p99<1500ms', '--start-rate', '1', '--step-duration', '4s', '--json', json, '--ndjson', ndjson,
+      'capacity', ...limitedServer(), '--slo', 'e2e.p99<3s', '--start-rate', '1', '--step-duration', '4s', '--json', json, '--ndjson', ndjson,
     ], { announceReady: true });
     await cli.waitFor(/^Step 2 \(growth\): 2 wf\/s for 4s/, 60_000);
     cli.signal('SIGINT');
