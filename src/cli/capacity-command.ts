@@ -4,7 +4,7 @@ import { resolveCapacitySettings } from '../capacity/search.js';
 import type { CapacityResult, CapacitySettings, CapacityStep } from '../capacity/types.js';
 import { firstLine } from '../errors.js';
 import type { ServerHealthSnapshot } from '../metrics/server-health.js';
-import { formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
+import { formatAgent, formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
 import { formatCapacitySummary, formatExpectationLine, formatStepLine, latencyGroupsOf } from '../report/capacity.js';
 import { buildCapacityResult, capacityEndRecord, capacityStepRecord } from '../report/capacity-result.js';
 import { formatSeconds, formatServerHealthEvent, formatSessionEvent } from '../report/lines.js';
@@ -191,7 +191,7 @@ function agentsLine(event: DistributedEvent, step: number | undefined, config: R
 /** One line per agent lost during the step: `Step N: lost agent <name> (slice i, shard s): <reason>`; undefined: none. */
 export function lostAgentLines(result: CoordinatorResult, step: number | undefined): string | undefined {
   const lines = result.outcomes.flatMap((outcome) => outcome.status === 'lost'
-    ? [`Step ${step}: lost ${outcome.agent ? `agent ${outcome.agent}` : 'an unknown agent'} (slice ${outcome.index}, shard ${outcome.shard}): ${outcome.reason}`]
+    ? [`Step ${step}: lost ${formatAgent(outcome.agent)} (slice ${outcome.index}, shard ${outcome.shard}): ${outcome.reason}`]
     : []);
   return lines.length > 0 ? lines.join('\n') : undefined;
 }

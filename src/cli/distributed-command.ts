@@ -1,5 +1,5 @@
 import type { UnfinishedSlice } from '../agents/outcomes.js';
-import { formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
+import { formatAgent, formatAgentsReady, formatAgentsWaiting, formatControlConnected } from '../report/agents-lines.js';
 import { formatFinalLine, formatIntervalLine, formatStartLine, INTERRUPT_LINE } from '../report/lines.js';
 import { statsOfResult } from '../report/merge.js';
 import type { RunResult } from '../report/result.js';
@@ -63,10 +63,9 @@ function countsText(slice: UnfinishedSlice): string {
 /** The slices that did not finish, one line each: who, which slice, why, and the last counts heard. */
 function unfinishedLines(result: DistributedResult): string[] {
   const { outcomes } = result;
-  const agent = (name: string | null) => (name ? `agent ${name}` : 'an unknown agent');
   return [
-    ...outcomes.lost.map((slice) => `Lost ${agent(slice.agent)} (slice ${slice.index}, shard ${slice.shard}): ${slice.reason}; ${countsText(slice)}`),
-    ...outcomes.failed.map((slice) => `Slice ${slice.index} (shard ${slice.shard}) failed on ${agent(slice.agent)}: ${slice.reason}; ${countsText(slice)}`),
+    ...outcomes.lost.map((slice) => `Lost ${formatAgent(slice.agent)} (slice ${slice.index}, shard ${slice.shard}): ${slice.reason}; ${countsText(slice)}`),
+    ...outcomes.failed.map((slice) => `Slice ${slice.index} (shard ${slice.shard}) failed on ${formatAgent(slice.agent)}: ${slice.reason}; ${countsText(slice)}`),
     ...outcomes.notTaken.map((slice) => `Slice ${slice.index} (shard ${slice.shard}) was taken by no agent: ${slice.reason}`),
     ...(outcomes.mergeProblem ? [`The agents' results do not merge: ${outcomes.mergeProblem}`] : []),
   ];

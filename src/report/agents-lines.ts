@@ -15,3 +15,6 @@ export function formatAgentsWaiting(event: { needed: number; polling: readonly s
 export function formatAgentsReady(event: { agents: readonly string[] }): string {
   return `Agents polling: ${event.agents.join(', ')}`;
 }
+
+/** How an agent is named in a line: `agent <name>`, or `an unknown agent` when none ever said its name. */
+export const formatAgent = (name: string | null): string => (name ? `agent ${name}` : 'an unknown agent');

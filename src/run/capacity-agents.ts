@@ -7,16 +7,16 @@ import type { StepMeasurement, StepRunner } from '../capacity/types.js';
 import type { LatencySummary } from '../metrics/latency-histogram.js';
 import type { LatencyGroup } from '../metrics/thresholds.js';
 import type { FinishedSlice } from '../agents/outcomes.js';
+import { formatAgent } from '../report/agents-lines.js';
 import type { LatencyResult, ServerHealthResult } from '../report/result.js';
 import { exactShares } from '../agents/slices.js';
 import { ArrivalSchedule } from '../scheduler/load-model.js';
 import { systemClock } from '../shared/clock.js';
 import type { Workload } from '../scheduler/types.js';
-import { TemporalService } from '../temporal/temporal-service.js';
 import type { SessionSpec } from './session.js';
 import type { LoadSpec } from './load-spec.js';
 import {
-  startDistributedLoad, waitForAgents, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
+  controlConnector, openControl, startDistributedLoad, waitForAgents, type ControlService, type DistributedEvent, type DistributedResult, type DistributedRun, type DistributedSeams, type DistributedSpec,
 } from './distributed-run.js';
 
 /** How the search's steps are spread over the agents. Times in seconds. */
@@ -123,18 +123,17 @@ export function distributedStepRunner(load: AgentStepLoad): StepRunner {
 function whyIncomplete(result: DistributedResult, rate: number): string | undefined {
   const { outcomes } = result;
   const at = `the step at ${rate} wf/s`;
-  const agent = (name: string | null) => (name ? `agent ${name}` : 'an unknown agent');
   const lost = outcomes.lost[0];
-  if (lost) return `${agent(lost.agent)} was lost during ${at} (slice ${lost.index}, shard ${lost.shard}): ${lost.reason}`;
+  if (lost) return `${formatAgent(lost.agent)} was lost during ${at} (slice ${lost.index}, shard ${lost.shard}): ${lost.reason}`;
   const failed = outcomes.failed[0];
-  if (failed) return `slice ${failed.index} (shard ${failed.shard}) of ${at} failed on ${agent(failed.agent)}: ${failed.reason}`;
+  if (failed) return `slice ${failed.index} (shard ${failed.shard}) of ${at} failed on ${formatAgent(failed.agent)}: ${failed.reason}`;
   const notTaken = outcomes.notTaken[0];
   if (notTaken) return `slice ${notTaken.index} (shard ${notTaken.shard}) of ${at} was taken by no agent: ${notTaken.reason}`;
   if (outcomes.mergeProblem) return `the agents' results of ${at} do not merge: ${outcomes.mergeProblem}`;
   if (!result.merged) return `no agent finished its slice of ${at}`;
   // Every slice's own: the merged document keeps the first slice's stop reason only.
   const aborted = outcomes.finished.find((slice) => slice.stopReason === 'aborted');
-  if (aborted) return `${at} was aborted on ${agent(aborted.agent)} (slice ${aborted.index}): the server was unreachable longer than --max-outage`;
+  if (aborted) return `${at} was aborted on ${formatAgent(aborted.agent)} (slice ${aborted.index}): the server was unreachable longer than --max-outage`;
   return undefined;
 }
 
@@ -224,7 +223,7 @@ export function measurementOfSlices(result: DistributedResult, rate: number, ste
  * before them): closing it there does nothing; `close` closes it for good, at the search's end.
  */
 export function sharedControl(seams: DistributedSeams = {}): { seams: DistributedSeams; close(): Promise<void> } {
-  const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
+  const connect = controlConnector(seams);
   let shared: Promise<ControlService> | undefined;
   return {
     seams: {
@@ -256,13 +255,8 @@ export async function awaitAgents(
   spec: CapacityAgentsSpec, onEvent: (event: DistributedEvent) => void, options: { seams?: DistributedSeams; signal?: AbortSignal } = {},
 ): Promise<boolean> {
   const { seams = {}, signal } = options;
-  const { control } = spec;
-  const connect = seams.connectControl ?? ((settings) => TemporalService.connect(settings));
-  const service = await connect(control.connection);
+  const { service, client } = await openControl(spec.control, seams, onEvent);
   try {
-    await service.checkNamespace(control.namespace);
-    onEvent({ type: 'control-connected', address: service.address, namespace: control.namespace, taskQueue: control.taskQueue });
-    const client = service.coordinator(control.namespace, control.taskQueue);
     return await waitForAgents(client, spec, { clock: seams.clock ?? systemClock, ...(signal ? { signal } : {}), onEvent });
   } finally {
     await service.close();

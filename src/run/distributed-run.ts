@@ -134,6 +134,28 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promi
   });
 }
 
+/** How the control cluster is reached: the seams' stand-in, else a TemporalService. */
+export const controlConnector = (seams: DistributedSeams): NonNullable<DistributedSeams['connectControl']> =>
+  seams.connectControl ?? ((settings) => TemporalService.connect(settings));
+
+/**
+ * Connects to the control cluster and checks its namespace (closing the connection when that fails), then
+ * tells "control-connected": the service (the caller closes it) and the coordinator client on the control queue.
+ */
+export async function openControl(
+  control: DistributedSpec['control'], seams: DistributedSeams, onEvent: (event: DistributedEvent) => void,
+): Promise<{ service: ControlService; client: CoordinatorClient }> {
+  const service = await controlConnector(seams)(control.connection);
+  try {
+    await service.checkNamespace(control.namespace);
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  onEvent({ type: 'control-connected', address: service.address, namespace: control.namespace, taskQueue: control.taskQueue });
+  return { service, client: service.coordinator(control.namespace, control.taskQueue) };
+}
+
 /** The coordinator's workflow id for a run. */
 export const coordinatorWorkflowId = (runId: string): string => `sched-bench-coordinator-${runId}`;
 
@@ -212,12 +234,8 @@ class DistributedLoad implements DistributedRun {
     const { spec } = this;
     // A load that cannot be split is a usage error: told before anything waits.
     const slices = splitLoad(spec.load, spec.agents, this.runId);
-    const connect = this.seams.connectControl ?? ((settings) => TemporalService.connect(settings));
-    const service = await connect(spec.control.connection);
+    const { service, client } = await openControl(spec.control, this.seams, this.onEvent);
     try {
-      await service.checkNamespace(spec.control.namespace);
-      this.onEvent({ type: 'control-connected', address: service.address, namespace: spec.control.namespace, taskQueue: spec.control.taskQueue });
-      const client = service.coordinator(spec.control.namespace, spec.control.taskQueue);
       await this.waitForAgents(client);
       if (this.stopping.signal.aborted) return this.stoppedBeforeStart();
       const coordinator = await client.start(coordinatorWorkflowId(this.runId), {

@@ -98,32 +98,6 @@ export class ProtoWriter {
   }
 }
 
-export function varintBytes(value: number): Uint8Array {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a protobuf varint: ${value}`);
-  const bytes: number[] = [];
-  while (value >= 0x80) {
-    bytes.push((value % 0x80) | 0x80);
-    value = Math.floor(value / 0x80);
-  }
-  bytes.push(value);
-  return Uint8Array.from(bytes);
-}
-
-/** One field as read: its number and its value (varints as numbers, length-delimited fields as bytes). */
-export interface ProtoField {
-  number: number;
-  value: number | Uint8Array;
-}
-
-/** The fields of one message in wire order; fixed-width fields are skipped. Throws on malformed input. */
-export function* readFields(bytes: Uint8Array): Generator<ProtoField> {
-  const scanner = new ProtoScanner(bytes);
-  while (scanner.next()) {
-    if (scanner.isVarint) yield { number: scanner.field, value: scanner.value };
-    else if (scanner.isBytes) yield { number: scanner.field, value: scanner.subarray() };
-  }
-}
-
 /** Every value of field `number` (repeated fields in order). */
 export function fieldValues(bytes: Uint8Array, number: number): Array<number | Uint8Array> {
   const values: Array<number | Uint8Array> = [];
