@@ -3,7 +3,7 @@
  * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
  *
  * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
- * worker` serve both tools; rounds alternate Go, sched-bench, Go, sched-bench; what a tool did is
+ * worker` serve both tools; rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
  * tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
  * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
@@ -184,7 +184,14 @@ async function measureRound(tool: Tool, command: Command, windows: readonly Roun
   }
 }
 
-/** Alternating rounds, Go first: go, sched-bench, go, sched-bench…; per window, every round's measure. */
+/**
+ * Alternating rounds in balanced order, go, sched-bench, sched-bench, go, …: a server (or machine) that
+ * drifts over the run favours neither tool. Per window, every round's measure.
+ */
+export function roundOrder(round: number): readonly Tool[] {
+  return round % 2 === 1 ? ['go-runner', 'sched-bench'] : ['sched-bench', 'go-runner'];
+}
+
 async function alternate(
   rounds: number,
   commands: Record<Tool, Command>,
@@ -193,7 +200,7 @@ async function alternate(
 ): Promise<RoundMeasure[][]> {
   const byWindow: RoundMeasure[][] = timing.windows.map(() => []);
   for (let round = 1; round <= rounds; round++) {
-    for (const tool of ['go-runner', 'sched-bench'] as const) {
+    for (const tool of roundOrder(round)) {
       const results = await measureRound(tool, commands[tool], timing.windows, count);
       results.forEach((result, index) => {
         process.stderr.write(

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countOfOutput, goRunnerOf, peerFigures, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
+import { countOfOutput, goRunnerOf, peerFigures, roundOrder, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
 import { cpuSecondsOf, cpuSecondsOfStat, median, peakRssMegabytesOf, peakRssMegabytesOfStatus } from '../../bench/proc.js';
 
 describe('/proc parsing', () => {
@@ -74,6 +74,12 @@ describe('peer figures', () => {
     expect(byMetric['CPU per workflow, Go runner (dev server, start+wait, c50, steady)']).toMatchObject({ value: 2, unit: 'ms' });
     expect(byMetric['throughput, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 10, unit: 'wf/s' });
     expect(byMetric['peak RSS, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 150, unit: 'MB' });
+  });
+
+  it('orders the rounds go, sched-bench, sched-bench, go: a drift over the run favours neither tool', () => {
+    expect([1, 2, 3, 4].flatMap((round) => roundOrder(round))).toEqual([
+      'go-runner', 'sched-bench', 'sched-bench', 'go-runner', 'go-runner', 'sched-bench', 'sched-bench', 'go-runner',
+    ]);
   });
 
   it('names a tool that finished nothing instead of dividing by zero', () => {
