@@ -120,6 +120,18 @@ function memory(scenario: Scenario): string {
   return `start-only: ${startOnly}; start+wait: ${formatFigure(completed.value)} workflows${check(completed)}, ${memoryCase(scenario, (metric) => `${metric} (start+wait)`)}`;
 }
 
+function workerMemory(scenario: Scenario): string {
+  const completed = scenario.one(/^workflows completed/);
+  const peak = scenario.one('worker peak RSS (VmHWM)');
+  const minMax = scenario.one('worker RSS after warm-up, min / max');
+  const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
+  const drift = scenario.one('worker RSS drift: second half mean vs first half');
+  return (
+    `${formatFigure(completed.value)} workflows (${completed.metric.slice('workflows completed ('.length, -1)}): peak RSS ${formatFigure(peak.value)} MB${check(peak)}, ` +
+    `after warm-up ${range([minMax.value, max], 'MB')}, drift ${percent(drift.value)}${check(drift)}; worker CPU per workflow ${ms(scenario.value('worker CPU per workflow (start-up included)'))}`
+  );
+}
+
 /** The connections a results file measured, by their names in the metrics (older files have no http2). */
 const CONNECTIONS: Array<[string, string]> = [['http2', 'http2'], ['native', 'native'], ['grpc', 'grpc-js']];
 
@@ -244,6 +256,7 @@ function capacity(scenario: Scenario): string {
 const ROWS: ReadonlyArray<{ scenario: string; label: string; text: (scenario: Scenario) => string }> = [
   { scenario: 'open-loop-accuracy', label: '`open-loop-accuracy`', text: openLoopAccuracy },
   { scenario: 'memory', label: '`memory`', text: memory },
+  { scenario: 'worker-memory', label: '`worker-memory`, `sched-bench worker` alone', text: workerMemory },
   { scenario: 'client-cost', label: '`client-cost`', text: clientCost },
   { scenario: 'max-start-rate', label: '`max-start-rate`, the tool alone (fake frontend)', text: (scenario) => maxStartRate(scenario, 'fake frontend') },
   { scenario: 'max-start-rate', label: '`max-start-rate`, the dev server', text: (scenario) => maxStartRate(scenario, 'dev server') },

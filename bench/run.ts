@@ -4,6 +4,9 @@
  * these are measurements to compare as ratios within one run on a noisy machine, not pass/fail tests.
  *
  * Scenarios (pick with BENCH_SCENARIOS=a,b; BENCH_DURATION=<s> shortens every timed run):
+ * - worker-memory: a `sched-bench worker` process under a closed loop at concurrency 50 against the dev
+ *   server for BENCH_WORKER_MEMORY_SECONDS (120): its peak RSS (target ≤ 150 MB for a worker-only
+ *   process), whether RSS climbs after warm-up, its CPU per workflow.
  * - open-loop-accuracy: an open loop at a rate the server holds; started must be rate × duration ±1%.
  * - memory: RSS of an infinite run of 100 000 workflows, start-only and start+wait (open loop at
  *   1000/s against the fake frontend, so each takes 100 s), stays within ±10% after warm-up, its peak
@@ -45,7 +48,8 @@ import { capacity } from './capacity.js';
 import { cliLookupOf } from '../src/temporal/temporal-cli.js';
 import { startFakeFrontend } from './fake-frontend.js';
 import { peer, peerSettingsOf } from './peer.js';
-import { BIN, ROOT, startWorker } from './processes.js';
+import { cpuSecondsOf, peakRssMegabytesOf } from './proc.js';
+import { BIN, ROOT, sleep, spawnWatched, startWorker } from './processes.js';
 import { updateReadme, type BenchFigure } from './readme-figures.js';
 import { startup } from './startup.js';
 
@@ -216,6 +220,48 @@ async function memory(): Promise<Figure[]> {
 }
 
 /**
+ * A worker-only process's memory: `sched-bench worker` (its own defaults) under a closed loop at
+ * concurrency 50 against the dev server for BENCH_WORKER_MEMORY_SECONDS (120). Its peak RSS (VmHWM) is
+ * held against the issue's target for a worker-only process, 150 MB; RSS sampled every second after the
+ * first fifth must not climb (the halves within 10%). Also its CPU per workflow completed.
+ */
+const WORKER_MEMORY_TARGET_MB = 150;
+
+async function workerMemory(address: string): Promise<Figure[]> {
+  const seconds = Number(process.env.BENCH_WORKER_MEMORY_SECONDS ?? 120);
+  const taskQueue = `bench-worker-memory-${Date.now()}`;
+  const worker = spawnWatched(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue], undefined);
+  const samples: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = worker.child.pid === undefined ? undefined : rssMegabytes(worker.child.pid);
+    if (rss !== undefined) samples.push(rss);
+  }, 1000);
+  try {
+    await sleep(5000); // the worker loads and polls before the load begins
+    const run = await runCli(['infinite', '--address', address, '--task-queue', taskQueue, '--concurrency', '50', '--duration', `${seconds}s`, '--report-interval', '60']);
+    const pid = worker.child.pid;
+    if (worker.exited || pid === undefined) throw new Error(`worker-memory: the worker stopped: ${worker.stderrTail(3)}`);
+    const peak = peakRssMegabytesOf(pid);
+    const cpuMs = cpuSecondsOf(pid) * 1000;
+    const steady = samples.slice(Math.floor(samples.length / 5));
+    const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+    const half = Math.floor(steady.length / 2);
+    const drift = (average(steady.slice(half)) - average(steady.slice(0, half))) / Math.max(1, average(steady.slice(0, half)));
+    const completed = run.result.counts.completed;
+    return [
+      { scenario: 'worker-memory', metric: `workflows completed (closed loop c50, ${seconds} s, dev server)`, value: completed, unit: 'workflows' },
+      { scenario: 'worker-memory', metric: 'worker peak RSS (VmHWM)', value: peak, unit: 'MB', target: `≤ ${WORKER_MEMORY_TARGET_MB} MB`, pass: peak <= WORKER_MEMORY_TARGET_MB },
+      { scenario: 'worker-memory', metric: 'worker RSS after warm-up, min / max', value: Math.min(...steady), unit: `MB / ${Math.max(...steady).toFixed(1)} MB` },
+      { scenario: 'worker-memory', metric: 'worker RSS drift: second half mean vs first half', value: drift * 100, unit: '%', target: '≤ 10%', pass: Math.abs(drift) <= 0.1 },
+      { scenario: 'worker-memory', metric: 'worker CPU per workflow (start-up included)', value: cpuMs / Math.max(1, completed), unit: 'ms' },
+    ];
+  } finally {
+    clearInterval(sampler);
+    await worker.stop(30_000);
+  }
+}
+
+/**
  * The highest start rate: start-only closed loop at concurrency 100. Against the fake frontend the
  * tool is the limit (what it can drive); against the dev server the server is (what it can take).
  */
@@ -304,6 +350,7 @@ async function workloads(address: string): Promise<Figure[]> {
 
 const SCENARIOS: Record<string, (address: string, durationSeconds: number) => Promise<Figure[]>> = {
   memory,
+  'worker-memory': workerMemory,
   'open-loop-accuracy': openLoopAccuracy,
   'client-cost': clientCost,
   'max-start-rate': maxStartRate,

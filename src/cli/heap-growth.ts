@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * How far past the live heap V8 may let the old space grow before a full collection, in percent, in
- * a client-only run. V8 picks this factor itself, up to 4× on a machine with plenty of memory: a
+ * a client-only run and in `sched-bench worker`. V8 picks this factor itself, up to 4× on a machine with plenty of memory: a
  * client-only run, whose live heap stays at ~24 MB from the first second to the 100 000th workflow
  * (it keeps nothing per workflow), then swings between ~25 and ~100 MB of old space, and its RSS
  * between ~165 and ~225 MB. At 1.5× (measured 2026-11-30, 100 000 start-only workflows at 1000/s
@@ -25,10 +25,14 @@ export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string 
 }
 
 /**
- * Caps the old space's growth for a client-only run. V8 reads the flag whenever it sets the next
- * collection's limit, so setting it while running takes effect from the next collection on. Not for a
- * process with an embedded worker: its live heap (cached workflows) is large and long-lived, and a
- * tight factor there means frequent full collections of all of it.
+ * Caps the old space's growth for a client-only run and for `sched-bench worker`. V8 reads the flag
+ * whenever it sets the next collection's limit, so setting it while running takes effect from the next
+ * collection on. `sched-bench worker` (workflows on its main thread, a live heap of ~35 MB) otherwise
+ * let its old space swing up to ~105 MB between full collections: peak RSS 157–224 MB over 100 s at
+ * concurrency 50, against 139–141 MB capped, for ~10% more worker CPU per workflow (measured
+ * 2026-12-01, README "Workers"). Not for a run with an embedded worker: its live heap (cached workflows
+ * beside the load) is large and long-lived, and a tight factor there means frequent full collections
+ * of all of it.
  */
 export function limitHeapGrowth(): void {
   const flag = heapGrowthFlag(process.execArgv, process.env.NODE_OPTIONS);

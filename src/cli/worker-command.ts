@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { limitHeapGrowth } from './heap-growth.js';
 import { firstLine } from '../errors.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -24,6 +25,7 @@ function keepYoungGenerationSmall(): void {
  */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
   keepYoungGenerationSmall();
+  limitHeapGrowth();
   let worker: EchoWorker | undefined;
   // The port first: a busy one fails before any connection is made.
   const metricsServer = config.metricsPort === undefined ? undefined : await serveWorkerMetrics(config, () => worker, config.metricsPort, io);

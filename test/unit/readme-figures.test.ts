@@ -85,6 +85,20 @@ describe('figuresBlock', () => {
     );
   });
 
+  it('worker-memory: the worker’s peak against 150 MB, its range after warm-up, drift and CPU per workflow', () => {
+    const workerFigures = (peak: number): BenchFigure[] => [
+      figure('worker-memory', 'workflows completed (closed loop c50, 120 s, dev server)', 2400, 'workflows'),
+      { ...figure('worker-memory', 'worker peak RSS (VmHWM)', peak, 'MB'), target: '≤ 150 MB', pass: peak <= 150 },
+      figure('worker-memory', 'worker RSS after warm-up, min / max', 120, 'MB / 138.4 MB'),
+      { ...figure('worker-memory', 'worker RSS drift: second half mean vs first half', -1.5, '%'), target: '≤ 10%', pass: true },
+      figure('worker-memory', 'worker CPU per workflow (start-up included)', 19.4, 'ms'),
+    ];
+    expect(figuresBlock([{ date: '2026-12-01', figures: workerFigures(139.6) }])).toContain(
+      '| `worker-memory`, `sched-bench worker` alone | 2 400 workflows (closed loop c50, 120 s, dev server): peak RSS 140 MB ✓, after warm-up 120–138 MB, drift -1.5% ✓; worker CPU per workflow 19.4ms |',
+    );
+    expect(figuresBlock([{ date: '2026-12-01', figures: workerFigures(181) }])).toContain('peak RSS 181 MB ✗');
+  });
+
   it('names a figure it cannot find rather than printing a wrong one', () => {
     const broken: ResultsFile = { date: '2026-11-20', figures: [figure('eager-start', 'throughput (concurrency 10, eager off)', 30)] };
     expect(() => figuresBlock([broken])).toThrow(/eager-start has no figure "throughput \(concurrency 10, eager on\)"/);
