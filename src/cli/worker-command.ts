@@ -1,5 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { limitHeapGrowth } from './heap-growth.js';
+import { limitHeapGrowth } from './v8-tuning.js';
 import { firstLine } from '../errors.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
