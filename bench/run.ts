@@ -4,13 +4,13 @@
  * these are measurements to compare as ratios within one run on a noisy machine, not pass/fail tests.
  *
  * Scenarios (pick with BENCH_SCENARIOS=a,b; BENCH_DURATION=<s> shortens every timed run):
- * - worker-memory: a `sched-bench worker` process under a closed loop at concurrency 50 against the dev
- *   server for BENCH_WORKER_MEMORY_SECONDS (120): its peak RSS (target ≤ 150 MB for a worker-only
- *   process), whether RSS climbs after warm-up, its CPU per workflow.
  * - open-loop-accuracy: an open loop at a rate the server holds; started must be rate × duration ±1%.
  * - memory: RSS of an infinite run of 100 000 workflows, start-only and start+wait (open loop at
  *   1000/s against the fake frontend, so each takes 100 s), stays within ±10% after warm-up, its peak
  *   within 100 MB (BENCH_MEMORY_WORKFLOWS).
+ * - worker-memory: a `sched-bench worker` process under a closed loop at concurrency 50 against the dev
+ *   server for BENCH_WORKER_MEMORY_SECONDS (120): its peak RSS (target ≤ 150 MB for a worker-only
+ *   process), whether RSS climbs after warm-up, its CPU per workflow.
  * - client-cost: sched-bench's own CPU per workflow, closed loop at concurrency 10/50/200, start+wait
  *   and start-only, http2 connection (the default); native and grpc-js at 50 to compare
  *   (BENCH_CLIENT_SECONDS per case, 15).
@@ -160,6 +160,26 @@ async function clientCost(address: string): Promise<Figure[]> {
 }
 
 /**
+ * RSS samples (one a second) after the first fifth (warm-up): their mean, min and max, the largest
+ * deviation from the mean, and the drift of the second half's mean from the first's. A GC sawtooth
+ * swings both ways; a leak climbs, which the halves show.
+ */
+function steadiness(samples: readonly number[]): { mean: number; min: number; max: number; spread: number; drift: number } {
+  const steady = samples.slice(Math.floor(samples.length / 5));
+  const average = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  const mean = average(steady);
+  const half = Math.floor(steady.length / 2);
+  const firstHalf = average(steady.slice(0, half));
+  return {
+    mean,
+    min: Math.min(...steady),
+    max: Math.max(...steady),
+    spread: Math.max(...steady.map((value) => Math.abs(value - mean) / mean)),
+    drift: (average(steady.slice(half)) - firstHalf) / Math.max(1, firstHalf),
+  };
+}
+
+/**
  * Memory over an infinite run of BENCH_MEMORY_WORKFLOWS (100 000) workflows, start-only and then
  * start+wait: an open loop at 1000/s against the fake frontend (which also answers result waits; the
  * dev server would need a quarter of an hour for them), with the CLI's own defaults (no node flags).
@@ -185,13 +205,7 @@ async function memoryCase(address: string, workflows: number, wait: boolean): Pr
       },
     );
     clearInterval(sampler);
-    const steady = samples.slice(Math.floor(samples.length / 5));
-    const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-    const mean = average(steady);
-    const spread = Math.max(...steady.map((value) => Math.abs(value - mean) / mean));
-    // A GC sawtooth swings both ways; a leak climbs: compare the halves of the steady part.
-    const half = Math.floor(steady.length / 2);
-    const drift = (average(steady.slice(half)) - average(steady.slice(0, half))) / Math.max(1, average(steady.slice(0, half)));
+    const { mean, min, max, spread, drift } = steadiness(samples);
     const peak = run.result.client.maxRssMegabytes;
     // The start-only case keeps the figures' first names (README's table reads them); start+wait is marked.
     const of = (metric: string) => (wait ? `${metric} (start+wait)` : metric);
@@ -199,7 +213,7 @@ async function memoryCase(address: string, workflows: number, wait: boolean): Pr
     return [
       { scenario: 'memory', metric: `workflows ${wait ? 'completed' : 'started'} (infinite, ${wait ? 'start+wait' : 'start-only'}, open loop ${rate}/s, fake frontend)`, value: started, unit: 'workflows', target: `${workflows}`, pass: started === workflows },
       { scenario: 'memory', metric: of('RSS after warm-up, mean'), value: mean, unit: 'MB' },
-      { scenario: 'memory', metric: of('RSS after warm-up, min / max'), value: Math.min(...steady), unit: `MB / ${Math.max(...steady).toFixed(1)} MB` },
+      { scenario: 'memory', metric: of('RSS after warm-up, min / max'), value: min, unit: `MB / ${max.toFixed(1)} MB` },
       { scenario: 'memory', metric: of('peak RSS (maxRSS)'), value: peak, unit: 'MB', target: `≤ ${MEMORY_TARGET_MB} MB`, pass: peak <= MEMORY_TARGET_MB },
       { scenario: 'memory', metric: of('largest deviation from the mean'), value: spread * 100, unit: '%', target: '≤ 10%', pass: spread <= 0.1 },
       { scenario: 'memory', metric: of('drift: second half mean vs first half'), value: drift * 100, unit: '%', target: '≤ 10%', pass: Math.abs(drift) <= 0.1 },
@@ -243,15 +257,12 @@ async function workerMemory(address: string): Promise<Figure[]> {
     if (worker.exited || pid === undefined) throw new Error(`worker-memory: the worker stopped: ${worker.stderrTail(3)}`);
     const peak = peakRssMegabytesOf(pid);
     const cpuMs = cpuSecondsOf(pid) * 1000;
-    const steady = samples.slice(Math.floor(samples.length / 5));
-    const average = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-    const half = Math.floor(steady.length / 2);
-    const drift = (average(steady.slice(half)) - average(steady.slice(0, half))) / Math.max(1, average(steady.slice(0, half)));
+    const { min, max, drift } = steadiness(samples);
     const completed = run.result.counts.completed;
     return [
       { scenario: 'worker-memory', metric: `workflows completed (closed loop c50, ${seconds} s, dev server)`, value: completed, unit: 'workflows' },
       { scenario: 'worker-memory', metric: 'worker peak RSS (VmHWM)', value: peak, unit: 'MB', target: `≤ ${WORKER_MEMORY_TARGET_MB} MB`, pass: peak <= WORKER_MEMORY_TARGET_MB },
-      { scenario: 'worker-memory', metric: 'worker RSS after warm-up, min / max', value: Math.min(...steady), unit: `MB / ${Math.max(...steady).toFixed(1)} MB` },
+      { scenario: 'worker-memory', metric: 'worker RSS after warm-up, min / max', value: min, unit: `MB / ${max.toFixed(1)} MB` },
       { scenario: 'worker-memory', metric: 'worker RSS drift: second half mean vs first half', value: drift * 100, unit: '%', target: '≤ 10%', pass: Math.abs(drift) <= 0.1 },
       { scenario: 'worker-memory', metric: 'worker CPU per workflow (start-up included)', value: cpuMs / Math.max(1, completed), unit: 'ms' },
     ];

@@ -16,7 +16,7 @@ import type { CliLookup } from '../temporal/dev-server.js';
 import { newRunId } from '../temporal/temporal-service.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
 import { exitAfterCancel } from './forced-exit.js';
-import { limitHeapGrowth, optimizeHotPathSooner } from './v8-tuning.js';
+import { tuneClientOnlyLoad } from './v8-tuning.js';
 import type { CliIO } from './io.js';
 import type { RunConfig } from './options.js';
 import { checkOutputs, NdjsonWriter, usesStdout, writeOutput } from './outputs.js';
@@ -65,10 +65,8 @@ export async function runCapacityCommand(config: RunConfig, givenIO: CliIO, cliL
   const runId = given.runId ?? newRunId();
   const spec: CapacitySpec = { ...given, runId };
   const settings = resolveCapacitySettings(spec.search);
-  if (!spec.worker) {
-    limitHeapGrowth(); // a client-only search: keep its heap's headroom small
-    optimizeHotPathSooner();
-  } else io.err(EMBEDDED_WORKER_NOTE);
+  if (!spec.worker) tuneClientOnlyLoad();
+  else io.err(EMBEDDED_WORKER_NOTE);
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   const soFar: SearchSoFar = { runId, startedAt: new Date(), address: spec.connection.address, steps: [], handle: undefined };
   const outputs: CapacityOutputs = { config, spec, io, ndjson };

@@ -20,7 +20,7 @@ import { startLoad, type LoadEvent, type LoadResult } from '../run/load-run.js';
 import type { LoadSpec } from '../run/load-spec.js';
 import { VERSION } from '../version.js';
 import { exitCodeOf, type Outcome } from './exit-codes.js';
-import { limitHeapGrowth, optimizeHotPathSooner } from './v8-tuning.js';
+import { tuneClientOnlyLoad } from './v8-tuning.js';
 import type { CliIO } from './io.js';
 import type { LiveProgress } from './live-progress.js';
 import { specsFor, type CommandName, type RunConfig } from './options.js';
@@ -190,10 +190,7 @@ export async function runLoad(
   // Modules a run needs only for some options are loaded only then (start-up time and memory).
   const htmlReport = config.html ? await loadHtmlReport() : undefined;
   const LiveProgressClass = output === 'live' ? (await import('./live-progress.js')).LiveProgress : undefined;
-  if (!spec.worker) {
-    limitHeapGrowth(); // a client-only run: keep its heap's headroom small
-    optimizeHotPathSooner();
-  }
+  if (!spec.worker) tuneClientOnlyLoad();
   const ndjson = config.ndjson ? new NdjsonWriter(config.ndjson, (reason) => io.err(`sched-bench: ${reason}`)) : undefined;
   let printer: LoadPrinter | undefined;
   const run = startLoad(spec, (event) => printer?.onEvent(event));

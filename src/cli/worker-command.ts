@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { limitHeapGrowth } from './v8-tuning.js';
 import { firstLine } from '../errors.js';
 import { exitCodeOf } from './exit-codes.js';
 import type { CliIO } from './io.js';
@@ -8,24 +6,15 @@ import type { ShutdownSignals } from './signals.js';
 import { connectionSettings } from './connection.js';
 import { workerTuningOf } from './worker-tuning.js';
 import { formatWorkerSettings } from '../report/lines.js';
+import { tuneWorkerProcess } from './v8-tuning.js';
 import type { EchoWorker } from '../temporal/echo-worker.js';
-
-/**
- * Keeps V8's young generation at its initial size (1 MB per semi-space) instead of letting it grow to
- * 16 MB: a worker's garbage is short-lived, so scavenges stay cheap, and its peak RSS drops by ~20 MB
- * (README "Workers"). Set before the SDK loads, since V8 only applies it to later growth.
- */
-function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-}
 
 /**
  * `sched-bench worker`: hosts sched-bench's workflows (the EchoWorkflow and the workloads') on the task queue
  * until SIGINT/SIGTERM; with --metrics-port it serves its metrics for Prometheus meanwhile.
  */
 export async function runWorker(config: RunConfig, io: CliIO, signals: ShutdownSignals): Promise<number> {
-  keepYoungGenerationSmall();
-  limitHeapGrowth();
+  tuneWorkerProcess();
   let worker: EchoWorker | undefined;
   // The port first: a busy one fails before any connection is made.
   const metricsServer = config.metricsPort === undefined ? undefined : await serveWorkerMetrics(config, () => worker, config.metricsPort, io);
