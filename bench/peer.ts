@@ -2,8 +2,9 @@
  * The `peer` scenario: sched-bench side by side with the Go runner of temporalio/benchmark-workers
  * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
  *
- * Method (the one of ../shared/tools/peer_compare.py): one dev server and one separate `sched-bench
- * worker` serve both tools; rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
+ * Method (that of ../shared/tools/peer_compare.py, but for the task queue): one dev server serves both
+ * tools, and each round has its own task queue and a fresh separate `sched-bench worker` (roundTaskQueue
+ * says why); rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
  * tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
  * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
@@ -192,16 +193,28 @@ export function roundOrder(round: number): readonly Tool[] {
   return round % 2 === 1 ? ['go-runner', 'sched-bench'] : ['sched-bench', 'go-runner'];
 }
 
+/** What a round runs and counts with: the tool's command, the count, and what to stop after it. */
+interface RoundSetup {
+  command: Command;
+  count: () => Promise<number> | number;
+  teardown?: () => Promise<void>;
+}
+
 async function alternate(
   rounds: number,
-  commands: Record<Tool, Command>,
+  setUp: (tool: Tool, round: number) => Promise<RoundSetup>,
   timing: { windows: readonly RoundWindow[]; settleSeconds: number },
-  count: () => Promise<number> | number,
 ): Promise<RoundMeasure[][]> {
   const byWindow: RoundMeasure[][] = timing.windows.map(() => []);
   for (let round = 1; round <= rounds; round++) {
     for (const tool of roundOrder(round)) {
-      const results = await measureRound(tool, commands[tool], timing.windows, count);
+      const { command, count, teardown } = await setUp(tool, round);
+      let results: RoundMeasure[];
+      try {
+        results = await measureRound(tool, command, timing.windows, count);
+      } finally {
+        await teardown?.();
+      }
       results.forEach((result, index) => {
         process.stderr.write(
           `bench: peer round ${round} ${tool} ${windowLabel(timing.windows[index]!)}: ${result.count} in ${result.seconds.toFixed(1)} s, ` +
@@ -220,25 +233,36 @@ const WORKFLOW_TYPE = 'EchoWorkflow';
 const ECHO_INPUT = JSON.stringify({ message: 'Test scheduler', count: 1 });
 const TASK_QUEUE = 'bench-peer';
 
-function goCommand(runner: string, address: string, concurrency: number, wait: boolean): Command {
+/**
+ * The task queue of one round against the dev server. Start-only leaves a backlog (starts outpace the
+ * worker several times over): on a shared queue every round but the first would inherit the rounds
+ * before it, and the first tool measured would always run against a server with nothing queued (on
+ * 2026-12-01 the first start-only round counted 2 090 starts, the next three 1 943, 1 841, 1 934).
+ * Each round has its own queue and its own fresh worker; what earlier rounds left stays unpolled.
+ */
+export function roundTaskQueue(wait: boolean, round: number, tool: Tool): string {
+  return `${TASK_QUEUE}-${wait ? 'wait' : 'start'}-${round}-${tool}`;
+}
+
+function goCommand(runner: string, address: string, concurrency: number, wait: boolean, taskQueue = TASK_QUEUE): Command {
   // Every setting as a flag: the runner reads TEMPORAL_* variables for flags not given.
   return {
     file: runner,
-    args: ['-c', String(concurrency), '-t', WORKFLOW_TYPE, '-tq', TASK_QUEUE, '-n', 'default', `-w=${wait}`, ECHO_INPUT],
+    args: ['-c', String(concurrency), '-t', WORKFLOW_TYPE, '-tq', taskQueue, '-n', 'default', `-w=${wait}`, ECHO_INPUT],
     env: { ...process.env, TEMPORAL_GRPC_ENDPOINT: address },
   };
 }
 
-function schedBenchCommand(address: string, concurrency: number, wait: boolean): Command {
+function schedBenchCommand(address: string, concurrency: number, wait: boolean, taskQueue = TASK_QUEUE): Command {
   return {
     file: process.execPath,
-    args: [BIN, 'infinite', '--address', address, '--task-queue', TASK_QUEUE, '--concurrency', String(concurrency), '--report-interval', '60', ...(wait ? [] : ['--no-wait'])],
+    args: [BIN, 'infinite', '--address', address, '--task-queue', taskQueue, '--concurrency', String(concurrency), '--report-interval', '60', ...(wait ? [] : ['--no-wait'])],
   };
 }
 
-/** Counts workflows of the peer task queue on the server, as `temporal workflow count` reports them. */
-function serverCounter(cli: string, address: string, completedOnly: boolean): () => Promise<number> {
-  const query = `WorkflowType="${WORKFLOW_TYPE}" AND TaskQueue="${TASK_QUEUE}"${completedOnly ? ' AND ExecutionStatus="Completed"' : ''}`;
+/** Counts workflows of a task queue on the server, as `temporal workflow count` reports them. */
+function serverCounter(cli: string, address: string, taskQueue: string, completedOnly: boolean): () => Promise<number> {
+  const query = `WorkflowType="${WORKFLOW_TYPE}" AND TaskQueue="${taskQueue}"${completedOnly ? ' AND ExecutionStatus="Completed"' : ''}`;
   return () =>
     new Promise((resolve, reject) => {
       execFile(cli, ['workflow', 'count', '--address', address, '--query', query], (error, stdout, stderr) => {
@@ -254,28 +278,27 @@ function serverCounter(cli: string, address: string, completedOnly: boolean): ()
     });
 }
 
-/** Both tools against the dev server: closed loop start+wait and start-only, concurrency 50. */
+/** How long a round's fresh worker has to load and poll before the tool starts. */
+const WORKER_READY_MS = 5000;
+
+/** Both tools against the dev server: closed loop start+wait and start-only, concurrency 50; each round on its own task queue and worker. */
 async function againstDevServer(runner: string, address: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const cli = findTemporalCli(cliLookupOf(process.env));
-  const worker = startWorker(address, TASK_QUEUE);
   const figures: BenchFigure[] = [];
-  try {
-    await sleep(5000); // the worker loads and polls before the first round
-    for (const wait of [true, false]) {
-      const windows = devServerWindows(seconds);
-      const measured = await alternate(
-        rounds,
-        { 'go-runner': goCommand(runner, address, 50, wait), 'sched-bench': schedBenchCommand(address, 50, wait) },
-        { windows, settleSeconds: 5 },
-        serverCounter(cli, address, wait),
-      );
-      windows.forEach((window, index) => {
-        const label = `dev server, ${wait ? 'start+wait' : 'start-only'}, c50, ${windowLabel(window)}`;
-        figures.push(...peerFigures({ label, per: wait ? 'workflow' : 'start', rateUnit: 'wf/s' }, measured[index]!));
-      });
-    }
-  } finally {
-    await worker.stop();
+  for (const wait of [true, false]) {
+    const windows = devServerWindows(seconds);
+    const setUp = async (tool: Tool, round: number): Promise<RoundSetup> => {
+      const taskQueue = roundTaskQueue(wait, round, tool);
+      const worker = startWorker(address, taskQueue);
+      await sleep(WORKER_READY_MS);
+      const command = tool === 'go-runner' ? goCommand(runner, address, 50, wait, taskQueue) : schedBenchCommand(address, 50, wait, taskQueue);
+      return { command, count: serverCounter(cli, address, taskQueue, wait), teardown: () => worker.stop() };
+    };
+    const measured = await alternate(rounds, setUp, { windows, settleSeconds: 5 });
+    windows.forEach((window, index) => {
+      const label = `dev server, ${wait ? 'start+wait' : 'start-only'}, c50, ${windowLabel(window)}`;
+      figures.push(...peerFigures({ label, per: wait ? 'workflow' : 'start', rateUnit: 'wf/s' }, measured[index]!));
+    });
   }
   return figures;
 }
@@ -289,12 +312,12 @@ async function againstFakeFrontend(runner: string, rounds: number, seconds: numb
   const figures: BenchFigure[] = [];
   try {
     for (const wait of [false, true]) {
-      const measured = await alternate(
-        rounds,
-        { 'go-runner': goCommand(runner, fake.address, 100, wait), 'sched-bench': schedBenchCommand(fake.address, 100, wait) },
-        { windows: [{ fromSeconds: seconds / 4, toSeconds: seconds }], settleSeconds: 1 },
-        wait ? () => fake.resultsAnswered : () => fake.startsAnswered,
-      );
+      const count = wait ? () => fake.resultsAnswered : () => fake.startsAnswered;
+      const setUp = async (tool: Tool): Promise<RoundSetup> => ({
+        command: tool === 'go-runner' ? goCommand(runner, fake.address, 100, wait) : schedBenchCommand(fake.address, 100, wait),
+        count,
+      });
+      const measured = await alternate(rounds, setUp, { windows: [{ fromSeconds: seconds / 4, toSeconds: seconds }], settleSeconds: 1 });
       const label = `fake frontend, ${wait ? 'start+wait' : 'start-only'}, c100, steady`;
       figures.push(...peerFigures(wait ? { label, per: 'workflow', rateUnit: 'wf/s' } : { label, per: 'start', rateUnit: 'starts/s' }, measured[0]!));
     }

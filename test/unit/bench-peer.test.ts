@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countOfOutput, goRunnerOf, peerFigures, roundOrder, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
+import { countOfOutput, goRunnerOf, peerFigures, roundOrder, roundTaskQueue, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
 import { cpuSecondsOf, cpuSecondsOfStat, median, peakRssMegabytesOf, peakRssMegabytesOfStatus } from '../../bench/proc.js';
 
 describe('/proc parsing', () => {
@@ -80,6 +80,12 @@ describe('peer figures', () => {
     expect([1, 2, 3, 4].flatMap((round) => roundOrder(round))).toEqual([
       'go-runner', 'sched-bench', 'sched-bench', 'go-runner', 'go-runner', 'sched-bench', 'sched-bench', 'go-runner',
     ]);
+  });
+
+  it('gives every round against the dev server a task queue of its own: no round inherits another one\'s backlog', () => {
+    const queues = [true, false].flatMap((wait) => [1, 2].flatMap((round) => roundOrder(round).map((tool) => roundTaskQueue(wait, round, tool))));
+    expect(new Set(queues).size).toBe(8);
+    expect(roundTaskQueue(false, 2, 'sched-bench')).toBe('bench-peer-start-2-sched-bench');
   });
 
   it('names a tool that finished nothing instead of dividing by zero', () => {
