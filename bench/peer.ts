@@ -222,7 +222,9 @@ async function alternate(
         );
         byWindow[index]!.push(result);
       });
-      await sleep(timing.settleSeconds * 1000); // in-flight workflows of this round finish before the next
+      // The server's own after-work of this round (visibility, its worker's polls ending) before the next
+      // tool launches; what the round left running stays on its own task queue.
+      await sleep(timing.settleSeconds * 1000);
     }
   }
   return byWindow;
