@@ -2,9 +2,9 @@
  * The `peer` scenario: sched-bench side by side with the Go runner of temporalio/benchmark-workers
  * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
  *
- * Method (that of ../shared/tools/peer_compare.py, but for the task queue): one dev server serves both
- * tools, and each round has its own task queue and a fresh separate `sched-bench worker` (roundTaskQueue
- * says why); rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
+ * Method (that of ../shared/tools/peer_compare.py, but for the task queue and the warm-up): one dev
+ * server serves both tools, warmed up by a discarded load first (warmUpServer says why), and each round
+ * has its own task queue and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
  * counted on the server (completed workflows, or started ones for start-only), not taken from the
  * tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
  * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
@@ -283,10 +283,33 @@ function serverCounter(cli: string, address: string, taskQueue: string, complete
 /** How long a round's fresh worker has to load and poll before the tool starts. */
 const WORKER_READY_MS = 5000;
 
+/**
+ * Load the fresh dev server carries before the first measured round, discarded: a server with an empty
+ * database serves more than it does once a few thousand workflows are in it, and the first round is
+ * always the Go runner's (on 2026-12-01 the first start+wait round counted 702 completions in 60–120 s,
+ * the next three 613, 614, 618). Start+wait at concurrency 50, on a queue of its own.
+ */
+async function warmUpServer(address: string, seconds: number): Promise<void> {
+  const taskQueue = `${TASK_QUEUE}-warm-up`;
+  const worker = startWorker(address, taskQueue);
+  try {
+    await sleep(WORKER_READY_MS);
+    const { file, args } = schedBenchCommand(address, 50, true, taskQueue);
+    const load = spawnWatched(file, args, undefined);
+    await sleep(seconds * 1000);
+    if (load.exited) throw new Error(`peer: the server's warm-up load stopped early: ${load.stderrTail(3)}`);
+    await load.stop(60_000);
+  } finally {
+    await worker.stop();
+  }
+  process.stderr.write(`bench: peer: the dev server warmed up for ${seconds} s (start+wait, c50, not measured)\n`);
+}
+
 /** Both tools against the dev server: closed loop start+wait and start-only, concurrency 50; each round on its own task queue and worker. */
 async function againstDevServer(runner: string, address: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const cli = findTemporalCli(cliLookupOf(process.env));
   const figures: BenchFigure[] = [];
+  await warmUpServer(address, seconds / 2);
   for (const wait of [true, false]) {
     const windows = devServerWindows(seconds);
     const setUp = async (tool: Tool, round: number): Promise<RoundSetup> => {
