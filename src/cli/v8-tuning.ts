@@ -24,6 +24,20 @@ export const CLIENT_HEAP_GROWING_PERCENT = 50;
  */
 export const LOAD_INTERRUPT_BUDGET = 16_000;
 
+/**
+ * How long V8's memory reducer waits before it starts, ms: its longest, so it never starts. The reducer
+ * collects when the allocation rate is low, as it is in a load of tens of workflows a second, and its
+ * collections skip V8's retaining of maps that optimized code depends on: every map of a short-lived
+ * object that no instance holds at that moment dies (the hot path's protobuf writers and readers, Node's
+ * socket write requests), and the ~25 optimized functions that depend on them are thrown away and
+ * compiled again. Traced 2026-12-01 (client-only start+wait, concurrency 50, dev server): a pair of such
+ * collections 10–16 s into the load, then every minute or so, each followed by ~300 ms of compiling;
+ * none without it. A load's live heap is ~10 MB (a worker's ~35 MB), little to give back, and its
+ * growth stays capped (above). V8 reads the delay when the reducer is first armed, early in start-up:
+ * it is set before the CLI loads (tuneProcessStart).
+ */
+export const MEMORY_REDUCER_DELAY_MS = 2_147_483_647;
+
 /** `--name=value` unless the user gave `--name` (dashes or underscores, as V8 takes them) in node's flags or NODE_OPTIONS: theirs wins. */
 function unlessUserSet(name: string, value: number, execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
   const given = new RegExp(`--${name.split('-').join('[-_]')}(?=[=\\s]|$)`);
@@ -39,6 +53,11 @@ export function heapGrowthFlag(execArgv: readonly string[], nodeOptions: string 
 /** The V8 flag that lets the load's hot path be optimized sooner, or undefined when the user chose a budget of their own. */
 export function interruptBudgetFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
   return unlessUserSet('interrupt-budget', LOAD_INTERRUPT_BUDGET, execArgv, nodeOptions);
+}
+
+/** The V8 flag that keeps the memory reducer from starting, or undefined when the user chose a delay of their own. */
+export function memoryReducerDelayFlag(execArgv: readonly string[], nodeOptions: string | undefined): string | undefined {
+  return unlessUserSet('gc-memory-reducer-start-delay-ms', MEMORY_REDUCER_DELAY_MS, execArgv, nodeOptions);
 }
 
 /** The flag unless the user set their own; V8 applies these while running (from the next collection, the next tier-up check). */
@@ -70,4 +89,12 @@ export function tuneClientOnlyLoad(): void {
 export function tuneWorkerProcess(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   setUnlessUserSet(heapGrowthFlag);
+}
+
+/**
+ * Every command, first thing (bin/sched-bench, before the CLI's modules load): V8's memory reducer kept
+ * from starting (MEMORY_REDUCER_DELAY_MS says why), unless the user chose a delay of their own.
+ */
+export function tuneProcessStart(): void {
+  setUnlessUserSet(memoryReducerDelayFlag);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_HEAP_GROWING_PERCENT, heapGrowthFlag, interruptBudgetFlag, LOAD_INTERRUPT_BUDGET } from '../../src/cli/v8-tuning.js';
+import { CLIENT_HEAP_GROWING_PERCENT, heapGrowthFlag, interruptBudgetFlag, LOAD_INTERRUPT_BUDGET, MEMORY_REDUCER_DELAY_MS, memoryReducerDelayFlag } from '../../src/cli/v8-tuning.js';
 
 describe('the heap growth of a client-only run', () => {
   it('is capped by default', () => {
@@ -32,5 +32,21 @@ describe('the interrupt budget of a client-only load', () => {
 
   it('is not mistaken for a longer flag of the same beginning', () => {
     expect(interruptBudgetFlag(['--interrupt-budget-for-feedback-allocation=100'], undefined)).toBe(`--interrupt-budget=${LOAD_INTERRUPT_BUDGET}`);
+  });
+});
+
+describe("V8's memory reducer", () => {
+  it('is kept from starting by default: its delay is the longest V8 takes (a 32-bit int)', () => {
+    expect(MEMORY_REDUCER_DELAY_MS).toBe(2 ** 31 - 1);
+    expect(memoryReducerDelayFlag([], undefined)).toBe(`--gc-memory-reducer-start-delay-ms=${MEMORY_REDUCER_DELAY_MS}`);
+    expect(memoryReducerDelayFlag(['--heap-growing-percent=200'], '--enable-source-maps')).toBe(`--gc-memory-reducer-start-delay-ms=${MEMORY_REDUCER_DELAY_MS}`);
+  });
+
+  it.each([
+    [['--gc-memory-reducer-start-delay-ms=8000'], undefined],
+    [['--gc_memory_reducer_start_delay_ms=1'], undefined],
+    [[], '--gc-memory-reducer-start-delay-ms=8000'],
+  ])('leaves a delay the user chose alone (node flags %j, NODE_OPTIONS %j)', (execArgv, nodeOptions) => {
+    expect(memoryReducerDelayFlag(execArgv, nodeOptions)).toBeUndefined();
   });
 });
