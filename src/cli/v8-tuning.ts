@@ -13,16 +13,16 @@ import { setFlagsFromString } from 'node:v8';
 export const CLIENT_HEAP_GROWING_PERCENT = 50;
 
 /**
- * The bytecode a function runs before V8 considers optimizing it, once a client-only load begins: a
- * quarter of V8's default (67 584). At tens of workflows a second the hot path (HTTP/2 frames, HPACK,
- * protobuf, the scheduler) otherwise runs interpreted for about a minute and is optimized piecemeal
- * well past it. Set when the load starts, so start-up code, run once, is not optimized for nothing.
- * Measured 2026-12-01 (start+wait, concurrency 50, dev server and a separate worker, 70 s runs, three
- * alternating rounds): CPU per workflow from 10 to 40 s 1.07–1.41 ms against 1.59–1.62 ms; the first
- * 10 s cost ~0.2 s more CPU, so a whole 70 s run costs about the same. 8 000 did about as well as
- * 16 000 in a trial, with more CPU in the first seconds.
+ * The bytecode a function runs before V8 considers optimizing it, once a client-only load begins: 2 000,
+ * a thirty-fourth of V8's default (67 584). At tens of workflows a second the hot path (HTTP/2 frames,
+ * HPACK, protobuf, the scheduler) otherwise runs interpreted for about a minute and is optimized
+ * piecemeal well past it. Set when the load starts, so start-up code, run once, is not optimized for
+ * nothing. Measured 2026-12-01 (start+wait, concurrency 50, dev server at ~10 wf/s and a separate
+ * worker, 70 s runs, two alternating rounds, the budget given as node's flag, memory reducer off): CPU
+ * per workflow from 10 to 40 s 2.13 / 2.09 ms at 16 000 (the earlier choice), 1.55 / 1.32 ms at 4 000,
+ * 1.32 / 1.28 ms at 2 000; from 40 to 70 s 1.25–1.44 ms for all three.
  */
-export const LOAD_INTERRUPT_BUDGET = 16_000;
+export const LOAD_INTERRUPT_BUDGET = 2_000;
 
 /**
  * How long V8's memory reducer waits before it starts, ms: its longest, so it never starts. The reducer
