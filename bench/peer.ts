@@ -3,10 +3,10 @@
  * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
  *
  * Method (that of ../shared/tools/peer_compare.py, but for the task queue and the warm-up): one dev
- * server serves both tools, warmed up by a discarded load first (warmUpServer says why), and each round
- * has its own task queue and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate Go, sched-bench, sched-bench, Go, …; what a tool did is
- * counted on the server (completed workflows, or started ones for start-only), not taken from the
- * tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
+ * server serves both tools, warmed up by a discarded load first (warmUpServer), and each round has its
+ * own task queue and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate
+ * Go, sched-bench, sched-bench, Go, …; what a tool did is counted on the server (completed workflows,
+ * or started ones for start-only), not taken from the tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
  * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
  * JIT within about a minute at these rates, so the early window shows the warming tool, the late one the
  * warm tool. A window opens at its time (or once the tool has counted something): the server-side count
@@ -284,10 +284,11 @@ function serverCounter(cli: string, address: string, taskQueue: string, complete
 const WORKER_READY_MS = 5000;
 
 /**
- * Load the fresh dev server carries before the first measured round, discarded: a server with an empty
- * database serves more than it does once a few thousand workflows are in it, and the first round is
- * always the Go runner's (on 2026-12-01 the first start+wait round counted 702 completions in 60–120 s,
- * the next three 613, 614, 618). Start+wait at concurrency 50, on a queue of its own.
+ * Load the fresh dev server carries before the first measured round, discarded, so that round (always
+ * the Go runner's) does not alone meet a server with an empty database. It does not explain the first
+ * round's excess: on 2026-12-01 the first start+wait round counted 702 completions in 60–120 s against
+ * 613, 614, 618 without the warm-up, and 704 against 574, 592, 586 with it. Start+wait at concurrency
+ * 50, on a queue of its own.
  */
 async function warmUpServer(address: string, seconds: number): Promise<void> {
   const taskQueue = `${TASK_QUEUE}-warm-up`;

@@ -12,7 +12,7 @@ function ephemeralRangeStart(): number {
     const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
     if (Number.isInteger(first) && first > 11_000) return first;
   } catch {
-    // not Linux: fall back to the IANA dynamic range's start, below which the other systems stay too
+    // not Linux: Linux's default start, below the IANA dynamic range (49152) that other systems use
   }
   return 32_768;
 }
