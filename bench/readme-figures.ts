@@ -79,6 +79,11 @@ export function formatFigure(value: number): string {
   return Math.abs(value) >= 1000 ? rounded.replace(/\B(?=(\d{3})+$)/g, ' ') : rounded;
 }
 
+/** A count as it is, digits grouped (99 999 must not read as 100 000). */
+const formatCount = (value: number): string => String(Math.round(value)).replace(/\B(?=(\d{3})+$)/g, ' ');
+/** `99 999 of 100 000 workflows ✗` when a count misses its target, `100 000 workflows ✓` when it meets it. */
+const countOf = (figure: BenchFigure): string =>
+  `${formatCount(figure.value)}${figure.pass === false && figure.target ? ` of ${formatCount(Number(figure.target))}` : ''} workflows${check(figure)}`;
 const ms = (value: number): string => formatMillis(value);
 const percent = (value: number): string => `${Math.abs(value) < 10 ? value.toFixed(1) : value.toFixed(0)}%`;
 const range = (values: number[], unit: string): string => {
@@ -114,10 +119,10 @@ function memoryCase(scenario: Scenario, of: (metric: string) => string | RegExp)
 function memory(scenario: Scenario): string {
   const started = scenario.one(/^workflows started/);
   // The start-only mean was once named with the node flags it ran with: matched by its beginning.
-  const startOnly = `${formatFigure(started.value)} workflows${check(started)}; ${memoryCase(scenario, (metric) => (metric === 'RSS after warm-up, mean' ? /^RSS after warm-up, mean/ : metric))}`;
+  const startOnly = `${countOf(started)}; ${memoryCase(scenario, (metric) => (metric === 'RSS after warm-up, mean' ? /^RSS after warm-up, mean/ : metric))}`;
   const completed = scenario.find(/^workflows completed/);
   if (!completed) return startOnly;
-  return `start-only: ${startOnly}; start+wait: ${formatFigure(completed.value)} workflows${check(completed)}, ${memoryCase(scenario, (metric) => `${metric} (start+wait)`)}`;
+  return `start-only: ${startOnly}; start+wait: ${countOf(completed)}, ${memoryCase(scenario, (metric) => `${metric} (start+wait)`)}`;
 }
 
 function workerMemory(scenario: Scenario): string {
@@ -127,7 +132,7 @@ function workerMemory(scenario: Scenario): string {
   const max = Number(/([\d.]+) MB$/.exec(minMax.unit)?.[1]);
   const drift = scenario.one('worker RSS drift: second half mean vs first half');
   return (
-    `${formatFigure(completed.value)} workflows (${completed.metric.slice('workflows completed ('.length, -1)}): peak RSS ${formatFigure(peak.value)} MB${check(peak)}, ` +
+    `${formatCount(completed.value)} workflows (${completed.metric.slice('workflows completed ('.length, -1)}): peak RSS ${formatFigure(peak.value)} MB${check(peak)}, ` +
     `after warm-up ${range([minMax.value, max], 'MB')}, drift ${percent(drift.value)}${check(drift)}; worker CPU per workflow ${ms(scenario.value('worker CPU per workflow (start-up included)'))}`
   );
 }
