@@ -7,10 +7,20 @@ import { FakeLauncher, type FakeLauncherOptions } from '../helpers/fake-launcher
 type Setup = Omit<SchedulerOptions, 'launcher' | 'clock' | 'sink' | 'reportInterval'> & {
   reportInterval?: number;
   launcher?: Omit<FakeLauncherOptions, 'clock'>;
+  clock?: FakeClock;
 };
 
-function setup({ launcher, reportInterval = 1, ...options }: Setup) {
-  const clock = new FakeClock();
+/**
+ * Node's timers count from the event loop's time in whole milliseconds, so one may fire up to a
+ * millisecond before its delay has passed by the clock: this one fires every timer of 2 ms or more 1 ms early.
+ */
+class EarlyTimersClock extends FakeClock {
+  override setTimeout(callback: () => void, delayMs: number) {
+    return super.setTimeout(callback, delayMs >= 2 ? delayMs - 1 : delayMs);
+  }
+}
+
+function setup({ launcher, reportInterval = 1, clock = new FakeClock(), ...options }: Setup) {
   const fake = new FakeLauncher({ clock, ...launcher });
   const startTimes: number[] = [];
   const recordingLauncher = {
@@ -49,6 +59,27 @@ describe('open loop (--rate)', () => {
     const run = scheduler.runInfinite({ duration: 60 });
     await clock.advance(61_000);
     expect((await run).started).toBe(250 * 60);
+  });
+
+  it('launches the last arrival due before the time limit even when the limit\'s timer fires early', async () => {
+    // Arrivals at 0, 1, …, 999 ms; the limit's timer, armed for 1000 ms, fires at 999 ms, before the last one's.
+    const { clock, scheduler } = setup({ concurrency: 1000, rate: 1000, launcher: { startMs: 1, runMs: 5 }, clock: new EarlyTimersClock() });
+    const run = scheduler.runInfinite({ duration: 1 });
+    await clock.advance(2000);
+    const stats = await run;
+    expect(stats).toMatchObject({ stopReason: 'time-limit', launched: 1000, completed: 1000, missedArrivals: 0 });
+  });
+
+  it('ends the stages no earlier than their end when the timer fires early', async () => {
+    const { clock, scheduler } = setup({
+      concurrency: 1000, rate: 0, stages: [{ durationMs: 1000, target: 1000 }, { durationMs: 1000, target: 1000 }],
+      launcher: { startMs: 1, runMs: 5 }, clock: new EarlyTimersClock(),
+    });
+    const run = scheduler.runInfinite({});
+    await clock.advance(3000);
+    const stats = await run;
+    // The ramp's 500 arrivals and the hold's 1000 (the last due at 1999 ms).
+    expect(stats).toMatchObject({ stopReason: 'stages-done', launched: 1500, missedArrivals: 0 });
   });
 
   it('when the cap holds starts back: counts late starts, records lateness, measures from the intended time', async () => {
