@@ -20,6 +20,13 @@ class EarlyTimersClock extends FakeClock {
   }
 }
 
+/** Short timers rounded up to the next millisecond, as Node does with a fraction of one: an arrival's may come due with the limit's. */
+class LateShortTimersClock extends FakeClock {
+  override setTimeout(callback: () => void, delayMs: number) {
+    return super.setTimeout(callback, delayMs < 2 ? delayMs + 1 : delayMs);
+  }
+}
+
 function setup({ launcher, reportInterval = 1, clock = new FakeClock(), ...options }: Setup) {
   const fake = new FakeLauncher({ clock, ...launcher });
   const startTimes: number[] = [];
@@ -68,6 +75,17 @@ describe('open loop (--rate)', () => {
     await clock.advance(2000);
     const stats = await run;
     expect(stats).toMatchObject({ stopReason: 'time-limit', launched: 1000, completed: 1000, missedArrivals: 0 });
+  });
+
+  it('launches the arrivals due before the limit when the limit\'s timer runs before theirs', async () => {
+    // The arrival due at 999 ms is armed at 998 ms and comes due at 1000 ms, with the limit, whose timer runs
+    // first. Workflows outlast the second, so no completion wakes the loop meanwhile.
+    const { clock, scheduler } = setup({ concurrency: 1000, rate: 1000, launcher: { startMs: 2000, runMs: 2000 }, clock: new LateShortTimersClock() });
+    const run = scheduler.runInfinite({ duration: 1 });
+    await clock.advance(6000);
+    const stats = await run;
+    expect(stats).toMatchObject({ stopReason: 'time-limit', launched: 1000, completed: 1000, missedArrivals: 0 });
+    expect(scheduler.metrics.startLateness.summary().max).toBe(1); // the last one, launched 1 ms late
   });
 
   it('ends the stages no earlier than their end when the timer fires early', async () => {
