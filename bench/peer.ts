@@ -4,11 +4,11 @@
  *
  * Method (that of ../shared/tools/peer_compare.py, but for the task queue and the warm-up): one dev
  * server of the scenario's own serves both tools, without the run-id search attribute (againstDevServer
- * says why), warmed up by a discarded load first (warmUpServer), and each round has its
- * own task queue and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate
- * Go, sched-bench, sched-bench, Go, …; what a tool did is counted on the server (completed workflows,
- * or started ones for start-only), not taken from the tool's own report. Against the dev server each round has two windows (devServerWindows: 10–40 s and
- * 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
+ * says why), warmed up by a discarded load first (warmUpServer), and each round has its own task queue
+ * and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate Go, sched-bench,
+ * sched-bench, Go, …; what a tool did is counted on the server (completed workflows, or started ones for
+ * start-only), not taken from the tool's own report. Against the dev server each round has two windows
+ * (devServerWindows: 10–40 s and 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
  * JIT within about a minute at these rates, so the early window shows the warming tool, the late one the
  * warm tool. A window opens at its time (or once the tool has counted something): the server-side count
  * and the tool's CPU (/proc/<pid>/stat, all threads) between its bounds, so start-up costs are left out;

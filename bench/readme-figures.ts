@@ -76,11 +76,13 @@ class Scenario {
 /** Three significant digits; thousands grouped with a space: 10 100, 4 770, 119, 30.8, 0.778. */
 export function formatFigure(value: number): string {
   const rounded = String(Number(value.toPrecision(3)));
-  return Math.abs(value) >= 1000 ? rounded.replace(/\B(?=(\d{3})+$)/g, ' ') : rounded;
+  return Math.abs(value) >= 1000 ? groupDigits(rounded) : rounded;
 }
 
+/** `12345` → `12 345` (a whole number's digits in threes). */
+const groupDigits = (digits: string): string => digits.replace(/\B(?=(\d{3})+$)/g, ' ');
 /** A count as it is, digits grouped (99 999 must not read as 100 000). */
-const formatCount = (value: number): string => String(Math.round(value)).replace(/\B(?=(\d{3})+$)/g, ' ');
+const formatCount = (value: number): string => groupDigits(String(Math.round(value)));
 /** `99 999 of 100 000 workflows ✗` when a count misses its target, `100 000 workflows ✓` when it meets it. */
 const countOf = (figure: BenchFigure): string =>
   `${formatCount(figure.value)}${figure.pass === false && figure.target ? ` of ${formatCount(Number(figure.target))}` : ''} workflows${check(figure)}`;

@@ -21,7 +21,8 @@
  *   (BENCH_CLIENT_SECONDS per case).
  * - peer: sched-bench side by side with the Go runner of temporalio/benchmark-workers, whose binary
  *   (built from its cmd/runner) BENCH_GO_RUNNER names; skipped in one line without it. A dev server of
- *   its own, without the run-id search attribute (both tools ask for the same work; bench/peer.ts), warmed up first by a discarded start+wait load of half a round, a fresh separate `sched-bench
+ *   its own, without the run-id search attribute (both tools ask for the same work; bench/peer.ts),
+ *   warmed up first by a discarded start+wait load of half a round, a fresh separate `sched-bench
  *   worker` on its own task queue for each round, rounds in balanced order (Go, sched-bench,
  *   sched-bench, Go), counts taken on the server,
  *   CPU from /proc in two windows of each round (10–40 s and 60–120 s of BENCH_PEER_SECONDS, 120): closed

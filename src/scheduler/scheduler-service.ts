@@ -422,7 +422,8 @@ export class SchedulerService {
   /**
    * At the time limit or the stages' end, the arrivals due before it that the loop has not launched yet
    * (cap permitting), late: the limit's timer and an arrival's can come due in the same turn of the event
-   * loop, and the limit's may run first (seen: one arrival of 100 000 at 1000/s missed). Returns the next arrival.
+   * loop, and the limit's may run first (seen: one arrival of 100 000 at 1000/s missed). The limit is
+   * never early (addDeadline), so every one of them is due. Returns the next arrival.
    */
   private launchDueAtLimit(workload: UnitPicker, schedule: ArrivalSchedule, arrival: number, totalWorkflows: number | undefined): number {
     if (this.stopReason !== 'time-limit' && this.stopReason !== 'stages-done') return arrival;
@@ -693,9 +694,8 @@ export class SchedulerService {
   /**
    * `callback` once the clock reads `offsetMs` past the run's start, never before. Node's timers fire
    * early by performance.now() (they count in the event loop's whole milliseconds; 274 of 400 timers of
-   * 5–10 ms fired early, by up to 1.7 ms, measured 2026-12-01): a time limit that fired early ended an
-   * open loop at 1000/s before its last arrival, due a millisecond before the limit, was launched (bench
-   * 2026-12-01: 99 999 of 100 000).
+   * 5–10 ms fired early, by up to 1.7 ms, measured 2026-12-01): an early time limit would leave arrivals
+   * due before it unlaunched, and launchDueAtLimit, which launches them, counts on each being due.
    */
   private addDeadline(callback: () => void, offsetMs: number): void {
     const check = () => {

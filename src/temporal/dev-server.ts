@@ -80,11 +80,6 @@ function shortReason(error: unknown): string {
   return reason.length > 200 ? `${reason.slice(0, 199)}…` : reason;
 }
 
-/**
- * `temporal server start-dev`, spawned by us: headless, on a free port, SQLite in a temp directory.
- * It runs in its own process group so a Ctrl-C at the terminal reaches only sched-bench, which then
- * drains its workflows before stopping the server itself.
- */
 /** The `temporal` arguments of a dev server on `port` with its database in `dataDir`. */
 export function devServerArgs(port: number, dataDir: string, options: Pick<DevServerOptions, 'extraArgs' | 'runIdAttribute'>): string[] {
   return [
@@ -95,6 +90,11 @@ export function devServerArgs(port: number, dataDir: string, options: Pick<DevSe
   ];
 }
 
+/**
+ * `temporal server start-dev`, spawned by us: headless, on a free port, SQLite in a temp directory.
+ * It runs in its own process group so a Ctrl-C at the terminal reaches only sched-bench, which then
+ * drains its workflows before stopping the server itself.
+ */
 export class SpawnedDevServer implements DevServer {
   readonly origin: string;
   private exited = false;
