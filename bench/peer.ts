@@ -2,10 +2,9 @@
  * The `peer` scenario: sched-bench side by side with the Go runner of temporalio/benchmark-workers
  * (`cmd/runner`, built by the user; BENCH_GO_RUNNER names the binary), in one run, on one machine.
  *
- * Method (that of ../shared/tools/peer_compare.py, but for the task queue and the warm-up): one dev
- * server of the scenario's own serves both tools, without the run-id search attribute (againstDevServer
- * says why), warmed up by a discarded load first (warmUpServer), and each round has its own task queue
- * and a fresh separate `sched-bench worker` (roundTaskQueue says why); rounds alternate Go, sched-bench,
+ * Method (that of ../shared/tools/peer_compare.py, but for the server and the worker): every round has
+ * a fresh dev server of its own, without the run-id search attribute, and a fresh separate `sched-bench
+ * worker` (againstDevServer says why); rounds alternate Go, sched-bench,
  * sched-bench, Go, …; what a tool did is counted on the server (completed workflows, or started ones for
  * start-only), not taken from the tool's own report. Against the dev server each round has two windows
  * (devServerWindows: 10–40 s and 60–120 s of a 120 s round): sched-bench's hot path runs interpreted at first and is compiled by Node's
@@ -223,8 +222,8 @@ async function alternate(
         );
         byWindow[index]!.push(result);
       });
-      // The server's own after-work of this round (visibility, its worker's polls ending) before the next
-      // tool launches; what the round left running stays on its own task queue.
+      // The round's processes wind down (the tool, and its worker and dev server or the fake's
+      // connections) before the next tool launches.
       await sleep(timing.settleSeconds * 1000);
     }
   }
@@ -237,11 +236,8 @@ const ECHO_INPUT = JSON.stringify({ message: 'Test scheduler', count: 1 });
 const TASK_QUEUE = 'bench-peer';
 
 /**
- * The task queue of one round against the dev server. Start-only leaves a backlog (starts outpace the
- * worker several times over): on a shared queue every round but the first would inherit the rounds
- * before it, and the first tool measured would always run against a server with nothing queued (on
- * 2026-12-01 the first start-only round counted 2 090 starts, the next three 1 943, 1 841, 1 934).
- * Each round has its own queue and its own fresh worker; what earlier rounds left stays unpolled.
+ * The task queue of one round against the dev server: named for the case, the round and the tool, so
+ * that a count on the server can only ever find that round's workflows.
  */
 export function roundTaskQueue(wait: boolean, round: number, tool: Tool): string {
   return `${TASK_QUEUE}-${wait ? 'wait' : 'start'}-${round}-${tool}`;
@@ -285,57 +281,37 @@ function serverCounter(cli: string, address: string, taskQueue: string, complete
 const WORKER_READY_MS = 5000;
 
 /**
- * Load the fresh dev server carries before the first measured round, discarded, so that round (always
- * the Go runner's) does not alone meet a server with an empty database. It does not explain the first
- * round's excess: on 2026-12-01 the first start+wait round counted 702 completions in 60–120 s against
- * 613, 614, 618 without the warm-up, and 704 against 574, 592, 586 with it. Start+wait at concurrency
- * 50, on a queue of its own.
- */
-async function warmUpServer(address: string, seconds: number): Promise<void> {
-  const taskQueue = `${TASK_QUEUE}-warm-up`;
-  const worker = startWorker(address, taskQueue);
-  try {
-    await sleep(WORKER_READY_MS);
-    const { file, args } = schedBenchCommand(address, 50, true, taskQueue);
-    const load = spawnWatched(file, args, undefined);
-    await sleep(seconds * 1000);
-    if (load.exited) throw new Error(`peer: the server's warm-up load stopped early: ${load.stderrTail(3)}`);
-    await load.stop(60_000);
-  } finally {
-    await worker.stop();
-  }
-  process.stderr.write(`bench: peer: the dev server warmed up for ${seconds} s (start+wait, c50, not measured)\n`);
-}
-
-/**
- * Both tools against a dev server of their own: closed loop start+wait and start-only, concurrency 50;
- * each round on its own task queue and worker. That server has no run-id search attribute registered,
- * so sched-bench's starts carry the memo only and both tools ask the server for the same work: with the
- * attribute, the SQLite dev server took ~8% fewer of sched-bench's starts (2026-12-01, start-only c50,
- * two 30 s windows of two rounds each on a fresh server: 31.9 wf/s with it, 34.7 without, the Go
- * runner 33.9 and 33.7 beside them), which is the server's cost of the attribute, not the client's.
+ * Both tools against the dev server: closed loop start+wait and start-only, concurrency 50. Every round
+ * runs on a dev server of its own, started for it and stopped after it, so no round meets a database the
+ * others have grown: a server shared by the rounds slowed as they went on, steepest at first, which
+ * favoured whichever tool went first even in balanced order (2026-12-01, start+wait, completions in
+ * 60–120 s of six successive rounds on one server, sched-bench first: 678, 615, 589, 583, 511, 555; with
+ * the Go runner first, its first round was the highest in 4 of 5 runs, e.g. 675 against 604, 612, 601).
+ * The servers have no run-id search attribute registered, so sched-bench's starts carry the memo only and
+ * both tools ask the server for the same work: with the attribute, the SQLite dev server took ~8% fewer
+ * of sched-bench's starts (2026-12-01, start-only c50, two 30 s windows of two rounds each on a fresh
+ * server: 31.9 wf/s with it, 34.7 without, the Go runner 33.9 and 33.7 beside them), which is the
+ * server's cost of the attribute, not the client's.
  */
 async function againstDevServer(runner: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const cli = findTemporalCli(cliLookupOf(process.env));
-  const server = await SpawnedDevServer.start({ cliPath: cli, runIdAttribute: false });
-  try {
-    return await devServerCases(runner, cli, server.address, rounds, seconds);
-  } finally {
-    await server.stop();
-  }
-}
-
-async function devServerCases(runner: string, cli: string, address: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  await warmUpServer(address, seconds / 2);
   for (const wait of [true, false]) {
     const windows = devServerWindows(seconds);
     const setUp = async (tool: Tool, round: number): Promise<RoundSetup> => {
+      const server = await SpawnedDevServer.start({ cliPath: cli, runIdAttribute: false });
       const taskQueue = roundTaskQueue(wait, round, tool);
-      const worker = startWorker(address, taskQueue);
+      const worker = startWorker(server.address, taskQueue);
+      const teardown = async () => {
+        try {
+          await worker.stop();
+        } finally {
+          await server.stop();
+        }
+      };
       await sleep(WORKER_READY_MS);
-      const command = tool === 'go-runner' ? goCommand(runner, address, 50, wait, taskQueue) : schedBenchCommand(address, 50, wait, taskQueue);
-      return { command, count: serverCounter(cli, address, taskQueue, wait), teardown: () => worker.stop() };
+      const command = tool === 'go-runner' ? goCommand(runner, server.address, 50, wait, taskQueue) : schedBenchCommand(server.address, 50, wait, taskQueue);
+      return { command, count: serverCounter(cli, server.address, taskQueue, wait), teardown };
     };
     const measured = await alternate(rounds, setUp, { windows, settleSeconds: 5 });
     windows.forEach((window, index) => {
