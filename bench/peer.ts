@@ -281,6 +281,21 @@ function serverCounter(cli: string, address: string, taskQueue: string, complete
 const WORKER_READY_MS = 5000;
 
 /**
+ * Where the rounds' dev servers keep their databases: in memory (tmpfs, /dev/shm) where the machine has
+ * one. On disk the SQLite dev server waited on its writes (2026-12-01, start+wait at ~10 workflows/s:
+ * ~50 MB/s written, the machine fully stalled on I/O a fifth of the time by /proc/pressure/io, a third
+ * of the CPU idle), so a round's throughput followed the shared disk rather than the tools.
+ */
+function memoryBackedDirectory(): string | undefined {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return statSync('/dev/shm').isDirectory() ? '/dev/shm' : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Both tools against the dev server: closed loop start+wait and start-only, concurrency 50. Every round
  * runs on a dev server of its own, started for it and stopped after it, so no round meets a database the
  * others have grown: a server shared by the rounds slowed as they went on, steepest at first, which
@@ -295,11 +310,13 @@ const WORKER_READY_MS = 5000;
  */
 async function againstDevServer(runner: string, rounds: number, seconds: number): Promise<BenchFigure[]> {
   const cli = findTemporalCli(cliLookupOf(process.env));
+  const dataParent = memoryBackedDirectory();
+  process.stderr.write(`bench: peer: the dev servers keep their databases ${dataParent ? `in ${dataParent} (tmpfs)` : 'on disk (no /dev/shm)'}\n`);
   const figures: BenchFigure[] = [];
   for (const wait of [true, false]) {
     const windows = devServerWindows(seconds);
     const setUp = async (tool: Tool, round: number): Promise<RoundSetup> => {
-      const server = await SpawnedDevServer.start({ cliPath: cli, runIdAttribute: false });
+      const server = await SpawnedDevServer.start({ cliPath: cli, runIdAttribute: false, dataParent });
       const taskQueue = roundTaskQueue(wait, round, tool);
       const worker = startWorker(server.address, taskQueue);
       const teardown = async () => {

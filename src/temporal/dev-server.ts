@@ -40,6 +40,8 @@ export interface DevServerOptions {
   runIdAttribute?: boolean;
   /** Called right after the spawn with a synchronous kill, for exit paths taken while it starts up. */
   onSpawn?: (kill: () => void) => void;
+  /** The directory the server's data directory is made in (default: the OS's temp directory). */
+  dataParent?: string;
 }
 
 /**
@@ -120,7 +122,7 @@ export class SpawnedDevServer implements DevServer {
   static async start(options: DevServerOptions): Promise<SpawnedDevServer> {
     (await import('./runtime.js')).installRuntime();
     const port = await freePort();
-    const dataDir = mkdtempSync(join(tmpdir(), 'sched-bench-dev-'));
+    const dataDir = mkdtempSync(join(options.dataParent ?? tmpdir(), 'sched-bench-dev-'));
     const args = devServerArgs(port, dataDir, options);
     const child = spawn(options.cliPath, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderrTail = '';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 
 const sdkVersion = (): string => (createRequire(import.meta.url)('@temporalio/testing/package.json') as { version: string }).version;
+import { SpawnedDevServer } from '../../src/temporal/dev-server.js';
 import { CliProcess, runCli } from '../helpers/cli.js';
 
 function devServerPid(stderr: string): number {
@@ -45,6 +46,26 @@ async function eventuallyTrue(check: () => boolean, timeoutMs = 15_000): Promise
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('SpawnedDevServer', () => {
+  it('keeps its database in the directory it is given (the bench puts it on tmpfs) and removes it when stopped', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'sched-bench-parent-'));
+    try {
+      const server = await SpawnedDevServer.start({ cliPath: inject('temporalCli'), dataParent: parent });
+      try {
+        const made = readdirSync(parent);
+        expect(made).toHaveLength(1);
+        expect(made[0]).toMatch(/^sched-bench-dev-/);
+        expect(readdirSync(join(parent, made[0]!))).toContain('temporal.db');
+      } finally {
+        await server.stop();
+      }
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('--dev-server', () => {
   it('runs a batch on a private dev server and stops the server afterwards', async () => {
