@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_HEAP_GROWING_PERCENT, heapGrowthFlag, interruptBudgetFlag, LOAD_INTERRUPT_BUDGET, MEMORY_REDUCER_DELAY_MS, memoryReducerDelayFlag } from '../../src/cli/v8-tuning.js';
+import { CLIENT_HEAP_GROWING_PERCENT, heapGrowthFlag, interruptBudgetFlag, LOAD_INTERRUPT_BUDGET, MEMORY_REDUCER_DELAY_MS, memoryReducerDelayFlag, youngGenerationFreezeFlag } from '../../src/cli/v8-tuning.js';
 
 describe('the heap growth of a client-only run', () => {
   it('is capped by default', () => {
@@ -48,5 +48,20 @@ describe("V8's memory reducer", () => {
     [[], '--gc-memory-reducer-start-delay-ms=8000'],
   ])('leaves a delay the user chose alone (node flags %j, NODE_OPTIONS %j)', (execArgv, nodeOptions) => {
     expect(memoryReducerDelayFlag(execArgv, nodeOptions)).toBeUndefined();
+  });
+});
+
+describe("a client-only load's young generation", () => {
+  it('stops growing by default, whatever other flags the user gave', () => {
+    expect(youngGenerationFreezeFlag([], undefined)).toBe('--semi-space-growth-factor=1');
+    expect(youngGenerationFreezeFlag(['--max-old-space-size=512'], '--enable-source-maps')).toBe('--semi-space-growth-factor=1');
+  });
+
+  it.each([
+    [['--max-semi-space-size=64'], undefined],
+    [['--min_semi_space_size=4'], undefined],
+    [[], '--semi-space-growth-factor=4'],
+  ])('is left alone when the user sized it (node flags %j, NODE_OPTIONS %j)', (execArgv, nodeOptions) => {
+    expect(youngGenerationFreezeFlag(execArgv, nodeOptions)).toBeUndefined();
   });
 });
