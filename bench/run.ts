@@ -20,11 +20,10 @@
  * - eager-start: start+wait with the embedded worker, eager start off and on, concurrency 10 and 50
  *   (BENCH_CLIENT_SECONDS per case).
  * - peer: sched-bench side by side with the Go runner of temporalio/benchmark-workers, whose binary
- *   (built from its cmd/runner) BENCH_GO_RUNNER names; skipped in one line without it. A dev server of
- *   its own, without the run-id search attribute (both tools ask for the same work; bench/peer.ts),
- *   warmed up first by a discarded start+wait load of half a round, a fresh separate `sched-bench
- *   worker` on its own task queue for each round, rounds in balanced order (Go, sched-bench,
- *   sched-bench, Go), counts taken on the server,
+ *   (built from its cmd/runner) BENCH_GO_RUNNER names; skipped in one line without it. Each round on a
+ *   fresh dev server of its own (its database on tmpfs where there is one), without the run-id search
+ *   attribute (both tools ask for the same work; bench/peer.ts), and a fresh separate `sched-bench
+ *   worker`, rounds in balanced order (Go, sched-bench, sched-bench, Go), counts taken on the server,
  *   CPU from /proc in two windows of each round (10–40 s and 60–120 s of BENCH_PEER_SECONDS, 120): closed
  *   loop start+wait and start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds per tool; then
  *   start-only and start+wait at concurrency 100 against the fake frontend (which answers result waits at
