@@ -44,9 +44,10 @@ export const MEMORY_REDUCER_DELAY_MS = 2_147_483_647;
  * load stops its growth, MB: 16, semi-spaces of 8 MB, half of V8's largest. At a thousand starts a second
  * V8 grew it to 32 MB some 40 s into the load, and the process's RSS stepped up by ~12 MB to a new
  * plateau (start-only, 100 000 workflows against the fake frontend: RSS every 10 s 68 77 81 91 93 95 95
- * 96 96 97 MB); with semi-spaces of 8 MB from the start (node's `--max-semi-space-size=8`) it stayed at
- * 80–83 MB from 10 s on (measured 2026-12-01). A young generation of 16 MB still holds most of a load's
- * short-lived garbage: at that rate a scavenge costs ~1.5 ms, one or two a second.
+ * 96 96 97 MB); with the growth stopped here it stayed at 81–82 MB from 20 s to the end, peak 83 MB
+ * (`npm run bench` memory, 2026-12-01). A young generation of 16 MB still holds most of a load's
+ * short-lived garbage: at that rate a scavenge costs ~1.5 ms, one or two a second; CPU per start against
+ * the fake frontend at concurrency 100 was 43–46 µs with the cap and without it (two `peer` runs).
  */
 export const CLIENT_YOUNG_GENERATION_MB = 16;
 
