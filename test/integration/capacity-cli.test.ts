@@ -112,11 +112,13 @@ describe('sched-bench capacity against the real dev server', () => {
 describe('sched-bench capacity judges what the server did not finish', () => {
   it('a drain cut by --max-duration with workflows still running: the step fails naming them (they were in no percentile), not "✓ pass"', { timeout: 60_000 }, async () => {
     // 1 s workflows one at a time, 5 wf/s for 3 s: most are still queued when the 8 s budget ends the drain.
+    // The SLO is above the budget, so no workflow that completed can break it (one completing at ~8 s once
+    // did, on a loaded machine, with 7.5 s): the unfinished ones alone must fail the step.
     const dir = emptyDir();
     const json = join(dir, 'capacity.json');
     const result = await new CliProcess([
       'capacity', '--address', address, '--task-queue', uniqueQueue('capacity-drain'), '--worker', '--activity-slots', '1', '--activity-delay', '1000',
-      '--slo', 'e2e.p99<7.5s', '--start-rate', '5', '--step-duration', '3s', '--max-duration', '8s', '--json', json,
+      '--slo', 'e2e.p99<10s', '--start-rate', '5', '--step-duration', '3s', '--max-duration', '8s', '--json', json,
     ]).exitedWithin(50_000);
 
     expect(result.code, result.stderr).toBe(0);
