@@ -1,7 +1,7 @@
 /**
  * A fake Temporal frontend: a gRPC server that answers the few calls sched-bench makes, at (almost) no
  * cost. The benchmark points the CLI at it to measure the highest workflow-start rate the CLI itself can
- * drive — with a real server, the server is the limit; here only the client (and grpc-js) is.
+ * drive — with a real server, the server is the limit; here only the client is.
  *
  * It answers:
  * - WorkflowService GetSystemInfo: both connection kinds call it on connect (core reads capabilities);
@@ -11,20 +11,23 @@
  *   constant result, so a start+wait run measures the client's whole path (start and result wait)
  *   without a server or a worker;
  * - OperatorService ListSearchAttributes: none registered (so starts carry no search attribute).
- * Everything else gets grpc-js's default UNIMPLEMENTED. Workflows never run: every one is done at once.
+ * Everything else is UNIMPLEMENTED. Workflows never run: every one is done at once.
  * The Go runner of temporalio/benchmark-workers (bench's `peer` scenario) needs nothing more: its
  * client.Dial calls GetSystemInfo only (Go SDK 1.37), then it starts workflows.
  * No gRPC health service: neither connection kind (core's nor grpc-js's) probes it on connect.
  *
- * Handlers do as little as possible (no logging, no state but counters, constant answers encoded
- * once) so that the fake stays far from being the bottleneck. One cost it cannot shed: the native
- * client gzips every request by default (`--grpc-compression gzip`, as the SDKs do), and grpc-js's
- * server inflates each one with a new zlib stream, about half of the fake's CPU per start; on a small
- * machine the fake's one thread then runs near full at the native connection's top rate. The bench
- * therefore measures with and without compression.
+ * gRPC is spoken directly over node:http2 (length-prefixed messages, status in trailers): on grpc-js's
+ * server the fake's one thread was the limit, not the clients (2026-12-01, peer start-only c100: both
+ * tools at ~3.7k starts/s while their CPU per start differed threefold; about half of its CPU went to
+ * inflating each gzipped request in a new zlib stream). Answers are encoded once (a start's only varying
+ * field, its run id, is written into a copy). Of the start and result-wait requests only the framing is
+ * checked on every call, and the first start request is decoded whole (inflated if compressed), so a
+ * client whose requests do not parse still fails; the few connect-time requests are always decoded.
  */
 import { randomUUID } from 'node:crypto';
-import { Server, ServerCredentials, status, type MethodDefinition, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 // @temporalio/proto is CommonJS whose exports Node cannot detect statically: a named import
 // (`import { temporal } ...`) fails at run time, so take the whole module as the default import.
 import proto from '@temporalio/proto';
@@ -45,48 +48,6 @@ export interface FakeFrontend {
 
 /** The namespace the fake knows; any other is NOT_FOUND, like a server where it is not registered. */
 const KNOWN_NAMESPACE = 'default';
-
-/** What the message classes of @temporalio/proto offer; each side of a method needs one half. */
-interface ProtoDecoder<Message> {
-  decode(bytes: Uint8Array): Message;
-}
-interface ProtoEncoder<Message> {
-  encode(message: Message): { finish(): Uint8Array };
-}
-
-/** Protobuf bytes as the Buffer grpc-js wants, without copying them. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/**
- * A unary method of a service, (de)serialized by the proto classes: what grpc-js would build from a
- * .proto file with @grpc/proto-loader, made by hand so nothing is loaded or parsed at run time.
- */
-function unaryMethod<Request, Response>(
-  service: string,
-  method: string,
-  requestType: ProtoDecoder<Request>,
-  responseType: ProtoEncoder<Response> & ProtoDecoder<Response>,
-): MethodDefinition<Request, Response> {
-  return {
-    path: `/${service}/${method}`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: () => {
-      throw new Error('the fake frontend only serves; it never sends requests');
-    },
-    requestDeserialize: (bytes) => requestType.decode(bytes),
-    responseSerialize: (response) => asBuffer(responseType.encode(response).finish()),
-    responseDeserialize: (bytes) => responseType.decode(bytes),
-  };
-}
-
-/** A response encoded once: constant answers skip encoding on every call. */
-function preEncoded(bytes: Uint8Array): MethodDefinition<unknown, Buffer>['responseSerialize'] {
-  const buffer = asBuffer(bytes);
-  return () => buffer;
-}
 
 const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
 const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
@@ -143,43 +104,68 @@ const COMPLETED_HISTORY = workflowservice.v1.GetWorkflowExecutionHistoryResponse
 /** No custom search attributes: sched-bench then starts workflows without its run-id attribute. */
 const NO_SEARCH_ATTRIBUTES = operatorservice.v1.ListSearchAttributesResponse.encode({}).finish();
 
-/**
- * The methods served, (de)serialized by the proto classes. Constant answers are pre-encoded; the
- * start's answer is encoded per call (its run id is new each time). Start requests are still decoded,
- * so a malformed one fails as it would on a server, though nothing in them is read.
- */
-const WORKFLOW_SERVICE_DEFINITION: ServiceDefinition = {
-  GetSystemInfo: {
-    ...unaryMethod(WORKFLOW_SERVICE, 'GetSystemInfo', workflowservice.v1.GetSystemInfoRequest, workflowservice.v1.GetSystemInfoResponse),
-    responseSerialize: preEncoded(SYSTEM_INFO),
-  },
-  DescribeNamespace: {
-    ...unaryMethod(WORKFLOW_SERVICE, 'DescribeNamespace', workflowservice.v1.DescribeNamespaceRequest, workflowservice.v1.DescribeNamespaceResponse),
-    responseSerialize: preEncoded(DEFAULT_NAMESPACE),
-  },
-  StartWorkflowExecution: unaryMethod(
-    WORKFLOW_SERVICE,
-    'StartWorkflowExecution',
-    workflowservice.v1.StartWorkflowExecutionRequest,
-    workflowservice.v1.StartWorkflowExecutionResponse,
-  ),
-  GetWorkflowExecutionHistory: {
-    ...unaryMethod(
-      WORKFLOW_SERVICE,
-      'GetWorkflowExecutionHistory',
-      workflowservice.v1.GetWorkflowExecutionHistoryRequest,
-      workflowservice.v1.GetWorkflowExecutionHistoryResponse,
-    ),
-    responseSerialize: preEncoded(COMPLETED_HISTORY),
-  },
-};
+/** gRPC status codes the fake answers with. */
+const GRPC_OK = 0;
+const GRPC_NOT_FOUND = 5;
+const GRPC_UNIMPLEMENTED = 12;
+const GRPC_INTERNAL = 13;
 
-const OPERATOR_SERVICE_DEFINITION: ServiceDefinition = {
-  ListSearchAttributes: {
-    ...unaryMethod(OPERATOR_SERVICE, 'ListSearchAttributes', operatorservice.v1.ListSearchAttributesRequest, operatorservice.v1.ListSearchAttributesResponse),
-    responseSerialize: preEncoded(NO_SEARCH_ATTRIBUTES),
-  },
-};
+/** A message as gRPC sends it: a byte saying whether it is compressed (no), its length (4 bytes, big-endian), its bytes. */
+function framed(message: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(5 + message.byteLength);
+  frame[0] = 0;
+  frame.writeUInt32BE(message.byteLength, 1);
+  frame.set(message, 5);
+  return frame;
+}
+
+/** Throws unless `body` is exactly one length-prefixed gRPC message. */
+function checkFraming(body: Buffer): void {
+  if (body.length < 5 || body.readUInt32BE(1) !== body.length - 5 || body[0]! > 1) {
+    throw new Error(`a request body of ${body.length} bytes is not one gRPC message`);
+  }
+}
+
+/** The one message of a request body, inflated when the client compressed it (gzip, as the SDKs do). */
+function messageOf(body: Buffer): Buffer {
+  checkFraming(body);
+  const message = body.subarray(5);
+  return body[0] === 1 ? gunzipSync(message) : message;
+}
+
+/** What a method answers: a framed message, or a gRPC error. */
+type Answer = Buffer | { code: number; message: string };
+
+/**
+ * A start's answer: the response encoded once with a placeholder run id, copied per call with a fresh
+ * run id written over the placeholder (a UUID is 36 ASCII bytes, so nothing else moves).
+ */
+function startAnswers(): () => Buffer {
+  const placeholder = 'x'.repeat(36);
+  const template = framed(
+    workflowservice.v1.StartWorkflowExecutionResponse.encode({
+      runId: placeholder,
+      started: true,
+      status: enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    }).finish(),
+  );
+  const offset = template.indexOf(placeholder, 0, 'latin1');
+  return () => {
+    const answer = Buffer.from(template);
+    answer.write(randomUUID(), offset, 'latin1');
+    return answer;
+  };
+}
+
+/** Decodes the first request a method gets (so a client whose requests do not parse fails), then only checks framing. */
+function decodedOnce(decode: (message: Buffer) => unknown): (body: Buffer) => void {
+  let decoded = false;
+  return (body) => {
+    if (decoded) return checkFraming(body);
+    decode(messageOf(body));
+    decoded = true;
+  };
+}
 
 /**
  * Starts the fake on 127.0.0.1 (`port` 0 or absent: any free port), plain text (no TLS). Resolves
@@ -189,39 +175,53 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
   let startsAnswered = 0;
   let firstStartAt: number | undefined;
   let resultsAnswered = 0;
+  const nextStartAnswer = startAnswers();
+  const checkStart = decodedOnce((message) => {
+    const request = workflowservice.v1.StartWorkflowExecutionRequest.decode(message);
+    if (!request.workflowId || !request.workflowType?.name) throw new Error('a start request without a workflow id or type');
+  });
+  const checkResultWait = decodedOnce((message) => workflowservice.v1.GetWorkflowExecutionHistoryRequest.decode(message));
+  const constant = (bytes: Uint8Array, decode: (message: Buffer) => unknown): ((body: Buffer) => Answer) => {
+    const answer = framed(bytes);
+    return (body) => {
+      decode(messageOf(body));
+      return answer;
+    };
+  };
+  const namespaceAnswer = framed(DEFAULT_NAMESPACE);
+  const completedHistory = framed(COMPLETED_HISTORY);
 
-  const workflowHandlers: UntypedServiceImplementation = {
-    // Answers are pre-encoded: the handlers only pass the call on (the value given is not read).
-    GetSystemInfo: (_call: unknown, callback: (error: null, response: unknown) => void) => callback(null, null),
-    DescribeNamespace: (
-      call: { request: { namespace?: string } },
-      callback: (error: { code: status; details: string } | null, response?: unknown) => void,
-    ) => {
-      if (call.request.namespace === KNOWN_NAMESPACE) callback(null, null);
-      else callback({ code: status.NOT_FOUND, details: `Namespace ${call.request.namespace ?? ''} is not found.` });
-    },
-    StartWorkflowExecution: (_call: unknown, callback: (error: null, response: object) => void) => {
+  const methods = new Map<string, (body: Buffer) => Answer>([
+    [`/${WORKFLOW_SERVICE}/GetSystemInfo`, constant(SYSTEM_INFO, (message) => workflowservice.v1.GetSystemInfoRequest.decode(message))],
+    [`/${WORKFLOW_SERVICE}/DescribeNamespace`, (body) => {
+      const { namespace } = workflowservice.v1.DescribeNamespaceRequest.decode(messageOf(body));
+      return namespace === KNOWN_NAMESPACE ? namespaceAnswer : { code: GRPC_NOT_FOUND, message: `Namespace ${namespace} is not found.` };
+    }],
+    [`/${WORKFLOW_SERVICE}/StartWorkflowExecution`, (body) => {
+      checkStart(body);
       if (startsAnswered++ === 0) firstStartAt = performance.now();
-      callback(null, { runId: randomUUID(), started: true, status: enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING });
-    },
-    GetWorkflowExecutionHistory: (_call: unknown, callback: (error: null, response: unknown) => void) => {
+      return nextStartAnswer();
+    }],
+    [`/${WORKFLOW_SERVICE}/GetWorkflowExecutionHistory`, (body) => {
+      checkResultWait(body);
       resultsAnswered++;
-      callback(null, null);
-    },
-  };
+      return completedHistory;
+    }],
+    [`/${OPERATOR_SERVICE}/ListSearchAttributes`, constant(NO_SEARCH_ATTRIBUTES, (message) => operatorservice.v1.ListSearchAttributesRequest.decode(message))],
+  ]);
 
-  const operatorHandlers: UntypedServiceImplementation = {
-    ListSearchAttributes: (_call: unknown, callback: (error: null, response: unknown) => void) => callback(null, null),
-  };
-
-  const server = new Server();
-  server.addService(WORKFLOW_SERVICE_DEFINITION, workflowHandlers);
-  server.addService(OPERATOR_SERVICE_DEFINITION, operatorHandlers);
+  const server = createServer();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => {}); // a client that goes away is not the fake's failure
+  });
+  server.on('stream', (stream, headers) => serveCall(stream, headers, methods));
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(error) : resolve(boundPort),
-    );
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
   });
 
   return {
@@ -235,14 +235,49 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
     get resultsAnswered() {
       return resultsAnswered;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        // Graceful first; a client that keeps its connection open must not hold the benchmark up.
-        const force = setTimeout(() => server.forceShutdown(), 1000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
+    stop: () => stopServer(server, sessions),
   };
+}
+
+const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
+const OK_TRAILERS = { 'grpc-status': String(GRPC_OK) };
+
+/** One unary call: the request body in full, then the method's answer (message and OK trailers), or a gRPC error. */
+function serveCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods: Map<string, (body: Buffer) => Answer>): void {
+  const path = headers[':path'] ?? '';
+  const method = methods.get(path);
+  const chunks: Buffer[] = [];
+  stream.on('error', () => {}); // a call the client cancelled
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => {
+    if (stream.destroyed) return;
+    if (!method) return failCall(stream, GRPC_UNIMPLEMENTED, `unknown method ${path}`);
+    let answer: Answer;
+    try {
+      answer = method(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    } catch (error) {
+      return failCall(stream, GRPC_INTERNAL, error instanceof Error ? error.message : String(error));
+    }
+    if (!Buffer.isBuffer(answer)) return failCall(stream, answer.code, answer.message);
+    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+    stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
+    stream.end(answer);
+  });
+}
+
+/** A gRPC error as a trailers-only response. */
+function failCall(stream: ServerHttp2Stream, code: number, message: string): void {
+  stream.respond({ ...RESPONSE_HEADERS, 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) }, { endStream: true });
+}
+
+/** Closes the listener and every connection: gracefully first; one a client keeps open is destroyed after a second. */
+function stopServer(server: Http2Server, sessions: Set<ServerHttp2Session>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const force = setTimeout(() => sessions.forEach((session) => session.destroy()), 1000);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    sessions.forEach((session) => session.close());
+  });
 }
