@@ -194,10 +194,17 @@ function peer(scenario: Scenario, target: 'dev server' | 'fake frontend'): strin
       const per = scenario.has(`CPU per workflow ratio sched-bench/Go (${label})`) ? 'workflow' : 'start';
       const [throughput, cpu, rss] = [of('throughput ratio sched-bench/Go'), of(`CPU per ${per} ratio sched-bench/Go`), of('peak RSS ratio sched-bench/Go')];
       const unit = of('throughput, sched-bench').unit;
+      // Results from before the intervals (2026-12-01 and older) have none.
+      const interval = (metric: string) => {
+        const name = `${metric}, 95% interval (${label})`;
+        if (!scenario.has(name)) return '';
+        const low = scenario.one(name);
+        return ` [95%: ${formatFigure(low.value)}–${/to ([\d.]+)×/.exec(low.unit)?.[1] ?? '?'}]`;
+      };
       return (
-        `${label.replace(`${target}, `, '').replace(/, steady$/, '')}: throughput ${formatFigure(throughput.value)}×${check(throughput)} ` +
+        `${label.replace(`${target}, `, '').replace(/, steady$/, '')}: throughput ${formatFigure(throughput.value)}×${check(throughput)}${interval('throughput ratio sched-bench/Go')} ` +
         `(${formatFigure(of('throughput, sched-bench').value)} vs ${formatFigure(of('throughput, Go runner').value)} ${unit}), ` +
-        `CPU per ${per} ${formatFigure(cpu.value)}×${check(cpu)} (${ms(of(`CPU per ${per}, sched-bench`).value)} vs ${ms(of(`CPU per ${per}, Go runner`).value)}), ` +
+        `CPU per ${per} ${formatFigure(cpu.value)}×${check(cpu)}${interval(`CPU per ${per} ratio sched-bench/Go`)} (${ms(of(`CPU per ${per}, sched-bench`).value)} vs ${ms(of(`CPU per ${per}, Go runner`).value)}), ` +
         `peak RSS ${formatFigure(rss.value)}× (${formatFigure(of('peak RSS, sched-bench').value)} vs ${formatFigure(of('peak RSS, Go runner').value)} MB)`
       );
     })

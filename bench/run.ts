@@ -25,7 +25,7 @@
  *   attribute (both tools ask for the same work; bench/peer.ts), and a fresh separate `sched-bench
  *   worker`, rounds in balanced order (Go, sched-bench, sched-bench, Go), counts taken on the server,
  *   CPU from /proc in two windows of each round (10–40 s and 60–120 s of BENCH_PEER_SECONDS, 120): closed
- *   loop start+wait and start-only at concurrency 50, BENCH_PEER_ROUNDS (2) rounds per tool; then
+ *   loop start+wait and start-only at concurrency 50, BENCH_PEER_ROUNDS (4) rounds per tool; then
  *   start-only and start+wait at concurrency 100 against the fake frontend (which answers result waits at
  *   once), rounds of BENCH_PEER_FAKE_SECONDS (15).
  *   Figures: sched-bench/Go ratios of throughput, CPU per workflow (or start) and peak RSS, and both

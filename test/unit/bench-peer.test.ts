@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countOfOutput, goRunnerOf, peerFigures, roundOrder, roundTaskQueue, peerSettingsOf, positiveNumberOf, totalsOf, type RoundMeasure } from '../../bench/peer.js';
+import {
+  countOfOutput, goRunnerOf, peerFigures, peerSettingsOf, positiveNumberOf, RATIO_TARGETS, ratioInterval, roundOrder, roundTaskQueue, totalsOf, type RoundMeasure,
+} from '../../bench/peer.js';
 import { cpuSecondsOf, cpuSecondsOfStat, median, peakRssMegabytesOf, peakRssMegabytesOfStatus } from '../../bench/proc.js';
 
 describe('/proc parsing', () => {
@@ -49,14 +51,14 @@ describe('/proc parsing', () => {
 });
 
 describe('peer figures', () => {
-  const round = (tool: RoundMeasure['tool'], count: number, seconds: number, cpuSeconds: number, peakRssMegabytes: number): RoundMeasure => ({
-    tool, count, seconds, cpuSeconds, peakRssMegabytes,
+  const round = (tool: RoundMeasure['tool'], count: number, seconds: number, cpuSeconds: number, peakRssMegabytes: number, number = 1): RoundMeasure => ({
+    tool, round: number, count, seconds, cpuSeconds, peakRssMegabytes,
   });
   const rounds = [
-    round('go-runner', 300, 30, 0.6, 27),
-    round('sched-bench', 330, 30, 1.0, 140),
-    round('go-runner', 300, 30, 0.6, 28),
-    round('sched-bench', 270, 30, 0.8, 150),
+    round('go-runner', 300, 30, 0.6, 27, 1),
+    round('sched-bench', 330, 30, 1.0, 140, 1),
+    round('sched-bench', 270, 30, 0.8, 150, 2),
+    round('go-runner', 300, 30, 0.6, 28, 2),
   ];
 
   it('sums counts, CPU and time over the rounds; peak RSS is the highest', () => {
@@ -68,12 +70,45 @@ describe('peer figures', () => {
     const figures = peerFigures({ label: 'dev server, start+wait, c50, steady', per: 'workflow', rateUnit: 'wf/s' }, rounds);
     const byMetric = Object.fromEntries(figures.map((figure) => [figure.metric, figure]));
     expect(figures.every((figure) => figure.scenario === 'peer')).toBe(true);
-    expect(byMetric['throughput ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1, unit: '×', target: '≥ 1.0', pass: true });
-    expect(byMetric['CPU per workflow ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1.5, target: '≤ 1.0', pass: false });
+    expect(byMetric['throughput ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1, unit: '×', target: RATIO_TARGETS.throughput, pass: true });
+    expect(byMetric['CPU per workflow ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1.5, target: RATIO_TARGETS.cpu, pass: false });
+    // Both rounds ~1.5×: the interval (t with one degree of freedom is 12.7) still lies wholly above 1.0.
+    expect(byMetric['CPU per workflow ratio sched-bench/Go, 95% interval (dev server, start+wait, c50, steady)']!.value).toBeGreaterThan(1.2);
     expect(byMetric['peak RSS ratio sched-bench/Go (dev server, start+wait, c50, steady)']!.value).toBeCloseTo(150 / 28);
     expect(byMetric['CPU per workflow, Go runner (dev server, start+wait, c50, steady)']).toMatchObject({ value: 2, unit: 'ms' });
     expect(byMetric['throughput, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 10, unit: 'wf/s' });
     expect(byMetric['peak RSS, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 150, unit: 'MB' });
+  });
+
+  it("gives a ratio's 95% interval from the rounds' pairs (Student's t on the logs), none from fewer than two", () => {
+    // Rates 10/s against 11/s and 9/s: per-round ratios 1.1 and 0.9, logs ±0.1003 around -0.005.
+    const pairs = [round('go-runner', 300, 30, 0.3, 27, 1), round('sched-bench', 330, 30, 0.3, 60, 1), round('sched-bench', 270, 30, 0.3, 60, 2), round('go-runner', 300, 30, 0.3, 27, 2)];
+    const interval = ratioInterval(pairs, (measure) => measure.count / measure.seconds)!;
+    const logs = [Math.log(1.1), Math.log(0.9)];
+    const mean = (logs[0]! + logs[1]!) / 2;
+    const half = 12.706 * (Math.abs(logs[0]! - logs[1]!) / Math.SQRT2 / Math.SQRT2);
+    expect(interval.pairs).toBe(2);
+    expect(interval.low).toBeCloseTo(Math.exp(mean - half), 6);
+    expect(interval.high).toBeCloseTo(Math.exp(mean + half), 6);
+    expect(ratioInterval(pairs.slice(0, 2), (measure) => measure.count)).toBeUndefined();
+    // A round where only one tool was measured is no pair.
+    expect(ratioInterval([...pairs.slice(0, 3)], (measure) => measure.count)).toBeUndefined();
+  });
+
+  it('holds a throughput target the interval reaches, not one it misses wholly', () => {
+    const label = { label: 'dev server, start-only, c50, 10–40 s', per: 'start', rateUnit: 'wf/s' };
+    const metric = 'throughput ratio sched-bench/Go (dev server, start-only, c50, 10–40 s)';
+    const rates = (ours: number[], go: number[]) =>
+      ours.flatMap((count, index) => [round('go-runner', go[index]!, 30, 1, 27, index + 1), round('sched-bench', count, 30, 0.7, 60, index + 1)]);
+    const noisy = peerFigures(label, rates([2340, 2350, 2240, 2330], [2140, 2410, 2250, 2620]));
+    const noisyRatio = noisy.find((figure) => figure.metric === metric)!;
+    expect(noisyRatio.value).toBeLessThan(1);
+    expect(noisyRatio.pass).toBe(true);
+    const slower = peerFigures(label, rates([2000, 2010, 1990, 2005], [2140, 2160, 2150, 2130])).find((figure) => figure.metric === metric)!;
+    expect(slower.value).toBeLessThan(0.95);
+    expect(slower.pass).toBe(false);
+    // One round: no interval, the pooled ratio alone decides.
+    expect(peerFigures(label, rates([2340], [2350])).find((figure) => figure.metric === metric)!.pass).toBe(false);
   });
 
   it('orders the rounds go, sched-bench, sched-bench, go: a drift over the run favours neither tool', () => {
@@ -115,12 +150,12 @@ describe('peer settings from the environment', () => {
     }
   });
 
-  it('settings: none without a runner (skipped), defaults 2 × 120 s and 15 s, whole rounds; bad values fail even when skipped', () => {
+  it('settings: none without a runner (skipped), defaults 4 × 120 s and 15 s, whole rounds; bad values fail even when skipped', () => {
     expect(peerSettingsOf({})).toBeUndefined();
     expect(() => peerSettingsOf({ BENCH_PEER_ROUNDS: 'two' })).toThrow('BENCH_PEER_ROUNDS=two is not a positive number');
     const runner = join(mkdtempSync(join(tmpdir(), 'bench-peer-')), 'runner');
     writeFileSync(runner, '#!/bin/sh\n', { mode: 0o755 });
-    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 2, seconds: 120, fakeSeconds: 15 });
+    expect(peerSettingsOf({ BENCH_GO_RUNNER: runner })).toEqual({ runner, rounds: 4, seconds: 120, fakeSeconds: 15 });
     expect(peerSettingsOf({ BENCH_GO_RUNNER: runner, BENCH_PEER_ROUNDS: '0.2', BENCH_PEER_SECONDS: '20', BENCH_PEER_FAKE_SECONDS: '8' })).toEqual({
       runner, rounds: 1, seconds: 20, fakeSeconds: 8,
     });

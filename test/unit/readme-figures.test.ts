@@ -11,7 +11,7 @@ import {
   type ResultsFile,
 } from '../../bench/readme-figures.js';
 import { capacityFigures } from '../../bench/capacity.js';
-import { peerFigures, type RoundMeasure } from '../../bench/peer.js';
+import { peerFigures, ratioInterval, type RoundMeasure } from '../../bench/peer.js';
 import { searchCapacity } from '../../src/capacity/search.js';
 import { parseSlo } from '../../src/capacity/slo.js';
 import type { StepRunner } from '../../src/capacity/types.js';
@@ -117,8 +117,8 @@ describe('figuresBlock', () => {
 
   // Figures made by the scenarios' own functions, so the README reads what the bench writes.
   const rounds = (go: [number, number, number], ours: [number, number, number]): RoundMeasure[] => [
-    { tool: 'go-runner', count: go[0], seconds: 30, cpuSeconds: go[1], peakRssMegabytes: go[2] },
-    { tool: 'sched-bench', count: ours[0], seconds: 30, cpuSeconds: ours[1], peakRssMegabytes: ours[2] },
+    { tool: 'go-runner', round: 1, count: go[0], seconds: 30, cpuSeconds: go[1], peakRssMegabytes: go[2] },
+    { tool: 'sched-bench', round: 1, count: ours[0], seconds: 30, cpuSeconds: ours[1], peakRssMegabytes: ours[2] },
   ];
   const peer: BenchFigure[] = [
     ...peerFigures({ label: 'dev server, start+wait, c50, 60–120 s', per: 'workflow', rateUnit: 'wf/s' }, rounds([1500, 2.1, 27.5], [1485, 4.9, 145])),
@@ -136,6 +136,20 @@ describe('figuresBlock', () => {
     expect(block).toContain(
       '| `peer`, sched-bench/Go, steady state, the tool alone (fake frontend) | start-only, c100: throughput 0.786× ✗ (5 500 vs 7 000 starts/s), ' +
         'CPU per start 2× ✗ (140µs vs 70µs), peak RSS 5.16× (160 vs 31 MB) |',
+    );
+  });
+
+  it('quotes a ratio\'s 95% interval when the rounds gave one', () => {
+    const [first, second] = [rounds([1000, 1.5, 27], [1100, 1.2, 60]), rounds([1000, 1.5, 27], [900, 1.0, 60])];
+    const twoRounds = [...first, ...second.map((measure) => ({ ...measure, round: 2 }))];
+    const figures = [
+      ...peerFigures({ label: 'dev server, start-only, c50, 10–40 s', per: 'start', rateUnit: 'wf/s' }, twoRounds),
+      ...peerFigures({ label: 'fake frontend, start-only, c100, steady', per: 'start', rateUnit: 'starts/s' }, twoRounds),
+    ];
+    const block = figuresBlock([{ date: '2026-12-02', figures }]);
+    const interval = ratioInterval(twoRounds, (measure) => measure.count / measure.seconds)!;
+    expect(block).toContain(
+      `start-only, c50, 10–40 s: throughput 1× ✓ [95%: ${formatFigure(interval.low)}–${interval.high.toFixed(3)}] (33.3 vs 33.3 wf/s), CPU per start 0.733× ✓ [95%: `,
     );
   });
 
