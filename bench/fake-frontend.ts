@@ -21,12 +21,12 @@
  * tools at ~3.7k starts/s while their CPU per start differed threefold; about half of its CPU went to
  * inflating each gzipped request in a new zlib stream). Answers are encoded once (a start's only varying
  * field, its run id, is written into a copy). Of the start and result-wait requests only the framing is
- * checked on every call, and the first start request is decoded whole (inflated if compressed), so a
- * client whose requests do not parse still fails; the few connect-time requests are always decoded.
+ * checked on every call, and the first of each on a connection is decoded whole (inflated if compressed),
+ * so a client whose requests do not parse still fails; the few connect-time requests are always decoded.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 // @temporalio/proto is CommonJS whose exports Node cannot detect statically: a named import
 // (`import { temporal } ...`) fails at run time, so take the whole module as the default import.
@@ -157,15 +157,21 @@ function startAnswers(): () => Buffer {
   };
 }
 
-/** Decodes the first request a method gets (so a client whose requests do not parse fails), then only checks framing. */
-function decodedOnce(decode: (message: Buffer) => unknown): (body: Buffer) => void {
-  let decoded = false;
-  return (body) => {
-    if (decoded) return checkFraming(body);
+/**
+ * Decodes the first request a method gets on each connection (so a client whose requests do not parse
+ * fails, whichever client it is), then only checks framing.
+ */
+function decodedOncePerConnection(decode: (message: Buffer) => unknown): (body: Buffer, session: Http2Session) => void {
+  const decodedOn = new WeakSet<Http2Session>();
+  return (body, session) => {
+    if (decodedOn.has(session)) return checkFraming(body);
     decode(messageOf(body));
-    decoded = true;
+    decodedOn.add(session);
   };
 }
+
+/** A method: the request body and the connection it came on, to its answer. */
+type Method = (body: Buffer, session: Http2Session) => Answer;
 
 /**
  * Starts the fake on 127.0.0.1 (`port` 0 or absent: any free port), plain text (no TLS). Resolves
@@ -176,12 +182,12 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
   let firstStartAt: number | undefined;
   let resultsAnswered = 0;
   const nextStartAnswer = startAnswers();
-  const checkStart = decodedOnce((message) => {
+  const checkStart = decodedOncePerConnection((message) => {
     const request = workflowservice.v1.StartWorkflowExecutionRequest.decode(message);
     if (!request.workflowId || !request.workflowType?.name) throw new Error('a start request without a workflow id or type');
   });
-  const checkResultWait = decodedOnce((message) => workflowservice.v1.GetWorkflowExecutionHistoryRequest.decode(message));
-  const constant = (bytes: Uint8Array, decode: (message: Buffer) => unknown): ((body: Buffer) => Answer) => {
+  const checkResultWait = decodedOncePerConnection((message) => workflowservice.v1.GetWorkflowExecutionHistoryRequest.decode(message));
+  const constant = (bytes: Uint8Array, decode: (message: Buffer) => unknown): Method => {
     const answer = framed(bytes);
     return (body) => {
       decode(messageOf(body));
@@ -191,26 +197,32 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
   const namespaceAnswer = framed(DEFAULT_NAMESPACE);
   const completedHistory = framed(COMPLETED_HISTORY);
 
-  const methods = new Map<string, (body: Buffer) => Answer>([
+  const methods = new Map<string, Method>([
     [`/${WORKFLOW_SERVICE}/GetSystemInfo`, constant(SYSTEM_INFO, (message) => workflowservice.v1.GetSystemInfoRequest.decode(message))],
     [`/${WORKFLOW_SERVICE}/DescribeNamespace`, (body) => {
       const { namespace } = workflowservice.v1.DescribeNamespaceRequest.decode(messageOf(body));
       return namespace === KNOWN_NAMESPACE ? namespaceAnswer : { code: GRPC_NOT_FOUND, message: `Namespace ${namespace} is not found.` };
     }],
-    [`/${WORKFLOW_SERVICE}/StartWorkflowExecution`, (body) => {
-      checkStart(body);
+    [`/${WORKFLOW_SERVICE}/StartWorkflowExecution`, (body, session) => {
+      checkStart(body, session);
       if (startsAnswered++ === 0) firstStartAt = performance.now();
       return nextStartAnswer();
     }],
-    [`/${WORKFLOW_SERVICE}/GetWorkflowExecutionHistory`, (body) => {
-      checkResultWait(body);
+    [`/${WORKFLOW_SERVICE}/GetWorkflowExecutionHistory`, (body, session) => {
+      checkResultWait(body, session);
       resultsAnswered++;
       return completedHistory;
     }],
     [`/${OPERATOR_SERVICE}/ListSearchAttributes`, constant(NO_SEARCH_ATTRIBUTES, (message) => operatorservice.v1.ListSearchAttributesRequest.decode(message))],
   ]);
 
-  const server = createServer();
+  // No cap on a connection's buffered memory (node's default is 10 MB, past which it refuses new calls).
+  const server = createServer({ maxSessionMemory: Number.MAX_SAFE_INTEGER });
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const sessions = new Set<ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);
@@ -235,7 +247,7 @@ export async function startFakeFrontend(options: { port?: number } = {}): Promis
     get resultsAnswered() {
       return resultsAnswered;
     },
-    stop: () => stopServer(server, sessions),
+    stop: () => stopServer(server, sessions, sockets),
   };
 }
 
@@ -243,18 +255,19 @@ const RESPONSE_HEADERS = { ':status': 200, 'content-type': 'application/grpc' };
 const OK_TRAILERS = { 'grpc-status': String(GRPC_OK) };
 
 /** One unary call: the request body in full, then the method's answer (message and OK trailers), or a gRPC error. */
-function serveCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods: Map<string, (body: Buffer) => Answer>): void {
+function serveCall(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, methods: Map<string, Method>): void {
   const path = headers[':path'] ?? '';
   const method = methods.get(path);
   const chunks: Buffer[] = [];
   stream.on('error', () => {}); // a call the client cancelled
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   stream.on('end', () => {
-    if (stream.destroyed) return;
+    // A call the client reset after sending it (closed, not destroyed) gets no answer.
+    if (stream.destroyed || stream.closed) return;
     if (!method) return failCall(stream, GRPC_UNIMPLEMENTED, `unknown method ${path}`);
     let answer: Answer;
     try {
-      answer = method(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      answer = method(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), stream.session!);
     } catch (error) {
       return failCall(stream, GRPC_INTERNAL, error instanceof Error ? error.message : String(error));
     }
@@ -270,10 +283,13 @@ function failCall(stream: ServerHttp2Stream, code: number, message: string): voi
   stream.respond({ ...RESPONSE_HEADERS, 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) }, { endStream: true });
 }
 
-/** Closes the listener and every connection: gracefully first; one a client keeps open is destroyed after a second. */
-function stopServer(server: Http2Server, sessions: Set<ServerHttp2Session>): Promise<void> {
+/**
+ * Closes the listener and every connection: gracefully first; after a second the sockets still open are
+ * destroyed (a closed session waits for its client to close its side, which a running client never does).
+ */
+function stopServer(server: Http2Server, sessions: Set<ServerHttp2Session>, sockets: Set<Socket>): Promise<void> {
   return new Promise<void>((resolve) => {
-    const force = setTimeout(() => sessions.forEach((session) => session.destroy()), 1000);
+    const force = setTimeout(() => sockets.forEach((socket) => socket.destroy()), 1000);
     server.close(() => {
       clearTimeout(force);
       resolve();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { cpuUsage, resourceUsage } from 'node:process';
 
 /** CPU (during the run, start-up excluded) and memory sched-bench itself used: what the tool, not the server, cost. */
@@ -6,8 +7,25 @@ export interface ClientCost {
   cpuSystemSeconds: number;
   /** (user + system) CPU per completed workflow, ms. */
   cpuMsPerCompleted: number;
+  /** This program's peak RSS, MB (see peakRssMegabytes). */
   maxRssMegabytes: number;
   embeddedWorker: boolean;
+}
+
+/**
+ * This program's peak RSS, MB: on Linux the high-water mark of its own image (VmHWM in /proc/self/status),
+ * elsewhere getrusage's maxRSS. On Linux maxRSS also holds what the parent process had resident when it
+ * forked us (exec keeps the larger of the two), so sched-bench started by a process holding 300 MB said
+ * 300 MB, and one started by the benchmark harness late in its run 175 MB against its own 83.
+ */
+export function peakRssMegabytes(readStatus: () => string = () => readFileSync('/proc/self/status', 'utf8')): number {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readStatus());
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // no /proc (not Linux): maxRSS, which there counts this program only
+  }
+  return resourceUsage().maxRSS / 1024;
 }
 
 /**
@@ -29,7 +47,7 @@ export class ClientCostMeter {
       cpuUserSeconds: user / 1e6,
       cpuSystemSeconds: system / 1e6,
       cpuMsPerCompleted: completed > 0 ? (user + system) / 1000 / completed : 0,
-      maxRssMegabytes: resourceUsage().maxRSS / 1024,
+      maxRssMegabytes: peakRssMegabytes(),
       embeddedWorker: this.embeddedWorker,
     };
   }
