@@ -59,7 +59,7 @@ export function totalsOf(rounds: readonly RoundMeasure[], tool: Tool, caseLabel:
   return { throughput: count / seconds, cpuMsPerWorkflow: (1000 * cpuSeconds) / count, peakRssMegabytes: Math.max(...mine.map((round) => round.peakRssMegabytes)) };
 }
 
-/** Two-sided 95% quantiles of Student's t for 1–30 degrees of freedom; beyond, the normal's 1.96. */
+/** Two-sided 95% quantiles of Student's t for 1–30 degrees of freedom; beyond, 30's (slightly wide, never narrow). */
 const T_95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
 
 /** The 95% interval of a ratio sched-bench/Go over the rounds, from each round's pair of measures. */
@@ -70,24 +70,29 @@ export interface RatioInterval {
   pairs: number;
 }
 
+/** Rounds an interval needs: with two, t is 12.7 and the interval takes in nearly anything. */
+export const INTERVAL_MIN_PAIRS = 3;
+
 /**
  * The 95% confidence interval of a per-round ratio (sched-bench's figure over the Go runner's in the same
- * round), by Student's t on the logs of the rounds' ratios; undefined with fewer than two pairs. On one
- * machine the rounds of one tool differ by several percent (the server's own state, the neighbours),
- * so a pooled ratio near 1.0 says nothing without it.
+ * round), by Student's t on the logs of the rounds' ratios; undefined with fewer than INTERVAL_MIN_PAIRS
+ * pairs. On one machine the rounds of one tool differ by several percent (the server's own state, the
+ * neighbours), so a pooled ratio near 1.0 says nothing without it.
  */
 export function ratioInterval(rounds: readonly RoundMeasure[], figure: (round: RoundMeasure) => number): RatioInterval | undefined {
   const logs: number[] = [];
   for (const round of new Set(rounds.map((measure) => measure.round))) {
     const ours = rounds.find((measure) => measure.round === round && measure.tool === 'sched-bench');
     const go = rounds.find((measure) => measure.round === round && measure.tool === 'go-runner');
-    if (ours && go && figure(ours) > 0 && figure(go) > 0) logs.push(Math.log(figure(ours) / figure(go)));
+    if (!ours || !go) continue;
+    const [mine, theirs] = [figure(ours), figure(go)];
+    if (Number.isFinite(mine) && Number.isFinite(theirs) && mine > 0 && theirs > 0) logs.push(Math.log(mine / theirs));
   }
   const pairs = logs.length;
-  if (pairs < 2) return undefined;
+  if (pairs < INTERVAL_MIN_PAIRS) return undefined;
   const mean = logs.reduce((sum, value) => sum + value, 0) / pairs;
   const deviation = Math.sqrt(logs.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (pairs - 1));
-  const half = (T_95[pairs - 2] ?? 1.96) * (deviation / Math.sqrt(pairs));
+  const half = T_95[Math.min(pairs - 1, T_95.length) - 1]! * (deviation / Math.sqrt(pairs));
   return { low: Math.exp(mean - half), high: Math.exp(mean + half), pairs };
 }
 

@@ -72,27 +72,30 @@ describe('peer figures', () => {
     expect(figures.every((figure) => figure.scenario === 'peer')).toBe(true);
     expect(byMetric['throughput ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1, unit: '×', target: RATIO_TARGETS.throughput, pass: true });
     expect(byMetric['CPU per workflow ratio sched-bench/Go (dev server, start+wait, c50, steady)']).toMatchObject({ value: 1.5, target: RATIO_TARGETS.cpu, pass: false });
-    // Both rounds ~1.5×: the interval (t with one degree of freedom is 12.7) still lies wholly above 1.0.
-    expect(byMetric['CPU per workflow ratio sched-bench/Go, 95% interval (dev server, start+wait, c50, steady)']!.value).toBeGreaterThan(1.2);
+    // Two rounds give no interval (t would be 12.7): the pooled ratios alone decide.
+    expect(figures.some((figure) => figure.metric.includes('95% interval'))).toBe(false);
     expect(byMetric['peak RSS ratio sched-bench/Go (dev server, start+wait, c50, steady)']!.value).toBeCloseTo(150 / 28);
     expect(byMetric['CPU per workflow, Go runner (dev server, start+wait, c50, steady)']).toMatchObject({ value: 2, unit: 'ms' });
     expect(byMetric['throughput, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 10, unit: 'wf/s' });
     expect(byMetric['peak RSS, sched-bench (dev server, start+wait, c50, steady)']).toMatchObject({ value: 150, unit: 'MB' });
   });
 
-  it("gives a ratio's 95% interval from the rounds' pairs (Student's t on the logs), none from fewer than two", () => {
-    // Rates 10/s against 11/s and 9/s: per-round ratios 1.1 and 0.9, logs ±0.1003 around -0.005.
-    const pairs = [round('go-runner', 300, 30, 0.3, 27, 1), round('sched-bench', 330, 30, 0.3, 60, 1), round('sched-bench', 270, 30, 0.3, 60, 2), round('go-runner', 300, 30, 0.3, 27, 2)];
+  it("gives a ratio's 95% interval from the rounds' pairs (Student's t on the logs), none from fewer than three", () => {
+    // Four rounds at 10/s for Go; sched-bench 11, 9, 10.5 and 9.5/s.
+    const ours = [330, 270, 315, 285];
+    const pairs = ours.flatMap((count, index) => [round('go-runner', 300, 30, 0.3, 27, index + 1), round('sched-bench', count, 30, 0.3, 60, index + 1)]);
     const interval = ratioInterval(pairs, (measure) => measure.count / measure.seconds)!;
-    const logs = [Math.log(1.1), Math.log(0.9)];
-    const mean = (logs[0]! + logs[1]!) / 2;
-    const half = 12.706 * (Math.abs(logs[0]! - logs[1]!) / Math.SQRT2 / Math.SQRT2);
-    expect(interval.pairs).toBe(2);
-    expect(interval.low).toBeCloseTo(Math.exp(mean - half), 6);
-    expect(interval.high).toBeCloseTo(Math.exp(mean + half), 6);
-    expect(ratioInterval(pairs.slice(0, 2), (measure) => measure.count)).toBeUndefined();
-    // A round where only one tool was measured is no pair.
-    expect(ratioInterval([...pairs.slice(0, 3)], (measure) => measure.count)).toBeUndefined();
+    const logs = ours.map((count) => Math.log(count / 300));
+    const mean = logs.reduce((sum, value) => sum + value, 0) / 4;
+    const deviation = Math.sqrt(logs.reduce((sum, value) => sum + (value - mean) ** 2, 0) / 3);
+    const half = 3.182 * (deviation / 2); // t for 3 degrees of freedom
+    expect(interval).toEqual({ low: expect.closeTo(Math.exp(mean - half), 6), high: expect.closeTo(Math.exp(mean + half), 6), pairs: 4 });
+    expect(ratioInterval(pairs.slice(0, 6), (measure) => measure.count / measure.seconds)!.pairs).toBe(3);
+    expect(ratioInterval(pairs.slice(0, 4), (measure) => measure.count)).toBeUndefined();
+    // A round where only one tool was measured is no pair; nor one where a figure is not a finite positive number.
+    expect(ratioInterval(pairs.slice(0, 5), (measure) => measure.count)).toBeUndefined();
+    const idleRound = pairs.map((measure) => (measure.round === 4 && measure.tool === 'sched-bench' ? { ...measure, count: 0 } : measure));
+    expect(ratioInterval(idleRound, (measure) => measure.cpuSeconds / measure.count)!.pairs).toBe(3);
   });
 
   it('holds a throughput target the interval reaches, not one it misses wholly', () => {
@@ -107,8 +110,21 @@ describe('peer figures', () => {
     const slower = peerFigures(label, rates([2000, 2010, 1990, 2005], [2140, 2160, 2150, 2130])).find((figure) => figure.metric === metric)!;
     expect(slower.value).toBeLessThan(0.95);
     expect(slower.pass).toBe(false);
-    // One round: no interval, the pooled ratio alone decides.
-    expect(peerFigures(label, rates([2340], [2350])).find((figure) => figure.metric === metric)!.pass).toBe(false);
+    // Two rounds: no interval, the pooled ratio alone decides.
+    expect(peerFigures(label, rates([2340, 2350], [2350, 2345])).find((figure) => figure.metric === metric)!.pass).toBe(false);
+  });
+
+  it('holds a CPU target the interval reaches, not one it misses wholly', () => {
+    const label = { label: 'dev server, start-only, c50, 60–120 s', per: 'start', rateUnit: 'wf/s' };
+    const metric = 'CPU per start ratio sched-bench/Go (dev server, start-only, c50, 60–120 s)';
+    const cpu = (ours: number[], go: number[]) =>
+      ours.flatMap((seconds, index) => [round('go-runner', 1000, 60, go[index]!, 27, index + 1), round('sched-bench', 1000, 60, seconds, 60, index + 1)]);
+    const noisy = peerFigures(label, cpu([0.85, 0.8, 0.72, 0.83], [0.7, 0.84, 0.78, 0.76])).find((figure) => figure.metric === metric)!;
+    expect(noisy.value).toBeGreaterThan(1);
+    expect(noisy.pass).toBe(true);
+    const heavier = peerFigures(label, cpu([0.85, 0.86, 0.84, 0.85], [0.78, 0.79, 0.77, 0.78])).find((figure) => figure.metric === metric)!;
+    expect(heavier.value).toBeGreaterThan(1);
+    expect(heavier.pass).toBe(false);
   });
 
   it('orders the rounds go, sched-bench, sched-bench, go: a drift over the run favours neither tool', () => {
