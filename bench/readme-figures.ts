@@ -202,7 +202,8 @@ function peer(scenario: Scenario, target: 'dev server' | 'fake frontend'): strin
         const name = `${metric}, 95% interval (${label})`;
         if (!scenario.has(name)) return '';
         const low = scenario.one(name);
-        return ` [95%: ${formatFigure(low.value)}–${/to ([\d.]+)×/.exec(low.unit)?.[1] ?? '?'}]`;
+        const high = /to ([\d.]+)×/.exec(low.unit)?.[1];
+        return ` [95%: ${formatFigure(low.value)}–${high === undefined ? '?' : formatFigure(Number(high))}]`;
       };
       return (
         `${label.replace(`${target}, `, '').replace(/, steady$/, '')}: throughput ${formatFigure(throughput.value)}×${ratioCheck(throughput, throughput.value >= 1)}${interval('throughput ratio sched-bench/Go')} ` +

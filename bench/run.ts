@@ -187,7 +187,7 @@ function steadiness(samples: readonly number[]): { mean: number; min: number; ma
  * dev server would need a quarter of an hour for them), with the CLI's own defaults (no node flags).
  * RSS is sampled every second; after the first fifth (warm-up) it must stay within ±10% of its mean,
  * and the second half must not sit higher than the first (nothing is kept per workflow). The peak
- * (the process's maxRSS) is held against the issue's target for a client-only run, 100 MB.
+ * (the JSON result's client.maxRssMegabytes: the CLI's own high-water mark) is held against the issue's target for a client-only run, 100 MB.
  */
 const MEMORY_TARGET_MB = 100;
 

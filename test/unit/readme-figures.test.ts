@@ -149,7 +149,7 @@ describe('figuresBlock', () => {
     const block = figuresBlock([{ date: '2026-12-02', figures }]);
     const interval = ratioInterval(three, (measure) => measure.count / measure.seconds)!;
     expect(block).toContain(
-      `start-only, c50, 10–40 s: throughput 0.983× ≈ [95%: ${formatFigure(interval.low)}–${interval.high.toFixed(3)}] (32.8 vs 33.3 wf/s), CPU per start 0.814× ✓ [95%: `,
+      `start-only, c50, 10–40 s: throughput 0.983× ≈ [95%: ${formatFigure(interval.low)}–${formatFigure(Number(interval.high.toFixed(3)))}] (32.8 vs 33.3 wf/s), CPU per start 0.814× ✓ [95%: `,
     );
   });
 
