@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { highWaterMegabytesOfStatus } from '../src/metrics/client-cost.js';
 
 /**
  * user + system CPU seconds from the text of /proc/<pid>/stat. The second field (the command name) is
@@ -22,9 +23,9 @@ export function cpuSecondsOfStat(stat: string, ticksPerSecond: number): number {
 
 /** Peak resident memory (VmHWM), MB, from the text of /proc/<pid>/status. */
 export function peakRssMegabytesOfStatus(status: string): number {
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  if (!match) throw new Error('no VmHWM line in /proc/<pid>/status');
-  return Number(match[1]) / 1024;
+  const peak = highWaterMegabytesOfStatus(status);
+  if (peak === undefined) throw new Error('no VmHWM line in /proc/<pid>/status');
+  return peak;
 }
 
 let clockTicks: number | undefined;

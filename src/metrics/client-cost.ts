@@ -12,6 +12,12 @@ export interface ClientCost {
   embeddedWorker: boolean;
 }
 
+/** Peak resident memory (VmHWM), MB, from the text of a /proc/<pid>/status; undefined without that line. */
+export function highWaterMegabytesOfStatus(status: string): number | undefined {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+  return match ? Number(match[1]) / 1024 : undefined;
+}
+
 /**
  * This program's peak RSS, MB: on Linux the high-water mark of its own image (VmHWM in /proc/self/status),
  * elsewhere getrusage's maxRSS. On Linux maxRSS also holds what the parent process had resident when it
@@ -20,8 +26,8 @@ export interface ClientCost {
  */
 export function peakRssMegabytes(readStatus: () => string = () => readFileSync('/proc/self/status', 'utf8')): number {
   try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readStatus());
-    if (match) return Number(match[1]) / 1024;
+    const peak = highWaterMegabytesOfStatus(readStatus());
+    if (peak !== undefined) return peak;
   } catch {
     // no /proc (not Linux): maxRSS, which there counts this program only
   }
