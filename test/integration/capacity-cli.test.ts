@@ -192,8 +192,10 @@ describe('sched-bench capacity on a second signal', () => {
   it('exits at once (130), still printing the steps judged so far and writing the JSON and the NDJSON end', { timeout: 90_000 }, async () => {
     const dir = emptyDir();
     const [json, ndjson] = [join(dir, 'capacity.json'), join(dir, 'steps.ndjson')];
+    // The SLO only has to let the search reach step 2: on a loaded CI machine the first step at 1 wf/s
+    // once measured e2e p99 3.9 s (the embedded worker still warming), ending the search before step 2.
     const cli = new CliProcess([
-      'capacity', ...limitedServer(), '--slo', 'e2e.p99<3s', '--start-rate', '1', '--step-duration', '4s', '--json', json, '--ndjson', ndjson,
+      'capacity', ...limitedServer(), '--slo', 'e2e.p99<15s', '--start-rate', '1', '--step-duration', '4s', '--json', json, '--ndjson', ndjson,
     ], { announceReady: true });
     await cli.waitFor(/^Step 2 \(growth\): 2 wf\/s for 4s/, 60_000);
     cli.signal('SIGINT');
