@@ -379,6 +379,11 @@ async function againstDevServer(runner: string, rounds: number, seconds: number)
         }
       };
       await sleep(WORKER_READY_MS);
+      if (worker.exited) {
+        // no round runs, so no caller tears this one down
+        await teardown();
+        throw new Error(`peer: the sched-bench worker of round ${round} (${tool}) stopped before the round began`);
+      }
       const command = tool === 'go-runner' ? goCommand(runner, server.address, 50, wait, taskQueue) : schedBenchCommand(server.address, 50, wait, taskQueue);
       return { command, count: serverCounter(cli, server.address, taskQueue, wait), teardown };
     };

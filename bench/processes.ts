@@ -7,14 +7,26 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'sched-bench');
 
-/** A `sched-bench worker` in its own process, so that a client's figures leave the worker out. */
-export function startWorker(address: string, taskQueue: string): { stop: () => Promise<void> } {
+/**
+ * A `sched-bench worker` in its own process, so that a client's figures leave the worker out. `exited`
+ * says whether it has ended (or never started: a failed spawn is an 'error' event, not a throw).
+ */
+export function startWorker(address: string, taskQueue: string): { readonly exited: boolean; stop: () => Promise<void> } {
   const child = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  let exited = false;
+  const exit = new Promise<void>((resolve) => {
+    child.on('error', () => resolve());
+    child.on('close', () => resolve());
+  }).then(() => {
+    exited = true;
+  });
   return {
+    get exited() {
+      return exited;
+    },
     stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
+      if (!exited) child.kill('SIGTERM');
+      await exit;
     },
   };
 }
