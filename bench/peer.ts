@@ -382,7 +382,7 @@ async function againstDevServer(runner: string, rounds: number, seconds: number)
       if (worker.exited) {
         // no round runs, so no caller tears this one down
         await teardown();
-        throw new Error(`peer: the sched-bench worker of round ${round} (${tool}) stopped before the round began`);
+        throw new Error(`peer: the sched-bench worker of round ${round} (${tool}) stopped before the round began: ${worker.stderrTail(3)}`);
       }
       const command = tool === 'go-runner' ? goCommand(runner, server.address, 50, wait, taskQueue) : schedBenchCommand(server.address, 50, wait, taskQueue);
       return { command, count: serverCounter(cli, server.address, taskQueue, wait), teardown };

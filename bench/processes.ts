@@ -7,27 +7,21 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'sched-bench');
 
+/** How long a `sched-bench worker` asked to stop may take before it is killed. */
+const WORKER_STOP_GRACE_MS = 60_000;
+
 /**
  * A `sched-bench worker` in its own process, so that a client's figures leave the worker out. `exited`
  * says whether it has ended (or never started: a failed spawn is an 'error' event, not a throw).
  */
-export function startWorker(address: string, taskQueue: string): { readonly exited: boolean; stop: () => Promise<void> } {
-  const child = spawn(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue], { stdio: 'ignore' });
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.on('error', () => resolve());
-    child.on('close', () => resolve());
-  }).then(() => {
-    exited = true;
-  });
+export function startWorker(address: string, taskQueue: string): Pick<WatchedProcess, 'exited' | 'stderrTail'> & { stop: () => Promise<void> } {
+  const worker = spawnWatched(process.execPath, [BIN, 'worker', '--address', address, '--task-queue', taskQueue], undefined);
   return {
     get exited() {
-      return exited;
+      return worker.exited;
     },
-    stop: async () => {
-      if (!exited) child.kill('SIGTERM');
-      await exit;
-    },
+    stderrTail: (lines) => worker.stderrTail(lines),
+    stop: () => worker.stop(WORKER_STOP_GRACE_MS),
   };
 }
 
