@@ -186,8 +186,9 @@ function steadiness(samples: readonly number[]): { mean: number; min: number; ma
  * start+wait: an open loop at 1000/s against the fake frontend (which also answers result waits; the
  * dev server would need a quarter of an hour for them), with the CLI's own defaults (no node flags).
  * RSS is sampled every second; after the first fifth (warm-up) it must stay within ±10% of its mean,
- * and the second half must not sit higher than the first (nothing is kept per workflow). The peak
- * (the JSON result's client.maxRssMegabytes: the CLI's own high-water mark) is held against the issue's target for a client-only run, 100 MB.
+ * and the second half must not sit higher than the first (nothing is kept per workflow). The peak (the
+ * JSON result's client.maxRssMegabytes: the CLI's own high-water mark) is held against the issue's
+ * target for a client-only run, 100 MB.
  */
 const MEMORY_TARGET_MB = 100;
 

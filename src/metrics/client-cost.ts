@@ -21,8 +21,8 @@ export function highWaterMegabytesOfStatus(status: string): number | undefined {
 /**
  * This program's peak RSS, MB: on Linux the high-water mark of its own image (VmHWM in /proc/self/status),
  * elsewhere getrusage's maxRSS. On Linux maxRSS also holds what the parent process had resident when it
- * forked us (exec keeps the larger of the two), so sched-bench started by a process holding 300 MB said
- * 300 MB, and one started by the benchmark harness late in its run 175 MB against its own 83.
+ * forked us (exec keeps the larger of the two), so sched-bench started by a process holding 400 MB said
+ * 417 MB against its own 39, and one started by the benchmark harness late in its run 175 MB against its own 83.
  */
 export function peakRssMegabytes(readStatus: () => string = () => readFileSync('/proc/self/status', 'utf8')): number {
   try {
